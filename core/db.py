@@ -1,0 +1,89 @@
+"""Async engines and sessions for PostgreSQL (production) and SQLite (embedded default).
+
+Two rules from DESIGN.md shape this module:
+- a session is short-lived and owned by one piece of work (a DataLoader batch, a connection
+  page, one mutation), so no two resolvers ever share one and no pooled connection is held
+  while another is checked out;
+- SQLite gets exactly one writer connection: writes queue in the pool instead of spinning on
+  `database is locked`, and readers use their own connections thanks to WAL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.settings import Settings
+
+__all__ = ["AsyncSession", "Database"]
+
+
+def _sqlite_engine(url: str, *, pool_size: int, immediate: bool) -> AsyncEngine:
+    engine = create_async_engine(
+        url, pool_size=pool_size, max_overflow=0, pool_timeout=60, pool_pre_ping=False
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite's own
+        # transaction handling would defer it and break IMMEDIATE).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        # The writer takes the write lock up front, so a transaction never fails half-way
+        # with SQLITE_BUSY when it upgrades from read to write.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """The process's engines. Use `read()` for queries and `transaction()` for changes."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.url = settings.database_url
+        self.is_sqlite = settings.is_sqlite
+        if self.is_sqlite:
+            self.writer = _sqlite_engine(self.url, pool_size=1, immediate=True)
+            self.reader = _sqlite_engine(
+                self.url, pool_size=max(2, settings.db_pool_size // 2), immediate=False
+            )
+        else:
+            self.writer = create_async_engine(
+                self.url, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size
+            )
+            self.reader = self.writer
+        self._read_sessions = async_sessionmaker(
+            self.reader, class_=AsyncSession, expire_on_commit=False
+        )
+        self._write_sessions = async_sessionmaker(
+            self.writer, class_=AsyncSession, expire_on_commit=False
+        )
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A short read-only session; its connection returns to the pool on exit."""
+        async with self._read_sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commits on success, rolls back everything on any exception."""
+        async with self._write_sessions() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.writer.dispose()
+        if self.reader is not self.writer:
+            await self.reader.dispose()

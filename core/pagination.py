@@ -1,0 +1,98 @@
+"""Keyset pagination: the one way pdex pages through rows.
+
+A cursor is the sort key plus the row id of the last row seen, so page 1,000 costs what
+page 1 costs (an index seek, never an OFFSET scan). Cursors are opaque base64 to callers.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
+
+from core.db import AsyncSession
+from core.errors import UserError
+
+T = TypeVar("T")
+
+PAGE_SIZE_CAP = 100  # DESIGN.md: connections cap `first` at 100, as GitHub does
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+
+
+def check_page_size(first: int) -> int:
+    if not 1 <= first <= PAGE_SIZE_CAP:
+        raise UserError(
+            "PAGE_SIZE_INVALID", f"`first` must be between 1 and {PAGE_SIZE_CAP}.", "first"
+        )
+    return first
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, uuid.UUID):
+        return {"u": str(value)}
+    return value
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, dict) and "t" in value:
+        return datetime.fromisoformat(value["t"])
+    if isinstance(value, dict) and "u" in value:
+        return uuid.UUID(value["u"])
+    return value
+
+
+def encode_cursor(sort_value: Any, row_id: uuid.UUID) -> str:
+    raw = json.dumps([_encode_value(sort_value), str(row_id)], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[Any, uuid.UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        sort_value, row_id = json.loads(base64.urlsafe_b64decode(padded))
+        return _decode_value(sort_value), uuid.UUID(row_id)
+    except (ValueError, TypeError) as exc:
+        raise UserError("CURSOR_INVALID", "The `after` cursor is not one pdex issued.", "after") from exc
+
+
+async def paginate(
+    session: AsyncSession,
+    statement: sa.Select[Any],
+    *,
+    sort: InstrumentedAttribute[Any],
+    id_column: InstrumentedAttribute[Any],
+    first: int,
+    after: str | None = None,
+) -> Page[Any]:
+    """Run `statement` ordered by (sort, id) ascending, one page after `after`.
+
+    Fetches `first + 1` rows in one statement to learn whether a next page exists.
+    """
+    check_page_size(first)
+    if after is not None:
+        sort_value, row_id = decode_cursor(after)
+        statement = statement.where(
+            sa.or_(sort > sort_value, sa.and_(sort == sort_value, id_column > row_id))
+        )
+    statement = statement.order_by(sort, id_column).limit(first + 1)
+    rows = list((await session.execute(statement)).scalars().all())
+    has_next = len(rows) > first
+    rows = rows[:first]
+    key = sort.key
+    cursors = [encode_cursor(getattr(row, key), row.id) for row in rows]
+    return Page(rows, cursors, has_next_page=has_next, has_previous_page=after is not None)

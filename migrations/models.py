@@ -1,0 +1,3 @@
+"""Every package whose tables the migrations manage; env.py and the drift test import this."""
+
+import core.models  # noqa: F401

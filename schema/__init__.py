@@ -1,0 +1,61 @@
+"""The GraphQL schema: one module per domain, merged here.
+
+`build_schema(settings)` is called once per process; the limits and caches it installs are
+built once with it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import strawberry
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+from core.settings import Settings
+from schema import organizations
+from schema.context import Info
+from schema.errors import ErrorPolicy
+from schema.limits import validation_rules
+from schema.relay import NODE_RESOLVERS, Node, from_global_id
+
+__all__ = ["SDL_PATH", "build_schema"]
+
+SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Any object by its global ID (Relay).")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        type_name, row_id = from_global_id(id)
+        resolver = NODE_RESOLVERS.get(type_name)
+        return await resolver(info, row_id) if resolver else None
+
+
+Query = merge_types("Query", (NodeQuery, organizations.Query))
+Mutation = merge_types("Mutation", (organizations.Mutation,))
+
+OBJECT_TYPES = [organizations.Organization]
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    rules = validation_rules(settings)
+    max_tokens = settings.max_tokens
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=OBJECT_TYPES,
+        extensions=[
+            ErrorPolicy,
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            lambda: AddValidationRules(rules),  # the same rule classes every request
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+        ],
+    )

@@ -1,0 +1,38 @@
+"""Per-request context: who is calling, the database, and this request's DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from core.db import Database
+from core.identity import Principal
+from core.settings import Settings
+from schema.dataloaders import Loaders
+
+if TYPE_CHECKING:
+    from strawberry.types import Info as _Info
+
+
+@dataclass
+class Context:
+    db: Database
+    settings: Settings
+    actor: Principal | None
+    request_id: str
+    # graphql-transport-ws: the `connection_init` payload (where a socket's token travels).
+    connection_params: dict[str, object] | None = None
+    # Built fresh for every request: a loader shared across requests would serve stale rows
+    # and leak one tenant's rows to another.
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.db)
+
+
+if TYPE_CHECKING:
+    Info = _Info[Context, None]
+else:
+    from strawberry.types import Info as _RuntimeInfo
+
+    Info = _RuntimeInfo

@@ -1,0 +1,41 @@
+"""DataLoaders: every nested relation is fetched through one, in one statement per batch.
+
+Each batch opens its own short read session, so sibling resolvers running concurrently
+never share an `AsyncSession` and no connection is held while another is checked out.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from functools import cached_property
+from typing import TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from core import organizations
+from core.db import AsyncSession, Database
+from core.models import Organization
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Loaders:
+    """The loaders of one request, created lazily so a request pays only for what it uses."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def _loader(
+        self, fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[Sequence[V]]]
+    ) -> DataLoader[K, V]:
+        async def batch(keys: list[K]) -> Sequence[V]:
+            async with self.db.read() as session:
+                return await fetch(session, keys)
+
+        return DataLoader(load_fn=batch)
+
+    @cached_property
+    def organization(self) -> DataLoader[uuid.UUID, Organization | None]:
+        return self._loader(organizations.get_organizations)

@@ -1,0 +1,115 @@
+"""How failures reach the caller: `userErrors` in payloads, coded GraphQL errors, masking.
+
+- `perform` runs one mutation's use case in one transaction and turns a `UserError` into
+  `userErrors`; nothing the use case wrote survives a failure.
+- `ErrorPolicy` gives every GraphQL error an `extensions.code`, and replaces unexpected
+  exceptions with a masked message carrying the request id, logging the real one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from core.db import AsyncSession
+from core.errors import AuthError, UserError
+from core.identity import Principal
+from schema.context import Info
+
+log = logging.getLogger("pdex.graphql")
+T = TypeVar("T")
+
+
+@strawberry.type(
+    name="UserError", description="A problem with the input of a mutation. Nothing was changed."
+)
+class UserErrorType:
+    field: str | None = strawberry.field(
+        description="The input field at fault (camelCase), or null when no one field is."
+    )
+    message: str = strawberry.field(description="For people: what is wrong and how to fix it.")
+    code: str = strawberry.field(
+        description="For programs: a stable SCREAMING_SNAKE code, listed on each mutation."
+    )
+
+
+def _camel(name: str | None) -> str | None:
+    if name is None:
+        return None
+    return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
+
+
+def user_errors(error: UserError) -> list[UserErrorType]:
+    return [UserErrorType(field=_camel(p.field), message=p.message, code=p.code) for p in error.problems]
+
+
+async def perform(
+    info: Info, action: Callable[[AsyncSession, Principal | None], Awaitable[T]]
+) -> tuple[T | None, list[UserErrorType]]:
+    """Run a use case in one transaction; return its result or the user errors it raised."""
+    context = info.context
+    try:
+        async with context.db.transaction() as session:
+            return await action(session, context.actor), []
+    except UserError as error:
+        return None, user_errors(error)
+
+
+class ErrorPolicy(SchemaExtension):
+    """Code every error; mask the unexpected ones (DESIGN.md, GraphQL conventions)."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", None)
+        result.errors = [self._coded(error, request_id) for error in result.errors]
+
+    @staticmethod
+    def _coded(error: GraphQLError, request_id: str | None) -> GraphQLError:
+        original = error.original_error
+        extensions = dict(error.extensions or {})
+        if original is None:
+            extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
+            return _with(error, error.message, extensions)
+        if isinstance(original, AuthError):
+            extensions["code"] = original.code
+            return _with(error, str(original), extensions)
+        if isinstance(original, UserError):
+            extensions.update(code="BAD_USER_INPUT", reason=original.code)
+            if original.field:
+                extensions["field"] = _camel(original.field)
+            return _with(error, str(original), extensions)
+        if isinstance(original, GraphQLError):  # e.g. a bad variable value
+            extensions.setdefault("code", "BAD_USER_INPUT")
+            return _with(error, error.message, extensions)
+        log.error(
+            "unexpected error in resolver",
+            exc_info=original,
+            extra={"request_id": request_id, "path": error.path},
+        )
+        return _with(
+            error,
+            f"Internal error. Quote request id {request_id} when reporting it.",
+            {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        )
+
+
+def _with(error: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions=extensions,
+    )

@@ -1,0 +1,1 @@
+"""The ASGI app, its HTTP endpoints and the `pdex` command line."""

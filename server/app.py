@@ -1,0 +1,195 @@
+"""The ASGI application: /graphql (HTTP + graphql-transport-ws), /healthz, /readyz, /metrics."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from core import migrate
+from core.db import Database
+from core.errors import AuthError
+from core.identity import Principal, Tokens
+from core.settings import Settings, get_settings
+from schema import build_schema
+from schema.context import Context
+from server import metrics
+from server.logs import request_id_var
+
+log = logging.getLogger("pdex.http")
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("Send the token as `Authorization: Bearer <token>`.")
+    return token.strip()
+
+
+class GraphQLEndpoint(GraphQL):
+    """Strawberry's ASGI view with pdex's context and authentication."""
+
+    def __init__(self, app_state: Any, **kwargs: Any) -> None:
+        super().__init__(
+            app_state.schema,
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            **kwargs,
+        )
+        self.state = app_state
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        actor = getattr(request.state, "actor", None)
+        return Context(
+            db=self.state.db,
+            settings=self.state.settings,
+            actor=actor,
+            request_id=request_id_var.get() or str(uuid.uuid4()),
+        )
+
+    async def on_ws_connect(self, context: Context) -> None:  # type: ignore[override]
+        """A socket authenticates in `connection_init`: `{"authorization": "Bearer …"}`."""
+        params = context.connection_params or {}
+        try:
+            token = bearer_token(str(params.get("authorization") or "") or None)
+            context.actor = await self.state.tokens.verify(token) if token else None
+        except AuthError as exc:
+            raise ConnectionRejectionError({"message": str(exc)}) from exc
+
+
+class Authenticate:
+    """Verifies the bearer token before GraphQL runs: a bad token is a 401, not a null."""
+
+    def __init__(self, app: ASGIApp, tokens: Tokens) -> None:
+        self.app = app
+        self.tokens = tokens
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)
+            try:
+                token = bearer_token(request.headers.get("authorization"))
+                actor: Principal | None = await self.tokens.verify(token) if token else None
+            except AuthError as exc:
+                response = JSONResponse(
+                    {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]},
+                    status_code=401,
+                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                )
+                await response(scope, receive, send)
+                return
+            scope.setdefault("state", {})["actor"] = actor
+        await self.app(scope, receive, send)
+
+
+class RequestContext:
+    """Request id (from `X-Request-ID` or new), a JSON access log line, and metrics."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        incoming = headers.get(b"x-request-id", b"").decode("latin-1")[:64]
+        request_id = incoming or uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope["path"] if scope["path"] in KNOWN_ROUTES else "other"
+            metrics.HTTP_REQUESTS.labels(route, str(status)).inc()
+            metrics.HTTP_LATENCY.labels(route).observe(elapsed)
+            if log.isEnabledFor(logging.INFO) and route != "/metrics":
+                log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "ms": round(elapsed * 1000, 2),
+                    },
+                )
+            request_id_var.reset(token)
+
+
+KNOWN_ROUTES = {"/graphql", "/healthz", "/readyz", "/metrics"}
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Ready when the database answers and its migrations are at head."""
+    db: Database = request.app.state.db
+    try:
+        current = await migrate.current_revision(db.reader)
+    except Exception as exc:  # any failure to reach the database means "not ready"
+        log.warning("readiness check failed", extra={"error": str(exc)})
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+    head = migrate.head_revision()
+    if current != head:
+        return JSONResponse(
+            {"status": "unavailable", "database": "ok", "migration": current, "head": head}, 503
+        )
+    return JSONResponse({"status": "ready", "database": "ok", "migration": current})
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the app. Engines connect lazily, so building it touches no database."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await app.state.db.dispose()
+
+    app = Starlette(lifespan=lifespan, middleware=[Middleware(RequestContext)])
+    app.state.settings = settings
+    app.state.db = Database(settings)
+    app.state.tokens = Tokens(settings)
+    app.state.schema = build_schema(settings)
+    graphql = Authenticate(GraphQLEndpoint(app.state), app.state.tokens)
+    app.router.routes.extend(
+        [
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+        ]
+    )
+    return app

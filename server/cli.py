@@ -1,0 +1,163 @@
+"""The `pdex` command: serve, migrate, token, bootstrap."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+import uuid
+from datetime import timedelta
+
+from core import migrate
+from core.db import Database
+from core.identity import Role, Tokens
+from core.settings import Settings, get_settings
+from core.validators import is_valid_uscc, normalize_uscc
+
+
+def parse_duration(text: str) -> timedelta:
+    """`90s`, `15m`, `12h`, `7d` (a bare number is seconds)."""
+    match = re.fullmatch(r"(\d+)([smhd]?)", text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 15m, 12h or 7d")
+    unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    return timedelta(seconds=int(match.group(1)) * unit)
+
+
+async def _migrate(settings: Settings, revision: str, down: bool) -> str | None:
+    db = Database(settings)
+    try:
+        if down:
+            await migrate.downgrade(db.writer, revision)
+        else:
+            await migrate.upgrade(db.writer, revision)
+        return await migrate.current_revision(db.writer)
+    finally:
+        await db.dispose()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    current = asyncio.run(_migrate(settings, args.revision, args.down))
+    print(f"database at revision {current or 'base (empty)'}")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    org = uuid.UUID(args.org) if args.org else None
+    token = Tokens(settings).issue(roles=args.role, org=org, sub=args.sub, ttl=args.ttl)
+    print(token)
+    return 0
+
+
+async def _prepare(settings: Settings, seed_demo: bool) -> dict[Role, str]:
+    from server import demo
+
+    db = Database(settings)
+    try:
+        await migrate.upgrade(db.writer)
+        if not seed_demo:
+            return {}
+        orgs = await demo.seed(db)
+        return demo.demo_tokens(Tokens(settings), orgs)
+    finally:
+        await db.dispose()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+    from server.logs import configure_logging
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    configure_logging(settings.log_level)
+    seed_demo = args.demo if args.demo is not None else settings.is_sqlite
+    tokens = asyncio.run(_prepare(settings, seed_demo))
+    url = f"http://{args.host}:{args.port}/graphql"
+    print(f"pdex serving {url}  (database: {_redact(settings.database_url)})", flush=True)
+    for role, token in tokens.items():
+        print(f"  {role.value:<14} Authorization: Bearer {token}", flush=True)
+    # uvicorn turns SIGTERM/SIGINT into a graceful shutdown: in-flight requests finish, the
+    # lifespan closes the database pools.
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def cmd_bootstrap(args: argparse.Namespace) -> int:
+    from server import demo
+
+    code = normalize_uscc(args.uscc)
+    if not is_valid_uscc(code):
+        print(f"error: {args.uscc!r} is not a valid unified social credit code", file=sys.stderr)
+        return 2
+    settings = get_settings()
+
+    async def run() -> uuid.UUID:
+        db = Database(settings)
+        try:
+            await migrate.upgrade(db.writer)
+            return (await demo.bootstrap_authority(db, name=args.name, uscc=code)).id
+        finally:
+            await db.dispose()
+
+    print(asyncio.run(run()))
+    return 0
+
+
+def _redact(url: str) -> str:
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pdex", description="Public-data exchange backend")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="migrate, seed demo data (SQLite), run the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--demo", action=argparse.BooleanOptionalAction, default=None,
+        help="seed demo data and print tokens (default: on for SQLite)",
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    mig = commands.add_parser("migrate", help="upgrade (or --down) the database schema")
+    mig.add_argument("revision", nargs="?", default="head")
+    mig.add_argument("--down", action="store_true", help="downgrade to REVISION (e.g. base)")
+    mig.set_defaults(func=cmd_migrate)
+
+    token = commands.add_parser("token", help="sign a bearer token (embedded mode)")
+    token.add_argument("--role", action="append", type=Role, required=True,
+                       choices=list(Role), help="repeat for several roles")
+    token.add_argument("--org", help="organisation id (UUID)")
+    token.add_argument("--sub", help="subject (default: a new random id)")
+    token.add_argument("--ttl", type=parse_duration, default=timedelta(hours=12))
+    token.set_defaults(func=cmd_token)
+
+    boot = commands.add_parser("bootstrap", help="create the first data-authority organisation")
+    boot.add_argument("--name", required=True)
+    boot.add_argument("--uscc", required=True)
+    boot.set_defaults(func=cmd_bootstrap)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Fixtures shared by every test: a real database (PostgreSQL or SQLite), the ASGI app,
+an HTTP client and tokens.
+
+The database comes from `PDEX_TEST_DATABASE_URL` (the test runner creates a fresh
+PostgreSQL database per run); without it, a new SQLite file in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from core import migrate
+from core.db import Database
+from core.identity import Principal, Role, Tokens
+from core.models import Organization, OrganizationKind
+from core.settings import Settings, load_settings, normalize_database_url
+from core.validators import make_org_code, make_uscc
+from server.app import create_app
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"pdex database: {test_database_url(Path('<tmp>')).split('@')[-1]}"
+
+
+def test_database_url(tmp: Path) -> str:
+    url = os.environ.get("PDEX_TEST_DATABASE_URL")
+    return normalize_database_url(url) if url else f"sqlite+aiosqlite:///{tmp / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir = tmp_path_factory.mktemp("pdex-data")
+    base = load_settings()
+    return replace(
+        base,
+        data_dir=data_dir,
+        database_url=test_database_url(data_dir),
+        token_secret="test-secret-" + secrets.token_hex(16),
+        oidc_jwks_url=None,
+        ledger_key_file=None,
+    )
+
+
+@pytest.fixture(scope="session")
+def is_postgres(settings: Settings) -> bool:
+    return not settings.is_sqlite
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    application = create_app(settings)
+    await migrate.upgrade(application.state.db.writer)
+    yield application
+    await application.state.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def db(app: Any) -> Database:
+    return app.state.db
+
+
+@pytest.fixture(scope="session")
+def tokens(settings: Settings) -> Tokens:
+    return Tokens(settings)
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://pdex.test") as http:
+        yield http
+
+
+_serial = itertools.count(1)
+
+
+def _new_uscc() -> str:
+    """A valid, unique unified social credit code (GB 32100-2015)."""
+    body = f"{secrets.randbelow(36**4):04X}{next(_serial) % 10_000:04d}"[-8:]
+    body = body.replace("I", "1").replace("O", "0").replace("Z", "2").replace("S", "5").replace("V", "7")
+    return make_uscc("91440700" + make_org_code(body))
+
+
+@pytest.fixture(scope="session")
+def new_uscc() -> Any:
+    return _new_uscc
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An organisation (or a person) with a token, as tests act through the API."""
+
+    org_id: uuid.UUID | None
+    principal: Principal
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture(scope="session")
+def make_caller(db: Database, tokens: Tokens) -> Any:
+    """Create an organisation of `kind` directly in the database and a token for `role`."""
+
+    async def make(role: Role, kind: OrganizationKind | None = None, *, sub: str | None = None) -> Caller:
+        org_id = None
+        if kind is not None:
+            async with db.transaction() as session:
+                org = Organization(kind=kind, name=f"Test {kind.value} {uuid.uuid4().hex[:8]}", uscc=_new_uscc())
+                session.add(org)
+                await session.flush()
+                org_id = org.id
+        sub = sub or f"user-{uuid.uuid4()}"
+        token = tokens.issue(roles=[role], org=org_id, sub=sub)
+        return Caller(org_id, Principal(sub, org_id, frozenset({role})), token)
+
+    return make
+
+
+ROLE_KIND = {
+    Role.AUTHORITY: OrganizationKind.AUTHORITY,
+    Role.AGENCY: OrganizationKind.AGENCY,
+    Role.BROKER: OrganizationKind.BROKER,
+    Role.MARKET_ENTITY: OrganizationKind.MARKET_ENTITY,
+    Role.AUDITOR: OrganizationKind.AUDITOR,
+    Role.DATA_SUBJECT: None,
+}
+
+
+@pytest.fixture(scope="session")
+async def authority(make_caller: Any) -> Caller:
+    return await make_caller(Role.AUTHORITY, OrganizationKind.AUTHORITY)
+
+
+@pytest.fixture
+def gql(client: httpx.AsyncClient) -> Any:
+    """POST a GraphQL document; return the decoded JSON body (asserting HTTP 200)."""
+
+    async def run(
+        query: str, variables: dict[str, Any] | None = None, caller: Caller | None = None,
+        *, status: int = 200,
+    ) -> dict[str, Any]:
+        response = await client.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers=caller.headers if caller else {},
+        )
+        assert response.status_code == status, response.text
+        return response.json()
+
+    return run
+
+
+class StatementCounter:
+    """Counts SQL statements sent by an engine while active (DESIGN.md: pin them in tests)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine.sync_engine
+        self.statements: list[str] = []
+
+    def _record(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+            self.statements.append(statement)
+
+    def __enter__(self) -> StatementCounter:
+        sa.event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._record)
+
+
+@pytest.fixture
+def count_statements(db: Database) -> Iterator[Any]:
+    def start() -> StatementCounter:
+        return StatementCounter(db.reader)
+
+    yield start
