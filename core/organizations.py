@@ -102,6 +102,10 @@ async def list_organizations(
     if kind is not None:
         statement = statement.where(Organization.kind == kind)
     return await paginate(
-        session, statement, sort=Organization.name, id_column=Organization.id,
-        first=first, after=after,
+        session,
+        statement,
+        sort=Organization.name,
+        id_column=Organization.id,
+        first=first,
+        after=after,
     )

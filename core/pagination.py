@@ -67,7 +67,9 @@ def decode_cursor(cursor: str) -> tuple[Any, uuid.UUID]:
         sort_value, row_id = json.loads(base64.urlsafe_b64decode(padded))
         return _decode_value(sort_value), uuid.UUID(row_id)
     except (ValueError, TypeError) as exc:
-        raise UserError("CURSOR_INVALID", "The `after` cursor is not one pdex issued.", "after") from exc
+        raise UserError(
+            "CURSOR_INVALID", "The `after` cursor is not one pdex issued.", "after"
+        ) from exc
 
 
 async def paginate(

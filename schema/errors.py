@@ -46,7 +46,9 @@ def _camel(name: str | None) -> str | None:
 
 
 def user_errors(error: UserError) -> list[UserErrorType]:
-    return [UserErrorType(field=_camel(p.field), message=p.message, code=p.code) for p in error.problems]
+    return [
+        UserErrorType(field=_camel(p.field), message=p.message, code=p.code) for p in error.problems
+    ]
 
 
 async def perform(

@@ -79,7 +79,9 @@ class Connection(Generic[NodeT]):
 
 
 def connection(page: Page[Any], convert: Callable[[Any], NodeT]) -> Connection[NodeT]:
-    edges = [Edge(cursor=c, node=convert(item)) for item, c in zip(page.items, page.cursors, strict=True)]
+    edges = [
+        Edge(cursor=c, node=convert(item)) for item, c in zip(page.items, page.cursors, strict=True)
+    ]
     return Connection(
         edges=edges,
         page_info=PageInfo(

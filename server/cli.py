@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import signal
 import sys
 import uuid
 from datetime import timedelta
@@ -83,7 +84,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for role, token in tokens.items():
         print(f"  {role.value:<14} Authorization: Bearer {token}", flush=True)
     # uvicorn turns SIGTERM/SIGINT into a graceful shutdown: in-flight requests finish, the
-    # lifespan closes the database pools.
+    # lifespan closes the database pools. It then re-raises the signal to the handler that
+    # was installed before it; ours ignores it, so a requested stop exits with status 0.
+    signal.signal(signal.SIGTERM, lambda *_: None)
     uvicorn.run(
         create_app(settings),
         host=args.host,
@@ -129,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
-        "--demo", action=argparse.BooleanOptionalAction, default=None,
+        "--demo",
+        action=argparse.BooleanOptionalAction,
+        default=None,
         help="seed demo data and print tokens (default: on for SQLite)",
     )
     serve.set_defaults(func=cmd_serve)
@@ -140,8 +145,14 @@ def build_parser() -> argparse.ArgumentParser:
     mig.set_defaults(func=cmd_migrate)
 
     token = commands.add_parser("token", help="sign a bearer token (embedded mode)")
-    token.add_argument("--role", action="append", type=Role, required=True,
-                       choices=list(Role), help="repeat for several roles")
+    token.add_argument(
+        "--role",
+        action="append",
+        type=Role,
+        required=True,
+        choices=list(Role),
+        help="repeat for several roles",
+    )
     token.add_argument("--org", help="organisation id (UUID)")
     token.add_argument("--sub", help="subject (default: a new random id)")
     token.add_argument("--ttl", type=parse_duration, default=timedelta(hours=12))

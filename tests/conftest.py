@@ -88,7 +88,13 @@ _serial = itertools.count(1)
 def _new_uscc() -> str:
     """A valid, unique unified social credit code (GB 32100-2015)."""
     body = f"{secrets.randbelow(36**4):04X}{next(_serial) % 10_000:04d}"[-8:]
-    body = body.replace("I", "1").replace("O", "0").replace("Z", "2").replace("S", "5").replace("V", "7")
+    body = (
+        body.replace("I", "1")
+        .replace("O", "0")
+        .replace("Z", "2")
+        .replace("S", "5")
+        .replace("V", "7")
+    )
     return make_uscc("91440700" + make_org_code(body))
 
 
@@ -114,11 +120,15 @@ class Caller:
 def make_caller(db: Database, tokens: Tokens) -> Any:
     """Create an organisation of `kind` directly in the database and a token for `role`."""
 
-    async def make(role: Role, kind: OrganizationKind | None = None, *, sub: str | None = None) -> Caller:
+    async def make(
+        role: Role, kind: OrganizationKind | None = None, *, sub: str | None = None
+    ) -> Caller:
         org_id = None
         if kind is not None:
             async with db.transaction() as session:
-                org = Organization(kind=kind, name=f"Test {kind.value} {uuid.uuid4().hex[:8]}", uscc=_new_uscc())
+                org = Organization(
+                    kind=kind, name=f"Test {kind.value} {uuid.uuid4().hex[:8]}", uscc=_new_uscc()
+                )
                 session.add(org)
                 await session.flush()
                 org_id = org.id
@@ -149,8 +159,11 @@ def gql(client: httpx.AsyncClient) -> Any:
     """POST a GraphQL document; return the decoded JSON body (asserting HTTP 200)."""
 
     async def run(
-        query: str, variables: dict[str, Any] | None = None, caller: Caller | None = None,
-        *, status: int = 200,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        caller: Caller | None = None,
+        *,
+        status: int = 200,
     ) -> dict[str, Any]:
         response = await client.post(
             "/graphql",
@@ -184,7 +197,7 @@ class StatementCounter:
 
 @pytest.fixture
 def count_statements(db: Database) -> Iterator[Any]:
-    def start() -> StatementCounter:
-        return StatementCounter(db.reader)
+    def start(engine: Any = None) -> StatementCounter:
+        return StatementCounter(engine or db.reader)
 
     yield start

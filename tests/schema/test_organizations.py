@@ -20,12 +20,18 @@ mutation($input: RegisterOrganizationInput!) {
 
 async def org_count(db: Any) -> int:
     async with db.read() as session:
-        return (await session.execute(sa.select(sa.func.count()).select_from(Organization))).scalar_one()
+        return (
+            await session.execute(sa.select(sa.func.count()).select_from(Organization))
+        ).scalar_one()
 
 
 async def test_authority_registers_an_organization(gql, authority, db, new_uscc):
     code = new_uscc()
-    result = await gql(REGISTER, {"input": {"kind": "AGENCY", "name": "  Bureau of Tests ", "uscc": code.lower()}}, authority)
+    result = await gql(
+        REGISTER,
+        {"input": {"kind": "AGENCY", "name": "  Bureau of Tests ", "uscc": code.lower()}},
+        authority,
+    )
     payload = result["data"]["registerOrganization"]
     assert payload["userErrors"] == []
     org = payload["organization"]
@@ -34,13 +40,21 @@ async def test_authority_registers_an_organization(gql, authority, db, new_uscc)
     assert org["uscc"] == code  # normalised to upper case
     assert org["registeredBy"] is not None
 
-    again = await gql("query($id: ID!) { node(id: $id) { id ... on Organization { uscc } } }", {"id": org["id"]}, authority)
+    again = await gql(
+        "query($id: ID!) { node(id: $id) { id ... on Organization { uscc } } }",
+        {"id": org["id"]},
+        authority,
+    )
     assert again["data"]["node"] == {"id": org["id"], "uscc": code}
 
 
 async def test_invalid_uscc_is_a_user_error_and_writes_nothing(gql, authority, db):
     before = await org_count(db)
-    result = await gql(REGISTER, {"input": {"kind": "BROKER", "name": "X", "uscc": "91350100M000100Y44"}}, authority)
+    result = await gql(
+        REGISTER,
+        {"input": {"kind": "BROKER", "name": "X", "uscc": "91350100M000100Y44"}},
+        authority,
+    )
     payload = result["data"]["registerOrganization"]
     assert payload["organization"] is None
     assert payload["userErrors"] == [
@@ -51,17 +65,23 @@ async def test_invalid_uscc_is_a_user_error_and_writes_nothing(gql, authority, d
 
 
 async def test_several_problems_are_reported_together(gql, authority):
-    result = await gql(REGISTER, {"input": {"kind": "BROKER", "name": "   ", "uscc": "nope"}}, authority)
+    result = await gql(
+        REGISTER, {"input": {"kind": "BROKER", "name": "   ", "uscc": "nope"}}, authority
+    )
     codes = {e["code"] for e in result["data"]["registerOrganization"]["userErrors"]}
     assert codes == {"NAME_REQUIRED", "USCC_INVALID"}
 
 
 async def test_duplicate_uscc_names_the_holder(gql, authority, db, new_uscc):
     code = new_uscc()
-    first = await gql(REGISTER, {"input": {"kind": "BROKER", "name": "First Holder", "uscc": code}}, authority)
+    first = await gql(
+        REGISTER, {"input": {"kind": "BROKER", "name": "First Holder", "uscc": code}}, authority
+    )
     assert first["data"]["registerOrganization"]["userErrors"] == []
     before = await org_count(db)
-    second = await gql(REGISTER, {"input": {"kind": "AGENCY", "name": "Second", "uscc": code}}, authority)
+    second = await gql(
+        REGISTER, {"input": {"kind": "AGENCY", "name": "Second", "uscc": code}}, authority
+    )
     errors = second["data"]["registerOrganization"]["userErrors"]
     assert [e["code"] for e in errors] == ["USCC_TAKEN"]
     assert "First Holder" in errors[0]["message"]
@@ -79,7 +99,9 @@ async def test_only_the_authority_may_register(gql, make_caller, db, new_uscc):
     ]:
         caller = await make_caller(role, kind)
         before = await org_count(db)
-        result = await gql(REGISTER, {"input": {"kind": "AGENCY", "name": "Sneaky", "uscc": new_uscc()}}, caller)
+        result = await gql(
+            REGISTER, {"input": {"kind": "AGENCY", "name": "Sneaky", "uscc": new_uscc()}}, caller
+        )
         assert result["data"] is None
         assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN", role
         assert await org_count(db) == before
@@ -133,7 +155,11 @@ async def test_keyset_pages_cover_every_row_once_in_name_order(gql, authority, m
 
 async def test_page_size_cap_and_bad_cursor(gql, authority):
     result = await gql(LIST, {"first": 101}, authority)
-    assert result["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "reason": "PAGE_SIZE_INVALID", "field": "first"}
+    assert result["errors"][0]["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "reason": "PAGE_SIZE_INVALID",
+        "field": "first",
+    }
     result = await gql(LIST, {"first": 5, "after": "garbage!"}, authority)
     assert result["errors"][0]["extensions"]["reason"] == "CURSOR_INVALID"
 
@@ -146,11 +172,15 @@ async def test_bad_global_id(gql, authority):
     from schema.relay import to_global_id
 
     missing = to_global_id("Organization", uuid.uuid4())
-    result = await gql("query($id: ID!) { organization(id: $id) { id } }", {"id": missing}, authority)
+    result = await gql(
+        "query($id: ID!) { organization(id: $id) { id } }", {"id": missing}, authority
+    )
     assert result["data"]["organization"] is None
 
 
-async def test_statement_count_does_not_grow_with_page_size(gql, authority, make_caller, count_statements):
+async def test_statement_count_does_not_grow_with_page_size(
+    gql, authority, make_caller, count_statements
+):
     for _ in range(55):
         await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
     query = """query($first: Int!) { organizations(first: $first) {

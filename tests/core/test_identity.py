@@ -1,0 +1,109 @@
+"""Bearer tokens: embedded HS256 signing, and verification against an external JWKS."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
+import time
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from core.errors import Forbidden, Unauthenticated
+from core.identity import Principal, Role, TokenError, Tokens, require
+
+
+async def test_embedded_token_round_trip(settings):
+    tokens = Tokens(settings)
+    org = uuid.uuid4()
+    principal = await tokens.verify(
+        tokens.issue(roles=[Role.AGENCY, Role.AUDITOR], org=org, sub="alice")
+    )
+    assert principal == Principal("alice", org, frozenset({Role.AGENCY, Role.AUDITOR}))
+
+
+async def test_expired_bad_signature_and_garbage_are_refused(settings):
+    tokens = Tokens(settings)
+    expired = tokens.issue(roles=[Role.AGENCY], org=None, ttl=timedelta(seconds=-120))
+    with pytest.raises(TokenError, match="expired"):
+        await tokens.verify(expired)
+    other = Tokens(replace(settings, token_secret="another-secret-entirely-000000000000"))
+    with pytest.raises(TokenError, match="not valid"):
+        await tokens.verify(other.issue(roles=[Role.AGENCY], org=None))
+    with pytest.raises(TokenError):
+        await tokens.verify("not.a.jwt")
+    unknown_role = jwt.encode(
+        {
+            "sub": "x",
+            "roles": ["emperor"],
+            "exp": int(time.time()) + 60,
+            "iss": "pdex",
+            "aud": "pdex",
+        },
+        tokens.secret,
+        algorithm="HS256",
+    )
+    with pytest.raises(TokenError, match="bad claims"):
+        await tokens.verify(unknown_role)
+
+
+@pytest.fixture
+def serve_dir(tmp_path):
+    """A real HTTP server on loopback serving tmp_path, as an identity provider would."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+async def test_external_issuer_jwks(settings, tmp_path, serve_dir):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    jwk.update(kid="k1", use="sig", alg="RS256")
+    jwks_file = tmp_path / "jwks.json"
+    jwks_file.write_text(json.dumps({"keys": [jwk]}))
+    external = replace(
+        settings, oidc_jwks_url=f"{serve_dir}/jwks.json", oidc_issuer="https://idp.example"
+    )
+    tokens = Tokens(external)
+    org = uuid.uuid4()
+    claims = {
+        "iss": "https://idp.example",
+        "aud": "pdex",
+        "sub": "bob",
+        "org": str(org),
+        "roles": "broker auditor",
+        "exp": int(time.time()) + 300,
+    }
+    token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
+    principal = await tokens.verify(token)
+    assert principal == Principal("bob", org, frozenset({Role.BROKER, Role.AUDITOR}))
+
+    with pytest.raises(RuntimeError):  # production never signs its own tokens
+        tokens.issue(roles=[Role.AGENCY], org=None)
+    # An HS256 token made with the embedded secret is no good against the external issuer.
+    with pytest.raises(TokenError):
+        await tokens.verify(Tokens(settings).issue(roles=[Role.AUTHORITY], org=None))
+    wrong_issuer = jwt.encode(
+        {**claims, "iss": "https://evil"}, key, algorithm="RS256", headers={"kid": "k1"}
+    )
+    with pytest.raises(TokenError):
+        await tokens.verify(wrong_issuer)
+
+
+def test_require():
+    agency = Principal("a", None, frozenset({Role.AGENCY}))
+    assert require(agency) is agency
+    assert require(agency, Role.AGENCY, Role.AUTHORITY) is agency
+    with pytest.raises(Forbidden, match="authority"):
+        require(agency, Role.AUTHORITY)
+    with pytest.raises(Unauthenticated):
+        require(None)

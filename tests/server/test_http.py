@@ -1,0 +1,110 @@
+"""HTTP behaviour of the ASGI app: health, readiness, metrics, auth failures, masking."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from starlette.testclient import TestClient
+
+from core import organizations
+from core.identity import Role
+from server.app import create_app
+
+
+async def test_health_ready_metrics(client):
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    await client.get("/healthz")
+    metrics = await client.get("/metrics")
+    assert metrics.status_code == 200
+    assert 'pdex_http_requests_total{route="/healthz",status="200"}' in metrics.text
+
+
+async def test_request_id_is_echoed_or_made(client):
+    response = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["x-request-id"] == "abc-123"
+    assert len((await client.get("/healthz")).headers["x-request-id"]) == 32
+
+
+async def test_bad_tokens_are_401(client, tokens, settings):
+    from dataclasses import replace
+
+    from core.identity import Tokens
+
+    cases = {
+        "bad signature": Tokens(replace(settings, token_secret="x" * 40)).issue(
+            roles=[Role.AUTHORITY], org=None
+        ),
+        "expired": tokens.issue(roles=[Role.AUTHORITY], org=None, ttl=timedelta(minutes=-5)),
+        "garbage": "abc.def.ghi",
+    }
+    for label, token in cases.items():
+        response = await client.post(
+            "/graphql",
+            json={"query": "{ viewer { subject } }"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 401, label
+        assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "WWW-Authenticate" in response.headers
+    response = await client.post(
+        "/graphql",
+        json={"query": "{ viewer { subject } }"},
+        headers={"Authorization": "Basic dXNlcjpwYXNz"},
+    )
+    assert response.status_code == 401
+    assert "Bearer" in response.json()["errors"][0]["message"]
+
+
+async def test_unexpected_errors_are_masked_and_logged(gql, authority, monkeypatch, caplog):
+    async def broken(*args, **kwargs):
+        raise RuntimeError("secret internals: password=hunter2")
+
+    monkeypatch.setattr(organizations, "list_organizations", broken)
+    with caplog.at_level(logging.ERROR, logger="pdex.graphql"):
+        result = await gql("{ organizations { edges { cursor } } }", caller=authority)
+    error = result["errors"][0]
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert "hunter2" not in str(result)
+    request_id = error["extensions"]["requestId"]
+    assert request_id and request_id in error["message"]
+    logged = [r for r in caplog.records if getattr(r, "request_id", None) == request_id]
+    assert logged and "hunter2" in str(logged[0].exc_info[1])
+
+
+def test_graphql_transport_ws_authenticates_in_connection_init(settings, tokens):
+    app = create_app(settings)
+    token = tokens.issue(roles=[Role.AUDITOR], org=None, sub="ws-user")
+    with TestClient(app) as http:
+        with http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            ws.send_json(
+                {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+            )
+            assert ws.receive_json()["type"] == "connection_ack"
+            ws.send_json(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": "{ viewer { subject roles } }"},
+                }
+            )
+            message = ws.receive_json()
+            assert message["type"] == "next"
+            assert message["payload"]["data"]["viewer"] == {
+                "subject": "ws-user",
+                "roles": ["AUDITOR"],
+            }
+            assert ws.receive_json()["type"] == "complete"
+        with http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            ws.send_json(
+                {"type": "connection_init", "payload": {"authorization": "Bearer forged.token.x"}}
+            )
+            closed = ws.receive()
+            assert closed["type"] == "websocket.close" and closed["code"] == 4403
+
+
+async def test_graphiql_is_served(client):
+    response = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert response.status_code == 200 and "graphiql" in response.text.lower()
