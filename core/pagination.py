@@ -56,20 +56,28 @@ def _decode_value(value: Any) -> Any:
     return value
 
 
-def encode_cursor(sort_value: Any, row_id: uuid.UUID) -> str:
-    raw = json.dumps([_encode_value(sort_value), str(row_id)], separators=(",", ":"))
+def encode_cursor(sort_value: Any, row_id: Any) -> str:
+    raw = json.dumps([_encode_value(sort_value), _encode_value(row_id)], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[Any, uuid.UUID]:
+def decode_cursor(cursor: str) -> tuple[Any, Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         sort_value, row_id = json.loads(base64.urlsafe_b64decode(padded))
-        return _decode_value(sort_value), uuid.UUID(row_id)
+        return _decode_value(sort_value), _decode_value(row_id)
     except (ValueError, TypeError) as exc:
-        raise UserError(
-            "CURSOR_INVALID", "The `after` cursor is not one pdex issued.", "after"
-        ) from exc
+        raise _bad_cursor() from exc
+
+
+def _bad_cursor() -> UserError:
+    return UserError("CURSOR_INVALID", "The `after` cursor is not one pdex issued.", "after")
+
+
+def _fits(column: InstrumentedAttribute[Any], value: Any) -> bool:
+    """A cursor value must have its column's Python type, or the database would choke on it."""
+    python_type = column.type.python_type
+    return isinstance(value, python_type) and not isinstance(value, bool)
 
 
 async def paginate(
@@ -77,24 +85,33 @@ async def paginate(
     statement: sa.Select[Any],
     *,
     sort: InstrumentedAttribute[Any],
-    id_column: InstrumentedAttribute[Any],
+    id_column: InstrumentedAttribute[Any] | None = None,
     first: int,
     after: str | None = None,
 ) -> Page[Any]:
     """Run `statement` ordered by (sort, id) ascending, one page after `after`.
 
+    `id_column` breaks ties; leave it out when `sort` is unique (a sequence number).
     Fetches `first + 1` rows in one statement to learn whether a next page exists.
     """
     check_page_size(first)
     if after is not None:
         sort_value, row_id = decode_cursor(after)
-        statement = statement.where(
-            sa.or_(sort > sort_value, sa.and_(sort == sort_value, id_column > row_id))
-        )
-    statement = statement.order_by(sort, id_column).limit(first + 1)
+        if not _fits(sort, sort_value) or (id_column is not None and not _fits(id_column, row_id)):
+            raise _bad_cursor()
+        if id_column is None:
+            statement = statement.where(sort > sort_value)
+        else:
+            statement = statement.where(
+                sa.or_(sort > sort_value, sa.and_(sort == sort_value, id_column > row_id))
+            )
+    order = [sort] if id_column is None else [sort, id_column]
+    statement = statement.order_by(*order).limit(first + 1)
     rows = list((await session.execute(statement)).scalars().all())
     has_next = len(rows) > first
     rows = rows[:first]
-    key = sort.key
-    cursors = [encode_cursor(getattr(row, key), row.id) for row in rows]
+    cursors = [
+        encode_cursor(getattr(row, sort.key), getattr(row, id_column.key) if id_column else None)
+        for row in rows
+    ]
     return Page(rows, cursors, has_next_page=has_next, has_previous_page=after is not None)

@@ -6,7 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import core.models  # noqa: F401  (registers tables on SQLModel.metadata)
-import migrations.models  # noqa: F401
+import migrations.models  # noqa: F401  (core and ledger tables)
 
 target_metadata = SQLModel.metadata
 

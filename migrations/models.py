@@ -1,3 +1,4 @@
 """Every package whose tables the migrations manage; env.py and the drift test import this."""
 
 import core.models  # noqa: F401
+import ledger.models  # noqa: F401

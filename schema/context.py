@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from core.db import Database
 from core.identity import Principal
 from core.settings import Settings
+from ledger import Signer
 from schema.dataloaders import Loaders
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ class Context:
     db: Database
     settings: Settings
     actor: Principal | None
+    signer: Signer
     request_id: str
     # graphql-transport-ws: the `connection_init` payload (where a socket's token travels).
     connection_params: dict[str, object] | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -20,6 +22,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+import ledger
 from core import migrate
 from core.db import Database
 from core.errors import AuthError
@@ -59,6 +62,7 @@ class GraphQLEndpoint(GraphQL):
             db=self.state.db,
             settings=self.state.settings,
             actor=actor,
+            signer=self.state.signer,
             request_id=request_id_var.get() or str(uuid.uuid4()),
         )
 
@@ -174,13 +178,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        checkpointer = None
+        if settings.ledger_checkpoint_interval > 0:
+            checkpointer = asyncio.create_task(
+                ledger.run_checkpointer(
+                    app.state.db, app.state.signer, settings.ledger_checkpoint_interval
+                )
+            )
         yield
+        if checkpointer is not None:
+            checkpointer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await checkpointer
         await app.state.db.dispose()
 
     app = Starlette(lifespan=lifespan, middleware=[Middleware(RequestContext)])
     app.state.settings = settings
     app.state.db = Database(settings)
     app.state.tokens = Tokens(settings)
+    app.state.signer = ledger.load_signer(settings)
     app.state.schema = build_schema(settings)
     graphql = Authenticate(GraphQLEndpoint(app.state), app.state.tokens)
     app.router.routes.extend(

@@ -9,6 +9,7 @@ import signal
 import sys
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from core import migrate
 from core.db import Database
@@ -120,6 +121,70 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ledger_verify(args: argparse.Namespace) -> int:
+    from ledger.audit import verify_database
+
+    async def run() -> int:
+        db = Database(get_settings())
+        try:
+            report = await verify_database(db)
+        finally:
+            await db.dispose()
+        for problem in report.problems:
+            print(f"FAIL {problem}")
+        if report.first_bad_seq is not None:
+            print(f"first bad seq: {report.first_bad_seq}")
+        status = "OK" if report.ok else "TAMPERED"
+        print(f"{status}: {report.entries} entries, {report.checkpoints} checkpoints verified")
+        return 0 if report.ok else 1
+
+    return asyncio.run(run())
+
+
+def cmd_ledger_export(args: argparse.Namespace) -> int:
+    from ledger import load_signer
+    from ledger.audit import export_bundle
+
+    settings = get_settings()
+
+    async def run() -> int:
+        db = Database(settings)
+        try:
+            return await export_bundle(
+                db,
+                args.file,
+                origin=settings.ledger_origin,
+                platform_public_key=load_signer(settings).public_key.hex(),
+            )
+        finally:
+            await db.dispose()
+
+    print(f"wrote {asyncio.run(run())} entries to {args.file}")
+    return 0
+
+
+def cmd_ledger_verify_bundle(args: argparse.Namespace) -> int:
+    """Offline: needs no database, no server, no settings."""
+    import json
+
+    from ledger.verify import verify_bundle
+
+    try:
+        bundle = json.loads(args.file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"FAIL cannot read bundle: {exc}")
+        return 2
+    expected = bytes.fromhex(args.platform_key) if args.platform_key else None
+    report = verify_bundle(bundle, expected_platform_pk=expected)
+    for problem in report.problems:
+        print(f"FAIL {problem}")
+    if report.first_bad_seq is not None:
+        print(f"first bad seq: {report.first_bad_seq}")
+    status = "OK" if report.ok else "TAMPERED"
+    print(f"{status}: {report.entries} entries, {report.checkpoints} checkpoints verified")
+    return 0 if report.ok else 1
+
+
 def _redact(url: str) -> str:
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
 
@@ -162,6 +227,18 @@ def build_parser() -> argparse.ArgumentParser:
     boot.add_argument("--name", required=True)
     boot.add_argument("--uscc", required=True)
     boot.set_defaults(func=cmd_bootstrap)
+
+    ledger_cmd = commands.add_parser("ledger", help="audit the tamper-evident ledger")
+    ledger_sub = ledger_cmd.add_subparsers(dest="ledger_command", required=True)
+    verify = ledger_sub.add_parser("verify", help="re-derive every hash and signature (database)")
+    verify.set_defaults(func=cmd_ledger_verify)
+    export = ledger_sub.add_parser("export", help="write an offline-verifiable bundle")
+    export.add_argument("file", type=Path)
+    export.set_defaults(func=cmd_ledger_export)
+    bundle = ledger_sub.add_parser("verify-bundle", help="verify an exported bundle offline")
+    bundle.add_argument("file", type=Path)
+    bundle.add_argument("--platform-key", help="the platform public key you trust (hex)")
+    bundle.set_defaults(func=cmd_ledger_verify_bundle)
     return parser
 
 

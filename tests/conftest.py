@@ -52,6 +52,34 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     )
 
 
+@pytest.fixture
+async def fresh_settings(settings: Settings, tmp_path: Path) -> AsyncIterator[Settings]:
+    """Settings pointing at a brand-new, empty database of the suite's engine."""
+    if settings.is_sqlite:
+        yield replace(settings, database_url=f"sqlite+aiosqlite:///{tmp_path / 'fresh.sqlite3'}")
+        return
+    import asyncpg
+
+    base = settings.database_url.rpartition("/")[0]
+    name = f"pdex_fresh_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql") + "/postgres")
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield replace(settings, database_url=f"{base}/{name}")
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+async def fresh_db(fresh_settings: Settings) -> AsyncIterator[Database]:
+    """A new database migrated to head: for tests that need an empty ledger."""
+    database = Database(fresh_settings)
+    await migrate.upgrade(database.writer)
+    yield database
+    await database.dispose()
+
+
 @pytest.fixture(scope="session")
 def is_postgres(settings: Settings) -> bool:
     return not settings.is_sqlite

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import replace
-
-import asyncpg
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -18,27 +14,10 @@ from core.db import Database
 
 
 @pytest.fixture
-async def empty_db(settings, tmp_path):
-    """A brand-new database of the same engine as the suite's."""
-    if settings.is_sqlite:
-        db = Database(
-            replace(settings, database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}")
-        )
-        yield db
-        await db.dispose()
-        return
-    base, _, _ = settings.database_url.rpartition("/")
-    name = f"pdex_mig_{uuid.uuid4().hex[:10]}"
-    admin = base.replace("postgresql+asyncpg", "postgresql") + "/postgres"
-    conn = await asyncpg.connect(admin)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    db = Database(replace(settings, database_url=f"{base}/{name}"))
-    try:
-        yield db
-    finally:
-        await db.dispose()
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
+async def empty_db(fresh_settings):
+    db = Database(fresh_settings)
+    yield db
+    await db.dispose()
 
 
 async def tables(db: Database) -> set[str]:

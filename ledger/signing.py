@@ -1,0 +1,123 @@
+"""BLS signatures over BLS12-381 for checkpoints (py_ecc, proof-of-possession scheme).
+
+Ciphersuite ``BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_``: public keys are 48-byte G1
+points, signatures 96-byte G2 points. Why BLS: the platform's and every witness's signatures
+over one checkpoint add up to a single 96-byte aggregate that verifies in one pairing check.
+Why PoP: fast aggregate verification is only safe for keys whose owner proved possession of
+the secret (``prove_possession``), which blocks rogue-key attacks; check it when registering
+a witness.
+
+Verifiers here return ``False`` on any bad input and never raise. Pure-Python pairings are slow
+(~0.3 s per verify), so verify once and remember the result.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+
+from py_ecc.bls import G2ProofOfPossession as _Scheme
+from py_ecc.optimized_bls12_381 import curve_order
+
+CIPHERSUITE = _Scheme.DST.decode("ascii")
+
+
+def generate_secret_key() -> int:
+    """A fresh secret key: KeyGen (RFC draft-irtf-cfrg-bls-signature) on 32 random bytes."""
+    return _Scheme.KeyGen(secrets.token_bytes(32))
+
+
+def public_key(sk: int) -> bytes:
+    """The 48-byte compressed G1 public key of ``sk``."""
+    return _Scheme.SkToPk(sk)
+
+
+def sign(sk: int, msg: bytes) -> bytes:
+    """96-byte signature of ``msg``."""
+    return _Scheme.Sign(sk, msg)
+
+
+def verify(pk: bytes, msg: bytes, sig: bytes) -> bool:
+    """True only for a valid signature; garbage of any kind gives False."""
+    try:
+        return bool(_Scheme.Verify(pk, msg, sig))
+    except Exception:  # py_ecc lets some malformed points escape as odd exception types
+        return False
+
+
+def prove_possession(sk: int) -> bytes:
+    """Proof that the holder of ``public_key(sk)`` knows ``sk`` (a signature of the key)."""
+    return _Scheme.PopProve(sk)
+
+
+def verify_possession(pk: bytes, proof: bytes) -> bool:
+    """Check a proof of possession; never raises."""
+    try:
+        return bool(_Scheme.PopVerify(pk, proof))
+    except Exception:
+        return False
+
+
+def aggregate(sigs: Sequence[bytes]) -> bytes:
+    """Add signatures into one. Raises ValueError on an empty list or a malformed signature."""
+    try:
+        return _Scheme.Aggregate(list(sigs))
+    except Exception as exc:
+        raise ValueError(f"cannot aggregate signatures: {exc}") from exc
+
+
+def fast_aggregate_verify(pks: Sequence[bytes], msg: bytes, sig: bytes) -> bool:
+    """Verify an aggregate of signatures by all ``pks`` over one ``msg``; never raises.
+
+    Only sound if every key's proof of possession was checked (see module docstring).
+    """
+    try:
+        return bool(_Scheme.FastAggregateVerify(list(pks), msg, sig))
+    except Exception:
+        return False
+
+
+def checkpoint_message(origin: str, tree_size: int, root_hash: bytes, timestamp: str) -> bytes:
+    """The signed text of a checkpoint, modelled on the C2SP ``tlog-checkpoint`` body.
+
+    Four lines, each ending in ``\\n``, UTF-8::
+
+        <origin>                 e.g. "pdex.example.gov.cn/ledger"
+        <tree size>              decimal, no leading zeros
+        <base64 root hash>       standard base64 with padding of the 32-byte RFC 9162 root
+        <timestamp>              RFC 3339 UTC, e.g. "2026-11-27T03:07:29.123456Z"
+
+    The first three lines are exactly a C2SP checkpoint; the timestamp is our extension line.
+    """
+    if not origin or "\n" in origin or "\n" in timestamp or not timestamp:
+        raise ValueError("origin and timestamp must be non-empty single lines")
+    if isinstance(tree_size, bool) or not isinstance(tree_size, int) or tree_size < 0:
+        raise ValueError(f"tree size must be a non-negative int, got {tree_size!r}")
+    if len(root_hash) != 32:
+        raise ValueError(f"root hash must be 32 bytes, got {len(root_hash)}")
+    root_b64 = base64.b64encode(root_hash).decode("ascii")
+    return f"{origin}\n{tree_size}\n{root_b64}\n{timestamp}\n".encode()
+
+
+def save_secret_key(path: str | os.PathLike[str], sk: int) -> None:
+    """Write ``sk`` as 64 hex digits, readable by the owner only (mode 0600)."""
+    if not 0 < sk < curve_order:
+        raise ValueError("not a BLS12-381 secret key")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        os.fchmod(f.fileno(), 0o600)  # O_CREAT's mode is ignored for an existing file
+        f.write(f"{sk:064x}\n")
+
+
+def load_secret_key(path: str | os.PathLike[str]) -> int:
+    """Read a key written by ``save_secret_key``; ValueError if it is not one."""
+    raw = bytes.fromhex(Path(path).read_text(encoding="ascii").strip())
+    if len(raw) != 32:
+        raise ValueError(f"{path}: expected 64 hex digits")
+    sk = int.from_bytes(raw, "big")
+    if not 0 < sk < curve_order:
+        raise ValueError(f"{path}: not a BLS12-381 secret key")
+    return sk
