@@ -154,7 +154,8 @@ async def verify_database(db: Database) -> AuditReport:
         head = (await session.execute(sa.select(LedgerHead))).scalar_one()
     if head.size != size or head.last_hash != (prev if size else GENESIS_PREV):
         report.problems.append(
-            f"ledger head says {head.size} entries ending {head.last_hash[:12]}…; the log has {size}"
+            f"ledger head says {head.size} entries ending {head.last_hash[:12]}…; "
+            f"the log has {size}"
         )
     elif [bytes.fromhex(h) for h in json.loads(head.frontier)] != frontier:
         report.problems.append("ledger head frontier does not match the entries")

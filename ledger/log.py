@@ -8,13 +8,16 @@ caller's commit; a rollback takes the entry, its tree nodes and the head change 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import uuid
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from core.clock import now
 from core.db import AsyncSession
@@ -56,12 +59,63 @@ async def actor_document(session: AsyncSession, actor: Principal | None) -> dict
     }
 
 
-async def _lock_head(session: AsyncSession) -> LedgerHead:
-    statement = sa.select(LedgerHead).where(LedgerHead.id == 1)
+_local_locks: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+async def _queue_locally(session: AsyncSession) -> None:
+    """Take this process's turn before asking PostgreSQL for the head row lock.
+
+    Appenders in one process then wait on an asyncio lock instead of each parking a pooled
+    connection in a row-lock wait; the row lock still orders writers across processes. The
+    turn ends when the caller's transaction does (commit or rollback).
+    """
+    engine = session.bind
+    lock = _local_locks.setdefault(engine, asyncio.Lock())
+    sync_session = session.sync_session
+    if sync_session.info.get("ledger_turn"):
+        return
+    await lock.acquire()
+    sync_session.info["ledger_turn"] = True
+
+    def release(*_: Any) -> None:
+        if sync_session.info.pop("ledger_turn", False):
+            lock.release()
+
+    for name in ("after_commit", "after_rollback", "after_soft_rollback"):
+        sa.event.listen(sync_session, name, release, once=True)
+
+
+async def _lock_head(session: AsyncSession) -> sa.Row[Any]:
+    statement = sa.select(LedgerHead.size, LedgerHead.last_hash, LedgerHead.frontier).where(
+        LedgerHead.id == 1
+    )
     if session.bind.dialect.name == "postgresql":
+        await _queue_locally(session)
         statement = statement.with_for_update()
-    head = (await session.execute(statement)).scalar_one()
-    return head
+    return (await session.execute(statement)).one()
+
+
+# PostgreSQL: every write of one append in one round trip while the head lock is held.
+# (Foreign keys are checked at the end of the statement, after the entry row exists.)
+_PG_WRITE = sa.text(
+    """
+    WITH entry AS (
+      INSERT INTO ledger_entry (seq, kind, actor, at, prev, body, subjects, hash)
+      VALUES (:seq, :kind, :actor, :at, :prev, :body, :subjects, :hash)
+    ), node AS (
+      INSERT INTO ledger_node (level, idx, hash)
+      SELECT * FROM unnest(:levels, :idxs, :hashes)
+    ), party AS (
+      INSERT INTO ledger_party (party, seq) SELECT unnest(:parties), :seq
+    )
+    UPDATE ledger_head SET size = :size, last_hash = :hash, frontier = :frontier WHERE id = 1
+    """
+).bindparams(
+    sa.bindparam("levels", type_=ARRAY(sa.SmallInteger)),
+    sa.bindparam("idxs", type_=ARRAY(sa.BigInteger)),
+    sa.bindparam("hashes", type_=ARRAY(sa.LargeBinary)),
+    sa.bindparam("parties", type_=ARRAY(sa.Text)),
+)
 
 
 async def append(
@@ -79,43 +133,57 @@ async def append(
     subject_ids = list(dict.fromkeys(subjects))
     actor_doc = await actor_document(session, actor)
     commitments = [await commitment_for(session, s) for s in subject_ids]
-    canonical_json(dict(body))  # fail early, before the head is locked, on a float or a bad key
-
-    head = await _lock_head(session)
-    seq = head.size
-    document = entry_document(
-        seq, kind, actor_doc, format_time(now()), head.last_hash, dict(body), commitments
-    )
-    digest = leaf_hash(canonical_json(document))
-    frontier = [bytes.fromhex(h) for h in json.loads(head.frontier)]
-    frontier, nodes = append_leaf(frontier, seq, digest)
-
-    entry = LedgerEntry(
-        seq=seq,
-        kind=kind,
-        actor=canonical_json(actor_doc).decode(),
-        at=document["at"],
-        prev=head.last_hash,
-        body=canonical_json(document["body"]).decode(),
-        subjects=canonical_json(commitments).decode(),
-        hash=digest.hex(),
-    )
-    session.add(entry)
-    await session.flush()  # the entry first: party and node rows refer to it
+    body_doc = dict(body)
+    canonical_json(body_doc)  # fail early, before the head is locked, on a float or a bad key
     party_keys = {f"org:{org}" for org in parties}
     if actor is not None and actor.organization_id is not None:
         party_keys.add(f"org:{actor.organization_id}")
     party_keys.update(f"subject:{s}" for s in subject_ids)
     if actor is not None and Role.DATA_SUBJECT in actor.roles:
         party_keys.add(f"subject:{actor.subject}")
-    values: list[dict[str, Any]] = [{"party": p, "seq": seq} for p in sorted(party_keys)]
-    if values:
-        await session.execute(sa.insert(LedgerParty), values)
-    await session.execute(
-        sa.insert(LedgerNode), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes]
+
+    head = await _lock_head(session)
+    seq = head.size
+    document = entry_document(
+        seq, kind, actor_doc, format_time(now()), head.last_hash, body_doc, commitments
     )
-    head.size = seq + 1
-    head.last_hash = digest.hex()
-    head.frontier = json.dumps([h.hex() for h in frontier])
-    await session.flush()
+    digest = leaf_hash(canonical_json(document))
+    frontier = [bytes.fromhex(h) for h in json.loads(head.frontier)]
+    frontier, nodes = append_leaf(frontier, seq, digest)
+    entry = LedgerEntry(
+        seq=seq,
+        kind=kind,
+        actor=canonical_json(actor_doc).decode(),
+        at=document["at"],
+        prev=head.last_hash,
+        body=canonical_json(body_doc).decode(),
+        subjects=canonical_json(commitments).decode(),
+        hash=digest.hex(),
+    )
+    row = entry.model_dump()
+    new_head = {"size": seq + 1, "frontier": json.dumps([h.hex() for h in frontier])}
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(
+            _PG_WRITE,
+            {
+                **row,
+                **new_head,
+                "levels": [n[0] for n in nodes],
+                "idxs": [n[1] for n in nodes],
+                "hashes": [n[2] for n in nodes],
+                "parties": sorted(party_keys),
+            },
+        )
+    else:  # SQLite: in-process, so separate statements cost little
+        await session.execute(sa.insert(LedgerEntry), [row])
+        await session.execute(
+            sa.insert(LedgerNode), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes]
+        )
+        if party_keys:
+            await session.execute(
+                sa.insert(LedgerParty), [{"party": p, "seq": seq} for p in sorted(party_keys)]
+            )
+        await session.execute(
+            sa.update(LedgerHead).where(LedgerHead.id == 1).values(last_hash=entry.hash, **new_head)
+        )
     return entry

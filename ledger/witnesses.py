@@ -109,7 +109,8 @@ async def cosign_checkpoint(
     if tree_size < witness.last_signed_size:
         raise UserError(
             "STALE_CHECKPOINT",
-            f"You already co-signed size {witness.last_signed_size}; a witness never signs an older tree.",
+            f"You already co-signed size {witness.last_signed_size}; "
+            "a witness never signs an older tree.",
             "treeSize",
         )
     if from_size != witness.last_signed_size:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 
 import pytest
@@ -37,7 +38,7 @@ async def test_concurrent_writers_make_one_chain(fresh_db, is_postgres):
         )
     assert [e.seq for e in entries] == list(range(WRITERS * PER_WRITER))
     assert len({e.hash for e in entries}) == len(entries)
-    assert all(after.prev == before.hash for before, after in zip(entries, entries[1:]))
+    assert all(after.prev == before.hash for before, after in itertools.pairwise(entries))
     bodies = {(e.body) for e in entries}
     assert len(bodies) == WRITERS * PER_WRITER  # every append landed exactly once
     independent_root = merkle.root_of([bytes.fromhex(e.hash) for e in entries])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import uuid
 
@@ -38,7 +39,7 @@ async def test_entries_chain_from_genesis(fresh_db):
     entries = await rows(fresh_db)
     assert [e.seq for e in entries] == [0, 1, 2, 3, 4]
     assert entries[0].prev == GENESIS_PREV
-    for before, after in zip(entries, entries[1:]):
+    for before, after in itertools.pairwise(entries):
         assert after.prev == before.hash
     assert json.loads(entries[2].body) == {"amount": "12.50", "i": 2}
     assert json.loads(entries[2].actor) == {
