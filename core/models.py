@@ -7,7 +7,7 @@ domain scopes its rows to one.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -36,5 +36,20 @@ class Organization(SQLModel, table=True):
     uscc: str = Field(max_length=18, unique=True)
     registered_by_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id")
     created_at: datetime = Field(
+        default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)
+    )
+
+
+class CalendarDay(SQLModel, table=True):
+    """The data authority's explicit working-day table: a day the `chinesecalendar` package
+    does not know (a year it does not cover yet) or gets wrong. True = working day."""
+
+    __tablename__ = "calendar_day"
+
+    day: date = Field(primary_key=True)
+    working: bool
+    note: str = Field(default="", max_length=200)
+    set_by_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id")
+    set_at: datetime = Field(
         default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)
     )

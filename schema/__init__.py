@@ -18,7 +18,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from core.settings import Settings
-from schema import ledger, organizations
+from schema import calendar, ledger, organizations
 from schema.context import Info
 from schema.errors import ErrorPolicy
 from schema.limits import validation_rules
@@ -38,8 +38,8 @@ class NodeQuery:
         return await resolver(info, row_id) if resolver else None
 
 
-Query = merge_types("Query", (NodeQuery, organizations.Query, ledger.Query))
-Mutation = merge_types("Mutation", (organizations.Mutation, ledger.Mutation))
+Query = merge_types("Query", (NodeQuery, organizations.Query, calendar.Query, ledger.Query))
+Mutation = merge_types("Mutation", (organizations.Mutation, calendar.Mutation, ledger.Mutation))
 
 OBJECT_TYPES = [organizations.Organization]
 
