@@ -15,7 +15,7 @@ from ledger.checkpoints import (
     signed_checkpoint,
 )
 from ledger.entries import get_entry, list_entries
-from ledger.log import append, commitment_for, subject_salt
+from ledger.log import append, commitment_for, subject_identity, subject_salt
 from ledger.models import Checkpoint, LedgerEntry, WitnessKey
 from ledger.proofs import ConsistencyProof, InclusionProof, consistency_proof, inclusion_proof
 from ledger.witnesses import cosign_checkpoint, list_witnesses, register_witness_key
@@ -42,5 +42,6 @@ __all__ = [
     "register_witness_key",
     "run_checkpointer",
     "signed_checkpoint",
+    "subject_identity",
     "subject_salt",
 ]

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from core.clock import now
 from core.db import AsyncSession
-from core.identity import Principal, Role
+from core.identity import Principal, Role, require
 from ledger.canonical import canonical_json, entry_document, format_time, subject_commitment
 from ledger.merkle import append_leaf, leaf_hash
 from ledger.models import LedgerEntry, LedgerHead, LedgerNode, LedgerParty, SubjectSalt
@@ -43,6 +43,13 @@ async def subject_salt(session: AsyncSession, subject_id: str) -> bytes:
 
 async def commitment_for(session: AsyncSession, subject_id: str) -> str:
     return subject_commitment(await subject_salt(session, subject_id), subject_id)
+
+
+async def subject_identity(session: AsyncSession, actor: Principal | None) -> tuple[bytes, str]:
+    """A data subject's own salt and commitment: with them they can show an entry is theirs."""
+    actor = require(actor, Role.DATA_SUBJECT)
+    salt = await subject_salt(session, actor.subject)
+    return salt, subject_commitment(salt, actor.subject)
 
 
 async def actor_document(session: AsyncSession, actor: Principal | None) -> dict[str, Any]:

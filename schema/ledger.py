@@ -145,6 +145,15 @@ async def _signed(info: Info, checkpoint: ledger.Checkpoint | None) -> Checkpoin
         return Checkpoint.from_signed(await ledger.signed_checkpoint(session, checkpoint))
 
 
+@strawberry.type(description="Your salt and the commitment that stands for you in the ledger.")
+class SubjectCommitment:
+    salt: str = strawberry.field(
+        description='Keep it: SHA-256("subject/v1\\0" ‖ salt ‖ '
+        "your id) is the commitment in every entry about you."
+    )
+    commitment: str
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="The platform's BLS public key (hex). Public.")
@@ -203,6 +212,12 @@ class Query:
             from_root=proof.from_root.hex(),
             to_root=proof.to_root.hex(),
         )
+
+    @strawberry.field(description="Data subjects only: prove which entries are about you.")
+    async def my_subject_commitment(self, info: Info) -> SubjectCommitment:
+        async with info.context.db.transaction() as session:
+            salt, commitment = await ledger.subject_identity(session, info.context.actor)
+        return SubjectCommitment(salt=salt.hex(), commitment=commitment)
 
     @strawberry.field(description="Registered witnesses. Public.")
     async def witnesses(self, info: Info) -> list[Witness]:

@@ -166,3 +166,25 @@ async def test_witness_flow_over_the_api(gql, make_caller):
         [bytes.fromhex(k) for k in cp["signerKeys"]], note, bytes.fromhex(cp["aggregateSignature"])
     )
     assert len(cp["signerKeys"]) == 2
+
+
+async def test_subject_can_prove_an_entry_is_theirs(gql, db, make_caller):
+    import hashlib
+
+    citizen = await make_caller(Role.DATA_SUBJECT, sub=f"citizen-{uuid.uuid4()}")
+    agency = await make_caller(Role.AGENCY, OrganizationKind.AGENCY)
+    entry = await record(
+        db, "test.use.allowed", agency.principal, {}, subjects=[citizen.principal.subject]
+    )
+    mine = (await gql("{ mySubjectCommitment { salt commitment } }", caller=citizen))["data"][
+        "mySubjectCommitment"
+    ]
+    salt = bytes.fromhex(mine["salt"])
+    assert (
+        hashlib.sha256(b"subject/v1\0" + salt + citizen.principal.subject.encode()).hexdigest()
+        == mine["commitment"]
+    )
+    seen = (await gql(ENTRY, {"seq": entry.seq}, citizen))["data"]["ledgerEntry"]
+    assert seen["subjects"] == [mine["commitment"]]
+    refused = await gql("{ mySubjectCommitment { salt } }", caller=agency)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
