@@ -8,14 +8,22 @@ import re
 import signal
 import sys
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from core import migrate
 from core.db import Database
 from core.identity import Role, Tokens
 from core.settings import Settings, get_settings
 from core.validators import is_valid_uscc, normalize_uscc
+
+if TYPE_CHECKING:
+    from ledger.audit import AuditReport
+    from ledger.verify import BundleReport
+
+T = TypeVar("T")
 
 
 def parse_duration(text: str) -> timedelta:
@@ -27,22 +35,30 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=int(match.group(1)) * unit)
 
 
-async def _migrate(settings: Settings, revision: str, down: bool) -> str | None:
-    db = Database(settings)
-    try:
-        if down:
-            await migrate.downgrade(db.writer, revision)
-        else:
-            await migrate.upgrade(db.writer, revision)
-        return await migrate.current_revision(db.writer)
-    finally:
-        await db.dispose()
+def with_database(work: Callable[[Database], Awaitable[T]], settings: Settings | None = None) -> T:
+    """Run one async job against a fresh `Database`, closing its pools afterwards."""
+
+    async def run() -> T:
+        db = Database(settings or get_settings())
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    current = asyncio.run(_migrate(settings, args.revision, args.down))
+    get_settings().data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def work(db: Database) -> str | None:
+        if args.down:
+            await migrate.downgrade(db.writer, args.revision)
+        else:
+            await migrate.upgrade(db.writer, args.revision)
+        return await migrate.current_revision(db.writer)
+
+    current = with_database(work)
     print(f"database at revision {current or 'base (empty)'}")
     return 0
 
@@ -55,18 +71,14 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _prepare(settings: Settings, seed_demo: bool) -> dict[Role, str]:
+async def _prepare(db: Database, settings: Settings, seed_demo: bool) -> dict[Role, str]:
     from server import demo
 
-    db = Database(settings)
-    try:
-        await migrate.upgrade(db.writer)
-        if not seed_demo:
-            return {}
-        orgs = await demo.seed(db)
-        return demo.demo_tokens(Tokens(settings), orgs)
-    finally:
-        await db.dispose()
+    await migrate.upgrade(db.writer)
+    if not seed_demo:
+        return {}
+    orgs = await demo.seed(db)
+    return demo.demo_tokens(Tokens(settings), orgs)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -79,7 +91,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     configure_logging(settings.log_level)
     seed_demo = args.demo if args.demo is not None else settings.is_sqlite
-    tokens = asyncio.run(_prepare(settings, seed_demo))
+    tokens = with_database(lambda db: _prepare(db, settings, seed_demo), settings)
     url = f"http://{args.host}:{args.port}/graphql"
     print(f"pdex serving {url}  (database: {_redact(settings.database_url)})", flush=True)
     for role, token in tokens.items():
@@ -107,38 +119,30 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
     if not is_valid_uscc(code):
         print(f"error: {args.uscc!r} is not a valid unified social credit code", file=sys.stderr)
         return 2
-    settings = get_settings()
 
-    async def run() -> uuid.UUID:
-        db = Database(settings)
-        try:
-            await migrate.upgrade(db.writer)
-            return (await demo.bootstrap_authority(db, name=args.name, uscc=code)).id
-        finally:
-            await db.dispose()
+    async def work(db: Database) -> uuid.UUID:
+        await migrate.upgrade(db.writer)
+        return (await demo.bootstrap_authority(db, name=args.name, uscc=code)).id
 
-    print(asyncio.run(run()))
+    print(with_database(work))
     return 0
 
 
 def cmd_ledger_verify(args: argparse.Namespace) -> int:
     from ledger.audit import verify_database
 
-    async def run() -> int:
-        db = Database(get_settings())
-        try:
-            report = await verify_database(db)
-        finally:
-            await db.dispose()
-        for problem in report.problems:
-            print(f"FAIL {problem}")
-        if report.first_bad_seq is not None:
-            print(f"first bad seq: {report.first_bad_seq}")
-        status = "OK" if report.ok else "TAMPERED"
-        print(f"{status}: {report.entries} entries, {report.checkpoints} checkpoints verified")
-        return 0 if report.ok else 1
+    return print_report(with_database(verify_database))
 
-    return asyncio.run(run())
+
+def print_report(report: AuditReport | BundleReport) -> int:
+    """Problems, the first bad seq, a one-line verdict; exit status 1 on tampering."""
+    for problem in report.problems:
+        print(f"FAIL {problem}")
+    if report.first_bad_seq is not None:
+        print(f"first bad seq: {report.first_bad_seq}")
+    status = "OK" if report.ok else "TAMPERED"
+    print(f"{status}: {report.entries} entries, {report.checkpoints} checkpoints verified")
+    return 0 if report.ok else 1
 
 
 def cmd_ledger_export(args: argparse.Namespace) -> int:
@@ -146,20 +150,13 @@ def cmd_ledger_export(args: argparse.Namespace) -> int:
     from ledger.audit import export_bundle
 
     settings = get_settings()
-
-    async def run() -> int:
-        db = Database(settings)
-        try:
-            return await export_bundle(
-                db,
-                args.file,
-                origin=settings.ledger_origin,
-                platform_public_key=load_signer(settings).public_key.hex(),
-            )
-        finally:
-            await db.dispose()
-
-    print(f"wrote {asyncio.run(run())} entries to {args.file}")
+    key = load_signer(settings).public_key.hex()
+    count = with_database(
+        lambda db: export_bundle(
+            db, args.file, origin=settings.ledger_origin, platform_public_key=key
+        )
+    )
+    print(f"wrote {count} entries to {args.file}")
     return 0
 
 
@@ -175,14 +172,7 @@ def cmd_ledger_verify_bundle(args: argparse.Namespace) -> int:
         print(f"FAIL cannot read bundle: {exc}")
         return 2
     expected = bytes.fromhex(args.platform_key) if args.platform_key else None
-    report = verify_bundle(bundle, expected_platform_pk=expected)
-    for problem in report.problems:
-        print(f"FAIL {problem}")
-    if report.first_bad_seq is not None:
-        print(f"first bad seq: {report.first_bad_seq}")
-    status = "OK" if report.ok else "TAMPERED"
-    print(f"{status}: {report.entries} entries, {report.checkpoints} checkpoints verified")
-    return 0 if report.ok else 1
+    return print_report(verify_bundle(bundle, expected_platform_pk=expected))
 
 
 def _redact(url: str) -> str:
