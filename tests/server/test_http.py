@@ -108,3 +108,34 @@ def test_graphql_transport_ws_authenticates_in_connection_init(settings, tokens)
 async def test_graphiql_is_served(client):
     response = await client.get("/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 200 and "graphiql" in response.text.lower()
+
+
+def test_background_checkpointer_signs_while_the_log_grows(settings, app):  # app: migrated
+    """The lifespan task signs a checkpoint within a few intervals of new entries."""
+    import time
+    import uuid
+    from dataclasses import replace
+
+    import ledger
+    from core.identity import Principal
+
+    fast = create_app(replace(settings, ledger_checkpoint_interval=0.2))
+    actor = Principal("clerk", uuid.uuid4(), frozenset({Role.AGENCY}))
+    with TestClient(fast) as http:
+
+        async def grow() -> int:
+            async with fast.state.db.transaction() as session:
+                entry = await ledger.append(session, "test.background.signed", actor, {})
+            return entry.seq + 1
+
+        size = http.portal.call(grow)
+        deadline = time.monotonic() + 10
+        while True:
+            checkpoint = http.post(
+                "/graphql", json={"query": "{ ledgerCheckpoint { treeSize } }"}
+            ).json()
+            tree_size = (checkpoint["data"]["ledgerCheckpoint"] or {}).get("treeSize", 0)
+            if tree_size >= size:
+                break
+            assert time.monotonic() < deadline, "no checkpoint was signed"
+            time.sleep(0.1)
