@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +22,8 @@ import jwt
 from core.clock import now
 from core.errors import Forbidden, Unauthenticated
 from core.settings import Settings
+
+LEEWAY_SECONDS = 30  # clock skew tolerated between pdex and the token issuer
 
 
 class Role(StrEnum):
@@ -60,11 +63,13 @@ class Tokens:
     """Signs (embedded mode) and verifies bearer tokens."""
 
     ALGORITHMS_EXTERNAL = ["RS256", "ES256", "PS256", "EdDSA"]
+    CACHE_SIZE = 10_000
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._secret = settings.token_secret
         self._jwks = jwt.PyJWKClient(settings.oidc_jwks_url) if settings.oidc_jwks_url else None
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     @property
     def secret(self) -> str:
@@ -95,6 +100,18 @@ class Tokens:
         return jwt.encode(claims, self.secret, algorithm="HS256")
 
     async def verify(self, token: str) -> Principal:
+        """The token's principal. A verified token is remembered until it expires: checking
+        its signature again on every request cost more than the rest of a small query."""
+        cached = self._verified.get(token)
+        if cached is not None and cached[1] > time.time():
+            return cached[0]
+        principal, expires = await self._verify(token)
+        if len(self._verified) >= self.CACHE_SIZE:
+            self._verified.clear()  # crude but bounded; refills within a request per client
+        self._verified[token] = (principal, expires)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             if self._jwks is None:
                 claims = self._decode(token, self.secret, ["HS256"], self.settings.token_issuer)
@@ -108,7 +125,7 @@ class Tokens:
             raise TokenError("The bearer token has expired.") from exc
         except (jwt.PyJWTError, ValueError) as exc:
             raise TokenError(f"The bearer token is not valid: {exc}.") from exc
-        return principal_from_claims(claims)
+        return principal_from_claims(claims), float(claims["exp"]) + LEEWAY_SECONDS
 
     def _decode(
         self, token: str, key: Any, algorithms: list[str], issuer: str | None
@@ -120,7 +137,7 @@ class Tokens:
             audience=self.settings.token_audience,
             issuer=issuer,
             options={"require": ["exp", "sub"]},
-            leeway=30,
+            leeway=LEEWAY_SECONDS,
         )
 
 

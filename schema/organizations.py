@@ -12,6 +12,7 @@ from core.identity import Role, require
 from core.models import Organization as OrganizationRow
 from core.models import OrganizationKind
 from schema.context import Info
+from schema.dataloaders import load_then
 from schema.errors import UserErrorType, perform
 from schema.relay import Connection, Node, connection, from_global_id, node_type, to_global_id
 
@@ -30,11 +31,10 @@ class Organization(Node):
     registered_by_id: strawberry.Private[uuid.UUID | None]
 
     @strawberry.field(description="The data-authority organisation that admitted this one.")
-    async def registered_by(self, info: Info) -> Organization | None:
+    def registered_by(self, info: Info) -> Organization | None:
         if self.registered_by_id is None:
             return None
-        row = await info.context.loaders.organization.load(self.registered_by_id)
-        return Organization.from_row(row) if row else None
+        return load_then(info.context.loaders.organization, self.registered_by_id, from_row)
 
     @classmethod
     def from_row(cls, row: OrganizationRow) -> Organization:
@@ -46,6 +46,10 @@ class Organization(Node):
             created_at=row.created_at,
             registered_by_id=row.registered_by_id,
         )
+
+
+def from_row(row: OrganizationRow | None) -> Organization | None:
+    return Organization.from_row(row) if row else None
 
 
 @node_type("Organization")
@@ -97,6 +101,11 @@ class Query:
             page = await organizations.list_organizations(
                 session, kind=kind, first=first, after=after
             )
+            # Prime the request's loader with the page's registrants while the session is
+            # open: one statement here saves a second session for `registeredBy`.
+            wanted = list({r.registered_by_id for r in page.items if r.registered_by_id})
+            registrants = await organizations.get_organizations(session, wanted)
+        info.context.loaders.organization.prime_many({r.id: r for r in registrants if r})
         return connection(page, Organization.from_row)
 
 

@@ -101,11 +101,16 @@ class Authenticate:
         await self.app(scope, receive, send)
 
 
-class RequestContext:
-    """Request id (from `X-Request-ID` or new), a JSON access log line, and metrics."""
+SLOW_REQUEST_SECONDS = 1.0
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class RequestContext:
+    """Request id (from `X-Request-ID` or new), metrics, and a JSON log line for every
+    failed or slow request (every request with `PDEX_ACCESS_LOG=true`)."""
+
+    def __init__(self, app: ASGIApp, access_log: bool = False) -> None:
         self.app = app
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -132,8 +137,10 @@ class RequestContext:
             route = scope["path"] if scope["path"] in KNOWN_ROUTES else "other"
             metrics.HTTP_REQUESTS.labels(route, str(status)).inc()
             metrics.HTTP_LATENCY.labels(route).observe(elapsed)
-            if log.isEnabledFor(logging.INFO) and route != "/metrics":
-                log.info(
+            notable = status >= 500 or elapsed > SLOW_REQUEST_SECONDS
+            if (notable or self.access_log) and route != "/metrics":
+                log.log(
+                    logging.WARNING if notable else logging.INFO,
                     "request",
                     extra={
                         "method": scope["method"],
@@ -192,7 +199,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await checkpointer
         await app.state.db.dispose()
 
-    app = Starlette(lifespan=lifespan, middleware=[Middleware(RequestContext)])
+    app = Starlette(
+        lifespan=lifespan,
+        middleware=[Middleware(RequestContext, access_log=settings.access_log)],
+    )
     app.state.settings = settings
     app.state.db = Database(settings)
     app.state.tokens = Tokens(settings)
