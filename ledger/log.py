@@ -1,9 +1,14 @@
 """`append`: the one way any domain records a fact, inside the caller's transaction.
 
-The head row is locked (`SELECT … FOR UPDATE` on PostgreSQL; SQLite has one writer
-connection and `BEGIN IMMEDIATE`), so concurrent transactions take seq numbers one at a time
-and each links to the one before: no gaps, no forks, no duplicates. The lock is held until the
-caller's commit; a rollback takes the entry, its tree nodes and the head change with it.
+Appends are serialised by the ledger head row: an append writes the entry, its tree nodes
+and the new head in one statement that only succeeds if the head is still the one the entry
+was chained to, and the row lock it takes is held until the caller commits. So concurrent
+transactions take seq numbers one at a time, each linked to the one before: no gaps, no
+forks, no duplicates; a rollback takes the entry, its nodes and the head change with it.
+
+Within one process, appenders also queue on an asyncio lock and remember the head they
+wrote last (`_Appender`), which saves reading it again: the database still checks it, and a
+stale guess (another process appended, or a transaction rolled back) is re-read and redone.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ import secrets
 import uuid
 import weakref
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
 
 from core.clock import now
 from core.db import AsyncSession
@@ -66,63 +72,177 @@ async def actor_document(session: AsyncSession, actor: Principal | None) -> dict
     }
 
 
-_local_locks: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+@dataclass(frozen=True)
+class _Tip:
+    """The head of the log: its size, last entry hash and frontier (Merkle subtree roots)."""
+
+    size: int
+    last_hash: str
+    frontier: tuple[bytes, ...]
 
 
-async def _queue_locally(session: AsyncSession) -> None:
-    """Take this process's turn before asking PostgreSQL for the head row lock.
+class _Appender:
+    """Per engine: the queue appenders take turns in, and the tip this process last wrote."""
 
-    Appenders in one process then wait on an asyncio lock instead of each parking a pooled
-    connection in a row-lock wait; the row lock still orders writers across processes. The
-    turn ends when the caller's transaction does (commit or rollback).
-    """
+    def __init__(self) -> None:
+        self.turn = asyncio.Lock()
+        self.tip: _Tip | None = None
+
+
+_appenders: weakref.WeakKeyDictionary[Any, _Appender] = weakref.WeakKeyDictionary()
+_TURN = "pdex.ledger.appender"  # session.info key: the appender whose turn this session holds
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _end_turn_on_commit(session: Session) -> None:
+    appender = session.info.pop(_TURN, None)
+    if appender is not None:
+        appender.turn.release()
+
+
+@sa.event.listens_for(Session, "after_rollback")
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _end_turn_on_rollback(session: Session, *_: Any) -> None:
+    appender = session.info.pop(_TURN, None)
+    if appender is not None:
+        appender.tip = None  # what this transaction wrote is gone: re-read next time
+        appender.turn.release()
+
+
+async def _take_turn(session: AsyncSession) -> _Appender:
+    """Queue behind this process's other appenders until this transaction ends."""
     engine = session.bind
-    lock = _local_locks.setdefault(engine, asyncio.Lock())
-    sync_session = session.sync_session
-    if sync_session.info.get("ledger_turn"):
-        return
-    await lock.acquire()
-    sync_session.info["ledger_turn"] = True
-
-    def release(*_: Any) -> None:
-        if sync_session.info.pop("ledger_turn", False):
-            lock.release()
-
-    for name in ("after_commit", "after_rollback", "after_soft_rollback"):
-        sa.event.listen(sync_session, name, release, once=True)
+    appender = _appenders.get(engine)
+    if appender is None:
+        appender = _appenders[engine] = _Appender()
+    if _TURN not in session.sync_session.info:
+        await _begin(session)  # before queueing, not while others wait
+        await appender.turn.acquire()
+        session.sync_session.info[_TURN] = appender
+    return appender
 
 
-async def _lock_head(session: AsyncSession) -> sa.Row[Any]:
+async def _driver_connection(session: AsyncSession) -> Any:
+    connection = await session.connection()
+    return (await connection.get_raw_connection()).driver_connection
+
+
+async def _begin(session: AsyncSession) -> None:
+    """Make sure the transaction has begun on the database, not just in SQLAlchemy.
+
+    (SQLAlchemy's asyncpg adapter sends BEGIN with the first statement; the fast write goes
+    to the driver directly, so if it were first it would run outside the transaction.)
+    """
+    connection = await session.connection()
+    if session.bind.dialect.name == "postgresql":
+        raw = await _driver_connection(session)
+        if not raw.is_in_transaction():
+            await connection.exec_driver_sql("SELECT 1")
+            assert raw.is_in_transaction()
+
+
+async def _read_tip(session: AsyncSession) -> _Tip:
     statement = sa.select(LedgerHead.size, LedgerHead.last_hash, LedgerHead.frontier).where(
         LedgerHead.id == 1
     )
     if session.bind.dialect.name == "postgresql":
-        await _queue_locally(session)
         statement = statement.with_for_update()
-    return (await session.execute(statement)).one()
+    row = (await session.execute(statement)).one()
+    return _Tip(row.size, row.last_hash, tuple(bytes.fromhex(h) for h in json.loads(row.frontier)))
 
 
-# PostgreSQL: every write of one append in one round trip while the head lock is held.
-# (Foreign keys are checked at the end of the statement, after the entry row exists.)
-_PG_WRITE = sa.text(
-    """
-    WITH entry AS (
-      INSERT INTO ledger_entry (seq, kind, actor, at, prev, body, subjects, hash)
-      VALUES (:seq, :kind, :actor, :at, :prev, :body, :subjects, :hash)
-    ), node AS (
-      INSERT INTO ledger_node (level, idx, hash)
-      SELECT * FROM unnest(:levels, :idxs, :hashes)
-    ), party AS (
-      INSERT INTO ledger_party (party, seq) SELECT unnest(:parties), :seq
-    )
-    UPDATE ledger_head SET size = :size, last_hash = :hash, frontier = :frontier WHERE id = 1
-    """
-).bindparams(
-    sa.bindparam("levels", type_=ARRAY(sa.SmallInteger)),
-    sa.bindparam("idxs", type_=ARRAY(sa.BigInteger)),
-    sa.bindparam("hashes", type_=ARRAY(sa.LargeBinary)),
-    sa.bindparam("parties", type_=ARRAY(sa.Text)),
+# PostgreSQL: one round trip. The head update is conditional on the tip the entry was chained
+# to; the inserts only happen if it matched. Foreign keys are checked at the statement's end.
+_PG_WRITE_SQL = """
+WITH head AS (
+  UPDATE ledger_head SET size = $9, last_hash = $8, frontier = $10
+  WHERE id = 1 AND size = $1 AND last_hash = $5
+  RETURNING id
+), entry AS (
+  INSERT INTO ledger_entry (seq, kind, actor, at, prev, body, subjects, hash)
+  SELECT $1, $2, $3, $4, $5, $6, $7, $8 FROM head
+), node AS (
+  INSERT INTO ledger_node (level, idx, hash)
+  SELECT n.* FROM unnest($11::smallint[], $12::bigint[], $13::bytea[]) AS n, head
+), party AS (
+  INSERT INTO ledger_party (party, seq) SELECT p, $1 FROM unnest($14::text[]) AS p, head
 )
+SELECT count(*) FROM head
+"""
+
+
+async def _write(
+    session: AsyncSession,
+    entry: dict[str, Any],
+    nodes: list[tuple[int, int, bytes]],
+    parties: list[str],
+    tip: _Tip,
+    new_tip: _Tip,
+) -> bool:
+    """Move the head from `tip` to `new_tip` and write the entry; False if `tip` is stale."""
+    frontier = json.dumps([h.hex() for h in new_tip.frontier])
+    if session.bind.dialect.name == "postgresql":
+        # The driver directly: SQLAlchemy's execution path costs more than the round trip
+        # here. Same connection, same transaction (`_take_turn` made sure it has begun).
+        raw = await _driver_connection(session)
+        written = await raw.fetchval(
+            _PG_WRITE_SQL,
+            entry["seq"],
+            entry["kind"],
+            entry["actor"],
+            entry["at"],
+            entry["prev"],
+            entry["body"],
+            entry["subjects"],
+            entry["hash"],
+            new_tip.size,
+            frontier,
+            [n[0] for n in nodes],
+            [n[1] for n in nodes],
+            [n[2] for n in nodes],
+            parties,
+        )
+        return written == 1
+    # SQLite: in-process, so separate statements cost little; its one writer connection
+    # (BEGIN IMMEDIATE) already holds the database's write lock.
+    moved = await session.execute(
+        sa.update(LedgerHead)
+        .where(
+            LedgerHead.id == 1, LedgerHead.size == tip.size, LedgerHead.last_hash == tip.last_hash
+        )
+        .values(size=new_tip.size, last_hash=new_tip.last_hash, frontier=frontier)
+    )
+    if moved.rowcount != 1:
+        return False
+    await session.execute(sa.insert(LedgerEntry), [entry])
+    await session.execute(
+        sa.insert(LedgerNode), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes]
+    )
+    if parties:
+        await session.execute(
+            sa.insert(LedgerParty), [{"party": p, "seq": entry["seq"]} for p in parties]
+        )
+    return True
+
+
+def _chain(
+    tip: _Tip, kind: str, actor: dict[str, Any], at: str, body: dict[str, Any], subjects: list[str]
+) -> tuple[dict[str, Any], list[tuple[int, int, bytes]], _Tip]:
+    """The entry row chained to `tip`, the tree nodes it completes, and the new tip."""
+    document = entry_document(tip.size, kind, actor, at, tip.last_hash, body, subjects)
+    digest = leaf_hash(canonical_json(document))
+    frontier, nodes = append_leaf(list(tip.frontier), tip.size, digest)
+    row = {
+        "seq": tip.size,
+        "kind": kind,
+        "actor": canonical_json(actor).decode(),
+        "at": at,
+        "prev": tip.last_hash,
+        "body": canonical_json(body).decode(),
+        "subjects": canonical_json(subjects).decode(),
+        "hash": digest.hex(),
+    }
+    return row, nodes, _Tip(tip.size + 1, digest.hex(), tuple(frontier))
 
 
 async def append(
@@ -141,56 +261,23 @@ async def append(
     actor_doc = await actor_document(session, actor)
     commitments = [await commitment_for(session, s) for s in subject_ids]
     body_doc = dict(body)
-    canonical_json(body_doc)  # fail early, before the head is locked, on a float or a bad key
+    canonical_json(body_doc)  # fail early, before taking a turn, on a float or a bad key
     party_keys = {f"org:{org}" for org in parties}
     if actor is not None and actor.organization_id is not None:
         party_keys.add(f"org:{actor.organization_id}")
     party_keys.update(f"subject:{s}" for s in subject_ids)
     if actor is not None and Role.DATA_SUBJECT in actor.roles:
         party_keys.add(f"subject:{actor.subject}")
+    party_list = sorted(party_keys)
 
-    head = await _lock_head(session)
-    seq = head.size
-    document = entry_document(
-        seq, kind, actor_doc, format_time(now()), head.last_hash, body_doc, commitments
-    )
-    digest = leaf_hash(canonical_json(document))
-    frontier = [bytes.fromhex(h) for h in json.loads(head.frontier)]
-    frontier, nodes = append_leaf(frontier, seq, digest)
-    entry = LedgerEntry(
-        seq=seq,
-        kind=kind,
-        actor=canonical_json(actor_doc).decode(),
-        at=document["at"],
-        prev=head.last_hash,
-        body=canonical_json(body_doc).decode(),
-        subjects=canonical_json(commitments).decode(),
-        hash=digest.hex(),
-    )
-    row = entry.model_dump()
-    new_head = {"size": seq + 1, "frontier": json.dumps([h.hex() for h in frontier])}
-    if session.bind.dialect.name == "postgresql":
-        await session.execute(
-            _PG_WRITE,
-            {
-                **row,
-                **new_head,
-                "levels": [n[0] for n in nodes],
-                "idxs": [n[1] for n in nodes],
-                "hashes": [n[2] for n in nodes],
-                "parties": sorted(party_keys),
-            },
-        )
-    else:  # SQLite: in-process, so separate statements cost little
-        await session.execute(sa.insert(LedgerEntry), [row])
-        await session.execute(
-            sa.insert(LedgerNode), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes]
-        )
-        if party_keys:
-            await session.execute(
-                sa.insert(LedgerParty), [{"party": p, "seq": seq} for p in sorted(party_keys)]
-            )
-        await session.execute(
-            sa.update(LedgerHead).where(LedgerHead.id == 1).values(last_hash=entry.hash, **new_head)
-        )
-    return entry
+    appender = await _take_turn(session)
+    at = format_time(now())
+    tip = appender.tip or await _read_tip(session)
+    row, nodes, new_tip = _chain(tip, kind, actor_doc, at, body_doc, commitments)
+    if not await _write(session, row, nodes, party_list, tip, new_tip):
+        tip = await _read_tip(session)  # another process appended: chain to the real head
+        row, nodes, new_tip = _chain(tip, kind, actor_doc, at, body_doc, commitments)
+        if not await _write(session, row, nodes, party_list, tip, new_tip):
+            raise RuntimeError("ledger head moved while locked: the store is inconsistent")
+    appender.tip = new_tip
+    return LedgerEntry.model_construct(**row)

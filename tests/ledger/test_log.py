@@ -67,6 +67,23 @@ async def test_rollback_leaves_no_entry(fresh_db):
     assert (await verify_database(fresh_db)).ok
 
 
+async def test_two_processes_appending_to_one_log(fresh_db, fresh_settings):
+    """Each process remembers the head it wrote; the other's appends make that stale, and the
+    database's check sends it back to read the real head."""
+    from core.db import Database
+
+    other = Database(fresh_settings)  # another engine: another process's view of the log
+    try:
+        for round_ in range(3):
+            for db in (fresh_db, other, other, fresh_db):
+                async with db.transaction() as session:
+                    await ledger.append(session, "test.process.appended", AGENCY, {"round": round_})
+    finally:
+        await other.dispose()
+    assert [e.seq for e in await rows(fresh_db)] == list(range(12))
+    assert (await verify_database(fresh_db)).ok
+
+
 async def test_floats_are_refused_before_anything_is_written(fresh_db):
     with pytest.raises(TypeError):
         async with fresh_db.transaction() as session:
