@@ -16,10 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.db import Database
-from ledger.canonical import GENESIS_PREV
-from ledger.merkle import EMPTY_ROOT, append_leaf, root_from_frontier
+from ledger.canonical import GENESIS_PREV, stored_entry_bytes
+from ledger.merkle import EMPTY_ROOT, append_leaf, leaf_hash, root_from_frontier
 from ledger.models import Checkpoint, Cosignature, LedgerEntry, LedgerHead, LedgerNode, WitnessKey
-from ledger.verify import BUNDLE_FORMAT, entry_problem, verify_checkpoint
+from ledger.verify import BUNDLE_FORMAT, verify_checkpoint
 
 BATCH = 5000
 
@@ -36,7 +36,7 @@ class AuditReport:
         return not self.problems
 
 
-def entry_wire(row: LedgerEntry) -> dict[str, Any]:
+def entry_wire(row: Any) -> dict[str, Any]:
     return {
         "seq": row.seq,
         "kind": row.kind,
@@ -49,24 +49,48 @@ def entry_wire(row: LedgerEntry) -> dict[str, Any]:
     }
 
 
-async def _entry_batches(db: Database) -> AsyncIterator[list[LedgerEntry]]:
+ENTRY_COLUMNS = (
+    LedgerEntry.seq,
+    LedgerEntry.kind,
+    LedgerEntry.actor,
+    LedgerEntry.at,
+    LedgerEntry.prev,
+    LedgerEntry.body,
+    LedgerEntry.subjects,
+    LedgerEntry.hash,
+)
+
+
+async def _entry_batches(db: Database) -> AsyncIterator[list[Any]]:
+    """Entry rows in seq order, a batch per short read (plain rows: no ORM objects)."""
     after = -1
     while True:
         async with db.read() as session:
-            rows = list(
-                (
-                    await session.execute(
-                        sa.select(LedgerEntry)
-                        .where(LedgerEntry.seq > after)
-                        .order_by(LedgerEntry.seq)
-                        .limit(BATCH)
-                    )
-                ).scalars()
+            statement = (
+                sa.select(*ENTRY_COLUMNS)
+                .where(LedgerEntry.seq > after)
+                .order_by(LedgerEntry.seq)
+                .limit(BATCH)
             )
+            rows = list(await session.execute(statement))
         if not rows:
             return
         yield rows
         after = rows[-1].seq
+
+
+def _entry_problem(row: Any, seq: int, prev: str) -> str | None:
+    """Why stored `row` cannot be entry `seq` after hash `prev`; None if it can."""
+    if row.seq != seq:
+        return f"expected seq {seq}, found {row.seq}"
+    if row.prev != prev:
+        return "prev does not match the hash of the entry before"
+    document = stored_entry_bytes(
+        row.seq, row.kind, row.actor, row.at, row.prev, row.body, row.subjects
+    )
+    if leaf_hash(document).hex() != row.hash:
+        return "stored hash does not match the entry's content"
+    return None
 
 
 async def _nodes_for(db: Database, first_seq: int, last_seq: int) -> dict[tuple[int, int], bytes]:
@@ -135,7 +159,7 @@ async def verify_database(db: Database) -> AuditReport:
     async for rows in _entry_batches(db):
         stored_nodes = await _nodes_for(db, rows[0].seq, rows[-1].seq)
         for row in rows:
-            problem = entry_problem(entry_wire(row), size, prev)
+            problem = _entry_problem(row, size, prev)
             if problem is not None:
                 return fail(size, problem)
             frontier, created = append_leaf(frontier, size, bytes.fromhex(row.hash))

@@ -98,6 +98,37 @@ def entry_bytes(
     return canonical_json(entry_document(seq, kind, actor, at, prev, body, subjects))
 
 
+def stored_entry_bytes(
+    seq: int, kind: str, actor_json: str, at: str, prev: str, body_json: str, subjects_json: str
+) -> bytes:
+    """`entry_bytes` assembled from the canonical JSON texts the database stores.
+
+    RFC 8785 is compositional: the canonical form of the document is its keys, in order,
+    each followed by the canonical form of its value. So verification needs no parsing: the
+    texts append wrote reproduce the hash, and any other text, even equivalent JSON, does
+    not. (Strings here are short; `canonical_json` keeps their escaping exact.)
+    """
+    return b"".join(
+        (
+            b'{"actor":',
+            actor_json.encode(),
+            b',"at":',
+            canonical_json(at),
+            b',"body":',
+            body_json.encode(),
+            b',"kind":',
+            canonical_json(kind),
+            b',"prev":',
+            canonical_json(prev),
+            b',"seq":',
+            str(seq).encode(),
+            b',"subjects":',
+            subjects_json.encode(),
+            b"}",
+        )
+    )
+
+
 def entry_hash(doc: Mapping[str, Any]) -> bytes:
     """RFC 9162 leaf hash of the canonical entry: chain link and Merkle leaf at once."""
     return leaf_hash(canonical_json(doc))

@@ -125,3 +125,37 @@ def test_subject_commitment() -> None:
     assert len(got) == 64 and got == got.lower()
     assert subject_commitment(b"\x01" * 32, "440703199001011234") != got
     assert subject_commitment(salt, "440703199001011235") != got
+
+
+@pytest.mark.parametrize(
+    "kind, body, actor",
+    [
+        (
+            "registry.asset.registered",
+            {"amount": "12.50", "n": 3},
+            {"org": None, "roles": [], "sub": "pdex"},
+        ),
+        (
+            "k\u00e9nd.\u6570\u636e",
+            {"text": 'quote " back \\ slash \n\t\u0001\u007f \u2028 \U0001f600'},
+            {"z": [1, {"b": 2, "a": 1}]},
+        ),
+        ("x", {"\U0001f600": 1, "\ufb01": 2, "a": {"\u00e9": [], "e": {}}}, {}),
+    ],
+)
+def test_stored_entry_bytes_equal_entry_bytes(kind, body, actor):
+    from ledger.canonical import stored_entry_bytes
+
+    subjects = ["ab" * 32]
+    at = "2026-11-27T03:07:29.123456Z"
+    expected = entry_bytes(7, kind, actor, at, "cd" * 32, body, subjects)
+    stored = stored_entry_bytes(
+        7,
+        kind,
+        canonical_json(actor).decode(),
+        at,
+        "cd" * 32,
+        canonical_json(body).decode(),
+        canonical_json(subjects).decode(),
+    )
+    assert stored == expected
