@@ -18,6 +18,7 @@ value per entry.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -98,6 +99,16 @@ def entry_bytes(
     return canonical_json(entry_document(seq, kind, actor, at, prev, body, subjects))
 
 
+_PLAIN = re.compile(r"[ !#-\[\]-~]*")  # printable ASCII but `"` and `\\`: no escaping
+
+
+def _canonical_string(text: str) -> bytes:
+    """RFC 8785 form of a JSON string; the common plain-ASCII case without the library."""
+    if _PLAIN.fullmatch(text):
+        return b'"' + text.encode() + b'"'
+    return canonical_json(text)
+
+
 def stored_entry_bytes(
     seq: int, kind: str, actor_json: str, at: str, prev: str, body_json: str, subjects_json: str
 ) -> bytes:
@@ -106,20 +117,20 @@ def stored_entry_bytes(
     RFC 8785 is compositional: the canonical form of the document is its keys, in order,
     each followed by the canonical form of its value. So verification needs no parsing: the
     texts append wrote reproduce the hash, and any other text, even equivalent JSON, does
-    not. (Strings here are short; `canonical_json` keeps their escaping exact.)
+    not.
     """
     return b"".join(
         (
             b'{"actor":',
             actor_json.encode(),
             b',"at":',
-            canonical_json(at),
+            _canonical_string(at),
             b',"body":',
             body_json.encode(),
             b',"kind":',
-            canonical_json(kind),
+            _canonical_string(kind),
             b',"prev":',
-            canonical_json(prev),
+            _canonical_string(prev),
             b',"seq":',
             str(seq).encode(),
             b',"subjects":',
