@@ -18,7 +18,7 @@ from ledger.entries import get_entry, list_entries
 from ledger.log import append, commitment_for, subject_identity, subject_salt
 from ledger.models import Checkpoint, LedgerEntry, WitnessKey
 from ledger.proofs import ConsistencyProof, InclusionProof, consistency_proof, inclusion_proof
-from ledger.witnesses import cosign_checkpoint, list_witnesses, register_witness_key
+from ledger.witnesses import cosign_checkpoint, get_witness, list_witnesses, register_witness_key
 
 __all__ = [
     "Checkpoint",
@@ -33,6 +33,7 @@ __all__ = [
     "consistency_proof",
     "cosign_checkpoint",
     "get_entry",
+    "get_witness",
     "inclusion_proof",
     "latest_checkpoint",
     "list_entries",

@@ -8,6 +8,8 @@ from the witness's last signed size, or that goes backwards.
 
 from __future__ import annotations
 
+import uuid
+
 import sqlalchemy as sa
 
 from core.db import AsyncSession
@@ -145,3 +147,7 @@ async def list_witnesses(session: AsyncSession) -> list[WitnessKey]:
     return list(
         (await session.execute(sa.select(WitnessKey).order_by(WitnessKey.registered_at))).scalars()
     )
+
+
+async def get_witness(session: AsyncSession, witness_id: uuid.UUID) -> WitnessKey | None:
+    return await session.get(WitnessKey, witness_id)

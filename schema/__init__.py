@@ -36,7 +36,7 @@ class NodeQuery:
 Query = merge_types("Query", (NodeQuery, organizations.Query, calendar.Query, ledger.Query))
 Mutation = merge_types("Mutation", (organizations.Mutation, calendar.Mutation, ledger.Mutation))
 
-OBJECT_TYPES = [organizations.Organization]
+OBJECT_TYPES = [organizations.Organization, ledger.Witness]
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

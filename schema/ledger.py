@@ -11,12 +11,12 @@ from strawberry.scalars import JSON
 
 import ledger
 from core.identity import Role, require
-from ledger.canonical import entry_bytes
+from ledger.canonical import stored_entry_bytes
 from ledger.checkpoints import message
 from schema.context import Info
 from schema.errors import UserErrorType, perform
 from schema.organizations import Organization
-from schema.relay import Connection, connection, to_global_id
+from schema.relay import Connection, Node, connection, node_type, to_global_id
 
 
 @strawberry.type(description="One recorded fact. `document` is exactly the hashed text.")
@@ -29,32 +29,32 @@ class LedgerEntry:
     subjects: list[str] = strawberry.field(description="Salted subject commitments.")
     prev: str = strawberry.field(description="Hash of the entry before (hex).")
     hash: str = strawberry.field(description="RFC 9162 leaf hash of `document` (hex).")
-    document: str = strawberry.field(description="The canonical JSON (RFC 8785) that was hashed.")
+    row: strawberry.Private[ledger.LedgerEntry]
+
+    @strawberry.field(description="The canonical JSON (RFC 8785) that was hashed.")
+    def document(self) -> str:
+        row = self.row
+        return stored_entry_bytes(
+            row.seq, row.kind, row.actor, row.at, row.prev, row.body, row.subjects
+        ).decode()
 
     @classmethod
     def from_row(cls, row: ledger.LedgerEntry) -> LedgerEntry:
-        actor, body, subjects = (
-            json.loads(row.actor),
-            json.loads(row.body),
-            json.loads(row.subjects),
-        )
-        document = entry_bytes(row.seq, row.kind, actor, row.at, row.prev, body, subjects)
         return cls(
             seq=row.seq,
             kind=row.kind,
             at=row.at,
-            actor=actor,
-            body=body,
-            subjects=subjects,
+            actor=json.loads(row.actor),
+            body=json.loads(row.body),
+            subjects=json.loads(row.subjects),
             prev=row.prev,
             hash=row.hash,
-            document=document.decode(),
+            row=row,
         )
 
 
 @strawberry.type(description="An organisation that co-signs checkpoints it has checked.")
-class Witness:
-    id: strawberry.ID
+class Witness(Node):
     public_key: str
     last_signed_size: int
     registered_at: datetime
@@ -74,6 +74,13 @@ class Witness:
             registered_at=row.registered_at,
             organization_id=row.organization_id,
         )
+
+
+@node_type("Witness")
+async def load_witness(info: Info, row_id: uuid.UUID) -> Witness | None:
+    async with info.context.db.read() as session:
+        row = await ledger.get_witness(session, row_id)
+    return Witness.from_row(row) if row else None
 
 
 @strawberry.type

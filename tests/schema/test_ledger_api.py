@@ -144,9 +144,15 @@ async def test_witness_flow_over_the_api(gql, make_caller):
         caller=auditor,
     )
     checkpoint = published["data"]["publishCheckpoint"]["checkpoint"]
-    public = await gql("{ ledgerPublicKey ledgerCheckpoint { treeSize } witnesses { publicKey } }")
+    public = await gql(
+        "{ ledgerPublicKey ledgerCheckpoint { treeSize } witnesses { id publicKey } }"
+    )
     assert public["data"]["ledgerPublicKey"] == checkpoint["publicKey"]
-    assert key["publicKey"] in [w["publicKey"] for w in public["data"]["witnesses"]]
+    mine = next(w for w in public["data"]["witnesses"] if w["publicKey"] == key["publicKey"])
+    node = await gql(
+        "query($id: ID!) { node(id: $id) { ... on Witness { publicKey } } }", {"id": mine["id"]}
+    )
+    assert node["data"]["node"] == {"publicKey": key["publicKey"]}
 
     note = checkpoint["note"].encode()
     assert signing.verify(
