@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+
+import strawberry
 
 from core.db import Database
 from core.identity import Principal
 from core.settings import Settings
 from ledger import Signer
 from schema.dataloaders import Loaders
-
-if TYPE_CHECKING:
-    from strawberry.types import Info as _Info
 
 
 @dataclass
@@ -32,9 +30,5 @@ class Context:
         self.loaders = Loaders(self.db)
 
 
-if TYPE_CHECKING:
-    Info = _Info[Context, None]
-else:
-    from strawberry.types import Info as _RuntimeInfo
-
-    Info = _RuntimeInfo
+Info = strawberry.Info[Context, None]
+"""What resolvers receive: `info.context` is a `Context`."""
