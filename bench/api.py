@@ -463,6 +463,7 @@ async def start_pdex(
     data_dir.mkdir()
     env = dict(os.environ, PDEX_DATABASE_URL=database_url, PDEX_DATA_DIR=str(data_dir))
     env.pop("PDEX_OIDC_JWKS_URL", None)  # the demo tokens are pdex's own
+    env.pop("PDEX_ACCESS_LOG", None)  # measure the default: no line per successful request
     # The ledger checkpointer signs (pure-Python BLS, seconds of CPU) only when the ledger has
     # grown, which these read-only queries never do; keep a signing burst out of the numbers.
     env["PDEX_CHECKPOINT_INTERVAL"] = "0"
@@ -622,10 +623,11 @@ def markdown(
         "server process's own CPU time per request in the window and does not depend on the "
         "load generator; `server CPU %` near 100 means the (single-process) server was the "
         "bottleneck; `other CPU %` is every other process on the machine in the same window.",
-        "- pdex runs as `pdex serve --demo` with its defaults (JSON access log at INFO to a "
-        "file, SQLite or PostgreSQL pools as configured), except that the ledger checkpointer is "
-        "off (`PDEX_CHECKPOINT_INTERVAL=0`): it signs only when the ledger grows, which these "
-        "read-only queries never make it do.",
+        "- pdex runs as `pdex serve --demo` with its defaults (JSON log lines on stderr only for "
+        "failed or slow requests: the per-request access log is opt-in with "
+        "`PDEX_ACCESS_LOG=true`; SQLite or PostgreSQL pools as configured), except that the "
+        "ledger checkpointer is off (`PDEX_CHECKPOINT_INTERVAL=0`): it signs only when the "
+        "ledger grows, which these read-only queries never make it do.",
         "- (a) `" + VIEWER_QUERY + "`; (b) `" + ORGS_QUERY + "`; bare = `bench/bare_app.py` "
         "(strawberry + Starlette, ParserCache + ValidationCache, same uvicorn settings, no "
         "pdex code).",
