@@ -45,13 +45,15 @@ async def _nodes(
 ) -> dict[tuple[int, int], bytes]:
     if not keys:
         return {}
-    # `(level = ? AND idx = ?) OR …` rather than a row-value IN: SQLite plans the latter as
-    # a full scan of ledger_node (160 ms at 1M entries), the former as primary-key seeks.
     keys = list(dict.fromkeys(keys))
+    if session.bind.dialect.name == "sqlite":
+        # SQLite plans a row-value IN as a full scan of ledger_node (160 ms at 1M entries);
+        # `(level = ? AND idx = ?) OR …` becomes primary-key seeks.
+        match = sa.or_(*(sa.and_(LedgerNode.level == lv, LedgerNode.idx == ix) for lv, ix in keys))
+    else:
+        match = sa.tuple_(LedgerNode.level, LedgerNode.idx).in_(keys)
     rows = await session.execute(
-        sa.select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(
-            sa.or_(*(sa.and_(LedgerNode.level == lv, LedgerNode.idx == ix) for lv, ix in keys))
-        )
+        sa.select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(match)
     )
     found = {(level, idx): bytes(h) for level, idx, h in rows}
     missing = set(keys) - set(found)
