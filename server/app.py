@@ -25,7 +25,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 import ledger
 from core import migrate
 from core.db import Database
-from core.errors import AuthError
+from core.errors import AuthError, Unauthenticated
 from core.identity import Principal, Tokens
 from core.settings import Settings, get_settings
 from schema import build_schema
@@ -41,7 +41,7 @@ def bearer_token(authorization: str | None) -> str | None:
         return None
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise AuthError("Send the token as `Authorization: Bearer <token>`.")
+        raise Unauthenticated("Send the token as `Authorization: Bearer <token>`.")
     return token.strip()
 
 

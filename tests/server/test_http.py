@@ -56,6 +56,7 @@ async def test_bad_tokens_are_401(client, tokens, settings):
     )
     assert response.status_code == 401
     assert "Bearer" in response.json()["errors"][0]["message"]
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 async def test_unexpected_errors_are_masked_and_logged(gql, authority, monkeypatch, caplog):
