@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from core.db import AsyncSession
 from core.errors import Problem, UserError
@@ -96,9 +97,13 @@ async def list_organizations(
     kind: OrganizationKind | None,
     first: int,
     after: str | None,
-) -> Page[Organization]:
-    """Organisations by name. Their names and codes are public registry facts (Art. 26)."""
-    statement = sa.select(Organization)
+) -> Page[tuple[Organization, Organization | None]]:
+    """Organisations by name, each with the organisation that registered it, in one statement.
+    Names and credit codes are public registry facts (Art. 26)."""
+    registrant = aliased(Organization)
+    statement = sa.select(Organization, registrant).outerjoin(
+        registrant, Organization.registered_by_id == registrant.id
+    )
     if kind is not None:
         statement = statement.where(Organization.kind == kind)
     return await paginate(

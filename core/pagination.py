@@ -107,11 +107,16 @@ async def paginate(
             )
     order = [sort] if id_column is None else [sort, id_column]
     statement = statement.order_by(*order).limit(first + 1)
-    rows = list((await session.execute(statement)).scalars().all())
+    result = await session.execute(statement)
+    # One entity: the rows are models. Several (a page joined to a relation, fetched in the
+    # same statement): the rows are tuples, and the first entity carries the sort key.
+    joined = len(statement.column_descriptions) > 1
+    rows = list(result.all() if joined else result.scalars().all())
     has_next = len(rows) > first
     rows = rows[:first]
+    keyed = [row[0] for row in rows] if joined else rows
     cursors = [
         encode_cursor(getattr(row, sort.key), getattr(row, id_column.key) if id_column else None)
-        for row in rows
+        for row in keyed
     ]
     return Page(rows, cursors, has_next_page=has_next, has_previous_page=after is not None)

@@ -101,12 +101,12 @@ class Query:
             page = await organizations.list_organizations(
                 session, kind=kind, first=first, after=after
             )
-            # Prime the request's loader with the page's registrants while the session is
-            # open: one statement here saves a second session for `registeredBy`.
-            wanted = list({r.registered_by_id for r in page.items if r.registered_by_id})
-            registrants = await organizations.get_organizations(session, wanted)
-        info.context.loaders.organization.prime_many({r.id: r for r in registrants if r})
-        return connection(page, Organization.from_row)
+        # Each row brought its registrant along (one statement): prime the request's loader
+        # so `registeredBy` resolves without a second query.
+        info.context.loaders.organization.prime_many(
+            {registrant.id: registrant for _, registrant in page.items if registrant}
+        )
+        return connection(page, lambda row: Organization.from_row(row[0]))
 
 
 @strawberry.input
