@@ -2,3 +2,4 @@
 
 import core.models  # noqa: F401
 import ledger.models  # noqa: F401
+import registry.models  # noqa: F401

@@ -13,7 +13,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from core.settings import Settings
-from schema import calendar, ledger, organizations
+from schema import calendar, ledger, organizations, registry
 from schema.context import Info
 from schema.errors import ErrorPolicy
 from schema.limits import QueryLimits, validation_rules
@@ -33,10 +33,14 @@ class NodeQuery:
         return await resolver(info, row_id) if resolver else None
 
 
-Query = merge_types("Query", (NodeQuery, organizations.Query, calendar.Query, ledger.Query))
-Mutation = merge_types("Mutation", (organizations.Mutation, calendar.Mutation, ledger.Mutation))
+Query = merge_types(
+    "Query", (NodeQuery, organizations.Query, calendar.Query, ledger.Query, registry.Query)
+)
+Mutation = merge_types(
+    "Mutation", (organizations.Mutation, calendar.Mutation, ledger.Mutation, registry.Mutation)
+)
 
-OBJECT_TYPES = [organizations.Organization, ledger.Witness]
+OBJECT_TYPES = [organizations.Organization, ledger.Witness, registry.DataItem]
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
