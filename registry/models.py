@@ -1,15 +1,16 @@
-"""Registry tables: data items and their one source department (Art. 8)."""
+"""Registry tables: data items (Art. 8) and the resource catalogue (Art. 9-11, 14, 18)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from core.clock import now
-from core.sqltypes import UTCDateTime
+from core.sqltypes import UTCDateTime, enum_column
 
 
 class DataItem(SQLModel, table=True):
@@ -26,3 +27,104 @@ class DataItem(SQLModel, table=True):
     claimed_at: datetime = Field(
         default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)
     )
+
+
+class ShareType(StrEnum):
+    """Art. 14: every catalogue entry says how it is shared."""
+
+    UNCONDITIONAL = "UNCONDITIONAL"
+    CONDITIONAL = "CONDITIONAL"  # the conditions are stated
+    NOT_SHARED = "NOT_SHARED"  # the legal basis is stated
+
+
+class OpenType(StrEnum):
+    """Art. 18: open, conditionally open (by application) or not open to society."""
+
+    OPEN = "OPEN"
+    CONDITIONAL_OPEN = "CONDITIONAL_OPEN"
+    NOT_OPEN = "NOT_OPEN"
+
+
+class Delivery(StrEnum):
+    """Art. 10: aggregated to the platform by table, by API, or (no IT system) by file."""
+
+    TABLE = "TABLE"
+    API = "API"
+    FILE = "FILE"
+
+
+class UpdateFrequency(StrEnum):
+    """Art. 11: data is updated at the catalogued frequency."""
+
+    REALTIME = "REALTIME"
+    DAILY = "DAILY"
+    WEEKLY = "WEEKLY"
+    MONTHLY = "MONTHLY"
+    QUARTERLY = "QUARTERLY"
+    YEARLY = "YEARLY"
+    ON_CHANGE = "ON_CHANGE"
+
+
+class Sensitivity(StrEnum):
+    """Data Security Law art. 21 grading: general, important, core data."""
+
+    GENERAL = "GENERAL"
+    IMPORTANT = "IMPORTANT"
+    CORE = "CORE"
+
+
+class Resource(SQLModel, table=True):
+    """One entry of an agency's resource catalogue (Art. 9)."""
+
+    __tablename__ = "resource"
+    __table_args__ = (sa.Index("ix_resource_owner_code", "owner_id", "code"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    code: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    description: str = Field(default="", max_length=4000)
+    owner_id: uuid.UUID = Field(foreign_key="organization.id")
+    share_type: ShareType = Field(sa_column=enum_column(ShareType, nullable=False))
+    share_conditions: str = Field(default="", max_length=2000)
+    share_legal_basis: str = Field(default="", max_length=2000)
+    open_type: OpenType = Field(sa_column=enum_column(OpenType, nullable=False, index=True))
+    delivery: Delivery = Field(sa_column=enum_column(Delivery, nullable=False))
+    update_frequency: UpdateFrequency = Field(
+        sa_column=enum_column(UpdateFrequency, nullable=False)
+    )
+    sensitivity: Sensitivity = Field(sa_column=enum_column(Sensitivity, nullable=False))
+    contains_personal_info: bool = False
+    last_updated_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
+    )
+    # When the resource turns stale unless refreshed (Art. 11); None: ON_CHANGE never does.
+    stale_after: datetime | None = Field(
+        default=None, sa_column=sa.Column(UTCDateTime(), nullable=True, index=True)
+    )
+    version: int = 1
+    created_at: datetime = Field(
+        default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)
+    )
+
+
+class ResourceItem(SQLModel, table=True):
+    """The data items a resource carries; each must be claimed by the resource's owner."""
+
+    __tablename__ = "resource_item"
+
+    resource_id: uuid.UUID = Field(foreign_key="resource.id", primary_key=True)
+    data_item_id: uuid.UUID = Field(foreign_key="data_item.id", primary_key=True)
+
+
+class ResourceChange(SQLModel, table=True):
+    """Art. 9: catalogue entries are records with history. One row per version."""
+
+    __tablename__ = "resource_change"
+
+    resource_id: uuid.UUID = Field(foreign_key="resource.id", primary_key=True)
+    version: int = Field(primary_key=True)
+    changed_by_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id")
+    changed_at: datetime = Field(
+        default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)
+    )
+    change: str  # canonical JSON: {"field": [old, new], …}; {"created": …} for version 1

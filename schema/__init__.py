@@ -34,13 +34,33 @@ class NodeQuery:
 
 
 Query = merge_types(
-    "Query", (NodeQuery, organizations.Query, calendar.Query, ledger.Query, registry.Query)
+    "Query",
+    (
+        NodeQuery,
+        organizations.Query,
+        calendar.Query,
+        ledger.Query,
+        registry.Query,
+        registry.ResourceQuery,
+    ),
 )
 Mutation = merge_types(
-    "Mutation", (organizations.Mutation, calendar.Mutation, ledger.Mutation, registry.Mutation)
+    "Mutation",
+    (
+        organizations.Mutation,
+        calendar.Mutation,
+        ledger.Mutation,
+        registry.Mutation,
+        registry.ResourceMutation,
+    ),
 )
 
-OBJECT_TYPES = [organizations.Organization, ledger.Witness, registry.DataItem]
+OBJECT_TYPES = [
+    organizations.Organization,
+    ledger.Witness,
+    registry.DataItem,
+    registry.Resource,
+]
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
+import registry
 from core import organizations
 from core.db import AsyncSession, Database
 from core.models import Organization
@@ -40,6 +41,14 @@ class Loaders:
     @cached_property
     def organization(self) -> DataLoader[uuid.UUID, Organization | None]:
         return self._loader(organizations.get_organizations)
+
+    @cached_property
+    def resource_items(self) -> DataLoader[uuid.UUID, list[registry.DataItem]]:
+        return self._loader(registry.items_of)
+
+    @cached_property
+    def resource_history(self) -> DataLoader[uuid.UUID, list[registry.ResourceChange]]:
+        return self._loader(registry.history_of)
 
 
 def load_then(loader: DataLoader[K, V], key: K, convert: Callable[[V], T]) -> T | Awaitable[T]:

@@ -30,7 +30,7 @@ from core.identity import Principal, Tokens
 from core.settings import Settings, get_settings
 from schema import build_schema
 from schema.context import Context
-from server import metrics
+from server import catalogue, metrics
 from server.logs import request_id_var
 
 log = logging.getLogger("pdex.http")
@@ -152,7 +152,7 @@ class RequestContext:
             request_id_var.reset(token)
 
 
-KNOWN_ROUTES = {"/graphql", "/healthz", "/readyz", "/metrics"}
+KNOWN_ROUTES = {"/graphql", "/healthz", "/readyz", "/metrics", "/catalogue.jsonld"}
 
 
 async def healthz(request: Request) -> Response:
@@ -216,6 +216,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            Route("/catalogue.jsonld", catalogue.open_catalogue),
         ]
     )
     return app
