@@ -1,7 +1,8 @@
 """The resource catalogue and data registrations (Art. 8-11, 14, 18, 25).
 
-So far: data items and their one source department (Art. 8), and each agency's resource
-catalogue with share and open types, freshness and history (Art. 9-11, 14, 18).
+So far: data items and their one source department (Art. 8), each agency's resource
+catalogue with share and open types, freshness and history (Art. 9-11, 14, 18), and the pure
+valuation methods of Art. 25 (`registry.valuation`: cost, income, market).
 """
 
 from registry.catalogue import (
@@ -28,8 +29,42 @@ from registry.models import (
     ShareType,
     UpdateFrequency,
 )
+from registry.valuation import (
+    QUALITY_DIMENSIONS,
+    Comparable,
+    ContributoryCharges,
+    CostInputs,
+    DirectCashFlows,
+    IncomeInputs,
+    MarketInputs,
+    QualityAdjustment,
+    QualityScores,
+    QualityWeights,
+    RemainingLife,
+    RevenueShare,
+    Valuation,
+    WithWithout,
+    appraise,
+    quality_score,
+)
 
 __all__ = [
+    "QUALITY_DIMENSIONS",
+    "Comparable",
+    "ContributoryCharges",
+    "CostInputs",
+    "DirectCashFlows",
+    "IncomeInputs",
+    "MarketInputs",
+    "QualityAdjustment",
+    "QualityScores",
+    "QualityWeights",
+    "RemainingLife",
+    "RevenueShare",
+    "Valuation",
+    "WithWithout",
+    "appraise",
+    "quality_score",
     "DataItem",
     "Delivery",
     "OpenType",

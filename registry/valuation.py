@@ -426,6 +426,7 @@ def appraise_cost(inputs: CostInputs) -> Valuation:
         check.done()
         assert delta is not None
         figures["C"], figures["delta"] = _fmt(cost), _fmt(delta)
+        # Art. 25: cost approach, what it took to make the data, scaled by its quality or life.
         return _finish(Method.COST, cost * delta, figures)
 
 
@@ -513,6 +514,7 @@ def appraise_income(inputs: IncomeInputs) -> Valuation:
         figures["i"], figures["n"] = _fmt(rate), str(len(series))
         value = Decimal(0)
         for t, flow in enumerate(series, start=1):
+            # Art. 25: income approach, each period's cash flow brought back to today.
             present = flow / (1 + rate) ** t
             figures[f"F_{t}"], figures[f"PV_{t}"] = _fmt(flow), _fmt(present)
             value += present
@@ -552,6 +554,7 @@ def appraise_market(inputs: MarketInputs) -> Valuation:
             if comparable.label:
                 figures[f"{key}.label"] = comparable.label
             figures[f"{key}.price"] = _fmt(price)
+            # Art. 25: market approach, a comparable's price adjusted to this asset.
             value = price
             for name, k in zip(MARKET_COEFFICIENTS, factors, strict=True):
                 figures[f"{key}.{name}"] = _fmt(k)

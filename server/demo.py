@@ -88,6 +88,11 @@ async def seed(db: Database) -> dict[Role, uuid.UUID | None]:
                     session, actor, kind=demo.kind, name=demo.name, uscc=demo.uscc
                 )
             orgs[demo.role] = org.id
+    from server.demo_catalogue import seed_catalogue
+
+    agency_id = orgs[Role.AGENCY]
+    assert agency_id is not None
+    await seed_catalogue(db, authority.id, agency_id)
     return orgs
 
 
