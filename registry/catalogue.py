@@ -22,6 +22,7 @@ from core.clock import now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
+from core.models import Organization
 from core.pagination import Page, paginate
 from registry.freshness import stale_after
 from registry.items import CODE
@@ -415,8 +416,6 @@ async def history_of(
 
 async def open_catalogue(session: AsyncSession) -> list[tuple[Resource, str]]:
     """Every OPEN resource with its publisher's name, for the DCAT export."""
-    from core.models import Organization
-
     result = await session.execute(
         sa.select(Resource, Organization.name)
         .join(Organization, Organization.id == Resource.owner_id)
