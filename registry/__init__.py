@@ -5,6 +5,23 @@ catalogue with share and open types, freshness and history (Art. 9-11, 14, 18), 
 valuation methods of Art. 25 (`registry.valuation`: cost, income, market).
 """
 
+from registry.assets import (
+    AssetFields,
+    AssetFilter,
+    SourceSpec,
+    cancel_asset_registration,
+    change_asset_registration,
+    complete_asset_registration,
+    get_assets,
+    list_assets,
+    object_to_asset,
+    objections_of,
+    register_asset,
+    resolve_objection,
+    review_asset_registration,
+    sources_of,
+    submit_asset_registration,
+)
 from registry.catalogue import (
     ResourceFields,
     ResourceFilter,
@@ -20,6 +37,13 @@ from registry.catalogue import (
 from registry.freshness import is_stale
 from registry.items import claim_data_item, find_item, get_items, list_items, transfer_data_item
 from registry.models import (
+    ASSET_TRANSITIONS,
+    Asset,
+    AssetKind,
+    AssetObjection,
+    AssetRight,
+    AssetSource,
+    AssetStatus,
     DataItem,
     Delivery,
     OpenType,
@@ -49,6 +73,28 @@ from registry.valuation import (
 )
 
 __all__ = [
+    "AssetFields",
+    "AssetFilter",
+    "SourceSpec",
+    "cancel_asset_registration",
+    "change_asset_registration",
+    "complete_asset_registration",
+    "get_assets",
+    "list_assets",
+    "object_to_asset",
+    "objections_of",
+    "register_asset",
+    "resolve_objection",
+    "review_asset_registration",
+    "sources_of",
+    "submit_asset_registration",
+    "ASSET_TRANSITIONS",
+    "Asset",
+    "AssetKind",
+    "AssetObjection",
+    "AssetRight",
+    "AssetSource",
+    "AssetStatus",
     "QUALITY_DIMENSIONS",
     "Comparable",
     "ContributoryCharges",

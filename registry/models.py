@@ -128,3 +128,105 @@ class ResourceChange(SQLModel, table=True):
         default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)
     )
     change: str  # canonical JSON: {"field": [old, new], …}; {"created": …} for version 1
+
+
+class AssetKind(StrEnum):
+    """Art. 25: public data assets (registered by the authority or an agency) and the data
+    products and services market entities and brokers develop and trade."""
+
+    PUBLIC_DATA_ASSET = "PUBLIC_DATA_ASSET"
+    DATA_PRODUCT = "DATA_PRODUCT"
+    DATA_SERVICE = "DATA_SERVICE"
+
+
+class AssetRight(StrEnum):
+    """The three data rights of the 'Data Twenty Articles' (2022): holding, processing and
+    use, and operation of products."""
+
+    HOLDING = "HOLDING"
+    PROCESSING_USE = "PROCESSING_USE"
+    OPERATION = "OPERATION"
+
+
+class AssetStatus(StrEnum):
+    DRAFT = "DRAFT"
+    SUBMITTED = "SUBMITTED"
+    PUBLIC_NOTICE = "PUBLIC_NOTICE"  # 5 working days in which anyone may object
+    OBJECTED = "OBJECTED"  # paused until the authority resolves the objection
+    REGISTERED = "REGISTERED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+
+
+# The registration lifecycle, in one place: from → the statuses it may move to.
+ASSET_TRANSITIONS: dict[AssetStatus, frozenset[AssetStatus]] = {
+    AssetStatus.DRAFT: frozenset({AssetStatus.SUBMITTED, AssetStatus.CANCELLED}),
+    AssetStatus.SUBMITTED: frozenset({AssetStatus.PUBLIC_NOTICE, AssetStatus.REJECTED}),
+    AssetStatus.PUBLIC_NOTICE: frozenset({AssetStatus.OBJECTED, AssetStatus.REGISTERED}),
+    AssetStatus.OBJECTED: frozenset({AssetStatus.PUBLIC_NOTICE, AssetStatus.REJECTED}),
+    AssetStatus.REGISTERED: frozenset({AssetStatus.SUBMITTED, AssetStatus.CANCELLED}),
+    AssetStatus.REJECTED: frozenset(),
+    AssetStatus.CANCELLED: frozenset(),
+}
+
+
+class Asset(SQLModel, table=True):
+    __tablename__ = "asset"
+    __table_args__ = (sa.Index("ix_asset_holder_name", "holder_id", "name"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    kind: AssetKind = Field(sa_column=enum_column(AssetKind, nullable=False))
+    name: str = Field(max_length=200, index=True)
+    description: str = Field(default="", max_length=4000)
+    scenario: str = Field(max_length=2000)  # the application scenario it serves
+    rights: str = Field(max_length=100)  # comma-separated AssetRight values, sorted
+    delivery_mode: str = Field(default="", max_length=200)
+    update_frequency: UpdateFrequency = Field(
+        sa_column=enum_column(UpdateFrequency, nullable=False)
+    )
+    time_span: str = Field(default="", max_length=200)
+    scale: str = Field(default="", max_length=200)
+    holder_id: uuid.UUID = Field(foreign_key="organization.id")
+    status: AssetStatus = Field(sa_column=enum_column(AssetStatus, nullable=False, index=True))
+    notice_ends_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
+    )
+    registration_number: str | None = Field(default=None, max_length=40, unique=True)
+    registered_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
+    )
+    registration_seq: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
+    decision_reason: str = Field(default="", max_length=2000)
+    version: int = 1
+    created_at: datetime = Field(
+        default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)
+    )
+
+
+class AssetSource(SQLModel, table=True):
+    """Where an asset's data comes from: a catalogue resource, or a declared non-public
+    dataset with its holder and legal basis (Art. 24: fusion must be traceable)."""
+
+    __tablename__ = "asset_source"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    asset_id: uuid.UUID = Field(foreign_key="asset.id", index=True)
+    resource_id: uuid.UUID | None = Field(default=None, foreign_key="resource.id")
+    dataset_name: str = Field(default="", max_length=200)
+    dataset_holder: str = Field(default="", max_length=200)
+    legal_basis: str = Field(default="", max_length=1000)
+
+
+class AssetObjection(SQLModel, table=True):
+    __tablename__ = "asset_objection"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    asset_id: uuid.UUID = Field(foreign_key="asset.id", index=True)
+    filed_by: str = Field(max_length=120)  # the objector's subject id
+    filed_by_org_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id")
+    text: str = Field(max_length=4000)
+    filed_at: datetime = Field(
+        default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)
+    )
+    upheld: bool | None = None  # None while open
+    resolution: str = Field(default="", max_length=2000)

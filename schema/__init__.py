@@ -13,7 +13,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from core.settings import Settings
-from schema import calendar, ledger, organizations, registry
+from schema import assets, calendar, ledger, organizations, registry
 from schema.context import Info
 from schema.errors import ErrorPolicy
 from schema.limits import QueryLimits, validation_rules
@@ -42,6 +42,7 @@ Query = merge_types(
         ledger.Query,
         registry.Query,
         registry.ResourceQuery,
+        assets.Query,
     ),
 )
 Mutation = merge_types(
@@ -52,6 +53,7 @@ Mutation = merge_types(
         ledger.Mutation,
         registry.Mutation,
         registry.ResourceMutation,
+        assets.Mutation,
     ),
 )
 
@@ -60,6 +62,7 @@ OBJECT_TYPES = [
     ledger.Witness,
     registry.DataItem,
     registry.Resource,
+    assets.Asset,
 ]
 
 

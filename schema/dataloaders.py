@@ -47,6 +47,14 @@ class Loaders:
         return self._loader(registry.items_of)
 
     @cached_property
+    def asset_sources(self) -> DataLoader[uuid.UUID, list[registry.AssetSource]]:
+        return self._loader(registry.sources_of)
+
+    @cached_property
+    def asset_objections(self) -> DataLoader[uuid.UUID, list[registry.AssetObjection]]:
+        return self._loader(registry.objections_of)
+
+    @cached_property
     def resource_history(self) -> DataLoader[uuid.UUID, list[registry.ResourceChange]]:
         return self._loader(registry.history_of)
 

@@ -1,0 +1,490 @@
+"""Data asset and product registration (Art. 25), as a lifecycle with a public notice.
+
+DRAFT → SUBMITTED → (authority review) PUBLIC_NOTICE for 5 working days → REGISTERED with a
+registration number, unless someone objects (OBJECTED, until the authority resolves it) or
+the authority rejects it (with a reason). Every transition is a ledger entry, and the moves
+allowed are the table `ASSET_TRANSITIONS` in models.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+import ledger
+from core import workdays
+from core.clock import now
+from core.db import AsyncSession
+from core.errors import Forbidden, Problem, UserError
+from core.identity import Principal, Role, require
+from core.pagination import Page, paginate
+from registry.models import (
+    ASSET_TRANSITIONS,
+    Asset,
+    AssetKind,
+    AssetObjection,
+    AssetRight,
+    AssetSource,
+    AssetStatus,
+    Resource,
+    UpdateFrequency,
+)
+
+NOTICE_WORKING_DAYS = 5  # Art. 25 registration: a public notice of 5 working days
+REGISTRANTS = {
+    AssetKind.PUBLIC_DATA_ASSET: (Role.AUTHORITY, Role.AGENCY),
+    AssetKind.DATA_PRODUCT: (Role.MARKET_ENTITY, Role.BROKER),
+    AssetKind.DATA_SERVICE: (Role.MARKET_ENTITY, Role.BROKER),
+}
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A catalogue resource (by code), or a non-public dataset with holder and legal basis."""
+
+    resource_code: str | None = None
+    dataset_name: str = ""
+    dataset_holder: str = ""
+    legal_basis: str = ""
+
+
+@dataclass(frozen=True)
+class AssetFields:
+    kind: AssetKind
+    name: str
+    scenario: str
+    rights: tuple[AssetRight, ...]
+    update_frequency: UpdateFrequency
+    sources: tuple[SourceSpec, ...]
+    description: str = ""
+    delivery_mode: str = ""
+    time_span: str = ""
+    scale: str = ""
+
+
+def _check_fields(fields: AssetFields) -> list[Problem]:
+    problems = []
+    if not fields.name.strip() or len(fields.name) > 200:
+        problems.append(Problem("NAME_INVALID", "Give a name of 1-200 characters.", "name"))
+    if not fields.scenario.strip():
+        problems.append(
+            Problem("SCENARIO_REQUIRED", "Say which application scenario it serves.", "scenario")
+        )
+    if not fields.rights:
+        problems.append(Problem("RIGHTS_REQUIRED", "Claim at least one data right.", "rights"))
+    if not fields.sources:
+        problems.append(
+            Problem("SOURCES_REQUIRED", "Declare where the data comes from.", "sources")
+        )
+    for i, source in enumerate(fields.sources):
+        declared = source.dataset_name.strip() and source.dataset_holder.strip()
+        if source.resource_code is None and not (declared and source.legal_basis.strip()):
+            problems.append(
+                Problem(
+                    "SOURCE_INCOMPLETE",
+                    "A source is a catalogue resource, or a dataset with its holder and the "
+                    "legal basis for using it.",
+                    f"sources[{i}]",
+                )
+            )
+    return problems
+
+
+async def _sources(
+    session: AsyncSession, asset_id: uuid.UUID, specs: Sequence[SourceSpec]
+) -> list[AssetSource]:
+    rows = []
+    for i, spec in enumerate(specs):
+        resource_id = None
+        if spec.resource_code is not None:
+            resource_id = await session.scalar(
+                sa.select(Resource.id).where(Resource.code == spec.resource_code.strip())
+            )
+            if resource_id is None:
+                raise UserError(
+                    "RESOURCE_NOT_FOUND",
+                    f"No catalogue resource {spec.resource_code}.",
+                    f"sources[{i}].resource_code",
+                )
+        rows.append(
+            AssetSource(
+                asset_id=asset_id,
+                resource_id=resource_id,
+                dataset_name=spec.dataset_name.strip(),
+                dataset_holder=spec.dataset_holder.strip(),
+                legal_basis=spec.legal_basis.strip(),
+            )
+        )
+    return rows
+
+
+async def _fact(
+    session: AsyncSession, actor: Principal, asset: Asset, verb: str, **body: object
+) -> int:
+    entry = await ledger.append(
+        session,
+        f"registry.asset.{verb}",
+        actor,
+        {
+            "asset": str(asset.id),
+            "name": asset.name,
+            "kind": asset.kind.value,
+            "status": asset.status.value,
+            "version": asset.version,
+            **body,
+        },
+        parties=[asset.holder_id],
+    )
+    return entry.seq
+
+
+def _move(asset: Asset, to: AssetStatus) -> None:
+    if to not in ASSET_TRANSITIONS[asset.status]:
+        raise UserError(
+            "ASSET_STATUS_INVALID",
+            f"An asset that is {asset.status.value} cannot become {to.value}.",
+            "id",
+        )
+    asset.status = to
+
+
+async def _locked(session: AsyncSession, asset_id: uuid.UUID) -> Asset:
+    asset = await session.scalar(sa.select(Asset).where(Asset.id == asset_id).with_for_update())
+    if asset is None:
+        raise UserError("ASSET_NOT_FOUND", "No such asset.", "id")
+    return asset
+
+
+def _holder(actor: Principal, asset: Asset) -> None:
+    if actor.organization_id != asset.holder_id:
+        raise Forbidden("Only the holder of an asset does this.")
+
+
+async def register_asset(
+    session: AsyncSession, actor: Principal | None, fields: AssetFields
+) -> Asset:
+    """Art. 25: a DRAFT registration; nothing is public until it is submitted."""
+    actor = require(actor, *REGISTRANTS[fields.kind])
+    if actor.organization_id is None:
+        raise UserError("ORGANIZATION_REQUIRED", "Your token names no organisation.")
+    problems = _check_fields(fields)
+    if problems:
+        raise UserError.of(problems)
+    asset = Asset(
+        kind=fields.kind,
+        name=fields.name.strip(),
+        description=fields.description.strip(),
+        scenario=fields.scenario.strip(),
+        rights=",".join(sorted(r.value for r in set(fields.rights))),
+        delivery_mode=fields.delivery_mode.strip(),
+        update_frequency=fields.update_frequency,
+        time_span=fields.time_span.strip(),
+        scale=fields.scale.strip(),
+        holder_id=actor.organization_id,
+        status=AssetStatus.DRAFT,
+    )
+    session.add(asset)
+    await session.flush()
+    session.add_all(await _sources(session, asset.id, fields.sources))
+    await session.flush()
+    await _fact(session, actor, asset, "drafted")
+    return asset
+
+
+async def submit_asset_registration(
+    session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID
+) -> Asset:
+    actor = require(actor)
+    asset = await _locked(session, asset_id)
+    _holder(actor, asset)
+    _move(asset, AssetStatus.SUBMITTED)
+    await _fact(session, actor, asset, "submitted")
+    return asset
+
+
+async def review_asset_registration(
+    session: AsyncSession,
+    actor: Principal | None,
+    asset_id: uuid.UUID,
+    *,
+    accept: bool,
+    reason: str,
+) -> Asset:
+    """The data authority accepts (a 5-working-day public notice starts) or rejects, citing why."""
+    actor = require(actor, Role.AUTHORITY)
+    reason = reason.strip()
+    if not accept and not reason:
+        raise UserError("REASON_REQUIRED", "A rejection must give its reason.", "reason")
+    asset = await _locked(session, asset_id)
+    if asset.status is not AssetStatus.SUBMITTED:
+        raise UserError(
+            "ASSET_STATUS_INVALID",
+            f"Only a SUBMITTED asset is reviewed; this one is {asset.status.value}.",
+            "id",
+        )
+    asset.decision_reason = reason
+    if accept:
+        asset.notice_ends_at = await workdays.working_day_deadline(
+            session, now(), NOTICE_WORKING_DAYS
+        )
+        _move(asset, AssetStatus.PUBLIC_NOTICE)
+        await _fact(session, actor, asset, "noticed", noticeEndsAt=asset.notice_ends_at.isoformat())
+    else:
+        _move(asset, AssetStatus.REJECTED)
+        await _fact(session, actor, asset, "rejected", reason=reason)
+    return asset
+
+
+async def object_to_asset(
+    session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID, *, text: str
+) -> AssetObjection:
+    """Anyone signed in may object while the notice runs; the registration pauses."""
+    actor = require(actor)
+    text = text.strip()
+    if not text:
+        raise UserError(
+            "OBJECTION_TEXT_REQUIRED", "Say what is wrong with the registration.", "text"
+        )
+    asset = await _locked(session, asset_id)
+    if asset.status not in (AssetStatus.PUBLIC_NOTICE, AssetStatus.OBJECTED):
+        raise UserError(
+            "NOT_IN_PUBLIC_NOTICE", "Objections are taken during the public notice.", "id"
+        )
+    if asset.notice_ends_at is not None and now() > asset.notice_ends_at:
+        raise UserError("NOTICE_ENDED", "The public notice has ended.", "id")
+    objection = AssetObjection(
+        asset_id=asset.id, filed_by=actor.subject, filed_by_org_id=actor.organization_id, text=text
+    )
+    session.add(objection)
+    if asset.status is AssetStatus.PUBLIC_NOTICE:
+        _move(asset, AssetStatus.OBJECTED)
+    await session.flush()
+    await _fact(session, actor, asset, "objected", objection=str(objection.id))
+    return objection
+
+
+async def resolve_objection(
+    session: AsyncSession,
+    actor: Principal | None,
+    objection_id: uuid.UUID,
+    *,
+    upheld: bool,
+    resolution: str,
+) -> Asset:
+    """Upheld: the registration is rejected. Dismissed: the notice resumes once no objection
+    is open."""
+    actor = require(actor, Role.AUTHORITY)
+    resolution = resolution.strip()
+    if not resolution:
+        raise UserError(
+            "RESOLUTION_REQUIRED", "Explain the decision on the objection.", "resolution"
+        )
+    objection = await session.get(AssetObjection, objection_id)
+    if objection is None or objection.upheld is not None:
+        raise UserError("OBJECTION_NOT_OPEN", "No open objection has this id.", "id")
+    objection.upheld, objection.resolution = upheld, resolution
+    asset = await _locked(session, objection.asset_id)
+    await session.flush()
+    open_left = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AssetObjection)
+        .where(AssetObjection.asset_id == asset.id, AssetObjection.upheld.is_(None))
+    )
+    if upheld:
+        asset.decision_reason = resolution
+        _move(asset, AssetStatus.REJECTED)
+    elif not open_left:
+        _move(asset, AssetStatus.PUBLIC_NOTICE)
+    await _fact(
+        session,
+        actor,
+        asset,
+        "objection_resolved",
+        objection=str(objection.id),
+        upheld=upheld,
+        resolution=resolution,
+    )
+    return asset
+
+
+async def complete_asset_registration(
+    session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID
+) -> Asset:
+    """After the notice, with no open objection: REGISTERED, with a number and a ledger seq
+    that the certificate cites. The holder or the authority may ask; it is idempotent."""
+    actor = require(actor)
+    asset = await _locked(session, asset_id)
+    if not actor.has(Role.AUTHORITY):
+        _holder(actor, asset)
+    if asset.status is not AssetStatus.PUBLIC_NOTICE:
+        raise UserError(
+            "ASSET_STATUS_INVALID",
+            f"Only an asset under public notice is registered; this one is {asset.status.value}.",
+            "id",
+        )
+    if asset.notice_ends_at is None or now() <= asset.notice_ends_at:
+        raise UserError(
+            "NOTICE_RUNNING", f"The public notice runs until {asset.notice_ends_at}.", "id"
+        )
+    _move(asset, AssetStatus.REGISTERED)
+    asset.registered_at = now()
+    asset.registration_number = f"JMDR-{asset.registered_at:%Y%m%d}-{asset.id.hex[:10].upper()}"
+    asset.registration_seq = await _fact(
+        session,
+        actor,
+        asset,
+        "registered",
+        registrationNumber=asset.registration_number,
+        rights=asset.rights,
+    )
+    return asset
+
+
+CHANGEABLE = ("name", "description", "scenario", "delivery_mode", "time_span", "scale")
+
+
+async def change_asset_registration(
+    session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID, changes: dict[str, str]
+) -> Asset:
+    """A registered asset whose particulars change goes back to review (SUBMITTED), as a new
+    version; its registration number stays."""
+    actor = require(actor)
+    unknown = set(changes) - set(CHANGEABLE)
+    if unknown:
+        raise UserError(
+            "FIELD_NOT_CHANGEABLE", f"{sorted(unknown)[0]} cannot be changed.", sorted(unknown)[0]
+        )
+    asset = await _locked(session, asset_id)
+    _holder(actor, asset)
+    if asset.status is not AssetStatus.REGISTERED:
+        raise UserError(
+            "ASSET_STATUS_INVALID",
+            "Only a REGISTERED asset is changed; edit a draft instead.",
+            "id",
+        )
+    diff = {
+        k: [getattr(asset, k), v.strip()]
+        for k, v in changes.items()
+        if getattr(asset, k) != v.strip()
+    }
+    if not diff:
+        raise UserError("NOTHING_CHANGED", "The change repeats what is registered.", None)
+    if "name" in diff and not diff["name"][1]:
+        raise UserError("NAME_INVALID", "Give a name of 1-200 characters.", "name")
+    if "scenario" in diff and not diff["scenario"][1]:
+        raise UserError(
+            "SCENARIO_REQUIRED", "Say which application scenario it serves.", "scenario"
+        )
+    for key, (_, new) in diff.items():
+        setattr(asset, key, new)
+    asset.version += 1
+    _move(asset, AssetStatus.SUBMITTED)
+    await _fact(session, actor, asset, "changed", change=diff)
+    return asset
+
+
+async def cancel_asset_registration(
+    session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID, *, reason: str
+) -> Asset:
+    actor = require(actor)
+    reason = reason.strip()
+    if not reason:
+        raise UserError("REASON_REQUIRED", "Say why the registration is cancelled.", "reason")
+    asset = await _locked(session, asset_id)
+    if not actor.has(Role.AUTHORITY):
+        _holder(actor, asset)
+    _move(asset, AssetStatus.CANCELLED)
+    asset.decision_reason = reason
+    await _fact(session, actor, asset, "cancelled", reason=reason)
+    return asset
+
+
+@dataclass(frozen=True)
+class AssetFilter:
+    kind: AssetKind | None = None
+    status: AssetStatus | None = None
+    holder_id: uuid.UUID | None = None
+    text: str | None = None
+
+
+def visible_to(actor: Principal | None) -> sa.ColumnElement[bool]:
+    """Drafts are the holder's (and the authority's); from submission on, registrations are
+    public facts anyone signed in may see (the notice exists so that they can object)."""
+    if actor is None:
+        return Asset.status == AssetStatus.REGISTERED
+    if actor.has(Role.AUTHORITY, Role.AUDITOR):
+        return sa.true()
+    mine = Asset.holder_id == actor.organization_id if actor.organization_id else sa.false()
+    return sa.or_(Asset.status != AssetStatus.DRAFT, mine)
+
+
+async def list_assets(
+    session: AsyncSession,
+    actor: Principal | None,
+    where: AssetFilter,
+    *,
+    first: int,
+    after: str | None,
+) -> Page[Asset]:
+    statement = sa.select(Asset).where(visible_to(actor))
+    if where.kind is not None:
+        statement = statement.where(Asset.kind == where.kind)
+    if where.status is not None:
+        statement = statement.where(Asset.status == where.status)
+    if where.holder_id is not None:
+        statement = statement.where(Asset.holder_id == where.holder_id)
+    if where.text:
+        pattern = "%" + where.text.strip().replace("%", r"\%").replace("_", r"\_") + "%"
+        statement = statement.where(
+            sa.or_(
+                Asset.name.ilike(pattern, escape="\\"),
+                Asset.description.ilike(pattern, escape="\\"),
+            )
+        )
+    return await paginate(
+        session, statement, sort=Asset.created_at, id_column=Asset.id, first=first, after=after
+    )
+
+
+async def get_assets(
+    session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
+) -> list[Asset | None]:
+    result = await session.execute(
+        sa.select(Asset).where(Asset.id.in_(set(ids)), visible_to(actor))
+    )
+    by_id = {a.id: a for a in result.scalars()}
+    return [by_id.get(i) for i in ids]
+
+
+async def sources_of(
+    session: AsyncSession, asset_ids: Sequence[uuid.UUID]
+) -> list[list[AssetSource]]:
+    result = await session.execute(
+        sa.select(AssetSource).where(AssetSource.asset_id.in_(set(asset_ids)))
+    )
+    grouped: dict[uuid.UUID, list[AssetSource]] = {}
+    for source in result.scalars():
+        grouped.setdefault(source.asset_id, []).append(source)
+    return [grouped.get(i, []) for i in asset_ids]
+
+
+async def objections_of(
+    session: AsyncSession, asset_ids: Sequence[uuid.UUID]
+) -> list[list[AssetObjection]]:
+    result = await session.execute(
+        sa.select(AssetObjection)
+        .where(AssetObjection.asset_id.in_(set(asset_ids)))
+        .order_by(AssetObjection.filed_at)
+    )
+    grouped: dict[uuid.UUID, list[AssetObjection]] = {}
+    for objection in result.scalars():
+        grouped.setdefault(objection.asset_id, []).append(objection)
+    return [grouped.get(i, []) for i in asset_ids]
+
+
+def notice_over(asset: Asset, at: datetime) -> bool:
+    return asset.notice_ends_at is not None and at > asset.notice_ends_at
