@@ -5,6 +5,7 @@ catalogue with share and open types, freshness and history (Art. 9-11, 14, 18), 
 valuation methods of Art. 25 (`registry.valuation`: cost, income, market).
 """
 
+from registry.appraisal import appraise_asset, assess_quality, assessments_of, valuations_of
 from registry.assets import (
     AssetFields,
     AssetFilter,
@@ -44,9 +45,11 @@ from registry.models import (
     AssetRight,
     AssetSource,
     AssetStatus,
+    AssetValuation,
     DataItem,
     Delivery,
     OpenType,
+    QualityAssessment,
     Resource,
     ResourceChange,
     Sensitivity,
@@ -73,6 +76,12 @@ from registry.valuation import (
 )
 
 __all__ = [
+    "appraise_asset",
+    "assess_quality",
+    "assessments_of",
+    "valuations_of",
+    "AssetValuation",
+    "QualityAssessment",
     "AssetFields",
     "AssetFilter",
     "SourceSpec",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from core.clock import now
-from core.sqltypes import UTCDateTime, enum_column
+from core.sqltypes import Money, UTCDateTime, enum_column
 
 
 class DataItem(SQLModel, table=True):
@@ -230,3 +231,37 @@ class AssetObjection(SQLModel, table=True):
     )
     upheld: bool | None = None  # None while open
     resolution: str = Field(default="", max_length=2000)
+
+
+class QualityAssessment(SQLModel, table=True):
+    """Scores on GB/T 36344's six dimensions, their weights and the weighted result."""
+
+    __tablename__ = "quality_assessment"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    asset_id: uuid.UUID = Field(foreign_key="asset.id", index=True)
+    scores: str  # JSON {dimension: "decimal"}
+    weights: str  # JSON {dimension: "decimal"}
+    overall: str = Field(max_length=40)  # the exact Decimal, as text
+    assessor_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id")
+    assessed_at: datetime = Field(
+        default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)
+    )
+
+
+class AssetValuation(SQLModel, table=True):
+    """Art. 25 appraisal: the method, every input and the result, so it can be re-run."""
+
+    __tablename__ = "asset_valuation"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    asset_id: uuid.UUID = Field(foreign_key="asset.id", index=True)
+    method: str = Field(max_length=16)
+    inputs: str  # JSON of the inputs, numbers as strings
+    value: Decimal = Field(sa_column=sa.Column(Money(), nullable=False))
+    breakdown: str  # JSON of the intermediate figures
+    valuer_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id")
+    valued_at: datetime = Field(
+        default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)
+    )
+    ledger_seq: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))

@@ -54,6 +54,7 @@ Mutation = merge_types(
         registry.Mutation,
         registry.ResourceMutation,
         assets.Mutation,
+        assets.AppraisalMutation,
     ),
 )
 

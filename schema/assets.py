@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from decimal import Decimal
 from enum import Enum
 
 import strawberry
+from strawberry.scalars import JSON
 
 import ledger
 import registry
 from core.db import AsyncSession
+from core.errors import UserError
 from core.identity import Principal
 from schema.context import Info
 from schema.dataloaders import load_then
@@ -45,6 +49,44 @@ class AssetObjection:
     filed_at: datetime
     upheld: bool | None
     resolution: str
+
+
+@strawberry.type(description="GB/T 36344 quality scores, weights and the weighted result.")
+class QualityAssessment:
+    scores: JSON
+    weights: JSON
+    overall: Decimal
+    assessed_at: datetime
+
+    @classmethod
+    def from_row(cls, row: registry.QualityAssessment) -> QualityAssessment:
+        return cls(
+            scores=json.loads(row.scores),
+            weights=json.loads(row.weights),
+            overall=Decimal(row.overall),
+            assessed_at=row.assessed_at,
+        )
+
+
+@strawberry.type(description="An appraisal (Art. 25): method, inputs, result; re-runnable.")
+class AssetValuation:
+    method: str
+    value: Decimal = strawberry.field(description="CNY, rounded half up to 0.01.")
+    inputs: JSON
+    breakdown: JSON
+    valued_at: datetime
+    ledger_seq: int
+
+    @classmethod
+    def from_row(cls, row: registry.AssetValuation) -> AssetValuation:
+        return cls(
+            method=row.method,
+            value=row.value,
+            inputs=json.loads(row.inputs),
+            breakdown=json.loads(row.breakdown),
+            valued_at=row.valued_at,
+            ledger_seq=row.ledger_seq,
+        )
 
 
 @strawberry.type(description="The registration certificate of a REGISTERED asset.")
@@ -121,6 +163,21 @@ class Asset(Node):
             )
             for r in rows
         ]
+
+    @strawberry.field(description="Quality assessments, newest first.")
+    async def quality(self, info: Info) -> list[QualityAssessment]:
+        rows = await info.context.loaders.asset_assessments.load(self.row.id)
+        return [QualityAssessment.from_row(r) for r in rows]
+
+    @strawberry.field(description="Valuations, newest first.")
+    async def valuations(self, info: Info) -> list[AssetValuation]:
+        rows = await info.context.loaders.asset_valuations.load(self.row.id)
+        return [AssetValuation.from_row(r) for r in rows]
+
+    @strawberry.field(description="The latest valuation.")
+    async def current_valuation(self, info: Info) -> AssetValuation | None:
+        rows = await info.context.loaders.asset_valuations.load(self.row.id)
+        return AssetValuation.from_row(rows[0]) if rows else None
 
     @strawberry.field
     def certificate(self) -> RegistrationCertificate | None:
@@ -411,4 +468,245 @@ class Mutation:
             lambda s, a: registry.cancel_asset_registration(
                 s, a, _id(input.id), reason=input.reason
             ),
+        )
+
+
+@strawberry.input
+class DimensionsInput:
+    """One number per GB/T 36344 dimension."""
+
+    accuracy: Decimal
+    consistency: Decimal
+    completeness: Decimal
+    conformity: Decimal
+    timeliness: Decimal
+    accessibility: Decimal
+
+
+@strawberry.input
+class AssessQualityInput:
+    asset_id: strawberry.ID
+    scores: DimensionsInput = strawberry.field(description="Each in [0, 1].")
+    weights: DimensionsInput = strawberry.field(description="Non-negative, summing to 1.")
+
+
+@strawberry.type
+class AssessQualityPayload:
+    assessment: QualityAssessment | None = None
+    user_errors: list[UserErrorType]
+
+
+@strawberry.input
+class CostPartInput:
+    name: str
+    amount: Decimal
+
+
+@strawberry.input
+class QualityAdjustmentInput:
+    scores: DimensionsInput
+    weights: DimensionsInput
+
+
+@strawberry.input
+class RemainingLifeInput:
+    elapsed: Decimal
+    remaining: Decimal
+
+
+@strawberry.input(description="P = C × δ; give exactly one of quality or remainingLife as δ.")
+class CostInput:
+    planning: Decimal = Decimal(0)
+    construction: list[CostPartInput] = strawberry.field(default_factory=list)
+    operation_and_maintenance: Decimal = Decimal(0)
+    indirect: Decimal = Decimal(0)
+    opportunity_cost: Decimal = Decimal(0)
+    taxes: Decimal = Decimal(0)
+    quality: QualityAdjustmentInput | None = None
+    remaining_life: RemainingLifeInput | None = None
+
+
+@strawberry.enum
+class IncomeForm(Enum):
+    DIRECT = "DIRECT"
+    REVENUE_SHARE = "REVENUE_SHARE"
+    CONTRIBUTORY = "CONTRIBUTORY"
+    WITH_WITHOUT = "WITH_WITHOUT"
+
+
+@strawberry.input(description="P = Σ Fₜ / (1 + i)ᵗ, i = riskFreeRate + riskPremium.")
+class IncomeInput:
+    form: IncomeForm
+    risk_free_rate: Decimal
+    risk_premium: Decimal
+    amounts: list[Decimal] = strawberry.field(default_factory=list)
+    revenues: list[Decimal] = strawberry.field(default_factory=list)
+    share_rate: Decimal = Decimal(0)
+    charges: list[Decimal] = strawberry.field(default_factory=list)
+    with_data: list[Decimal] = strawberry.field(default_factory=list)
+    without_data: list[Decimal] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ComparableInput:
+    price: Decimal
+    k_quality: Decimal = Decimal(1)
+    k_supply_demand: Decimal = Decimal(1)
+    k_date: Decimal = Decimal(1)
+    k_capacity: Decimal = Decimal(1)
+    k_other: Decimal = Decimal(1)
+    label: str = ""
+
+
+@strawberry.input(
+    description="P = mean of Pⱼ × K_quality × K_supply_demand × K_date × K_capacity × K_other."
+)
+class MarketInput:
+    comparables: list[ComparableInput]
+
+
+@strawberry.enum
+class ValuationMethod(Enum):
+    COST = "COST"
+    INCOME = "INCOME"
+    MARKET = "MARKET"
+
+
+@strawberry.input(description="The method and its inputs (only the matching one is read).")
+class AppraiseAssetInput:
+    asset_id: strawberry.ID
+    method: ValuationMethod
+    cost: CostInput | None = None
+    income: IncomeInput | None = None
+    market: MarketInput | None = None
+
+
+@strawberry.type
+class AppraiseAssetPayload:
+    valuation: AssetValuation | None = None
+    user_errors: list[UserErrorType]
+
+
+def _dimensions(cls: type, given: DimensionsInput) -> object:
+    return cls(**{d: getattr(given, d) for d in registry.QUALITY_DIMENSIONS})
+
+
+def _cost(given: CostInput) -> registry.CostInputs:
+    return registry.CostInputs(
+        planning=given.planning,
+        construction={p.name: p.amount for p in given.construction} or 0,
+        operation_and_maintenance=given.operation_and_maintenance,
+        indirect=given.indirect,
+        opportunity_cost=given.opportunity_cost,
+        taxes=given.taxes,
+        quality=registry.QualityAdjustment(
+            _dimensions(registry.QualityScores, given.quality.scores),
+            _dimensions(registry.QualityWeights, given.quality.weights),
+        )
+        if given.quality
+        else None,
+        remaining_life=registry.RemainingLife(
+            given.remaining_life.elapsed, given.remaining_life.remaining
+        )
+        if given.remaining_life
+        else None,
+    )
+
+
+def _income(given: IncomeInput) -> registry.IncomeInputs:
+    flows = {
+        IncomeForm.DIRECT: lambda: registry.DirectCashFlows(given.amounts),
+        IncomeForm.REVENUE_SHARE: lambda: registry.RevenueShare(given.revenues, given.share_rate),
+        IncomeForm.CONTRIBUTORY: lambda: registry.ContributoryCharges(
+            given.revenues, given.charges
+        ),
+        IncomeForm.WITH_WITHOUT: lambda: registry.WithWithout(given.with_data, given.without_data),
+    }[given.form]()
+    return registry.IncomeInputs(
+        cash_flows=flows, risk_free_rate=given.risk_free_rate, risk_premium=given.risk_premium
+    )
+
+
+def _market(given: MarketInput) -> registry.MarketInputs:
+    return registry.MarketInputs(
+        [
+            registry.Comparable(
+                price=c.price, k_quality=c.k_quality, k_supply_demand=c.k_supply_demand,
+                k_date=c.k_date, k_capacity=c.k_capacity, k_other=c.k_other, label=c.label,
+            )
+            for c in given.comparables
+        ]
+    )  # fmt: skip
+
+
+def _valuation_inputs(
+    input: AppraiseAssetInput,
+) -> registry.CostInputs | registry.IncomeInputs | registry.MarketInputs:
+    given = {
+        ValuationMethod.COST: input.cost,
+        ValuationMethod.INCOME: input.income,
+        ValuationMethod.MARKET: input.market,
+    }[input.method]
+    if given is None:
+        field = input.method.value.lower()
+        raise UserError(
+            "METHOD_INPUTS_REQUIRED",
+            f"Give `{field}` inputs for the {input.method.value} method.",
+            field,
+        )
+    if input.method is ValuationMethod.COST:
+        return _cost(given)
+    if input.method is ValuationMethod.INCOME:
+        return _income(given)
+    return _market(given)
+
+
+@strawberry.type
+class AppraisalMutation:
+    @strawberry.mutation(
+        description="Assess an asset's quality on GB/T 36344's six dimensions. "
+        "Holder, data authority or auditor. userErrors codes: SCORE_OUT_OF_RANGE, "
+        "WEIGHT_NEGATIVE, WEIGHTS_NOT_NORMALISED, ASSET_NOT_FOUND, ASSET_STATUS_INVALID."
+    )
+    async def assess_quality(self, info: Info, input: AssessQualityInput) -> AssessQualityPayload:
+        async def use_case(
+            session: AsyncSession, actor: Principal | None
+        ) -> registry.QualityAssessment:
+            return await registry.assess_quality(
+                session,
+                actor,
+                from_global_id(input.asset_id, "Asset")[1],
+                _dimensions(registry.QualityScores, input.scores),
+                _dimensions(registry.QualityWeights, input.weights),
+            )
+
+        row, errors = await perform(info, use_case)
+        return AssessQualityPayload(
+            assessment=QualityAssessment.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Value an asset by the cost, income or market method (Art. 25); "
+        "computed on the server, stored with its inputs, recorded in the ledger. "
+        "Holder, data authority or auditor. userErrors codes: METHOD_INPUTS_REQUIRED, "
+        "NEGATIVE_AMOUNT, WEIGHTS_NOT_NORMALISED, ADJUSTMENT_REQUIRED, ADJUSTMENT_AMBIGUOUS, "
+        "DISCOUNT_RATE_INVALID, PERIODS_INVALID, PERIODS_MISMATCH, SHARE_RATE_INVALID, "
+        "COMPARABLES_REQUIRED, COEFFICIENT_NOT_POSITIVE, VALUE_OUT_OF_RANGE, ASSET_NOT_FOUND."
+    )
+    async def appraise_asset(self, info: Info, input: AppraiseAssetInput) -> AppraiseAssetPayload:
+        async def use_case(
+            session: AsyncSession, actor: Principal | None
+        ) -> registry.AssetValuation:
+            inputs = _valuation_inputs(input)
+            return await registry.appraise_asset(
+                session,
+                actor,
+                from_global_id(input.asset_id, "Asset")[1],
+                input.method.value,
+                inputs,
+            )
+
+        row, errors = await perform(info, use_case)
+        return AppraiseAssetPayload(
+            valuation=AssetValuation.from_row(row) if row else None, user_errors=errors
         )

@@ -55,6 +55,14 @@ class Loaders:
         return self._loader(registry.objections_of)
 
     @cached_property
+    def asset_valuations(self) -> DataLoader[uuid.UUID, list[registry.AssetValuation]]:
+        return self._loader(registry.valuations_of)
+
+    @cached_property
+    def asset_assessments(self) -> DataLoader[uuid.UUID, list[registry.QualityAssessment]]:
+        return self._loader(registry.assessments_of)
+
+    @cached_property
     def resource_history(self) -> DataLoader[uuid.UUID, list[registry.ResourceChange]]:
         return self._loader(registry.history_of)
 
