@@ -93,6 +93,11 @@ async def seed(db: Database) -> dict[Role, uuid.UUID | None]:
     agency_id = orgs[Role.AGENCY]
     assert agency_id is not None
     await seed_catalogue(db, authority.id, agency_id)
+    from server.demo_assets import seed_assets
+
+    firm, broker = orgs[Role.MARKET_ENTITY], orgs[Role.BROKER]
+    assert firm is not None and broker is not None
+    await seed_assets(db, authority=authority.id, agency=agency_id, firm=firm, broker=broker)
     return orgs
 
 

@@ -313,7 +313,8 @@ async def test_assets_statement_count_does_not_grow(gql, make_caller, count_stat
             "registerAsset",
         )
     query = """query($n: Int!, $t: String) { assets(filter: {text: $t}, first: $n) { edges { node {
-      name holder { name } sources { datasetName resource { code } } objections { id } certificate { number } } } } }"""
+      name holder { name } sources { datasetName resource { code } } objections { id } certificate { number }
+      quality { overall } valuations { value } currentValuation { value } } } } }"""
     counts = []
     for n in (2, 10):
         with count_statements() as counter:
