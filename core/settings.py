@@ -45,6 +45,7 @@ class Settings:
     ledger_origin: str = "pdex.jiangmen/ledger"
     ledger_key_file: Path | None = None
     ledger_checkpoint_interval: float = 5.0
+    registration_sweep_interval: float = 60.0  # registers assets whose public notice ended
     log_level: str = "INFO"
     # Every request as a JSON line (costs ~15 % of a small query); off: errors and slow ones.
     access_log: bool = False
@@ -80,6 +81,7 @@ def load_settings() -> Settings:
         db_pool_size=_int("PDEX_DB_POOL_SIZE", 10),
         ledger_key_file=Path(key_file) if key_file else None,
         ledger_checkpoint_interval=float(os.environ.get("PDEX_CHECKPOINT_INTERVAL", "5")),
+        registration_sweep_interval=float(os.environ.get("PDEX_REGISTRATION_SWEEP", "60")),
         log_level=os.environ.get("PDEX_LOG_LEVEL", "INFO").upper(),
         access_log=os.environ.get("PDEX_ACCESS_LOG", "").lower() in ("1", "true", "yes"),
     )

@@ -11,7 +11,6 @@ from ledger.checkpoints import (
     latest_checkpoint,
     load_signer,
     publish_checkpoint,
-    run_checkpointer,
     signed_checkpoint,
 )
 from ledger.entries import get_entry, list_entries
@@ -41,7 +40,6 @@ __all__ = [
     "load_signer",
     "publish_checkpoint",
     "register_witness_key",
-    "run_checkpointer",
     "signed_checkpoint",
     "subject_identity",
     "subject_salt",

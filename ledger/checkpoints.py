@@ -1,7 +1,7 @@
 """Signed checkpoints: the platform's BLS signature over (origin, size, root, time).
 
-Signing costs ~0.1 s in pure Python, so it never happens per entry: a background task signs
-at most every few seconds while entries arrive, and `publish_checkpoint` signs on demand.
+Signing costs ~0.1 s in pure Python, so it never happens per entry: the server calls
+`publish_checkpoint` every few seconds (it signs only if the log grew), and on demand.
 """
 
 from __future__ import annotations
@@ -124,13 +124,3 @@ async def signed_checkpoint(session: AsyncSession, checkpoint: Checkpoint) -> Si
         .order_by(WitnessKey.public_key)
     )
     return SignedCheckpoint(checkpoint, [(w, c) for w, c in rows])
-
-
-async def run_checkpointer(db: Database, signer: Signer, interval: float) -> None:
-    """Background task: sign the tree every `interval` seconds while it grows."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await publish_checkpoint(db, signer)
-        except Exception:  # keep the task alive; the next tick retries
-            log.exception("checkpoint signing failed")

@@ -123,7 +123,7 @@ async def _sources(
 
 
 async def _fact(
-    session: AsyncSession, actor: Principal, asset: Asset, verb: str, **body: object
+    session: AsyncSession, actor: Principal | None, asset: Asset, verb: str, **body: object
 ) -> int:
     entry = await ledger.append(
         session,
@@ -330,6 +330,10 @@ async def complete_asset_registration(
         raise UserError(
             "NOTICE_RUNNING", f"The public notice runs until {asset.notice_ends_at}.", "id"
         )
+    return await _register(session, actor, asset)
+
+
+async def _register(session: AsyncSession, actor: Principal | None, asset: Asset) -> Asset:
     _move(asset, AssetStatus.REGISTERED)
     asset.registered_at = now()
     asset.registration_number = f"JMDR-{asset.registered_at:%Y%m%d}-{asset.id.hex[:10].upper()}"
@@ -342,6 +346,20 @@ async def complete_asset_registration(
         rights=asset.rights,
     )
     return asset
+
+
+async def complete_due_registrations(session: AsyncSession, at: datetime) -> list[Asset]:
+    """Register every asset whose notice ended with no open objection. pdex runs this itself
+    (the server's background sweep; the ledger actor is the system); the holder or the
+    authority may also complete one at once with `complete_asset_registration`."""
+    due = await session.execute(
+        sa.select(Asset)
+        .where(Asset.status == AssetStatus.PUBLIC_NOTICE, Asset.notice_ends_at < at)
+        .order_by(Asset.notice_ends_at)
+        .with_for_update(skip_locked=True)
+        .limit(100)
+    )
+    return [await _register(session, None, asset) for asset in due.scalars()]
 
 
 CHANGEABLE = ("name", "description", "scenario", "delivery_mode", "time_span", "scale")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 import uuid
@@ -30,7 +28,7 @@ from core.identity import Principal, Tokens
 from core.settings import Settings, get_settings
 from schema import build_schema
 from schema.context import Context
-from server import catalogue, metrics
+from server import catalogue, metrics, tasks
 from server.logs import request_id_var
 
 log = logging.getLogger("pdex.http")
@@ -185,18 +183,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        checkpointer = None
-        if settings.ledger_checkpoint_interval > 0:
-            checkpointer = asyncio.create_task(
-                ledger.run_checkpointer(
-                    app.state.db, app.state.signer, settings.ledger_checkpoint_interval
-                )
-            )
-        yield
-        if checkpointer is not None:
-            checkpointer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await checkpointer
+        async with tasks.background_jobs(app.state.db, app.state.signer, settings):
+            yield
         await app.state.db.dispose()
 
     app = Starlette(

@@ -322,3 +322,33 @@ async def test_assets_statement_count_does_not_grow(gql, make_caller, count_stat
         assert len(result["data"]["assets"]["edges"]) == n
         counts.append(len(counter.statements))
     assert counts[0] == counts[1], counts
+
+
+async def test_the_sweep_registers_assets_whose_notice_ended(gql, make_caller, authority, db):
+    from server.tasks import complete_due_registrations
+
+    firm = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
+    due, running = [], []
+    for bucket in (due, running):
+        asset_id = (await payload(gql, REGISTER, product(), firm, "registerAsset"))["asset"]["id"]
+        await payload(gql, SUBMIT, {"id": asset_id}, firm, "submitAssetRegistration")
+        await payload(
+            gql,
+            REVIEW,
+            {"id": asset_id, "decision": "ACCEPT"},
+            authority,
+            "reviewAssetRegistration",
+        )
+        bucket.append(asset_id)
+    await end_notice(db, due[0])
+    await complete_due_registrations(db)
+    read = "query($id: ID!) { asset(id: $id) { status certificate { ledgerSeq } } }"
+    done = (await gql(read, {"id": due[0]}, firm))["data"]["asset"]
+    assert done["status"] == "REGISTERED"
+    assert (await gql(read, {"id": running[0]}, firm))["data"]["asset"]["status"] == "PUBLIC_NOTICE"
+    entry = await gql(
+        "query($s: Int!) { ledgerEntry(seq: $s) { actor } }",
+        {"s": done["certificate"]["ledgerSeq"]},
+        firm,
+    )
+    assert entry["data"]["ledgerEntry"]["actor"] == {"org": None, "roles": [], "sub": "pdex"}
