@@ -5,14 +5,18 @@
 In one run, for each engine (SQLite in a temporary data directory; PostgreSQL in a fresh
 `pdex_bench_<random>` database that is dropped at the end, skipped if unreachable) it starts
 `pdex serve --demo` on a free loopback port, takes the demo authority's token from its
-output, bulk-inserts 1,000 organisations, and measures with N concurrent keep-alive clients:
+output, bulk-inserts 1,000 organisations and 10,000 assets (each with 1-2 sources and 1-3
+valuations; most REGISTERED, with a registration number), and measures with N concurrent
+keep-alive clients:
 
   (a) `{ viewer { roles } }`
   (b) `{ organizations(first: 20) { edges { node { ... registeredBy { name } } } } }`
+  (c) `{ assets(first: 20) { edges { node { ... holder { name } sources { ... }
+        currentValuation { ... } certificate { ... } } } } }` (issue 4)
 
 It also measures (a) against `bench/bare_app.py` (strawberry + Starlette + the same caches and
-uvicorn settings, no pdex), prints a table with the ratios pdex(a)/bare(a) and
-pdex(b)/pdex(a), and writes the "## API (issue 2)" section of BENCHMARKS.md.
+uvicorn settings, no pdex), prints a table with the ratios pdex(a)/bare(a), pdex(b)/pdex(a)
+and pdex(c)/pdex(a), and writes the "## API (issue 2)" section of BENCHMARKS.md.
 
 Every response must be HTTP 200 with no `errors`; failures are counted and reported. Each
 row is warmed up first, and the rows are measured in interleaved slices (`--rounds`) so that
@@ -57,11 +61,19 @@ ORGS_QUERY = (
     "{ organizations(first: 20) { edges { node "
     "{ id name uscc kind createdAt registeredBy { name } } } } }"
 )
+ASSETS_QUERY = (
+    "{ assets(first: 20) { edges { node { id name status holder { name } "
+    "sources { datasetName datasetHolder } currentValuation { method value } "
+    "certificate { number registeredAt } } } } }"
+)
 SEED_ROWS = 1000
+SEED_ASSETS = 10_000
 BENCH_NAME = "基准测试机构"
+BENCH_ASSET_NAME = "基准数据资产"
 SECTION = "## API (issue 2)"
 TARGET_VS_BARE = 0.70
 TARGET_LIST_VS_VIEWER = 0.10
+TARGET_ASSETS_VS_VIEWER = 0.10  # issue 4
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 TOKEN_LINE = re.compile(r"^\s*authority\s+Authorization: Bearer (\S+)\s*$", re.MULTILINE)
 
@@ -72,7 +84,7 @@ TOKEN_LINE = re.compile(r"^\s*authority\s+Authorization: Bearer (\S+)\s*$", re.M
 @dataclass
 class Result:
     target: str  # "bare", "pdex/sqlite", "pdex/postgres"
-    query: str  # "a" or "b"
+    query: str  # "a", "b" or "c"
     requests: int = 0
     failures: int = 0
     seconds: float = 0.0
@@ -366,15 +378,119 @@ def bench_organizations(authority_id: uuid.UUID) -> list[dict[str, object]]:
     return rows
 
 
+def bench_assets(
+    organizations: list[dict[str, object]], authority_id: uuid.UUID
+) -> tuple[list[dict[str, object]], list[dict[str, object]], list[dict[str, object]]]:
+    """SEED_ASSETS assets held by the seeded organisations, with their sources and valuations.
+
+    Three in four are REGISTERED (number, date and ledger seq for the certificate); the rest
+    are drafts, submissions, notices, objections and cancellations. Each has 1-2 declared
+    sources and 1-3 valuations. All are older than anything the demo seeds, so the first page
+    of `assets` (oldest first) is theirs, with every status on it.
+    """
+    from decimal import Decimal
+
+    from core.models import OrganizationKind
+    from registry.models import AssetKind, AssetRight, AssetStatus, UpdateFrequency
+
+    def holders(*kinds: OrganizationKind) -> list[object]:
+        return [o["id"] for o in organizations if o["kind"] in kinds]
+
+    agencies = holders(OrganizationKind.AGENCY)
+    traders = holders(OrganizationKind.MARKET_ENTITY, OrganizationKind.BROKER)
+    kinds = [AssetKind.PUBLIC_DATA_ASSET, AssetKind.DATA_PRODUCT, AssetKind.DATA_SERVICE]
+    others = [
+        AssetStatus.DRAFT,
+        AssetStatus.SUBMITTED,
+        AssetStatus.PUBLIC_NOTICE,
+        AssetStatus.OBJECTED,
+        AssetStatus.CANCELLED,
+    ]
+    rights = [
+        [AssetRight.HOLDING],
+        [AssetRight.HOLDING, AssetRight.PROCESSING_USE],
+        [AssetRight.OPERATION, AssetRight.PROCESSING_USE],
+    ]
+    methods = ["COST", "INCOME", "MARKET"]
+    oldest = dt.datetime.now(dt.UTC) - dt.timedelta(days=90)
+    assets, sources, valuations = [], [], []
+    for i in range(SEED_ASSETS):
+        asset_id = uuid.uuid4()
+        kind = kinds[i % len(kinds)]
+        pool = agencies if kind is AssetKind.PUBLIC_DATA_ASSET else traders
+        # 15 in 20 registered; the other 5 cycle through the other statuses.
+        status = others[(i // 4) % len(others)] if i % 4 == 3 else AssetStatus.REGISTERED
+        created = oldest + dt.timedelta(seconds=i)
+        registered = status is AssetStatus.REGISTERED
+        assets.append(
+            {
+                "id": asset_id,
+                "kind": kind,
+                "name": f"{BENCH_ASSET_NAME} {i:05d} (Benchmark data asset {i:05d})",
+                "description": f"Benchmark asset {i:05d}: monthly aggregates of licence data.",
+                "scenario": "Credit assessment of small and micro enterprises",
+                "rights": ",".join(sorted(r.value for r in rights[i % len(rights)])),
+                "delivery_mode": "API",
+                "update_frequency": UpdateFrequency.MONTHLY,
+                "time_span": "2020-2026",
+                "scale": f"{(i % 90 + 10) * 1000} records",
+                "holder_id": pool[(i * 7) % len(pool)],
+                "status": status,
+                "notice_ends_at": created + dt.timedelta(days=7)
+                if status in (AssetStatus.PUBLIC_NOTICE, AssetStatus.OBJECTED)
+                else None,
+                "registration_number": f"JMDR-BENCH-{i:06d}" if registered else None,
+                "registered_at": created + dt.timedelta(days=8) if registered else None,
+                "registration_seq": 1_000_000 + i if registered else None,
+                "decision_reason": "Withdrawn by the holder" if i % 20 == 19 else "",
+                "version": 1,
+                "created_at": created,
+            }
+        )
+        for j in range(1 + i % 2):
+            sources.append(
+                {
+                    "id": uuid.uuid4(),
+                    "asset_id": asset_id,
+                    "resource_id": None,
+                    "dataset_name": f"Benchmark dataset {i:05d}-{j}",
+                    "dataset_holder": f"Benchmark holder {i % 97:02d}",
+                    "legal_basis": "Data sharing agreement of 2025",
+                }
+            )
+        for j in range(1 + i % 3):
+            value = Decimal(f"{(i * 37) % 90_000 + 10_000 + j * 500}.{i % 100:02d}")
+            valuations.append(
+                {
+                    "id": uuid.uuid4(),
+                    "asset_id": asset_id,
+                    "method": methods[(i + j) % len(methods)],
+                    "inputs": json.dumps({"amounts": [str(value)]}),
+                    "value": value,
+                    "breakdown": json.dumps({"value": str(value)}),
+                    "valuer_id": authority_id,
+                    "valued_at": created + dt.timedelta(days=10 + j),
+                    "ledger_seq": 2_000_000 + 3 * i + j,
+                }
+            )
+    return assets, sources, valuations
+
+
 async def seed(database_url: str, authority_id: uuid.UUID) -> None:
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from core.models import Organization
+    from registry.models import Asset, AssetSource, AssetValuation
 
+    organizations = bench_organizations(authority_id)
+    assets, sources, valuations = bench_assets(organizations, authority_id)
     engine = create_async_engine(database_url)
     try:
         async with engine.begin() as conn:
-            await conn.execute(Organization.__table__.insert(), bench_organizations(authority_id))
+            await conn.execute(Organization.__table__.insert(), organizations)
+            await conn.execute(Asset.__table__.insert(), assets)
+            await conn.execute(AssetSource.__table__.insert(), sources)
+            await conn.execute(AssetValuation.__table__.insert(), valuations)
     finally:
         await engine.dispose()
 
@@ -480,11 +596,12 @@ async def start_pdex(
     await seed(database_url, authority_from_token(token))
     await check_shapes(base + "/graphql", token)
     print(
-        f"  {name}: pid {server.pid}, {base}/graphql; seeded {SEED_ROWS} organisations "
-        f"in {time.perf_counter() - started:.2f} s",
+        f"  {name}: pid {server.pid}, {base}/graphql; seeded {SEED_ROWS:,} organisations "
+        f"and {SEED_ASSETS:,} assets in {time.perf_counter() - started:.2f} s",
         flush=True,
     )
-    return Target(name, base + "/graphql", token, server, {"a": VIEWER_QUERY, "b": ORGS_QUERY})
+    queries = {"a": VIEWER_QUERY, "b": ORGS_QUERY, "c": ASSETS_QUERY}
+    return Target(name, base + "/graphql", token, server, queries)
 
 
 async def measure(targets: list[Target], args: argparse.Namespace) -> list[Result]:
@@ -523,6 +640,19 @@ async def check_shapes(url: str, token: str) -> None:
         assert len(edges) == 20, len(edges)
         seeded = [e["node"] for e in edges if e["node"]["name"].startswith(BENCH_NAME)]
         assert seeded and all(n["registeredBy"]["name"] for n in seeded), edges
+        assets = (await client.post(url, json={"query": ASSETS_QUERY})).json()
+        assert "errors" not in assets, assets
+        edges = assets["data"]["assets"]["edges"]
+        assert len(edges) == 20, len(edges)
+        nodes = [e["node"] for e in edges]
+        assert all(n["name"].startswith(BENCH_ASSET_NAME) for n in nodes), nodes
+        assert all(n["holder"]["name"].startswith(BENCH_NAME) for n in nodes), nodes
+        assert all(1 <= len(n["sources"]) <= 2 for n in nodes), nodes
+        assert all(n["currentValuation"]["value"] for n in nodes), nodes
+        registered = [n for n in nodes if n["status"] == "REGISTERED"]
+        assert 0 < len(registered) < len(nodes), nodes
+        for n in nodes:
+            assert (n["certificate"] is not None) == (n["status"] == "REGISTERED"), n
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -566,8 +696,8 @@ def ratios(results: list[Result]) -> list[str]:
     bare = by.get(("bare", "a"))
     lines = []
     for engine in ("sqlite", "postgres"):
-        a, b = by.get((f"pdex/{engine}", "a")), by.get((f"pdex/{engine}", "b"))
-        if a is None or b is None:
+        a = by.get((f"pdex/{engine}", "a"))
+        if a is None:
             continue
         if bare is not None and bare.rps:
             value = a.rps / bare.rps
@@ -578,14 +708,20 @@ def ratios(results: list[Result]) -> list[str]:
                 f"(target ≥ {TARGET_VS_BARE:.2f}: {verdict}); by server CPU per request "
                 f"{cpu:.2f}"
             )
-        value = b.rps / a.rps if a.rps else 0.0
-        cpu = a.server_us_per_request / b.server_us_per_request
-        lines.append(
-            f"- {engine}: pdex (b) / pdex (a) = **{value:.2f}** "
-            f"(target ≥ {TARGET_LIST_VS_VIEWER:.2f}: "
-            f"{'met' if value >= TARGET_LIST_VS_VIEWER else 'MISSED'}); by server CPU per "
-            f"request {cpu:.2f}"
-        )
+        for label, target, aim in (
+            ("b", TARGET_LIST_VS_VIEWER, "target"),
+            ("c", TARGET_ASSETS_VS_VIEWER, "issue 4 aim"),
+        ):
+            other = by.get((f"pdex/{engine}", label))
+            if other is None:
+                continue
+            value = other.rps / a.rps if a.rps else 0.0
+            cpu = a.server_us_per_request / other.server_us_per_request
+            lines.append(
+                f"- {engine}: pdex ({label}) / pdex (a) = **{value:.2f}** "
+                f"({aim} ≥ {target:.2f}: {'met' if value >= target else 'MISSED'}); "
+                f"by server CPU per request {cpu:.2f}"
+            )
     return lines
 
 
@@ -616,7 +752,9 @@ def markdown(
         "streams in one process: httpx.AsyncClient cost 0.9-2 ms of client CPU per request here "
         "and capped the baseline itself); a "
         f"{args.warmup:g} s warm-up per row, then {args.duration:g} s per row measured in "
-        f"{args.rounds} interleaved slices; {SEED_ROWS:,} seeded organisations; every "
+        f"{args.rounds} interleaved slices; {SEED_ROWS:,} seeded organisations and "
+        f"{SEED_ASSETS:,} seeded assets (three in four REGISTERED with a registration number, "
+        "the rest in the other statuses; 1-2 sources and 1-3 valuations each); every "
         "response checked for HTTP 200 and no `errors`.",
         "- The load generator runs on the same machine and shares its "
         f"{info['nproc']} CPUs with the server (loopback only). `server CPU µs/req` is the "
@@ -628,9 +766,10 @@ def markdown(
         "`PDEX_ACCESS_LOG=true`; SQLite or PostgreSQL pools as configured), except that the "
         "ledger checkpointer is off (`PDEX_CHECKPOINT_INTERVAL=0`): it signs only when the "
         "ledger grows, which these read-only queries never make it do.",
-        "- (a) `" + VIEWER_QUERY + "`; (b) `" + ORGS_QUERY + "`; bare = `bench/bare_app.py` "
-        "(strawberry + Starlette, ParserCache + ValidationCache, same uvicorn settings, no "
-        "pdex code).",
+        "- (a) `" + VIEWER_QUERY + "`; (b) `" + ORGS_QUERY + "`; (c) `" + ASSETS_QUERY + "` "
+        "(issue 4), with the authority's token, which sees every status; bare = "
+        "`bench/bare_app.py` (strawberry + Starlette, ParserCache + ValidationCache, same "
+        "uvicorn settings, no pdex code).",
         "",
         *table(results),
         "",
