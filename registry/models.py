@@ -173,7 +173,10 @@ ASSET_TRANSITIONS: dict[AssetStatus, frozenset[AssetStatus]] = {
 
 class Asset(SQLModel, table=True):
     __tablename__ = "asset"
-    __table_args__ = (sa.Index("ix_asset_holder_name", "holder_id", "name"),)
+    __table_args__ = (
+        sa.Index("ix_asset_holder_name", "holder_id", "name"),
+        sa.Index("ix_asset_created_id", "created_at", "id"),  # the `assets` keyset order
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     kind: AssetKind = Field(sa_column=enum_column(AssetKind, nullable=False))
