@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from core.batching import one_each
 from core.db import AsyncSession
 from core.errors import Problem, UserError
 from core.identity import Principal, Role, require
@@ -87,8 +88,7 @@ async def get_organizations(
     if not ids:
         return []
     result = await session.execute(sa.select(Organization).where(Organization.id.in_(set(ids))))
-    by_id = {org.id: org for org in result.scalars()}
-    return [by_id.get(i) for i in ids]
+    return one_each(ids, result.scalars(), lambda org: org.id)
 
 
 async def list_organizations(

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 import ledger
+from core.batching import many_each
 from core.db import AsyncSession
 from core.errors import Forbidden, UserError
 from core.identity import Principal, Role, require
@@ -131,10 +132,7 @@ async def valuations_of(
         .where(AssetValuation.asset_id.in_(set(asset_ids)))
         .order_by(AssetValuation.valued_at.desc(), AssetValuation.ledger_seq.desc())
     )
-    grouped: dict[uuid.UUID, list[AssetValuation]] = {}
-    for valuation in result.scalars():
-        grouped.setdefault(valuation.asset_id, []).append(valuation)
-    return [grouped.get(i, []) for i in asset_ids]
+    return many_each(asset_ids, result.scalars(), lambda valuation: valuation.asset_id)
 
 
 async def assessments_of(
@@ -145,7 +143,4 @@ async def assessments_of(
         .where(QualityAssessment.asset_id.in_(set(asset_ids)))
         .order_by(QualityAssessment.assessed_at.desc())
     )
-    grouped: dict[uuid.UUID, list[QualityAssessment]] = {}
-    for assessment in result.scalars():
-        grouped.setdefault(assessment.asset_id, []).append(assessment)
-    return [grouped.get(i, []) for i in asset_ids]
+    return many_each(asset_ids, result.scalars(), lambda assessment: assessment.asset_id)

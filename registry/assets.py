@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 import ledger
 from core import workdays
+from core.batching import many_each, one_each
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
@@ -474,8 +475,7 @@ async def get_assets(
     result = await session.execute(
         sa.select(Asset).where(Asset.id.in_(set(ids)), visible_to(actor))
     )
-    by_id = {a.id: a for a in result.scalars()}
-    return [by_id.get(i) for i in ids]
+    return one_each(ids, result.scalars(), lambda a: a.id)
 
 
 async def sources_of(
@@ -484,10 +484,7 @@ async def sources_of(
     result = await session.execute(
         sa.select(AssetSource).where(AssetSource.asset_id.in_(set(asset_ids)))
     )
-    grouped: dict[uuid.UUID, list[AssetSource]] = {}
-    for source in result.scalars():
-        grouped.setdefault(source.asset_id, []).append(source)
-    return [grouped.get(i, []) for i in asset_ids]
+    return many_each(asset_ids, result.scalars(), lambda source: source.asset_id)
 
 
 async def objections_of(
@@ -498,10 +495,7 @@ async def objections_of(
         .where(AssetObjection.asset_id.in_(set(asset_ids)))
         .order_by(AssetObjection.filed_at)
     )
-    grouped: dict[uuid.UUID, list[AssetObjection]] = {}
-    for objection in result.scalars():
-        grouped.setdefault(objection.asset_id, []).append(objection)
-    return [grouped.get(i, []) for i in asset_ids]
+    return many_each(asset_ids, result.scalars(), lambda objection: objection.asset_id)
 
 
 def notice_over(asset: Asset, at: datetime) -> bool:

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 import ledger
+from core.batching import many_each, one_each
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
@@ -380,8 +381,7 @@ async def get_resources(
     result = await session.execute(
         sa.select(Resource).where(Resource.id.in_(set(ids)), visible_to(actor))
     )
-    by_id = {r.id: r for r in result.scalars()}
-    return [by_id.get(i) for i in ids]
+    return one_each(ids, result.scalars(), lambda r: r.id)
 
 
 async def items_of(
@@ -394,10 +394,8 @@ async def items_of(
         .where(ResourceItem.resource_id.in_(set(resource_ids)))
         .order_by(DataItem.code)
     )
-    grouped: dict[uuid.UUID, list[DataItem]] = {}
-    for resource_id, item in result:
-        grouped.setdefault(resource_id, []).append(item)
-    return [grouped.get(i, []) for i in resource_ids]
+    pairs = list(result)
+    return [[item for _, item in group] for group in many_each(resource_ids, pairs, lambda p: p[0])]
 
 
 async def history_of(
@@ -408,10 +406,7 @@ async def history_of(
         .where(ResourceChange.resource_id.in_(set(resource_ids)))
         .order_by(ResourceChange.resource_id, ResourceChange.version)
     )
-    grouped: dict[uuid.UUID, list[ResourceChange]] = {}
-    for change in result.scalars():
-        grouped.setdefault(change.resource_id, []).append(change)
-    return [grouped.get(i, []) for i in resource_ids]
+    return many_each(resource_ids, result.scalars(), lambda change: change.resource_id)
 
 
 async def open_catalogue(session: AsyncSession) -> list[tuple[Resource, str]]:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 import ledger
+from core.batching import one_each
 from core.db import AsyncSession
 from core.errors import Problem, UserError
 from core.identity import Principal, Role, require
@@ -144,8 +145,7 @@ async def transfer_data_item(
 
 async def get_items(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[DataItem | None]:
     result = await session.execute(sa.select(DataItem).where(DataItem.id.in_(set(ids))))
-    by_id = {item.id: item for item in result.scalars()}
-    return [by_id.get(i) for i in ids]
+    return one_each(ids, result.scalars(), lambda item: item.id)
 
 
 async def list_items(
