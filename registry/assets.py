@@ -23,6 +23,7 @@ from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
+from core.search import contains_text
 from registry.models import (
     ASSET_TRANSITIONS,
     Asset,
@@ -457,13 +458,7 @@ async def list_assets(
     if where.holder_id is not None:
         statement = statement.where(Asset.holder_id == where.holder_id)
     if where.text:
-        pattern = "%" + where.text.strip().replace("%", r"\%").replace("_", r"\_") + "%"
-        statement = statement.where(
-            sa.or_(
-                Asset.name.ilike(pattern, escape="\\"),
-                Asset.description.ilike(pattern, escape="\\"),
-            )
-        )
+        statement = statement.where(contains_text(where.text, Asset.name, Asset.description))
     return await paginate(
         session, statement, sort=Asset.created_at, id_column=Asset.id, first=first, after=after
     )

@@ -25,6 +25,7 @@ from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
 from core.models import Organization
 from core.pagination import Page, paginate
+from core.search import contains_text
 from registry.freshness import stale_after
 from registry.items import CODE
 from registry.models import (
@@ -364,13 +365,8 @@ async def list_resources(
         stale = sa.and_(Resource.stale_after.is_not(None), Resource.stale_after < now())
         statement = statement.where(stale if where.stale else sa.not_(stale))
     if where.text:
-        pattern = "%" + where.text.strip().replace("%", r"\%").replace("_", r"\_") + "%"
         statement = statement.where(
-            sa.or_(
-                Resource.name.ilike(pattern, escape="\\"),
-                Resource.description.ilike(pattern, escape="\\"),
-                Resource.code.ilike(pattern, escape="\\"),
-            )
+            contains_text(where.text, Resource.name, Resource.description, Resource.code)
         )
     return await paginate(session, statement, sort=Resource.code, first=first, after=after)
 

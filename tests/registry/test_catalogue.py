@@ -255,3 +255,25 @@ async def test_resources_statement_count_does_not_grow(gql, make_caller, count_s
         assert len(result["data"]["resources"]["edges"]) == n
         counts.append(len(counter.statements))
     assert counts[0] == counts[1], counts
+
+
+async def test_text_search_takes_wildcards_literally(gql, make_caller):
+    agency, _ = await agency_with_item(gql, make_caller)
+    marker = uuid.uuid4().hex[:8]
+    for name in (
+        f"Coverage 50% {marker}",
+        f"Coverage 505 {marker}",
+        f"a_b {marker}",
+        f"axb {marker}",
+        f"back\\slash {marker}",
+    ):
+        await gql(CREATE, {"input": resource_input(name=name)}, agency)
+
+    async def names(text):
+        result = await gql(LIST, {"f": {"text": text}}, agency)
+        return {e["node"]["code"] for e in result["data"]["resources"]["edges"]}
+
+    assert len(await names(f"50% {marker}")) == 1
+    assert len(await names(f"a_b {marker}")) == 1
+    assert len(await names(f"back\\slash {marker}")) == 1
+    assert len(await names(marker.upper())) == 5  # case-insensitive
