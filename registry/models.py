@@ -24,6 +24,8 @@ class DataItem(SQLModel, table=True):
     code: str = Field(max_length=64, unique=True)  # unique: Art. 8, one item, one source
     name: str = Field(max_length=200)
     legal_basis: str = Field(max_length=1000)
+    # PIPL Art. 28: sensitive personal information needs separate consent (Art. 29)
+    sensitive_personal: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     source_department_id: uuid.UUID = Field(foreign_key="organization.id", index=True)
     claimed_at: datetime = Field(
         default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)

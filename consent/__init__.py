@@ -1,0 +1,1 @@
+"""Consent: data subjects authorise third parties, revoke, see every use, complain (Art. 27)."""
