@@ -1,1 +1,67 @@
-"""Consent: data subjects authorise third parties, revoke, see every use, complain (Art. 27)."""
+"""Consent: data subjects authorise third parties, revoke, see every use, complain (Art. 27).
+
+Other layers use what is named here: the gate `authorize_data_use` (every use of a
+subject's data passes it, in the caller's transaction), the grant and revocation use cases,
+the dashboard lists, complaints and the consent receipt.
+"""
+
+from consent.grants import (
+    GrantFields,
+    get_consents,
+    grant_consent,
+    items_of,
+    list_my_consents,
+    list_received_consents,
+    revoke_consent,
+)
+from consent.models import (
+    CertificateType,
+    Complaint,
+    ComplaintOutcome,
+    ComplaintStatus,
+    Consent,
+    ConsentItem,
+    ConsentMode,
+    ConsentStatus,
+    DataSubject,
+    DataUse,
+    DenialReason,
+    SubjectKind,
+    UseOutcome,
+)
+from consent.rules import SENSITIVE_CERTIFICATES, decide, scope_key, status_of
+from consent.subjects import ensure_subject, identity_key, update_my_identity
+from consent.uses import authorize_data_use, get_uses, list_my_data_uses
+
+__all__ = [
+    "SENSITIVE_CERTIFICATES",
+    "CertificateType",
+    "Complaint",
+    "ComplaintOutcome",
+    "ComplaintStatus",
+    "Consent",
+    "ConsentItem",
+    "ConsentMode",
+    "ConsentStatus",
+    "DataSubject",
+    "DataUse",
+    "DenialReason",
+    "GrantFields",
+    "SubjectKind",
+    "UseOutcome",
+    "authorize_data_use",
+    "decide",
+    "ensure_subject",
+    "get_consents",
+    "get_uses",
+    "grant_consent",
+    "identity_key",
+    "items_of",
+    "list_my_consents",
+    "list_my_data_uses",
+    "list_received_consents",
+    "revoke_consent",
+    "scope_key",
+    "status_of",
+    "update_my_identity",
+]

@@ -1,0 +1,344 @@
+"""Granting and revoking consent (Art. 27; PIPL Art. 15, 29), and the lists of consents.
+
+A consent names one grantee organisation, the data in scope (catalogue data items and/or
+certificate types), the purpose and scenario, a validity window and a mode (India's AA
+artefact: ONE_TIME, or PERIODIC at a frequency), optionally a maximum number of uses. Scope
+that holds sensitive personal information needs `separate=True` (PIPL Art. 29). Revoking is
+one call and takes effect for every use that starts after it commits (see `consent.uses`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+import ledger
+from consent import events, rules
+from consent.models import (
+    CertificateType,
+    Consent,
+    ConsentItem,
+    ConsentMode,
+    ConsentStatus,
+)
+from consent.subjects import ensure_subject
+from consent.uses import lock_consent
+from core.batching import many_each, one_each
+from core.clock import now
+from core.db import AsyncSession
+from core.errors import Forbidden, Problem, UserError
+from core.identity import Principal, Role, require
+from core.models import Organization
+from core.pagination import Page, paginate
+from registry.models import DataItem
+
+MAX_ITEMS = 50
+MAX_VALIDITY = timedelta(days=5 * 366)  # a consent is renewed, not granted for ever
+MAX_USES = 1_000_000
+CLOCK_SKEW = timedelta(minutes=5)  # a validFrom a little in the past is "now"
+
+
+@dataclass(frozen=True)
+class GrantFields:
+    grantee_id: uuid.UUID
+    purpose: str
+    valid_until: datetime
+    data_items: tuple[str, ...] = ()
+    certificates: tuple[CertificateType, ...] = ()
+    scenario: str = ""
+    valid_from: datetime | None = None
+    mode: ConsentMode = ConsentMode.ONE_TIME
+    frequency: str | None = None
+    max_uses: int | None = None
+    separate: bool = False
+
+
+def _check(fields: GrantFields, at: datetime) -> list[Problem]:
+    problems = []
+    purpose = " ".join(fields.purpose.split())
+    if not purpose or len(purpose) > 200:
+        problems.append(
+            Problem("PURPOSE_REQUIRED", "Say what the data is for (1-200 characters).", "purpose")
+        )
+    if len(fields.scenario) > 2000:
+        problems.append(
+            Problem("SCENARIO_TOO_LONG", "The scenario is over 2000 characters.", "scenario")
+        )
+    scope = len(fields.data_items) + len(fields.certificates)
+    if scope == 0:
+        problems.append(
+            Problem(
+                "SCOPE_REQUIRED", "Name at least one data item or certificate type.", "data_items"
+            )
+        )
+    elif scope > MAX_ITEMS:
+        problems.append(
+            Problem("SCOPE_TOO_LARGE", f"Name at most {MAX_ITEMS} items.", "data_items")
+        )
+    codes = [c.strip() for c in fields.data_items]
+    if len(set(codes)) != len(codes) or len(set(fields.certificates)) != len(fields.certificates):
+        problems.append(Problem("SCOPE_DUPLICATE", "An item appears twice.", "data_items"))
+    start = fields.valid_from or at
+    if start.tzinfo is None or fields.valid_until.tzinfo is None:
+        problems.append(
+            Problem("TIME_ZONE_REQUIRED", "Give times with their UTC offset.", "valid_until")
+        )
+    else:
+        if start < at - CLOCK_SKEW:
+            problems.append(
+                Problem("VALID_FROM_PAST", "A consent cannot start in the past.", "valid_from")
+            )
+        if fields.valid_until <= start:
+            problems.append(
+                Problem("VALIDITY_INVALID", "validUntil must come after validFrom.", "valid_until")
+            )
+        elif fields.valid_until - start > MAX_VALIDITY:
+            problems.append(
+                Problem("VALIDITY_TOO_LONG", "A consent lasts at most five years.", "valid_until")
+            )
+    if fields.mode is ConsentMode.PERIODIC:
+        if not fields.frequency or not rules.FREQUENCY.fullmatch(fields.frequency.strip()):
+            problems.append(
+                Problem(
+                    "FREQUENCY_REQUIRED",
+                    "A PERIODIC consent gives its fetch frequency as an ISO 8601 duration "
+                    "of one unit, e.g. P1D, P1W, P1M, PT6H.",
+                    "frequency",
+                )
+            )
+    elif fields.frequency:
+        problems.append(
+            Problem("FREQUENCY_NOT_ALLOWED", "A ONE_TIME consent has no frequency.", "frequency")
+        )
+    if fields.max_uses is not None and not 1 <= fields.max_uses <= MAX_USES:
+        problems.append(
+            Problem("MAX_USES_INVALID", f"maxUses is from 1 to {MAX_USES}.", "max_uses")
+        )
+    if fields.mode is ConsentMode.ONE_TIME and fields.max_uses not in (None, 1):
+        problems.append(
+            Problem("MAX_USES_INVALID", "A ONE_TIME consent allows exactly one use.", "max_uses")
+        )
+    return problems
+
+
+async def _scope(session: AsyncSession, fields: GrantFields) -> list[ConsentItem]:
+    """The consent's items with their sensitivity; unknown data item codes are refused."""
+    codes = [c.strip() for c in fields.data_items]
+    found = (
+        {
+            item.code: item
+            for item in (
+                await session.scalars(sa.select(DataItem).where(DataItem.code.in_(codes)))
+            ).all()
+        }
+        if codes
+        else {}
+    )
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise UserError.of(
+            [
+                Problem("DATA_ITEM_NOT_FOUND", f"No data item has the code {c!r}.", "data_items")
+                for c in missing
+            ]
+        )
+    items = [
+        ConsentItem(item=rules.item_key(c), sensitive=found[c].sensitive_personal) for c in codes
+    ]
+    items += [
+        ConsentItem(item=rules.certificate_key(c), sensitive=rules.is_sensitive_certificate(c))
+        for c in fields.certificates
+    ]
+    return items
+
+
+async def grant_consent(
+    session: AsyncSession, actor: Principal | None, fields: GrantFields
+) -> Consent:
+    """The subject authorises one organisation; the result is ACTIVE (or NOT_YET_VALID)."""
+    actor = require(actor, Role.DATA_SUBJECT)
+    at = now()
+    problems = _check(fields, at)
+    if problems:
+        raise UserError.of(problems)
+    grantee = await session.get(Organization, fields.grantee_id)
+    if grantee is None:
+        raise UserError("GRANTEE_NOT_FOUND", "No organisation has this id.", "grantee")
+    items = await _scope(session, fields)
+    sensitive = [i.item for i in items if i.sensitive]
+    if sensitive and not fields.separate:
+        raise UserError(
+            "SEPARATE_CONSENT_REQUIRED",
+            "These items are sensitive personal information (PIPL Art. 28): "
+            f"{', '.join(sensitive)}. Consent to them separately: set separate to true.",
+            "separate",
+        )
+    subject = await ensure_subject(session, actor)
+    consent = Consent(
+        subject=subject.subject,
+        grantee_id=grantee.id,
+        purpose=" ".join(fields.purpose.split()),
+        scenario=fields.scenario.strip(),
+        valid_from=max(fields.valid_from or at, at),
+        valid_until=fields.valid_until,
+        mode=fields.mode,
+        frequency=fields.frequency.strip() if fields.frequency else None,
+        max_uses=1 if fields.mode is ConsentMode.ONE_TIME else fields.max_uses,
+        separate=fields.separate,
+        status=ConsentStatus.ACTIVE,
+        ledger_seq=-1,
+        created_at=at,
+    )
+    session.add(consent)
+    await session.flush()
+    for item in items:
+        item.consent_id = consent.id
+    session.add_all(items)
+    entry = await ledger.append(
+        session,
+        "consent.consent.granted",
+        actor,
+        {
+            "consent": str(consent.id),
+            "grantee": str(grantee.id),
+            "purpose": consent.purpose,
+            "scenario": consent.scenario,
+            "items": sorted(i.item for i in items),
+            "sensitive": sorted(sensitive),
+            "separate": consent.separate,
+            "validFrom": consent.valid_from.isoformat(),
+            "validUntil": consent.valid_until.isoformat(),
+            "mode": consent.mode.value,
+            "frequency": consent.frequency,
+            "maxUses": consent.max_uses,
+        },
+        subjects=[consent.subject],
+        parties=[grantee.id],
+    )
+    consent.ledger_seq = entry.seq
+    await session.flush()
+    events.publish_after_commit(session, events.consent_event("GRANTED", consent))
+    return consent
+
+
+async def revoke_consent(
+    session: AsyncSession, actor: Principal | None, consent_id: uuid.UUID, *, reason: str = ""
+) -> Consent:
+    """PIPL Art. 15: withdrawal as easy as granting — one call, a reason optional."""
+    actor = require(actor, Role.DATA_SUBJECT)
+    reason = reason.strip()
+    if len(reason) > 2000:
+        raise UserError("REASON_TOO_LONG", "The reason is over 2000 characters.", "reason")
+    consent = await lock_consent(session, consent_id)
+    if consent is None or consent.subject != actor.subject:
+        raise UserError("CONSENT_NOT_FOUND", "You have no consent with this id.", "consent_id")
+    if consent.status is ConsentStatus.REVOKED:
+        raise UserError("CONSENT_REVOKED", "This consent is already revoked.", "consent_id")
+    consent.status = ConsentStatus.REVOKED
+    consent.revoked_at = now()  # after the lock: every use that held it is already recorded
+    consent.revoke_reason = reason
+    entry = await ledger.append(
+        session,
+        "consent.consent.revoked",
+        actor,
+        {"consent": str(consent.id), "grantee": str(consent.grantee_id), "reason": reason},
+        subjects=[consent.subject],
+        parties=[consent.grantee_id],
+    )
+    consent.revoke_seq = entry.seq
+    await session.flush()
+    events.publish_after_commit(session, events.consent_event("REVOKED", consent))
+    return consent
+
+
+def status_filter(status: ConsentStatus, at: datetime) -> sa.ColumnElement[bool]:
+    """SQL for `rules.status_of(consent, at) == status`."""
+    live = Consent.status != ConsentStatus.REVOKED
+    exhausted = sa.and_(Consent.max_uses.is_not(None), Consent.uses >= Consent.max_uses)
+    in_window = sa.and_(Consent.valid_from <= at, Consent.valid_until > at)
+    return {
+        ConsentStatus.REVOKED: Consent.status == ConsentStatus.REVOKED,
+        ConsentStatus.NOT_YET_VALID: sa.and_(live, Consent.valid_from > at),
+        ConsentStatus.EXPIRED: sa.and_(live, Consent.valid_from <= at, Consent.valid_until <= at),
+        ConsentStatus.EXHAUSTED: sa.and_(live, in_window, exhausted),
+        ConsentStatus.ACTIVE: sa.and_(live, in_window, sa.not_(exhausted)),
+    }[status]
+
+
+async def _page(
+    session: AsyncSession,
+    where: sa.ColumnElement[bool],
+    status: ConsentStatus | None,
+    first: int,
+    after: str | None,
+) -> Page[Consent]:
+    statement = sa.select(Consent).where(where)
+    if status is not None:
+        statement = statement.where(status_filter(status, now()))
+    return await paginate(
+        session, statement, sort=Consent.created_at, id_column=Consent.id, first=first, after=after
+    )
+
+
+async def list_my_consents(
+    session: AsyncSession,
+    actor: Principal | None,
+    *,
+    status: ConsentStatus | None = None,
+    first: int,
+    after: str | None = None,
+) -> Page[Consent]:
+    """The subject's consents, oldest first (UK Open Banking's dashboard)."""
+    actor = require(actor, Role.DATA_SUBJECT)
+    return await _page(session, Consent.subject == actor.subject, status, first, after)
+
+
+async def list_received_consents(
+    session: AsyncSession,
+    actor: Principal | None,
+    *,
+    status: ConsentStatus | None = None,
+    first: int,
+    after: str | None = None,
+) -> Page[Consent]:
+    """Consents granted to the caller's organisation, oldest first."""
+    actor = require(actor)
+    if actor.organization_id is None:
+        raise Forbidden("Consents are received by an organisation; your token names none.")
+    return await _page(session, Consent.grantee_id == actor.organization_id, status, first, after)
+
+
+def visible_to(actor: Principal | None) -> sa.ColumnElement[bool]:
+    """A consent is its subject's and its grantee's; the authority and auditors see all."""
+    if actor is None:
+        return sa.false()
+    if actor.has(Role.AUTHORITY, Role.AUDITOR):
+        return sa.true()
+    mine = [Consent.subject == actor.subject] if actor.has(Role.DATA_SUBJECT) else []
+    if actor.organization_id is not None:
+        mine.append(Consent.grantee_id == actor.organization_id)
+    return sa.or_(*mine) if mine else sa.false()
+
+
+async def get_consents(
+    session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
+) -> list[Consent | None]:
+    result = await session.execute(
+        sa.select(Consent).where(Consent.id.in_(set(ids)), visible_to(actor))
+    )
+    return one_each(ids, result.scalars(), lambda c: c.id)
+
+
+async def items_of(
+    session: AsyncSession, consent_ids: Sequence[uuid.UUID]
+) -> list[list[ConsentItem]]:
+    result = await session.execute(
+        sa.select(ConsentItem)
+        .where(ConsentItem.consent_id.in_(set(consent_ids)))
+        .order_by(ConsentItem.item)
+    )
+    return many_each(consent_ids, result.scalars(), lambda i: i.consent_id)

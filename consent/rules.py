@@ -1,0 +1,122 @@
+"""Pure consent rules: what status a consent is in, and whether a use may pass. No I/O.
+
+The gate (`consent.uses.authorize_data_use`) locks the consent row, reads it, and asks
+`decide`; everything that can be decided from the row, its items and the time is here so it
+can be tested exhaustively without a database.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Collection
+from datetime import datetime
+from typing import Protocol
+
+from consent.models import CertificateType, ConsentStatus, DenialReason
+
+# PIPL Art. 28: sensitive personal information — specific identity, medical health,
+# financial accounts, whereabouts. These certificates carry it; separate consent (Art. 29).
+SENSITIVE_CERTIFICATES: dict[CertificateType, str] = {
+    CertificateType.RESIDENT_ID_CARD: "specific identity",
+    CertificateType.HOUSEHOLD_REGISTER: "specific identity",
+    CertificateType.MEDICAL_RECORD: "medical health",
+    CertificateType.SOCIAL_INSURANCE_RECORD: "medical health and financial accounts",
+    CertificateType.TAX_PAYMENT_CERTIFICATE: "financial accounts",
+    CertificateType.REAL_ESTATE_CERTIFICATE: "financial accounts and whereabouts",
+}
+
+ITEM_PREFIX = "item:"
+CERTIFICATE_PREFIX = "certificate:"
+
+# India's AA artefact: a fetch frequency. ISO 8601 durations of one unit: P1D, P2W, PT6H …
+FREQUENCY = re.compile(r"P(?:[1-9][0-9]{0,3}[DWMY]|T[1-9][0-9]{0,3}H)")
+
+
+class Terms(Protocol):
+    """What the rules read of a consent (a `consent.models.Consent` fits)."""
+
+    grantee_id: uuid.UUID
+    purpose: str
+    valid_from: datetime
+    valid_until: datetime
+    max_uses: int | None
+    uses: int
+    status: ConsentStatus
+
+
+def normalize_purpose(purpose: str) -> str:
+    """Purposes match case-folded, with runs of whitespace as one space."""
+    return " ".join(purpose.split()).casefold()
+
+
+def certificate_key(certificate: CertificateType) -> str:
+    return CERTIFICATE_PREFIX + certificate.value
+
+
+def item_key(code: str) -> str:
+    return ITEM_PREFIX + code.strip()
+
+
+def scope_key(raw: str) -> str | None:
+    """The stored key of what a use asks for: "item:<code>", "certificate:<TYPE>", or a bare
+    certificate type or data item code. None when it cannot be one."""
+    raw = raw.strip()
+    if raw.startswith(CERTIFICATE_PREFIX):
+        name = raw.removeprefix(CERTIFICATE_PREFIX)
+        return raw if name in CertificateType.__members__ else None
+    if raw.startswith(ITEM_PREFIX):
+        return raw if len(raw) > len(ITEM_PREFIX) and len(raw) <= 120 else None
+    if raw in CertificateType.__members__:
+        return CERTIFICATE_PREFIX + raw
+    return item_key(raw) if raw and len(raw) <= 64 and ":" not in raw else None
+
+
+def status_of(terms: Terms, at: datetime) -> ConsentStatus:
+    """The status a reader sees at `at`: stored REVOKED wins, then time, then counting."""
+    if terms.status is ConsentStatus.REVOKED:
+        return ConsentStatus.REVOKED
+    if at < terms.valid_from:
+        return ConsentStatus.NOT_YET_VALID
+    if at >= terms.valid_until:
+        return ConsentStatus.EXPIRED
+    if terms.max_uses is not None and terms.uses >= terms.max_uses:
+        return ConsentStatus.EXHAUSTED
+    return ConsentStatus.ACTIVE
+
+
+_STATUS_DENIAL = {
+    ConsentStatus.REVOKED: DenialReason.REVOKED,
+    ConsentStatus.NOT_YET_VALID: DenialReason.NOT_YET_VALID,
+    ConsentStatus.EXPIRED: DenialReason.EXPIRED,
+    ConsentStatus.EXHAUSTED: DenialReason.EXHAUSTED,
+}
+
+
+def decide(
+    terms: Terms,
+    items: Collection[str],
+    *,
+    user_id: uuid.UUID,
+    item: str,
+    purpose: str,
+    at: datetime,
+) -> DenialReason | None:
+    """None when the use may pass, else the first reason it may not.
+
+    Order: who asks (a stranger learns nothing else), then the consent's status, then what
+    and why. `item` is a scope key (`scope_key`); `items` the consent's keys."""
+    if user_id != terms.grantee_id:
+        return DenialReason.NOT_GRANTEE
+    status = status_of(terms, at)
+    if status is not ConsentStatus.ACTIVE:
+        return _STATUS_DENIAL[status]
+    if item not in items:
+        return DenialReason.OUT_OF_SCOPE
+    if normalize_purpose(purpose) != normalize_purpose(terms.purpose):
+        return DenialReason.PURPOSE_MISMATCH
+    return None
+
+
+def is_sensitive_certificate(certificate: CertificateType) -> bool:
+    return certificate in SENSITIVE_CERTIFICATES

@@ -1,0 +1,154 @@
+"""The gate every use of a subject's data passes (Art. 27): allowed or denied, always recorded.
+
+`authorize_data_use` runs in the caller's transaction. It locks the consent row first
+(SELECT … FOR UPDATE on PostgreSQL; SQLite has one writer), so a use and a revocation of the
+same consent are serialised: a use that takes the lock after the revocation committed sees
+REVOKED, and a revocation that waits for a use stamps `revoked_at` after that use's `at`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+import ledger
+from consent import rules
+from consent.models import Consent, ConsentItem, DataUse, UseOutcome
+from core.batching import one_each
+from core.clock import now
+from core.db import AsyncSession
+from core.errors import Problem, UserError
+from core.identity import Principal, Role, require
+from core.pagination import Page, paginate
+
+
+def _check_request(item: str, purpose: str) -> tuple[str, str]:
+    problems = []
+    key = rules.scope_key(item)
+    if key is None:
+        problems.append(
+            Problem(
+                "ITEM_INVALID",
+                'Name the data: "item:<data item code>", "certificate:<TYPE>", a data item '
+                "code or a certificate type.",
+                "item",
+            )
+        )
+    purpose = " ".join(purpose.split())
+    if not purpose or len(purpose) > 200:
+        problems.append(
+            Problem(
+                "PURPOSE_REQUIRED", "Say what the data is used for (1-200 characters).", "purpose"
+            )
+        )
+    if problems:
+        raise UserError.of(problems)
+    assert key is not None
+    return key, purpose
+
+
+async def lock_consent(session: AsyncSession, consent_id: uuid.UUID) -> Consent | None:
+    """The consent row, locked until the caller's transaction ends (re-read, never cached)."""
+    return await session.scalar(
+        sa.select(Consent)
+        .where(Consent.id == consent_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def authorize_data_use(
+    session: AsyncSession,
+    actor: Principal | None,
+    *,
+    consent_id: uuid.UUID,
+    item: str,
+    purpose: str,
+) -> DataUse:
+    """Decide whether `actor`'s organisation may use `item` for `purpose` under the consent.
+
+    Returns the recorded `DataUse` (outcome ALLOWED, or DENIED with a reason); a denial is a
+    result, so the caller must commit it. Raises `UserError` only for malformed input
+    (ITEM_INVALID, PURPOSE_REQUIRED, ORGANIZATION_REQUIRED) or an unknown consent
+    (CONSENT_NOT_FOUND)."""
+    actor = require(actor)
+    if actor.organization_id is None:
+        raise UserError(
+            "ORGANIZATION_REQUIRED", "A data use is made by an organisation; your token names none."
+        )
+    key, purpose = _check_request(item, purpose)
+    consent = await lock_consent(session, consent_id)
+    if consent is None:
+        raise UserError("CONSENT_NOT_FOUND", "No consent has this id.", "consent_id")
+    items = (
+        await session.scalars(
+            sa.select(ConsentItem.item).where(ConsentItem.consent_id == consent.id)
+        )
+    ).all()
+    at = now()  # after the lock: a revocation that held it has committed before this instant
+    reason = rules.decide(
+        consent, items, user_id=actor.organization_id, item=key, purpose=purpose, at=at
+    )
+    outcome = UseOutcome.ALLOWED if reason is None else UseOutcome.DENIED
+    if reason is None:
+        consent.uses += 1
+    use = DataUse(
+        consent_id=consent.id,
+        subject=consent.subject,
+        user_id=actor.organization_id,
+        item=key,
+        purpose=purpose,
+        outcome=outcome,
+        reason=reason,
+        at=at,
+        ledger_seq=-1,
+    )
+    entry = await ledger.append(
+        session,
+        f"consent.data_use.{outcome.value.lower()}",
+        actor,
+        {
+            "use": str(use.id),
+            "consent": str(consent.id),
+            "item": key,
+            "purpose": purpose,
+            "outcome": outcome.value,
+            "reason": reason.value if reason else None,
+        },
+        subjects=[consent.subject],
+        parties=[consent.grantee_id, actor.organization_id],
+    )
+    use.ledger_seq = entry.seq
+    session.add(use)
+    await session.flush()
+    return use
+
+
+async def list_my_data_uses(
+    session: AsyncSession, actor: Principal | None, *, first: int, after: str | None
+) -> Page[DataUse]:
+    """Every pass through the gate over the subject's consents, oldest first."""
+    actor = require(actor, Role.DATA_SUBJECT)
+    statement = sa.select(DataUse).where(DataUse.subject == actor.subject)
+    return await paginate(
+        session, statement, sort=DataUse.at, id_column=DataUse.id, first=first, after=after
+    )
+
+
+async def get_uses(
+    session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
+) -> list[DataUse | None]:
+    """Uses by id, as visible to `actor`: the subject's own, the user's or grantee's, or all
+    for the authority and auditors."""
+    statement = sa.select(DataUse).where(DataUse.id.in_(set(ids)))
+    if actor is None:
+        return [None] * len(ids)
+    if not actor.has(Role.AUTHORITY, Role.AUDITOR):
+        mine = [DataUse.subject == actor.subject] if actor.has(Role.DATA_SUBJECT) else []
+        if actor.organization_id is not None:
+            mine.append(DataUse.user_id == actor.organization_id)
+        statement = statement.where(sa.or_(*mine) if mine else sa.false())
+    result = await session.execute(statement)
+    return one_each(ids, result.scalars(), lambda use: use.id)

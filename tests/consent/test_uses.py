@@ -1,0 +1,119 @@
+"""The gate (issue 5 item 4): every refusal path, both outcomes recorded with a ledger entry."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+import consent
+from core.clock import now
+from core.errors import UserError
+from core.identity import Role
+from core.models import OrganizationKind
+from ledger.canonical import subject_commitment
+from ledger.log import subject_salt
+from ledger.models import LedgerEntry, LedgerParty
+
+
+async def test_the_grantee_is_allowed_and_the_use_is_recorded(db, subject, grantee, grant, use):
+    granted = await grant(subject, grantee)
+    allowed = await use(grantee, granted.id)
+    assert allowed.outcome is consent.UseOutcome.ALLOWED and allowed.reason is None
+    assert allowed.user_id == grantee.org_id and allowed.subject == subject.principal.subject
+    async with db.read() as session:
+        row = await session.get(consent.Consent, granted.id)
+        assert row.uses == 1
+        entry = await session.get(LedgerEntry, allowed.ledger_seq)
+        salt = await subject_salt(session, subject.principal.subject)
+        parties = set(
+            (
+                await session.scalars(
+                    sa.select(LedgerParty.party).where(LedgerParty.seq == allowed.ledger_seq)
+                )
+            ).all()
+        )
+    assert entry.kind == "consent.data_use.allowed"
+    assert subject.principal.subject not in entry.subjects + entry.body  # only the commitment
+    assert subject_commitment(salt, subject.principal.subject) in entry.subjects
+    assert f"org:{grantee.org_id}" in parties
+
+
+async def test_a_stranger_is_denied_not_grantee_and_the_denial_is_recorded(
+    db, subject, grantee, grant, use, make_caller
+):
+    granted = await grant(subject, grantee)
+    stranger = await make_caller(Role.BROKER, OrganizationKind.BROKER)
+    denied = await use(stranger, granted.id)
+    assert denied.outcome is consent.UseOutcome.DENIED
+    assert denied.reason is consent.DenialReason.NOT_GRANTEE
+    async with db.read() as session:
+        entry = await session.get(LedgerEntry, denied.ledger_seq)
+        assert (await session.get(consent.Consent, granted.id)).uses == 0
+        stored = await session.get(consent.DataUse, denied.id)
+    assert entry.kind == "consent.data_use.denied" and stored is not None
+
+
+@pytest.mark.parametrize(
+    ("item", "purpose", "reason"),
+    [
+        ("certificate:MEDICAL_RECORD", "Loan application", consent.DenialReason.OUT_OF_SCOPE),
+        ("BUSINESS_LICENCE", "Marketing", consent.DenialReason.PURPOSE_MISMATCH),
+    ],
+)
+async def test_scope_and_purpose_are_checked(subject, grantee, grant, use, item, purpose, reason):
+    granted = await grant(subject, grantee)
+    assert (await use(grantee, granted.id, item, purpose)).reason is reason
+
+
+async def test_purpose_matches_case_and_space_insensitively(subject, grantee, grant, use):
+    granted = await grant(subject, grantee)
+    assert (await use(grantee, granted.id, purpose="  loan   APPLICATION ")).reason is None
+
+
+async def test_revoked_expired_not_yet_valid_and_exhausted_are_denied(
+    db, subject, grantee, grant, use
+):
+    revoked = await grant(subject, grantee)
+    async with db.transaction() as session:
+        await consent.revoke_consent(session, subject.principal, revoked.id, reason="changed mind")
+    assert (await use(grantee, revoked.id)).reason is consent.DenialReason.REVOKED
+
+    later = await grant(subject, grantee, valid_from=now() + timedelta(days=1))
+    assert (await use(grantee, later.id)).reason is consent.DenialReason.NOT_YET_VALID
+
+    expired = await grant(subject, grantee)
+    async with db.transaction() as session:  # time passes: move the window into the past
+        row = await session.get(consent.Consent, expired.id)
+        row.valid_from, row.valid_until = now() - timedelta(days=2), now() - timedelta(days=1)
+    assert (await use(grantee, expired.id)).reason is consent.DenialReason.EXPIRED
+
+    twice = await grant(subject, grantee, max_uses=2)
+    assert (await use(grantee, twice.id)).reason is None
+    assert (await use(grantee, twice.id)).reason is None
+    assert (await use(grantee, twice.id)).reason is consent.DenialReason.EXHAUSTED
+
+    once = await grant(subject, grantee, mode=consent.ConsentMode.ONE_TIME, frequency=None)
+    assert (await use(grantee, once.id)).reason is None
+    assert (await use(grantee, once.id)).reason is consent.DenialReason.EXHAUSTED
+
+
+async def test_malformed_requests_and_unknown_consents_are_user_errors(
+    subject, grantee, grant, use, make_caller
+):
+    granted = await grant(subject, grantee)
+    with pytest.raises(UserError) as error:
+        await use(grantee, granted.id, item=" ", purpose="")
+    assert {p.code for p in error.value.problems} == {"ITEM_INVALID", "PURPOSE_REQUIRED"}
+    with pytest.raises(UserError) as error:
+        await use(grantee, granted.id, item="certificate:NO_SUCH_THING")
+    assert error.value.code == "ITEM_INVALID"
+    with pytest.raises(UserError) as error:
+        await use(grantee, uuid.uuid4())
+    assert error.value.code == "CONSENT_NOT_FOUND"
+    person = await make_caller(Role.DATA_SUBJECT)
+    with pytest.raises(UserError) as error:
+        await use(person, granted.id)
+    assert error.value.code == "ORGANIZATION_REQUIRED"
