@@ -5,7 +5,13 @@ catalogue with share and open types, freshness and history (Art. 9-11, 14, 18), 
 valuation methods of Art. 25 (`registry.valuation`: cost, income, market).
 """
 
-from registry.appraisal import appraise_asset, assess_quality, assessments_of, valuations_of
+from registry.appraisal import (
+    appraise_asset,
+    assess_quality,
+    assessments_of,
+    current_valuations,
+    valuations_of,
+)
 from registry.assets import (
     AssetFields,
     AssetFilter,
@@ -80,6 +86,7 @@ __all__ = [
     "appraise_asset",
     "assess_quality",
     "assessments_of",
+    "current_valuations",
     "valuations_of",
     "AssetValuation",
     "QualityAssessment",

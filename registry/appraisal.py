@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 import ledger
-from core.batching import many_each
+from core.batching import many_each, one_each
 from core.db import AsyncSession
 from core.errors import Forbidden, UserError
 from core.identity import Principal, Role, require
@@ -133,6 +133,31 @@ async def valuations_of(
         .order_by(AssetValuation.valued_at.desc(), AssetValuation.ledger_seq.desc())
     )
     return many_each(asset_ids, result.scalars(), lambda valuation: valuation.asset_id)
+
+
+async def current_valuations(
+    session: AsyncSession, asset_ids: Sequence[uuid.UUID]
+) -> list[AssetValuation | None]:
+    """Each asset's latest valuation only: a page of assets needs one row each, not all."""
+    newest_first = (
+        sa.func.row_number()
+        .over(
+            partition_by=AssetValuation.asset_id,
+            order_by=(AssetValuation.valued_at.desc(), AssetValuation.ledger_seq.desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        sa.select(AssetValuation.id, newest_first)
+        .where(AssetValuation.asset_id.in_(set(asset_ids)))
+        .subquery()
+    )
+    result = await session.execute(
+        sa.select(AssetValuation)
+        .join(ranked, ranked.c.id == AssetValuation.id)
+        .where(ranked.c.rank == 1)
+    )
+    return one_each(asset_ids, result.scalars(), lambda valuation: valuation.asset_id)
 
 
 async def assessments_of(

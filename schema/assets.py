@@ -23,7 +23,15 @@ from schema.errors import UserErrorType, perform
 from schema.ledger import InclusionProof
 from schema.organizations import Organization, from_row
 from schema.registry import Resource, UpdateFrequencyEnum, load_resource
-from schema.relay import Connection, Node, connection, from_global_id, node_type, to_global_id
+from schema.relay import (
+    Connection,
+    Node,
+    connection,
+    from_global_id,
+    node_type,
+    selected_node_fields,
+    to_global_id,
+)
 
 AssetKindEnum = strawberry.enum(registry.AssetKind, name="AssetKind")
 AssetRightEnum = strawberry.enum(registry.AssetRight, name="AssetRight")
@@ -40,6 +48,15 @@ class AssetSource:
     @strawberry.field
     async def resource(self, info: Info) -> Resource | None:
         return await load_resource(info, self.resource_id) if self.resource_id else None
+
+    @classmethod
+    def from_row(cls, row: registry.AssetSource) -> AssetSource:
+        return cls(
+            dataset_name=row.dataset_name,
+            dataset_holder=row.dataset_holder,
+            legal_basis=row.legal_basis,
+            resource_id=row.resource_id,
+        )
 
 
 @strawberry.type
@@ -138,17 +155,12 @@ class Asset(Node):
         return load_then(info.context.loaders.organization, self.row.holder_id, from_row)
 
     @strawberry.field
-    async def sources(self, info: Info) -> list[AssetSource]:
-        rows = await info.context.loaders.asset_sources.load(self.row.id)
-        return [
-            AssetSource(
-                dataset_name=r.dataset_name,
-                dataset_holder=r.dataset_holder,
-                legal_basis=r.legal_basis,
-                resource_id=r.resource_id,
-            )
-            for r in rows
-        ]
+    def sources(self, info: Info) -> list[AssetSource]:
+        return load_then(
+            info.context.loaders.asset_sources,
+            self.row.id,
+            lambda rows: [AssetSource.from_row(r) for r in rows],
+        )
 
     @strawberry.field
     async def objections(self, info: Info) -> list[AssetObjection]:
@@ -175,9 +187,12 @@ class Asset(Node):
         return [AssetValuation.from_row(r) for r in rows]
 
     @strawberry.field(description="The latest valuation.")
-    async def current_valuation(self, info: Info) -> AssetValuation | None:
-        rows = await info.context.loaders.asset_valuations.load(self.row.id)
-        return AssetValuation.from_row(rows[0]) if rows else None
+    def current_valuation(self, info: Info) -> AssetValuation | None:
+        return load_then(
+            info.context.loaders.asset_current_valuation,
+            self.row.id,
+            lambda row: AssetValuation.from_row(row) if row else None,
+        )
 
     @strawberry.field
     def certificate(self) -> RegistrationCertificate | None:
@@ -247,10 +262,20 @@ class Query:
             text=f.text,
             holder_id=from_global_id(f.holder, "Organization")[1] if f.holder else None,
         )
+        wanted = selected_node_fields(info)
+        loaders = info.context.loaders
         async with info.context.db.read() as session:
             page = await registry.list_assets(
                 session, info.context.actor, where, first=first, after=after
             )
+            ids = [row.id for row in page.items]
+            # The relations the query will read, fetched in this session (no second one).
+            if "holder" in wanted:
+                await loaders.organization.prefetch(session, [r.holder_id for r in page.items])
+            if "sources" in wanted:
+                await loaders.asset_sources.prefetch(session, ids)
+            if "currentValuation" in wanted:
+                await loaders.asset_current_valuation.prefetch(session, ids)
         return connection(page, Asset.from_row)
 
 

@@ -2,12 +2,15 @@
 
 Each batch opens its own short read session, so sibling resolvers running concurrently
 never share an `AsyncSession` and no connection is held while another is checked out.
+
+A list field that knows its rows' relations will be asked for (it looked at the selection)
+can `prefetch` them in the session it already holds: same statement, no second session.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import cached_property
 from typing import TypeVar
 
@@ -23,6 +26,27 @@ V = TypeVar("V")
 T = TypeVar("T")
 
 
+class SessionLoader(DataLoader[K, V]):
+    """A DataLoader over a `fetch(session, keys)` function, which can also run in a session
+    the caller already holds (`prefetch`)."""
+
+    def __init__(
+        self, db: Database, fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[Sequence[V]]]
+    ) -> None:
+        async def batch(keys: list[K]) -> Sequence[V]:
+            async with db.read() as session:
+                return await fetch(session, keys)
+
+        super().__init__(load_fn=batch)
+        self.fetch = fetch
+
+    async def prefetch(self, session: AsyncSession, keys: Iterable[K]) -> None:
+        """Fetch the keys not loaded yet, in `session`, and prime the loader with them."""
+        missing = [key for key in dict.fromkeys(keys) if self.cache_map.get(key) is None]
+        if missing:
+            self.prime_many(dict(zip(missing, await self.fetch(session, missing), strict=True)))
+
+
 class Loaders:
     """The loaders of one request, created lazily so a request pays only for what it uses."""
 
@@ -31,39 +55,39 @@ class Loaders:
 
     def _loader(
         self, fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[Sequence[V]]]
-    ) -> DataLoader[K, V]:
-        async def batch(keys: list[K]) -> Sequence[V]:
-            async with self.db.read() as session:
-                return await fetch(session, keys)
-
-        return DataLoader(load_fn=batch)
+    ) -> SessionLoader[K, V]:
+        return SessionLoader(self.db, fetch)
 
     @cached_property
-    def organization(self) -> DataLoader[uuid.UUID, Organization | None]:
+    def organization(self) -> SessionLoader[uuid.UUID, Organization | None]:
         return self._loader(organizations.get_organizations)
 
     @cached_property
-    def resource_items(self) -> DataLoader[uuid.UUID, list[registry.DataItem]]:
+    def resource_items(self) -> SessionLoader[uuid.UUID, list[registry.DataItem]]:
         return self._loader(registry.items_of)
 
     @cached_property
-    def asset_sources(self) -> DataLoader[uuid.UUID, list[registry.AssetSource]]:
+    def asset_sources(self) -> SessionLoader[uuid.UUID, list[registry.AssetSource]]:
         return self._loader(registry.sources_of)
 
     @cached_property
-    def asset_objections(self) -> DataLoader[uuid.UUID, list[registry.AssetObjection]]:
+    def asset_objections(self) -> SessionLoader[uuid.UUID, list[registry.AssetObjection]]:
         return self._loader(registry.objections_of)
 
     @cached_property
-    def asset_valuations(self) -> DataLoader[uuid.UUID, list[registry.AssetValuation]]:
+    def asset_valuations(self) -> SessionLoader[uuid.UUID, list[registry.AssetValuation]]:
         return self._loader(registry.valuations_of)
 
     @cached_property
-    def asset_assessments(self) -> DataLoader[uuid.UUID, list[registry.QualityAssessment]]:
+    def asset_current_valuation(self) -> SessionLoader[uuid.UUID, registry.AssetValuation | None]:
+        return self._loader(registry.current_valuations)
+
+    @cached_property
+    def asset_assessments(self) -> SessionLoader[uuid.UUID, list[registry.QualityAssessment]]:
         return self._loader(registry.assessments_of)
 
     @cached_property
-    def resource_history(self) -> DataLoader[uuid.UUID, list[registry.ResourceChange]]:
+    def resource_history(self) -> SessionLoader[uuid.UUID, list[registry.ResourceChange]]:
         return self._loader(registry.history_of)
 
 

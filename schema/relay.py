@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from strawberry.types.nodes import SelectedField
 
 from core.errors import UserError
 from core.pagination import Page
@@ -91,3 +92,27 @@ def connection(page: Page[Any], convert: Callable[[Any], NodeT]) -> Connection[N
             end_cursor=page.cursors[-1] if page.cursors else None,
         ),
     )
+
+
+def selected_node_fields(info: Any) -> set[str]:
+    """The fields asked for on this connection's nodes (`edges { node }` or `nodes`), looked
+    through fragments: a list resolver uses it to fetch, in its own session, the relations it
+    knows will be read. Directives are ignored; fetching a skipped relation is only waste."""
+
+    def children(selections: Any) -> Any:
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                yield selection
+            else:  # a fragment spread or an inline fragment
+                yield from children(selection.selections)
+
+    names: set[str] = set()
+    for connection_field in info.selected_fields:
+        for field in children(connection_field.selections):
+            if field.name == "nodes":
+                names.update(f.name for f in children(field.selections))
+            elif field.name == "edges":
+                for node in children(field.selections):
+                    if node.name == "node":
+                        names.update(f.name for f in children(node.selections))
+    return names

@@ -324,6 +324,35 @@ async def test_assets_statement_count_does_not_grow(gql, make_caller, count_stat
     assert counts[0] == counts[1], counts
 
 
+async def test_a_page_reads_its_relations_in_its_own_session(
+    gql, make_caller, count_statements, db
+):
+    """`assets` looks at the selection (through fragments) and fetches holders, sources and
+    the latest valuation in the page's session: four statements, one connection."""
+    firm = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
+    marker = uuid.uuid4().hex[:8]
+    for _ in range(3):
+        await payload(gql, REGISTER, product(name=f"Paged {marker}"), firm, "registerAsset")
+    query = """query($t: String) { assets(filter: {text: $t}, first: 3) { nodes { ...F } } }
+      fragment F on Asset { name holder { name } ... on Asset { sources { datasetName } }
+        currentValuation { value } }"""
+    checkouts: list[object] = []
+
+    def checkout(*_: object) -> None:
+        checkouts.append(1)
+
+    sa.event.listen(db.reader.sync_engine.pool, "checkout", checkout)
+    try:
+        with count_statements() as counter:
+            result = await gql(query, {"t": marker}, firm)
+    finally:
+        sa.event.remove(db.reader.sync_engine.pool, "checkout", checkout)
+    nodes = result["data"]["assets"]["nodes"]
+    assert len(nodes) == 3 and all(n["holder"]["name"] and n["sources"] for n in nodes)
+    assert len(counter.statements) == 4, counter.statements
+    assert len(checkouts) == 1
+
+
 async def test_the_sweep_registers_assets_whose_notice_ended(gql, make_caller, authority, db):
     from server.tasks import complete_due_registrations
 
