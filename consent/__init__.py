@@ -5,8 +5,20 @@ subject's data passes it, in the caller's transaction), the grant and revocation
 the dashboard lists, complaints and the consent receipt.
 """
 
+from consent.complaints import (
+    ComplaintFields,
+    assign_complaint,
+    file_complaint,
+    get_complaint,
+    is_overdue,
+    list_complaints,
+    list_my_complaints,
+    resolve_complaint,
+)
 from consent.grants import (
     GrantFields,
+    can_see,
+    consents_by_id,
     get_consents,
     grant_consent,
     items_of,
@@ -15,6 +27,7 @@ from consent.grants import (
     revoke_consent,
 )
 from consent.models import (
+    COMPLAINT_TRANSITIONS,
     CertificateType,
     Complaint,
     ComplaintOutcome,
@@ -29,14 +42,17 @@ from consent.models import (
     SubjectKind,
     UseOutcome,
 )
+from consent.receipts import Receipt, consent_receipt, kantara
 from consent.rules import SENSITIVE_CERTIFICATES, decide, scope_key, status_of
 from consent.subjects import ensure_subject, identity_key, update_my_identity
 from consent.uses import authorize_data_use, get_uses, list_my_data_uses
 
 __all__ = [
     "SENSITIVE_CERTIFICATES",
+    "COMPLAINT_TRANSITIONS",
     "CertificateType",
     "Complaint",
+    "ComplaintFields",
     "ComplaintOutcome",
     "ComplaintStatus",
     "Consent",
@@ -47,9 +63,21 @@ __all__ = [
     "DataUse",
     "DenialReason",
     "GrantFields",
+    "Receipt",
     "SubjectKind",
     "UseOutcome",
+    "assign_complaint",
     "authorize_data_use",
+    "can_see",
+    "consent_receipt",
+    "consents_by_id",
+    "file_complaint",
+    "get_complaint",
+    "is_overdue",
+    "kantara",
+    "list_complaints",
+    "list_my_complaints",
+    "resolve_complaint",
     "decide",
     "ensure_subject",
     "get_consents",

@@ -198,3 +198,11 @@ class Complaint(SQLModel, table=True):
     resolved_at: datetime | None = Field(
         default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
     )
+
+
+# The complaint lifecycle in one table (from → allowed to). Reassigning is allowed.
+COMPLAINT_TRANSITIONS: dict[ComplaintStatus, frozenset[ComplaintStatus]] = {
+    ComplaintStatus.RECEIVED: frozenset({ComplaintStatus.ASSIGNED, ComplaintStatus.RESOLVED}),
+    ComplaintStatus.ASSIGNED: frozenset({ComplaintStatus.ASSIGNED, ComplaintStatus.RESOLVED}),
+    ComplaintStatus.RESOLVED: frozenset(),
+}

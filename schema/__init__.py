@@ -13,7 +13,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from core.settings import Settings
-from schema import assets, calendar, ledger, organizations, registry
+from schema import assets, calendar, consent, ledger, organizations, registry
 from schema.context import Info
 from schema.errors import ErrorPolicy
 from schema.limits import QueryLimits, validation_rules
@@ -43,6 +43,7 @@ Query = merge_types(
         registry.Query,
         registry.ResourceQuery,
         assets.Query,
+        consent.Query,
     ),
 )
 Mutation = merge_types(
@@ -55,8 +56,10 @@ Mutation = merge_types(
         registry.ResourceMutation,
         assets.Mutation,
         assets.AppraisalMutation,
+        consent.Mutation,
     ),
 )
+Subscription = merge_types("Subscription", (consent.Subscription,))
 
 OBJECT_TYPES = [
     organizations.Organization,
@@ -64,6 +67,9 @@ OBJECT_TYPES = [
     registry.DataItem,
     registry.Resource,
     assets.Asset,
+    consent.Consent,
+    consent.DataUse,
+    consent.Complaint,
 ]
 
 
@@ -73,6 +79,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=OBJECT_TYPES,
         extensions=[
             ErrorPolicy,

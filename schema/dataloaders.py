@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
+import consent
 import registry
 from core import organizations
 from core.db import AsyncSession, Database
@@ -85,6 +86,15 @@ class Loaders:
     @cached_property
     def asset_assessments(self) -> SessionLoader[uuid.UUID, list[registry.QualityAssessment]]:
         return self._loader(registry.assessments_of)
+
+    @cached_property
+    def consent_items(self) -> SessionLoader[uuid.UUID, list[consent.ConsentItem]]:
+        return self._loader(consent.items_of)
+
+    @cached_property
+    def consent(self) -> SessionLoader[uuid.UUID, consent.Consent | None]:
+        """Unscoped: resolvers check `consent.can_see` on what it returns."""
+        return self._loader(consent.consents_by_id)
 
     @cached_property
     def resource_history(self) -> SessionLoader[uuid.UUID, list[registry.ResourceChange]]:

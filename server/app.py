@@ -28,7 +28,7 @@ from core.identity import Principal, Tokens
 from core.settings import Settings, get_settings
 from schema import build_schema
 from schema.context import Context
-from server import catalogue, metrics, tasks
+from server import catalogue, metrics, receipts, tasks
 from server.logs import request_id_var
 
 log = logging.getLogger("pdex.http")
@@ -205,6 +205,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
             Route("/catalogue.jsonld", catalogue.open_catalogue),
+            Route("/consents/{id}/receipt", receipts.consent_receipt),
         ]
     )
     return app
