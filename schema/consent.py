@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator
 from datetime import datetime
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.scalars import JSON
 
 import consent
@@ -15,7 +16,7 @@ import ledger
 from consent import events
 from core.clock import now
 from core.db import AsyncSession
-from core.errors import Forbidden
+from core.errors import AuthError, Forbidden
 from core.identity import Principal, Role, require
 from schema.context import Info
 from schema.dataloaders import load_then
@@ -596,13 +597,16 @@ class Subscription:
         "one app process's events; query the status for the truth."
     )
     async def consent_events(self, info: Info) -> AsyncGenerator[ConsentEvent, None]:
-        actor = require(info.context.actor)
-        audiences = []
-        if actor.organization_id is not None:
-            audiences.append(f"org:{actor.organization_id}")
-        if actor.has(Role.DATA_SUBJECT):
-            audiences.append(f"subject:{actor.subject}")
-        if not audiences:
-            raise Forbidden("Consent events go to organisations and data subjects.")
+        try:
+            actor = require(info.context.actor)
+            audiences = []
+            if actor.organization_id is not None:
+                audiences.append(f"org:{actor.organization_id}")
+            if actor.has(Role.DATA_SUBJECT):
+                audiences.append(f"subject:{actor.subject}")
+            if not audiences:
+                raise Forbidden("Consent events go to organisations and data subjects.")
+        except AuthError as exc:  # subscriptions skip ErrorPolicy: code the error here
+            raise GraphQLError(str(exc), extensions={"code": exc.code}) from None
         async for event in events.listen(audiences):
             yield ConsentEvent.from_event(event)

@@ -1,0 +1,182 @@
+"""Granting and revoking (issue 5 items 1-3) through the domain, and the consentEvents feed
+over graphql-transport-ws."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from starlette.testclient import TestClient
+
+import consent
+from consent import events
+from core.clock import now
+from core.errors import AuthError, UserError
+from core.identity import Role
+from core.models import OrganizationKind
+from ledger.models import LedgerEntry
+from schema.relay import to_global_id
+from server.app import create_app
+
+
+async def test_grant_records_scope_sensitivity_and_a_ledger_entry(
+    db, subject, grantee, grant, make_item
+):
+    plain, sensitive = await make_item(), await make_item(sensitive=True)
+    granted = await grant(
+        subject,
+        grantee,
+        data_items=(plain, sensitive),
+        certificates=(consent.CertificateType.TAX_PAYMENT_CERTIFICATE,),
+        separate=True,
+        max_uses=5,
+    )
+    assert granted.status is consent.ConsentStatus.ACTIVE and granted.max_uses == 5
+    async with db.read() as session:
+        (items,) = await consent.items_of(session, [granted.id])
+        entry = await session.get(LedgerEntry, granted.ledger_seq)
+        person = await session.get(consent.DataSubject, subject.principal.subject)
+    assert {i.item: i.sensitive for i in items} == {
+        f"item:{plain}": False,
+        f"item:{sensitive}": True,
+        "certificate:TAX_PAYMENT_CERTIFICATE": True,
+    }
+    assert entry.kind == "consent.consent.granted" and str(granted.id) in entry.body
+    assert subject.principal.subject not in entry.actor + entry.body + entry.subjects
+    assert person.kind is consent.SubjectKind.PERSON  # made on first action
+
+
+async def test_one_time_is_one_use_and_a_future_start_is_not_yet_valid(subject, grantee, grant):
+    once = await grant(subject, grantee, mode=consent.ConsentMode.ONE_TIME, frequency=None)
+    assert once.max_uses == 1 and once.frequency is None
+    later = await grant(subject, grantee, valid_from=now() + timedelta(hours=1))
+    assert consent.status_of(later, now()) is consent.ConsentStatus.NOT_YET_VALID
+
+
+async def test_an_organisation_can_be_a_data_subject(db, make_caller, grantee, grant):
+    firm = await make_caller(Role.DATA_SUBJECT, OrganizationKind.MARKET_ENTITY)
+    await grant(firm, grantee)
+    async with db.read() as session:
+        row = await session.get(consent.DataSubject, firm.principal.subject)
+    assert row.kind is consent.SubjectKind.ORGANIZATION and row.uscc
+
+
+async def test_revocation_is_recorded_and_only_by_the_subject(
+    db, subject, grantee, grant, make_caller
+):
+    granted = await grant(subject, grantee)
+    with pytest.raises(AuthError):
+        async with db.transaction() as session:
+            await consent.revoke_consent(session, grantee.principal, granted.id)
+    other = await make_caller(Role.DATA_SUBJECT)
+    with pytest.raises(UserError) as error:
+        async with db.transaction() as session:
+            await consent.revoke_consent(session, other.principal, granted.id)
+    assert error.value.code == "CONSENT_NOT_FOUND"
+    with pytest.raises(UserError) as error:
+        async with db.transaction() as session:
+            await consent.revoke_consent(session, subject.principal, granted.id, reason="x" * 2001)
+    assert error.value.code == "REASON_TOO_LONG"
+    async with db.transaction() as session:
+        revoked = await consent.revoke_consent(session, subject.principal, granted.id)
+    assert revoked.revoked_at is not None and revoked.revoke_reason == ""  # no reason needed
+    async with db.read() as session:
+        entry = await session.get(LedgerEntry, revoked.revoke_seq)
+    assert entry.kind == "consent.consent.revoked"
+
+
+async def test_events_are_delivered_after_commit_and_never_after_rollback(
+    subject, grantee, grant, db
+):
+    audience = f"org:{grantee.org_id}"
+    received: list[events.ConsentEvent] = []
+    with events._subscribed([audience]) as queue:
+        granted = await grant(subject, grantee)
+        while not queue.empty():
+            received.append(queue.get_nowait())
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as session:
+                await consent.revoke_consent(session, subject.principal, granted.id)
+                raise RuntimeError("rolled back")
+        assert queue.empty()
+        async with db.transaction() as session:
+            await consent.revoke_consent(session, subject.principal, granted.id)
+        received.append(queue.get_nowait())
+    assert [(e.kind, e.consent_id, e.status) for e in received] == [
+        ("GRANTED", granted.id, consent.ConsentStatus.ACTIVE),
+        ("REVOKED", granted.id, consent.ConsentStatus.REVOKED),
+    ]
+    assert events.subscriber_count(audience) == 0
+
+
+GRANT = """mutation($input: GrantConsentInput!) { grantConsent(input: $input) {
+  consent { id } userErrors { code } } }"""
+
+
+def test_consent_events_reach_the_grantee_over_graphql_transport_ws(
+    settings, tokens, subject, grantee
+):
+    app = create_app(settings)
+    subscribe = {"query": "subscription { consentEvents { kind consentId status ledgerSeq } }"}
+    with (
+        TestClient(app) as http,
+        http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
+    ):
+        ws.send_json(
+            {"type": "connection_init", "payload": {"authorization": f"Bearer {grantee.token}"}}
+        )
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json({"id": "1", "type": "subscribe", "payload": subscribe})
+        deadline = time.monotonic() + 10
+        while events.subscriber_count(f"org:{grantee.org_id}") == 0:
+            assert time.monotonic() < deadline, "the subscription never started"
+            time.sleep(0.01)
+        variables = {
+            "input": {
+                "grantee": to_global_id("Organization", grantee.org_id),
+                "purpose": "Loan application",
+                "certificates": ["BUSINESS_LICENCE"],
+                "validUntil": (now() + timedelta(days=1)).isoformat(),
+            }
+        }
+        response = http.post(
+            "/graphql", json={"query": GRANT, "variables": variables}, headers=subject.headers
+        )
+        consent_id = response.json()["data"]["grantConsent"]["consent"]["id"]
+        message = ws.receive_json()
+        assert message["type"] == "next"
+        assert message["payload"]["data"]["consentEvents"]["kind"] == "GRANTED"
+        assert message["payload"]["data"]["consentEvents"]["consentId"] == consent_id
+        revoke = (
+            "mutation($id: ID!) { revokeConsent(input: {consentId: $id}) { userErrors { code } } }"
+        )
+        http.post(
+            "/graphql",
+            json={"query": revoke, "variables": {"id": consent_id}},
+            headers=subject.headers,
+        )
+        event = ws.receive_json()["payload"]["data"]["consentEvents"]
+        assert event["kind"] == "REVOKED" and event["status"] == "REVOKED"
+        ws.send_json({"id": "1", "type": "complete"})
+
+
+def test_consent_events_need_an_organisation_or_a_subject(settings, tokens):
+    app = create_app(settings)
+    token = tokens.issue(roles=[Role.AUDITOR], org=None, sub="auditor-person")
+    with (
+        TestClient(app) as http,
+        http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
+    ):
+        ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": "subscription { consentEvents { kind } }"},
+            }
+        )
+        message = ws.receive_json()
+        assert message["type"] == "error" or message["payload"].get("errors"), message
+        assert "FORBIDDEN" in str(message)
