@@ -1,5 +1,6 @@
 """Every package whose tables the migrations manage; env.py and the drift test import this."""
 
+import broker.models  # noqa: F401
 import consent.models  # noqa: F401
 import core.models  # noqa: F401
 import ledger.models  # noqa: F401

@@ -13,7 +13,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from core.settings import Settings
-from schema import assets, calendar, consent, ledger, organizations, registry
+from schema import assets, brokers, calendar, consent, ledger, organizations, registry
 from schema.context import Info
 from schema.errors import ErrorPolicy
 from schema.limits import QueryLimits, validation_rules
@@ -44,6 +44,7 @@ Query = merge_types(
         registry.ResourceQuery,
         assets.Query,
         consent.Query,
+        brokers.Query,
     ),
 )
 Mutation = merge_types(
@@ -57,6 +58,7 @@ Mutation = merge_types(
         assets.Mutation,
         assets.AppraisalMutation,
         consent.Mutation,
+        brokers.Mutation,
     ),
 )
 Subscription = merge_types("Subscription", (consent.Subscription,))
@@ -70,6 +72,12 @@ OBJECT_TYPES = [
     consent.Consent,
     consent.DataUse,
     consent.Complaint,
+    brokers.BrokerLicence,
+    brokers.Listing,
+    brokers.Deal,
+    brokers.DataFlow,
+    brokers.BrokerEvaluation,
+    brokers.RiskAlert,
 ]
 
 

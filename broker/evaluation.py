@@ -1,0 +1,551 @@
+"""Supervision (Art. 26): published indicators, the evaluation of every broker over a period
+from recorded facts only, and the risk alerts the same facts raise.
+
+A fact belongs to a period by its own timestamp, in [periodStart, periodEnd): a deal by
+when it was matched / delivered / cancelled, a flow by when it was recorded, a complaint by
+when it was received (and, for "resolved on time", by when it fell due), a suspension by
+its decision time, a denied consent check by the gate's time. Only periods that have ended
+are evaluated, and later facts carry later timestamps, so re-running a period gives the same
+result — as long as the published definitions are the same (each run's ledger entry records
+the definitions it used).
+
+The facts are counted in SQL, one aggregate statement per kind of fact grouped by broker
+(`gather_facts`); `broker.scoring` turns them into scores and grades without I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+
+import ledger
+from broker import scoring
+from broker.models import (
+    AlertRule,
+    AlertStatus,
+    BrokerEvaluation,
+    BrokerLicence,
+    BrokerRefusal,
+    DataFlow,
+    Deal,
+    LicenceDecision,
+    LicenceDecisionKind,
+    LicenceStatus,
+    RefusalKind,
+    RiskAlert,
+    Scoring,
+    SupervisionGrade,
+    SupervisionIndicator,
+)
+from consent import Complaint, Consent, DataUse, UseOutcome
+from core.batching import one_each
+from core.clock import now
+from core.db import AsyncSession
+from core.errors import Forbidden, Problem, UserError
+from core.identity import Principal, Role, require
+from core.pagination import Page, paginate
+
+COMPLAINT_RATE_THRESHOLD = Decimal(5)  # complaints per 100 flows above which an alert fires
+
+
+# --- published definitions ------------------------------------------------------------------
+
+
+async def list_indicators(
+    session: AsyncSession, actor: Principal | None
+) -> tuple[list[SupervisionIndicator], list[SupervisionGrade]]:
+    """The published indicators and grade thresholds: readable by anyone signed in."""
+    require(actor)
+    indicators = (
+        await session.scalars(
+            sa.select(SupervisionIndicator).order_by(SupervisionIndicator.position)
+        )
+    ).all()
+    grades = (await session.scalars(sa.select(SupervisionGrade))).all()
+    return list(indicators), sorted(grades, key=lambda g: Decimal(g.min_score), reverse=True)
+
+
+def _decimal(value: str | Decimal, code: str, field: str) -> Decimal:
+    try:
+        result = Decimal(value)
+    except InvalidOperation as exc:
+        raise UserError(code, "Give a decimal number.", field) from exc
+    if not result.is_finite():
+        raise UserError(code, "Give a finite number.", field)
+    return result
+
+
+async def update_indicator(
+    session: AsyncSession,
+    actor: Principal | None,
+    code: str,
+    *,
+    weight: Decimal | None = None,
+    parameter: Decimal | None = None,
+    name: str | None = None,
+    description: str | None = None,
+    veto: bool | None = None,
+) -> SupervisionIndicator:
+    """The data authority changes a published indicator; a ledger entry says what changed."""
+    actor = require(actor, Role.AUTHORITY)
+    row = await session.get(SupervisionIndicator, code, with_for_update=True)
+    if row is None:
+        raise UserError("INDICATOR_NOT_FOUND", f"No indicator {code!r}.", "code")
+    problems = []
+    if weight is not None and not (weight.is_finite() and Decimal(0) <= weight <= 1):
+        problems.append(Problem("WEIGHT_INVALID", "A weight is between 0 and 1.", "weight"))
+    if parameter is not None and not (parameter.is_finite() and parameter >= 0):
+        problems.append(Problem("PARAMETER_INVALID", "A parameter is 0 or more.", "parameter"))
+    elif parameter is not None and parameter == 0 and row.scoring is Scoring.TARGET:
+        problems.append(Problem("PARAMETER_INVALID", "A target must be above 0.", "parameter"))
+    if name is not None and not name.strip():
+        problems.append(Problem("NAME_INVALID", "Give the indicator a name.", "name"))
+    if problems:
+        raise UserError.of(problems)
+    change: dict[str, list[object]] = {}
+    for key, value in (
+        ("weight", str(weight) if weight is not None else None),
+        ("parameter", str(parameter) if parameter is not None else None),
+        ("name", name.strip() if name is not None else None),
+        ("description", description.strip() if description is not None else None),
+        ("veto", veto),
+    ):
+        if value is not None and getattr(row, key) != value:
+            change[key] = [getattr(row, key), value]
+            setattr(row, key, value)
+    if not change:
+        raise UserError("NOTHING_CHANGED", "The update repeats the published indicator.", None)
+    row.updated_at = now()
+    await ledger.append(
+        session, "broker.indicator.updated", actor, {"indicator": code, "change": change}
+    )
+    return row
+
+
+async def _definitions(
+    session: AsyncSession,
+) -> tuple[list[scoring.Definition], dict[str, Decimal]]:
+    indicators = (
+        await session.scalars(
+            sa.select(SupervisionIndicator).order_by(SupervisionIndicator.position)
+        )
+    ).all()
+    grades = (await session.scalars(sa.select(SupervisionGrade))).all()
+    definitions = [
+        scoring.Definition(
+            code=i.code,
+            weight=Decimal(i.weight),
+            scoring=i.scoring,
+            parameter=Decimal(i.parameter),
+            veto=i.veto,
+        )
+        for i in indicators
+    ]
+    return definitions, {g.grade: Decimal(g.min_score) for g in grades}
+
+
+# --- facts ----------------------------------------------------------------------------------
+
+
+def _in(
+    column: sa.ColumnElement[datetime], start: datetime, end: datetime
+) -> sa.ColumnElement[bool]:
+    return sa.and_(column >= start, column < end)
+
+
+def _fen_sum(session: AsyncSession, column: sa.ColumnElement[Decimal]) -> sa.ColumnElement[object]:
+    """SUM of a Money column, exactly: NUMERIC on PostgreSQL; integer fen on SQLite (where
+    money is text and SUM would add doubles)."""
+    if session.bind.dialect.name == "sqlite":
+        return sa.func.sum(sa.cast(sa.func.round(sa.cast(column, sa.Float) * 100), sa.Integer))
+    return sa.func.sum(column)
+
+
+async def gather_facts(
+    session: AsyncSession, start: datetime, end: datetime
+) -> dict[uuid.UUID, dict[str, Decimal]]:
+    """Every broker licensed before the period ended, with its facts for the period."""
+    brokers = (
+        sa.select(BrokerLicence.broker_id)
+        .where(BrokerLicence.licensed_at.is_not(None), BrokerLicence.licensed_at < end)
+        .distinct()
+    )
+    ids = set((await session.scalars(brokers)).all())
+    facts = {b: {name: Decimal(0) for name in scoring.FACTS} for b in ids}
+    broker_ids = brokers.scalar_subquery()
+
+    async def tally(statement: sa.Select[tuple[object, ...]], *names: str) -> None:
+        for broker_id, *values in (await session.execute(statement)).all():
+            if broker_id in facts:
+                for name, value in zip(names, values, strict=True):
+                    facts[broker_id][name] += Decimal(value or 0)
+
+    count = sa.func.count()
+    await tally(
+        sa.select(Deal.broker_id, count)
+        .where(_in(Deal.matched_at, start, end))
+        .group_by(Deal.broker_id),
+        "deals_matched",
+    )
+    await tally(
+        sa.select(Deal.broker_id, count, _fen_sum(session, Deal.price))
+        .where(_in(Deal.delivered_at, start, end))
+        .group_by(Deal.broker_id),
+        "deals_delivered",
+        "deal_value",
+    )
+    if session.bind.dialect.name == "sqlite":  # the SQLite sum above is in fen
+        for f in facts.values():
+            f["deal_value"] = (f["deal_value"] / 100).quantize(scoring.CENT)
+    await tally(
+        sa.select(Deal.broker_id, count)
+        .where(_in(Deal.cancelled_at, start, end))
+        .group_by(Deal.broker_id),
+        "deals_cancelled",
+    )
+    await tally(
+        sa.select(DataFlow.broker_id, count)
+        .where(_in(DataFlow.recorded_at, start, end))
+        .group_by(DataFlow.broker_id),
+        "flows_recorded",
+    )
+    basis = sa.case((BrokerRefusal.kind == RefusalKind.FLOW_BASIS_MISSING, 1), else_=0)
+    suspended = sa.case(
+        (
+            sa.and_(
+                BrokerRefusal.kind == RefusalKind.LICENCE_NOT_ACTIVE,
+                BrokerRefusal.licence_status == LicenceStatus.SUSPENDED,
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    await tally(
+        sa.select(BrokerRefusal.broker_id, sa.func.sum(basis), sa.func.sum(suspended))
+        .where(_in(BrokerRefusal.at, start, end))
+        .group_by(BrokerRefusal.broker_id),
+        "flows_refused_basis",
+        "attempts_while_suspended",
+    )
+    await tally(
+        sa.select(DataUse.user_id, count)
+        .where(
+            _in(DataUse.at, start, end),
+            DataUse.outcome == UseOutcome.DENIED,
+            DataUse.user_id.in_(broker_ids),
+        )
+        .group_by(DataUse.user_id),
+        "consent_denials",
+    )
+    await tally(
+        sa.select(DataUse.user_id, count)
+        .join(Consent, Consent.id == DataUse.consent_id)
+        .where(
+            _in(DataUse.at, start, end),
+            DataUse.outcome == UseOutcome.ALLOWED,
+            DataUse.user_id.in_(broker_ids),
+            Consent.revoked_at.is_not(None),
+            DataUse.at >= Consent.revoked_at,
+        )
+        .group_by(DataUse.user_id),
+        "uses_after_revocation",
+    )
+    await tally(
+        sa.select(Complaint.against_id, count)
+        .where(_in(Complaint.received_at, start, end), Complaint.against_id.in_(broker_ids))
+        .group_by(Complaint.against_id),
+        "complaints",
+    )
+    on_time = sa.case(
+        (sa.and_(Complaint.resolved_at.is_not(None), Complaint.resolved_at <= Complaint.due_at), 1),
+        else_=0,
+    )
+    await tally(
+        sa.select(Complaint.against_id, count, sa.func.sum(on_time))
+        .where(_in(Complaint.due_at, start, end), Complaint.against_id.in_(broker_ids))
+        .group_by(Complaint.against_id),
+        "complaints_due",
+        "complaints_due_on_time",
+    )
+    await tally(
+        sa.select(LicenceDecision.broker_id, count)
+        .where(
+            _in(LicenceDecision.decided_at, start, end),
+            LicenceDecision.decision == LicenceDecisionKind.SUSPEND,
+        )
+        .group_by(LicenceDecision.broker_id),
+        "licence_suspensions",
+    )
+    return facts
+
+
+# --- risk rules (pure) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fired:
+    rule: AlertRule
+    value: Decimal
+    threshold: Decimal
+    message: str
+
+
+def risk_rules(facts: dict[str, Decimal]) -> list[Fired]:
+    """The alerts one broker's facts for a period raise."""
+    values = scoring.indicator_values(facts)
+    fired = []
+    rate = values["COMPLAINTS_PER_100_FLOWS"]
+    if facts["complaints"] > 0 and rate > COMPLAINT_RATE_THRESHOLD:
+        fired.append(
+            Fired(
+                AlertRule.COMPLAINT_RATE,
+                rate,
+                COMPLAINT_RATE_THRESHOLD,
+                f"{rate} complaints per 100 flows, above {COMPLAINT_RATE_THRESHOLD}.",
+            )
+        )
+    for rule, fact, what in (
+        (AlertRule.FLOW_BASIS_MISSING, "flows_refused_basis", "fusion flows without legal basis"),
+        (AlertRule.ACTIVITY_WHILE_SUSPENDED, "attempts_while_suspended", "actions while suspended"),
+        (AlertRule.USE_AFTER_REVOCATION, "uses_after_revocation", "data uses after revocation"),
+    ):
+        if facts[fact] > 0:
+            fired.append(Fired(rule, facts[fact], Decimal(0), f"{facts[fact]} {what} attempted."))
+    return fired
+
+
+# --- evaluation -----------------------------------------------------------------------------
+
+
+def check_period(start: datetime, end: datetime, at: datetime) -> None:
+    problems = []
+    if start.tzinfo is None or end.tzinfo is None:
+        problems.append(Problem("PERIOD_INVALID", "Give times with a UTC offset.", "period_start"))
+    elif start >= end:
+        problems.append(
+            Problem("PERIOD_INVALID", "The period must end after it starts.", "period_end")
+        )
+    elif end > at:
+        problems.append(
+            Problem(
+                "PERIOD_NOT_OVER",
+                "Only a period that has ended is evaluated (so that it is reproducible).",
+                "period_end",
+            )
+        )
+    if problems:
+        raise UserError.of(problems)
+
+
+@dataclass(frozen=True)
+class EvaluationRun:
+    period_start: datetime
+    period_end: datetime
+    evaluations: list[BrokerEvaluation]
+    alerts_raised: list[RiskAlert]
+    ledger_seq: int
+
+
+async def evaluate_brokers(
+    session: AsyncSession, actor: Principal | None, start: datetime, end: datetime
+) -> EvaluationRun:
+    """The data authority evaluates every broker for a period that has ended. The period's
+    results are replaced; alerts already raised for the period stay as they are."""
+    actor = require(actor, Role.AUTHORITY)
+    at = now()
+    check_period(start, end, at)
+    facts = await gather_facts(session, start, end)
+    definitions, thresholds = await _definitions(session)
+    results = {
+        broker_id: scoring.evaluate(broker_facts, definitions, thresholds)
+        for broker_id, broker_facts in facts.items()
+    }
+    existing = set(
+        (
+            await session.execute(
+                sa.select(RiskAlert.rule, RiskAlert.broker_id).where(
+                    RiskAlert.period_start == start, RiskAlert.period_end == end
+                )
+            )
+        ).all()
+    )
+    fired = {
+        broker_id: [f for f in risk_rules(broker_facts) if (f.rule, broker_id) not in existing]
+        for broker_id, broker_facts in facts.items()
+    }
+    order = sorted(facts, key=str)
+    entry = await ledger.append(
+        session,
+        "broker.evaluation.recorded",
+        actor,
+        {
+            "periodStart": start.isoformat(),
+            "periodEnd": end.isoformat(),
+            "definitions": [
+                {"code": d.code, "weight": str(d.weight), "scoring": d.scoring.value,
+                 "parameter": str(d.parameter), "veto": d.veto}
+                for d in definitions
+            ],
+            "thresholds": {g: str(v) for g, v in sorted(thresholds.items())},
+            "results": [
+                {"broker": str(b), "score": str(results[b].score), "grade": results[b].grade}
+                for b in order
+            ],
+            "alerts": [
+                {"broker": str(b), "rule": f.rule.value, "value": str(f.value)}
+                for b in order
+                for f in fired[b]
+            ],
+        },
+        parties=order,
+    )  # fmt: skip
+    await session.execute(
+        sa.delete(BrokerEvaluation).where(
+            BrokerEvaluation.period_start == start, BrokerEvaluation.period_end == end
+        )
+    )
+    evaluations = [
+        BrokerEvaluation(
+            broker_id=b,
+            period_start=start,
+            period_end=end,
+            facts=json.dumps({k: str(v) for k, v in facts[b].items()}, sort_keys=True),
+            indicators=json.dumps(
+                [
+                    {
+                        "code": r.code,
+                        "value": str(r.value),
+                        "score": str(r.score),
+                        "weight": str(r.weight),
+                    }
+                    for r in results[b].indicators
+                ]
+            ),  # fmt: skip
+            score=str(results[b].score),
+            grade=results[b].grade,
+            evaluated_at=at,
+            ledger_seq=entry.seq,
+        )
+        for b in order
+    ]
+    alerts = [
+        RiskAlert(
+            rule=f.rule,
+            broker_id=b,
+            period_start=start,
+            period_end=end,
+            value=str(f.value),
+            threshold=str(f.threshold),
+            message=f.message,
+            status=AlertStatus.OPEN,
+            raised_at=at,
+            ledger_seq=entry.seq,
+        )
+        for b in order
+        for f in fired[b]
+    ]
+    session.add_all(evaluations)
+    session.add_all(alerts)
+    await session.flush()
+    return EvaluationRun(start, end, evaluations, alerts, entry.seq)
+
+
+def _evaluations_visible(actor: Principal) -> sa.ColumnElement[bool]:
+    if actor.has(Role.AUTHORITY, Role.AUDITOR):
+        return sa.true()
+    if actor.has(Role.BROKER) and actor.organization_id is not None:
+        return BrokerEvaluation.broker_id == actor.organization_id
+    raise Forbidden("Broker evaluations are for the data authority and each broker's own.")
+
+
+async def list_evaluations(
+    session: AsyncSession,
+    actor: Principal | None,
+    *,
+    period: tuple[datetime, datetime] | None,
+    grade: str | None,
+    first: int,
+    after: str | None,
+) -> Page[BrokerEvaluation]:
+    """The authority sees every broker's evaluations; a broker its own."""
+    actor = require(actor)
+    statement = sa.select(BrokerEvaluation).where(_evaluations_visible(actor))
+    if period is not None:
+        statement = statement.where(
+            BrokerEvaluation.period_start == period[0], BrokerEvaluation.period_end == period[1]
+        )
+    if grade is not None:
+        statement = statement.where(BrokerEvaluation.grade == grade)
+    return await paginate(
+        session,
+        statement,
+        sort=BrokerEvaluation.evaluated_at,
+        id_column=BrokerEvaluation.id,
+        first=first,
+        after=after,
+    )
+
+
+# --- alerts ---------------------------------------------------------------------------------
+
+
+async def list_alerts(
+    session: AsyncSession,
+    actor: Principal | None,
+    *,
+    status: AlertStatus | None,
+    first: int,
+    after: str | None,
+) -> Page[RiskAlert]:
+    require(actor, Role.AUTHORITY)
+    statement = sa.select(RiskAlert)
+    if status is not None:
+        statement = statement.where(RiskAlert.status == status)
+    return await paginate(
+        session,
+        statement,
+        sort=RiskAlert.raised_at,
+        id_column=RiskAlert.id,
+        first=first,
+        after=after,
+    )
+
+
+async def acknowledge_alert(
+    session: AsyncSession, actor: Principal | None, alert_id: uuid.UUID, *, note: str
+) -> RiskAlert:
+    actor = require(actor, Role.AUTHORITY)
+    alert = await session.scalar(
+        sa.select(RiskAlert).where(RiskAlert.id == alert_id).with_for_update()
+    )
+    if alert is None:
+        raise UserError("ALERT_NOT_FOUND", "No such risk alert.", "id")
+    if alert.status is AlertStatus.ACKNOWLEDGED:
+        raise UserError("ALERT_ALREADY_ACKNOWLEDGED", "The alert was acknowledged already.", "id")
+    alert.status = AlertStatus.ACKNOWLEDGED
+    alert.acknowledged_at = now()
+    alert.acknowledged_by_id = actor.organization_id
+    alert.acknowledgement = note.strip()
+    await ledger.append(
+        session,
+        "broker.alert.acknowledged",
+        actor,
+        {"alert": str(alert.id), "rule": alert.rule.value, "note": alert.acknowledgement},
+        parties=[alert.broker_id],
+    )
+    return alert
+
+
+async def get_alerts(
+    session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
+) -> list[RiskAlert | None]:
+    if actor is None or not actor.has(Role.AUTHORITY):
+        return [None] * len(ids)
+    result = await session.execute(sa.select(RiskAlert).where(RiskAlert.id.in_(set(ids))))
+    return one_each(ids, result.scalars(), lambda row: row.id)

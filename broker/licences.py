@@ -1,0 +1,426 @@
+"""Broker licensing (Art. 26): apply, the authority's decisions, and the check every broker
+action makes against the licence in the database at the time.
+
+A token with the `broker` role is not enough: `require_licensed` reads the organisation's
+current licence (the latest application) inside the action's own transaction, and refuses
+unless it is LICENSED and not past `valid_until`. Refusals of a broker holding a suspended,
+revoked or expired licence are `Refused` errors: the action's transaction rolls back (it
+changes nothing), and the caller records the attempt afterwards in a short transaction of
+its own (`broker.refusals.record_refusal`) for supervision.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+import ledger
+from broker.models import (
+    DECISION_TARGET,
+    LICENCE_TRANSITIONS,
+    BrokerLicence,
+    BrokerType,
+    LicenceDecision,
+    LicenceDecisionKind,
+    LicenceStatus,
+    RefusalKind,
+)
+from core.batching import one_each
+from core.clock import now
+from core.db import AsyncSession
+from core.errors import Problem, UserError
+from core.identity import Principal, Role, require
+from core.pagination import Page, paginate
+
+LICENCE_TERM = timedelta(days=3 * 365)  # the default term of a licence when none is given
+MIN_MLPS_LEVEL = 2  # MLPS 2.0 level 2 (等保二级) at least, as the Haizhu pilot asks
+GRADES = ("A", "B", "C", "D")
+OPEN = (LicenceStatus.APPLIED, LicenceStatus.LICENSED, LicenceStatus.SUSPENDED)
+VERBS = {
+    LicenceDecisionKind.APPROVE: "licensed",
+    LicenceDecisionKind.REJECT: "rejected",
+    LicenceDecisionKind.SUSPEND: "suspended",
+    LicenceDecisionKind.REINSTATE: "reinstated",
+    LicenceDecisionKind.REVOKE: "revoked",
+}
+# Decisions that need one particular starting status besides the transition table's rule.
+DECISION_FROM = {
+    LicenceDecisionKind.APPROVE: LicenceStatus.APPLIED,
+    LicenceDecisionKind.REINSTATE: LicenceStatus.SUSPENDED,
+}
+
+
+def can_decide(before: LicenceStatus, decision: LicenceDecisionKind) -> bool:
+    """The transition table, plus: APPROVE only answers an application and REINSTATE only
+    lifts a suspension."""
+    needed = DECISION_FROM.get(decision)
+    return DECISION_TARGET[decision] in LICENCE_TRANSITIONS[before] and (
+        needed is None or before is needed
+    )
+
+
+class Refused(UserError):
+    """A broker action refused for a reason supervision counts (see `RefusalKind`)."""
+
+    def __init__(
+        self,
+        problems: Sequence[Problem],
+        *,
+        broker_id: uuid.UUID,
+        kind: RefusalKind,
+        action: str,
+        licence_status: LicenceStatus | None = None,
+        denied: Sequence[tuple[uuid.UUID, str, str]] = (),
+    ) -> None:
+        first, *rest = problems
+        super().__init__(first.code, first.message, first.field, more=tuple(rest))
+        self.broker_id = broker_id
+        self.kind = kind
+        self.action = action
+        self.licence_status = licence_status
+        self.denied = tuple(denied)  # (consent id, item, purpose) the gate denied
+
+
+def effective_status(licence: BrokerLicence, at: datetime) -> LicenceStatus:
+    """The stored status, or EXPIRED for a licensed or suspended licence past its term."""
+    if (
+        licence.status in (LicenceStatus.LICENSED, LicenceStatus.SUSPENDED)
+        and licence.valid_until is not None
+        and at >= licence.valid_until
+    ):
+        return LicenceStatus.EXPIRED
+    return licence.status
+
+
+@dataclass(frozen=True)
+class LicenceApplication:
+    broker_type: BrokerType
+    business_scope: str
+    scenarios: tuple[str, ...]
+    mlps_level: int
+    dcmm_level: int
+    contact: str
+    minors_data_handling: str
+    sensitive_data_handling: str
+
+
+def _check_application(app: LicenceApplication) -> list[Problem]:
+    problems = []
+    if not app.business_scope.strip() or len(app.business_scope) > 2000:
+        problems.append(
+            Problem(
+                "SCOPE_REQUIRED", "State the business scope (1-2000 characters).", "business_scope"
+            )
+        )
+    if not [s for s in app.scenarios if s.strip()]:
+        problems.append(
+            Problem("SCENARIOS_REQUIRED", "Name at least one application scenario.", "scenarios")
+        )
+    if not 1 <= app.mlps_level <= 5:
+        problems.append(Problem("MLPS_LEVEL_INVALID", "MLPS levels run 1-5.", "mlps_level"))
+    elif app.mlps_level < MIN_MLPS_LEVEL:
+        problems.append(
+            Problem(
+                "MLPS_LEVEL_TOO_LOW",
+                f"A broker's systems need MLPS level {MIN_MLPS_LEVEL} or above.",
+                "mlps_level",
+            )
+        )
+    if not 1 <= app.dcmm_level <= 5:
+        problems.append(Problem("DCMM_LEVEL_INVALID", "DCMM levels run 1-5.", "dcmm_level"))
+    if not app.contact.strip():
+        problems.append(Problem("CONTACT_REQUIRED", "Give a contact.", "contact"))
+    if not app.minors_data_handling.strip():
+        problems.append(
+            Problem(
+                "MINORS_HANDLING_REQUIRED",
+                "Declare how minors' data is handled.",
+                "minors_data_handling",
+            )
+        )
+    if not app.sensitive_data_handling.strip():
+        problems.append(
+            Problem(
+                "SENSITIVE_HANDLING_REQUIRED",
+                "Declare how sensitive personal information is handled.",
+                "sensitive_data_handling",
+            )
+        )
+    return problems
+
+
+async def current_licence(
+    session: AsyncSession, broker_id: uuid.UUID, *, lock: bool = False
+) -> BrokerLicence | None:
+    """The organisation's latest application, re-read from the database."""
+    statement = (
+        sa.select(BrokerLicence)
+        .where(BrokerLicence.broker_id == broker_id)
+        .order_by(BrokerLicence.applied_at.desc(), BrokerLicence.id.desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
+    )
+    if lock:
+        statement = statement.with_for_update(read=True)
+    return await session.scalar(statement)
+
+
+async def apply_broker_licence(
+    session: AsyncSession, actor: Principal | None, application: LicenceApplication
+) -> BrokerLicence:
+    """A market entity (or a broker re-applying) asks for a licence: APPLIED."""
+    actor = require(actor, Role.MARKET_ENTITY, Role.BROKER)
+    if actor.organization_id is None:
+        raise UserError("ORGANIZATION_REQUIRED", "Your token names no organisation.")
+    problems = _check_application(application)
+    if problems:
+        raise UserError.of(problems)
+    existing = await current_licence(session, actor.organization_id, lock=True)
+    if existing is not None and effective_status(existing, now()) in OPEN:
+        raise UserError(
+            "LICENCE_ALREADY_HELD",
+            f"Your organisation's licence is {existing.status.value}; one at a time.",
+            None,
+        )
+    scenarios = [s.strip() for s in application.scenarios if s.strip()]
+    licence = BrokerLicence(
+        broker_id=actor.organization_id,
+        broker_type=application.broker_type,
+        business_scope=application.business_scope.strip(),
+        scenarios=json.dumps(scenarios, ensure_ascii=False),
+        mlps_level=application.mlps_level,
+        dcmm_level=application.dcmm_level,
+        contact=application.contact.strip(),
+        minors_data_handling=application.minors_data_handling.strip(),
+        sensitive_data_handling=application.sensitive_data_handling.strip(),
+        status=LicenceStatus.APPLIED,
+        ledger_seq=-1,
+    )
+    entry = await ledger.append(
+        session,
+        "broker.licence.applied",
+        actor,
+        {
+            "licence": str(licence.id),
+            "brokerType": licence.broker_type.value,
+            "scope": licence.business_scope,
+            "scenarios": scenarios,
+            "mlpsLevel": licence.mlps_level,
+            "dcmmLevel": licence.dcmm_level,
+        },
+        parties=[actor.organization_id],
+    )
+    licence.ledger_seq = entry.seq
+    session.add(licence)
+    await session.flush()
+    return licence
+
+
+async def decide_broker_licence(
+    session: AsyncSession,
+    actor: Principal | None,
+    licence_id: uuid.UUID,
+    *,
+    decision: LicenceDecisionKind,
+    reason: str,
+    grade: str | None = None,
+    valid_until: datetime | None = None,
+) -> BrokerLicence:
+    """The data authority decides, always with a reason; every decision is a ledger entry."""
+    actor = require(actor, Role.AUTHORITY)
+    reason = reason.strip()
+    problems = []
+    if not reason:
+        problems.append(Problem("REASON_REQUIRED", "Every decision gives its reason.", "reason"))
+    if grade is not None and grade not in GRADES:
+        problems.append(Problem("GRADE_INVALID", "A grade is A, B, C or D.", "grade"))
+    at = now()
+    if valid_until is not None and valid_until <= at:
+        problems.append(
+            Problem("VALID_UNTIL_INVALID", "A licence must run into the future.", "valid_until")
+        )
+    if problems:
+        raise UserError.of(problems)
+    licence = await session.scalar(
+        sa.select(BrokerLicence)
+        .where(BrokerLicence.id == licence_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if licence is None:
+        raise UserError("LICENCE_NOT_FOUND", "No broker licence has this id.", "licence_id")
+    before = effective_status(licence, at)
+    target = DECISION_TARGET[decision]
+    if not can_decide(before, decision):
+        raise UserError(
+            "LICENCE_STATUS_INVALID",
+            f"A licence that is {before.value} cannot be decided {decision.value}.",
+            "decision",
+        )
+    licence.status = target
+    licence.decision_reason = reason
+    if grade is not None:
+        licence.grade = grade
+    if decision is LicenceDecisionKind.APPROVE:
+        licence.licensed_at = at
+        licence.valid_until = valid_until or at + LICENCE_TERM
+    elif valid_until is not None and target is LicenceStatus.LICENSED:
+        licence.valid_until = valid_until
+    entry = await ledger.append(
+        session,
+        f"broker.licence.{VERBS[decision]}",
+        actor,
+        {
+            "licence": str(licence.id),
+            "decision": decision.value,
+            "from": before.value,
+            "to": target.value,
+            "reason": reason,
+            "grade": licence.grade,
+            "validUntil": licence.valid_until.isoformat() if licence.valid_until else None,
+        },
+        parties=[licence.broker_id],
+    )
+    session.add(
+        LicenceDecision(
+            licence_id=licence.id,
+            broker_id=licence.broker_id,
+            decision=decision,
+            from_status=before,
+            to_status=target,
+            reason=reason,
+            decided_by_id=actor.organization_id,
+            decided_at=at,
+            ledger_seq=entry.seq,
+        )
+    )
+    await session.flush()
+    return licence
+
+
+_REFUSAL_CODES = {
+    LicenceStatus.SUSPENDED: ("LICENCE_SUSPENDED", "Your broker licence is suspended."),
+    LicenceStatus.REVOKED: ("LICENCE_REVOKED", "Your broker licence has been revoked."),
+    LicenceStatus.EXPIRED: ("LICENCE_EXPIRED", "Your broker licence has expired."),
+}
+
+
+async def require_licensed(
+    session: AsyncSession, actor: Principal | None, action: str
+) -> tuple[Principal, BrokerLicence]:
+    """The broker's licence, LICENSED now, read (and share-locked) in this transaction."""
+    actor = require(actor, Role.BROKER)
+    if actor.organization_id is None:
+        raise UserError("ORGANIZATION_REQUIRED", "Your token names no organisation.")
+    licence = await current_licence(session, actor.organization_id, lock=True)
+    if licence is None or licence.status in (LicenceStatus.APPLIED, LicenceStatus.REJECTED):
+        raise UserError("LICENCE_REQUIRED", "Your organisation holds no broker licence.", None)
+    status = effective_status(licence, now())
+    if status is not LicenceStatus.LICENSED:
+        code, message = _REFUSAL_CODES[status]
+        raise Refused(
+            [Problem(code, message)],
+            broker_id=actor.organization_id,
+            kind=RefusalKind.LICENCE_NOT_ACTIVE,
+            action=action,
+            licence_status=status,
+        )
+    return actor, licence
+
+
+async def is_licensed(session: AsyncSession, broker_id: uuid.UUID) -> bool:
+    licence = await current_licence(session, broker_id)
+    return licence is not None and effective_status(licence, now()) is LicenceStatus.LICENSED
+
+
+def visible_to(actor: Principal) -> sa.ColumnElement[bool]:
+    if actor.has(Role.AUTHORITY, Role.AUDITOR):
+        return sa.true()
+    if actor.organization_id is None:
+        return sa.false()
+    return BrokerLicence.broker_id == actor.organization_id
+
+
+async def list_licences(
+    session: AsyncSession,
+    actor: Principal | None,
+    *,
+    status: LicenceStatus | None,
+    first: int,
+    after: str | None,
+) -> Page[BrokerLicence]:
+    """The authority sees every licence; an organisation its own."""
+    actor = require(actor)
+    statement = sa.select(BrokerLicence).where(visible_to(actor))
+    if status is LicenceStatus.EXPIRED:
+        at = now()
+        statement = statement.where(
+            BrokerLicence.status.in_([LicenceStatus.LICENSED, LicenceStatus.SUSPENDED]),
+            BrokerLicence.valid_until <= at,
+        )
+    elif status is not None:
+        statement = statement.where(BrokerLicence.status == status)
+        if status in (LicenceStatus.LICENSED, LicenceStatus.SUSPENDED):
+            statement = statement.where(BrokerLicence.valid_until > now())
+    return await paginate(
+        session,
+        statement,
+        sort=BrokerLicence.applied_at,
+        id_column=BrokerLicence.id,
+        first=first,
+        after=after,
+    )
+
+
+async def get_licences(
+    session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
+) -> list[BrokerLicence | None]:
+    if actor is None:
+        return [None] * len(ids)
+    result = await session.execute(
+        sa.select(BrokerLicence).where(BrokerLicence.id.in_(set(ids)), visible_to(actor))
+    )
+    return one_each(ids, result.scalars(), lambda row: row.id)
+
+
+async def decisions_of(
+    session: AsyncSession, licence_ids: Sequence[uuid.UUID]
+) -> list[list[LicenceDecision]]:
+    from core.batching import many_each
+
+    result = await session.execute(
+        sa.select(LicenceDecision)
+        .where(LicenceDecision.licence_id.in_(set(licence_ids)))
+        .order_by(LicenceDecision.decided_at, LicenceDecision.ledger_seq)
+    )
+    return many_each(licence_ids, result.scalars(), lambda row: row.licence_id)
+
+
+async def current_licences_of(
+    session: AsyncSession, broker_ids: Sequence[uuid.UUID]
+) -> list[BrokerLicence | None]:
+    """Each organisation's latest licence: a DataLoader batch."""
+    latest = (
+        sa.select(
+            BrokerLicence.id,
+            sa.func.row_number()
+            .over(
+                partition_by=BrokerLicence.broker_id,
+                order_by=(BrokerLicence.applied_at.desc(), BrokerLicence.id.desc()),
+            )
+            .label("n"),
+        )
+        .where(BrokerLicence.broker_id.in_(set(broker_ids)))
+        .subquery()
+    )
+    result = await session.execute(
+        sa.select(BrokerLicence)
+        .join(latest, latest.c.id == BrokerLicence.id)
+        .where(latest.c.n == 1)
+    )
+    return one_each(broker_ids, result.scalars(), lambda row: row.broker_id)
