@@ -79,24 +79,42 @@ async def authorize_data_use(
             "ORGANIZATION_REQUIRED", "A data use is made by an organisation; your token names none."
         )
     key, purpose = _check_request(item, purpose)
-    consent = await lock_consent(session, consent_id)
-    if consent is None:
-        raise UserError("CONSENT_NOT_FOUND", "No consent has this id.", "consent_id")
-    items = (
-        await session.scalars(
-            sa.select(ConsentItem.item).where(ConsentItem.consent_id == consent.id)
+    # One statement: the consent's terms, locked, and whether the item is in its scope.
+    in_scope = (
+        sa.exists()
+        .where(ConsentItem.consent_id == Consent.id, ConsentItem.item == key)
+        .label("in_scope")
+    )
+    _terms = Consent.__table__.c
+    statement = (
+        sa.select(
+            _terms.id, _terms.subject, _terms.grantee_id, _terms.purpose, _terms.valid_from,
+            _terms.valid_until, _terms.max_uses, _terms.uses, _terms.status, in_scope,
         )
-    ).all()
+        .where(_terms.id == consent_id)
+        .with_for_update(of=Consent.__table__)
+    )  # fmt: skip
+    terms = (await session.execute(statement)).one_or_none()
+    if terms is None:
+        raise UserError("CONSENT_NOT_FOUND", "No consent has this id.", "consent_id")
     at = now()  # after the lock: a revocation that held it has committed before this instant
     reason = rules.decide(
-        consent, items, user_id=actor.organization_id, item=key, purpose=purpose, at=at
+        terms,
+        (key,) if terms.in_scope else (),
+        user_id=actor.organization_id,
+        item=key,
+        purpose=purpose,
+        at=at,
     )
     outcome = UseOutcome.ALLOWED if reason is None else UseOutcome.DENIED
     if reason is None:
-        consent.uses += 1
+        await session.execute(
+            sa.update(Consent.__table__).where(_terms.id == terms.id).values(uses=_terms.uses + 1)
+        )
     use = DataUse(
-        consent_id=consent.id,
-        subject=consent.subject,
+        id=uuid.uuid4(),
+        consent_id=terms.id,
+        subject=terms.subject,
         user_id=actor.organization_id,
         item=key,
         purpose=purpose,
@@ -105,24 +123,25 @@ async def authorize_data_use(
         at=at,
         ledger_seq=-1,
     )
+    # The ledger append serialises writers (its head row): keep it last, so the head is held
+    # only for the append, the one insert after it and the commit.
     entry = await ledger.append(
         session,
         f"consent.data_use.{outcome.value.lower()}",
         actor,
         {
             "use": str(use.id),
-            "consent": str(consent.id),
+            "consent": str(terms.id),
             "item": key,
             "purpose": purpose,
             "outcome": outcome.value,
             "reason": reason.value if reason else None,
         },
-        subjects=[consent.subject],
-        parties=[consent.grantee_id, actor.organization_id],
+        subjects=[terms.subject],
+        parties=[terms.grantee_id, actor.organization_id],
     )
     use.ledger_seq = entry.seq
-    session.add(use)
-    await session.flush()
+    await session.execute(sa.insert(DataUse.__table__).values(**use.model_dump()))
     return use
 
 
