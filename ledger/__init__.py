@@ -16,7 +16,14 @@ from ledger.checkpoints import (
 from ledger.entries import get_entry, list_entries
 from ledger.log import append, commitment_for, subject_identity, subject_salt
 from ledger.models import Checkpoint, LedgerEntry, WitnessKey
-from ledger.proofs import ConsistencyProof, InclusionProof, consistency_proof, inclusion_proof
+from ledger.proofs import (
+    ConsistencyProof,
+    InclusionProof,
+    consistency_proof,
+    current_inclusion_proofs,
+    inclusion_proof,
+    inclusion_proofs,
+)
 from ledger.witnesses import cosign_checkpoint, get_witness, list_witnesses, register_witness_key
 
 __all__ = [
@@ -33,7 +40,9 @@ __all__ = [
     "cosign_checkpoint",
     "get_entry",
     "get_witness",
+    "current_inclusion_proofs",
     "inclusion_proof",
+    "inclusion_proofs",
     "latest_checkpoint",
     "list_entries",
     "list_witnesses",

@@ -6,6 +6,7 @@ O(log n) rows in one statement and run the generator over them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -81,22 +82,54 @@ async def _check_size(session: AsyncSession, size: int, field: str) -> int:
 
 async def inclusion_proof(session: AsyncSession, seq: int, size: int) -> InclusionProof:
     """Proof that entry `seq` is in the tree of `size` entries (RFC 9162 §2.1.3)."""
+    (proof,) = await inclusion_proofs(session, [seq], size)
+    return proof
+
+
+async def inclusion_proofs(
+    session: AsyncSession, seqs: Sequence[int], size: int
+) -> list[InclusionProof]:
+    """Proofs for several entries against one tree, in the order asked: one read of the
+    nodes they all need and one of their leaf hashes, so a page of certificates or receipts
+    costs two statements, not two per row."""
     await _check_size(session, size, "treeSize")
-    if not 0 <= seq < size:
-        raise UserError(
-            "SEQ_OUT_OF_RANGE", f"Entry {seq} is not in a tree of {size} entries.", "seq"
-        )
-    keys = merkle.inclusion_nodes(seq, size) + merkle.range_nodes(0, size)
+    return await _inclusion_proofs(session, seqs, size)
+
+
+async def _inclusion_proofs(
+    session: AsyncSession, seqs: Sequence[int], size: int
+) -> list[InclusionProof]:
+    for seq in seqs:
+        if not 0 <= seq < size:
+            raise UserError(
+                "SEQ_OUT_OF_RANGE", f"Entry {seq} is not in a tree of {size} entries.", "seq"
+            )
+    keys = merkle.range_nodes(0, size)
+    for seq in seqs:
+        keys += merkle.inclusion_nodes(seq, size)
     nodes = await _nodes(session, keys)
     get = lambda lv, ix: nodes[(lv, ix)]  # noqa: E731
-    leaf = bytes.fromhex(
+    leaves = dict(
         (
-            await session.execute(sa.select(LedgerEntry.hash).where(LedgerEntry.seq == seq))
-        ).scalar_one()
+            await session.execute(
+                sa.select(LedgerEntry.seq, LedgerEntry.hash).where(LedgerEntry.seq.in_(set(seqs)))
+            )
+        ).all()
     )
-    return InclusionProof(
-        seq, size, leaf, merkle.inclusion_proof(seq, size, get), merkle.range_hash(0, size, get)
-    )
+    root = merkle.range_hash(0, size, get)
+    return [
+        InclusionProof(
+            seq, size, bytes.fromhex(leaves[seq]), merkle.inclusion_proof(seq, size, get), root
+        )
+        for seq in seqs
+    ]
+
+
+async def current_inclusion_proofs(
+    session: AsyncSession, seqs: Sequence[int]
+) -> list[InclusionProof]:
+    """`inclusion_proofs` against the tree as it is now (a DataLoader batch)."""
+    return await _inclusion_proofs(session, seqs, await tree_size(session))
 
 
 async def consistency_proof(

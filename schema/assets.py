@@ -12,7 +12,6 @@ from enum import Enum
 import strawberry
 from strawberry.scalars import JSON
 
-import ledger
 import registry
 from core.db import AsyncSession
 from core.errors import UserError
@@ -119,16 +118,9 @@ class RegistrationCertificate:
         return load_then(info.context.loaders.organization, self.holder_id, from_row)
 
     @strawberry.field(description="Proof that the registration entry is in the current tree.")
-    async def inclusion_proof(self, info: Info) -> InclusionProof:
-        async with info.context.db.read() as session:
-            size = await ledger.proofs.tree_size(session)
-            proof = await ledger.inclusion_proof(session, self.ledger_seq, size)
-        return InclusionProof(
-            seq=proof.seq,
-            tree_size=proof.tree_size,
-            leaf_hash=proof.leaf_hash.hex(),
-            hashes=[h.hex() for h in proof.hashes],
-            root_hash=proof.root_hash.hex(),
+    def inclusion_proof(self, info: Info) -> InclusionProof:
+        return load_then(
+            info.context.loaders.inclusion_proof, self.ledger_seq, InclusionProof.from_proof
         )
 
 

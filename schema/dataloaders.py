@@ -17,6 +17,7 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 
 import consent
+import ledger
 import registry
 from core import organizations
 from core.db import AsyncSession, Database
@@ -95,6 +96,11 @@ class Loaders:
     def consent(self) -> SessionLoader[uuid.UUID, consent.Consent | None]:
         """Unscoped: resolvers check `consent.can_see` on what it returns."""
         return self._loader(consent.consents_by_id)
+
+    @cached_property
+    def inclusion_proof(self) -> SessionLoader[int, ledger.InclusionProof]:
+        """Proofs against the tree as it is when the batch runs, keyed by entry seq."""
+        return self._loader(ledger.current_inclusion_proofs)
 
     @cached_property
     def resource_history(self) -> SessionLoader[uuid.UUID, list[registry.ResourceChange]]:

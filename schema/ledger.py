@@ -135,6 +135,16 @@ class InclusionProof:
     hashes: list[str]
     root_hash: str
 
+    @classmethod
+    def from_proof(cls, proof: ledger.InclusionProof) -> InclusionProof:
+        return cls(
+            seq=proof.seq,
+            tree_size=proof.tree_size,
+            leaf_hash=proof.leaf_hash.hex(),
+            hashes=[h.hex() for h in proof.hashes],
+            root_hash=proof.root_hash.hex(),
+        )
+
 
 @strawberry.type
 class ConsistencyProof:
@@ -200,13 +210,7 @@ class Query:
             if await ledger.get_entry(session, info.context.actor, seq) is None:
                 return None
             proof = await ledger.inclusion_proof(session, seq, tree_size)
-        return InclusionProof(
-            seq=proof.seq,
-            tree_size=proof.tree_size,
-            leaf_hash=proof.leaf_hash.hex(),
-            hashes=[h.hex() for h in proof.hashes],
-            root_hash=proof.root_hash.hex(),
-        )
+        return InclusionProof.from_proof(proof)
 
     @strawberry.field(description="RFC 9162 consistency proof between two tree sizes. Public.")
     async def consistency_proof(self, info: Info, from_size: int, to_size: int) -> ConsistencyProof:

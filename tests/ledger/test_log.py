@@ -141,6 +141,24 @@ async def test_proofs_from_the_database_verify(fresh_db):
         assert bad.value.code == "SEQ_OUT_OF_RANGE"
 
 
+async def test_batched_proofs_match_single_ones_in_two_statements(fresh_db, count_statements):
+    await append_many(fresh_db, 37)
+    leaves = [bytes.fromhex(e.hash) for e in await rows(fresh_db)]
+    root = merkle.root_of(leaves)
+    async with fresh_db.read() as session:
+        counts = []
+        for seqs in ([3], [36, 0, 17, 3, 3, 20, 9, 31]):
+            with count_statements(fresh_db.reader) as counter:
+                proofs = await ledger.current_inclusion_proofs(session, seqs)
+            counts.append(len(counter.statements))
+            assert [p.seq for p in proofs] == seqs
+            for proof in proofs:
+                assert proof == await ledger.inclusion_proof(session, proof.seq, 37)
+                assert merkle.verify_inclusion(leaves[proof.seq], proof.seq, 37, proof.hashes, root)
+        # tree size, nodes, leaves: the same three however many proofs
+        assert counts == [3, 3], counts
+
+
 async def test_ledger_rows_are_append_only_in_the_database(fresh_db):
     await append_many(fresh_db, 1)
     for statement in (
