@@ -98,6 +98,9 @@ async def seed(db: Database) -> dict[Role, uuid.UUID | None]:
     firm, broker = orgs[Role.MARKET_ENTITY], orgs[Role.BROKER]
     assert firm is not None and broker is not None
     await seed_assets(db, authority=authority.id, agency=agency_id, firm=firm, broker=broker)
+    from server.demo_consent import seed_consents
+
+    await seed_consents(db, authority=authority.id, firm=firm, broker=broker)
     return orgs
 
 

@@ -1,0 +1,174 @@
+"""Demo consents: the demo citizen (and a second one) with active, revoked and expired
+consents, uses allowed and denied, and a complaint the authority is handling.
+
+Seeded through the use cases (every step a ledger fact). The one shortcut: an expired consent
+is granted and then has its window moved into the past, as no one waits for expiry.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+import consent
+from consent import CertificateType, ConsentMode, GrantFields
+from core.clock import now
+from core.db import Database
+from core.errors import UserError
+from core.identity import Principal, Role
+from registry.models import DataItem
+
+log = logging.getLogger("pdex.demo")
+
+CITIZEN = "demo-citizen-0001"  # the demo data_subject token's `sub`
+NEIGHBOUR = "demo-citizen-0002"
+SOCIAL_INSURANCE = "jm.hrss.social-insurance"  # PIPL Art. 28: medical and financial data
+LICENCE_STATUS = "jm.market.licence-status"
+
+
+async def _step(db: Database, work):  # type: ignore[no-untyped-def]
+    async with db.transaction() as session:
+        return await work(session)
+
+
+async def seed_consents(
+    db: Database, *, authority: uuid.UUID, firm: uuid.UUID, broker: uuid.UUID
+) -> None:
+    async with db.read() as session:
+        if await session.scalar(sa.select(sa.func.count()).select_from(consent.Consent)):
+            return
+        known = set(await session.scalars(sa.select(DataItem.code)))
+    citizen = Principal(CITIZEN, None, frozenset({Role.DATA_SUBJECT}))
+    neighbour = Principal(NEIGHBOUR, None, frozenset({Role.DATA_SUBJECT}))
+    bank = Principal("demo-analyst", firm, frozenset({Role.MARKET_ENTITY}))
+    dealer = Principal("demo-dealer", broker, frozenset({Role.BROKER}))
+    boss = Principal("demo-admin", authority, frozenset({Role.AUTHORITY}))
+    if SOCIAL_INSURANCE in known:  # the catalogue does not flag it; the HRSS record is
+        await _step(
+            db,
+            lambda s: s.execute(
+                sa.update(DataItem)
+                .where(DataItem.code == SOCIAL_INSURANCE)
+                .values(sensitive_personal=True)
+            ),
+        )
+
+    async def grant(who: Principal, fields: GrantFields) -> consent.Consent:
+        return await _step(db, lambda s: consent.grant_consent(s, who, fields))
+
+    async def use(who: Principal, consent_id: uuid.UUID, item: str, purpose: str) -> None:
+        await _step(
+            db,
+            lambda s: consent.authorize_data_use(
+                s, who, consent_id=consent_id, item=item, purpose=purpose
+            ),
+        )
+
+    loan = "SME loan credit assessment"
+    year = now() + timedelta(days=365)
+    # ACTIVE: the bank may fetch the citizen's licence status and social-insurance record
+    # monthly, twelve times, for the loan (separate consent: the record is sensitive).
+    active = await grant(
+        citizen,
+        GrantFields(
+            grantee_id=firm,
+            purpose=loan,
+            scenario="五邑农村商业银行 small-business loan, Jiangmen",
+            valid_until=year,
+            data_items=tuple(c for c in (LICENCE_STATUS, SOCIAL_INSURANCE) if c in known),
+            certificates=(CertificateType.BUSINESS_LICENCE,),
+            mode=ConsentMode.PERIODIC,
+            frequency="P1M",
+            max_uses=12,
+            separate=True,
+        ),
+    )
+    await use(bank, active.id, "BUSINESS_LICENCE", loan)
+    if SOCIAL_INSURANCE in known:
+        await use(bank, active.id, SOCIAL_INSURANCE, loan)
+    await use(bank, active.id, "BUSINESS_LICENCE", "Marketing")  # DENIED: PURPOSE_MISMATCH
+    await use(dealer, active.id, "BUSINESS_LICENCE", loan)  # DENIED: NOT_GRANTEE
+
+    # REVOKED: the broker had a one-off tax certificate consent; a use before, one after.
+    revoked = await grant(
+        citizen,
+        GrantFields(
+            grantee_id=broker,
+            purpose="Data fusion for credit scoring",
+            valid_until=now() + timedelta(days=30),
+            certificates=(CertificateType.TAX_PAYMENT_CERTIFICATE,),
+            separate=True,
+        ),
+    )
+    await use(dealer, revoked.id, "TAX_PAYMENT_CERTIFICATE", "Data fusion for credit scoring")
+    await _step(
+        db,
+        lambda s: consent.revoke_consent(
+            s, citizen, revoked.id, reason="I did not expect my tax record to be resold."
+        ),
+    )
+    await use(dealer, revoked.id, "TAX_PAYMENT_CERTIFICATE", "Data fusion for credit scoring")
+
+    # EXPIRED: last year's driving-licence check by the bank.
+    expired = await grant(
+        citizen,
+        GrantFields(
+            grantee_id=firm,
+            purpose="Car loan",
+            valid_until=now() + timedelta(days=1),
+            certificates=(CertificateType.DRIVING_LICENCE, CertificateType.VEHICLE_REGISTRATION),
+            mode=ConsentMode.PERIODIC,
+            frequency="P1Y",
+        ),
+    )
+    await use(bank, expired.id, "DRIVING_LICENCE", "Car loan")
+    await _step(
+        db,
+        lambda s: s.execute(
+            sa.update(consent.Consent)
+            .where(consent.Consent.id == expired.id)
+            .values(valid_from=now() - timedelta(days=400), valid_until=now() - timedelta(days=35))
+        ),
+    )
+    await use(bank, expired.id, "DRIVING_LICENCE", "Car loan")  # DENIED: EXPIRED
+
+    # The neighbour: one active consent for a business licence check.
+    await grant(
+        neighbour,
+        GrantFields(
+            grantee_id=broker,
+            purpose="Supplier due diligence",
+            valid_until=now() + timedelta(days=90),
+            certificates=(CertificateType.BUSINESS_LICENCE,),
+        ),
+    )
+
+    # A complaint in progress: filed about the broker, assigned by the authority.
+    try:
+        complaint = await _step(
+            db,
+            lambda s: consent.file_complaint(
+                s,
+                citizen,
+                consent.ComplaintFields(
+                    against_id=broker,
+                    consent_id=revoked.id,
+                    text="The broker fused my tax record into a credit score it sells; "
+                    "please check what it did with it before I revoked.",
+                ),
+            ),
+        )
+    except UserError as exc:
+        if exc.code != "CALENDAR_NOT_COVERED":
+            raise
+        log.warning("demo complaint left out: %s", exc.problems[0].message)
+        return
+    await _step(
+        db,
+        lambda s: consent.assign_complaint(
+            s, boss, complaint.id, assignee="Data rights enforcement unit"
+        ),
+    )

@@ -1,0 +1,44 @@
+"""The consent demo: active, revoked and expired consents, uses both ways, a complaint in
+progress; seeded once, through the use cases, on both engines."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+import consent
+from core.clock import now
+from ledger.audit import verify_database
+from server import demo
+from server.demo_consent import CITIZEN
+
+
+async def test_demo_seeds_every_consent_status_and_a_complaint_in_progress(fresh_db):
+    await demo.seed(fresh_db)
+    async with fresh_db.read() as session:
+        mine = list(
+            await session.scalars(
+                sa.select(consent.Consent).where(consent.Consent.subject == CITIZEN)
+            )
+        )
+        uses = list(await session.scalars(sa.select(consent.DataUse)))
+        complaints = list(await session.scalars(sa.select(consent.Complaint)))
+    statuses = {consent.status_of(c, now()) for c in mine}
+    assert statuses >= {
+        consent.ConsentStatus.ACTIVE,
+        consent.ConsentStatus.REVOKED,
+        consent.ConsentStatus.EXPIRED,
+    }
+    assert {u.outcome for u in uses} == set(consent.UseOutcome)
+    assert {u.reason for u in uses} >= {
+        None,
+        consent.DenialReason.REVOKED,
+        consent.DenialReason.EXPIRED,
+        consent.DenialReason.NOT_GRANTEE,
+        consent.DenialReason.PURPOSE_MISMATCH,
+    }
+    assert [c.status for c in complaints] == [consent.ComplaintStatus.ASSIGNED]
+    await demo.seed(fresh_db)  # idempotent
+    async with fresh_db.read() as session:
+        again = await session.scalar(sa.select(sa.func.count()).select_from(consent.Consent))
+    assert again == len(mine) + 1  # the neighbour's
+    assert (await verify_database(fresh_db)).ok
