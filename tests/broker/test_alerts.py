@@ -1,0 +1,57 @@
+"""Risk alerts: raised by the rules over a period's facts, once per (rule, broker, period);
+listed and acknowledged by the data authority only."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+import broker
+from core.clock import now
+from core.errors import Forbidden, UserError
+
+
+async def suspended_attempt(make_broker, act, db):
+    caller, licence = await make_broker(
+        broker.LicenceDecisionKind.APPROVE, broker.LicenceDecisionKind.SUSPEND
+    )
+    try:
+        async with db.transaction() as session:
+            await broker.delist_product(session, caller.principal, uuid.uuid4(), reason="x")
+    except broker.Refused as refused:
+        async with db.transaction() as session:
+            await broker.record_refusal(session, caller.principal, refused)
+    return caller
+
+
+async def test_alerts_raised_once_listed_and_acknowledged(db, make_broker, act, authority):
+    start = now()
+    caller = await suspended_attempt(make_broker, act, db)
+    await asyncio.sleep(0.01)
+    end = now()
+    run = await act(broker.evaluate_brokers, authority.principal, start, end)
+    [alert] = [a for a in run.alerts_raised if a.broker_id == caller.org_id]
+    assert alert.rule is broker.AlertRule.ACTIVITY_WHILE_SUSPENDED and alert.value == "1"
+    assert alert.status is broker.AlertStatus.OPEN and alert.ledger_seq == run.ledger_seq
+    again = await act(broker.evaluate_brokers, authority.principal, start, end)
+    assert [a for a in again.alerts_raised if a.broker_id == caller.org_id] == []
+
+    async with db.read() as session:
+        page = await broker.list_alerts(
+            session, authority.principal, status=broker.AlertStatus.OPEN, first=100, after=None
+        )
+        with pytest.raises(Forbidden):
+            await broker.list_alerts(session, caller.principal, status=None, first=10, after=None)
+    assert alert.id in {a.id for a in page.items} or page.has_next_page
+    with pytest.raises(Forbidden):
+        await act(broker.acknowledge_alert, caller.principal, alert.id, note="fine")
+    done = await act(broker.acknowledge_alert, authority.principal, alert.id, note="Warned")
+    assert done.status is broker.AlertStatus.ACKNOWLEDGED and done.acknowledgement == "Warned"
+    with pytest.raises(UserError) as twice:
+        await act(broker.acknowledge_alert, authority.principal, alert.id, note="again")
+    assert twice.value.code == "ALERT_ALREADY_ACKNOWLEDGED"
+    with pytest.raises(UserError) as missing:
+        await act(broker.acknowledge_alert, authority.principal, uuid.uuid4(), note="")
+    assert missing.value.code == "ALERT_NOT_FOUND"

@@ -1,0 +1,255 @@
+"""The broker API over HTTP through the ASGI app: the whole chain from licence to evaluation,
+refusals as userErrors (and the attempt recorded), GraphQL errors for who may not ask."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import sqlalchemy as sa
+
+import broker
+from core.clock import now
+from core.identity import Role
+from core.models import OrganizationKind
+from ledger import merkle
+from registry.models import AssetKind, ShareType
+from schema.relay import to_global_id
+
+ERRORS = "userErrors { field code message }"
+APPLY = f"""mutation($input: ApplyBrokerLicenceInput!) {{ applyBrokerLicence(input: $input) {{
+  licence {{ id status brokerType scenarios broker {{ name }} }} {ERRORS} }} }}"""
+DECIDE = f"""mutation($input: DecideBrokerLicenceInput!) {{ decideBrokerLicence(input: $input) {{
+  licence {{ id status grade validUntil decisions {{ decision reason toStatus }} }} {ERRORS} }} }}"""
+LIST = f"""mutation($input: ListProductInput!) {{ listProduct(input: $input) {{
+  listing {{ id price status asset {{ name }} }} {ERRORS} }} }}"""
+MATCH = f"""mutation($input: MatchDealInput!) {{ matchDeal(input: $input) {{
+  deal {{ id status price buyer {{ name }} listing {{ id }} }} {ERRORS} }} }}"""
+CONFIRM = f"""mutation($input: DealIdInput!) {{ confirmDeal(input: $input) {{
+  deal {{ id status }} {ERRORS} }} }}"""
+DELIVER = f"""mutation($input: RecordDeliveryInput!) {{ recordDelivery(input: $input) {{
+  deal {{ id status deliveredAt }} {ERRORS} }} }}"""
+FLOW = f"""mutation($input: RecordDataFlowInput!) {{ recordDataFlow(input: $input) {{
+  flow {{ id ledgerSeq }} {ERRORS} }} }}"""
+EVALUATE = f"""mutation($input: EvaluateBrokersInput!) {{ evaluateBrokers(input: $input) {{
+  evaluations {{ grade score broker {{ id }} }} alertsRaised {{ id rule broker {{ id }} }}
+  ledgerSeq {ERRORS} }} }}"""
+ACK = f"""mutation($input: AcknowledgeRiskAlertInput!) {{ acknowledgeRiskAlert(input: $input) {{
+  alert {{ id status acknowledgement }} {ERRORS} }} }}"""
+
+APPLICATION = {
+    "brokerType": "ENTRUSTED_RIGHTS",
+    "businessScope": "Entrusted operation of enterprise data products",
+    "scenarios": ["SME lending"],
+    "mlpsLevel": 3,
+    "dcmmLevel": 2,
+    "contact": "dpo@example.cn",
+    "minorsDataHandling": "None handled",
+    "sensitiveDataHandling": "Separate consent",
+}
+
+
+async def ok(gql, query, variables, caller, key):
+    result = await gql(query, {"input": variables}, caller)
+    assert "errors" not in result, result
+    data = result["data"][key]
+    assert data["userErrors"] == [], data["userErrors"]
+    return data
+
+
+async def errors_of(gql, query, variables, caller, key):
+    result = await gql(query, {"input": variables}, caller)
+    assert "errors" not in result, result
+    return [e["code"] for e in result["data"][key]["userErrors"]]
+
+
+async def test_licence_to_evaluation_over_http(
+    gql, db, make_caller, make_asset, make_resource, authority
+):
+    start = now()
+    firm = await make_caller(Role.BROKER, OrganizationKind.BROKER)
+    licence = (await ok(gql, APPLY, APPLICATION, firm, "applyBrokerLicence"))["licence"]
+    assert licence["status"] == "APPLIED" and licence["scenarios"] == ["SME lending"]
+    assert await errors_of(gql, APPLY, APPLICATION, firm, "applyBrokerLicence") == [
+        "LICENCE_ALREADY_HELD"
+    ]
+    # A broker token without a licence: refused as a userError.
+    asset = await make_asset(firm.org_id)
+    listing_input = {
+        "assetId": to_global_id("Asset", asset.id), "price": "2500.00",
+        "pricingModel": "PER_CALL",
+        "licenceTerms": {"purposes": ["SME credit scoring"], "term": "P6M", "territory": "Jiangmen"},
+    }  # fmt: skip
+    assert await errors_of(gql, LIST, listing_input, firm, "listProduct") == ["LICENCE_REQUIRED"]
+    approved = await ok(
+        gql, DECIDE,
+        {"licenceId": licence["id"], "decision": "APPROVE", "reason": "Meets the criteria", "grade": "A"},
+        authority, "decideBrokerLicence",
+    )  # fmt: skip
+    assert approved["licence"]["status"] == "LICENSED"
+    assert approved["licence"]["decisions"] == [
+        {"decision": "APPROVE", "reason": "Meets the criteria", "toStatus": "LICENSED"}
+    ]
+    forbidden = await gql(
+        DECIDE, {"input": {"licenceId": licence["id"], "decision": "REVOKE", "reason": "x"}}, firm
+    )
+    assert forbidden["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+    listing = (await ok(gql, LIST, listing_input, firm, "listProduct"))["listing"]
+    buyer = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
+    deal = (
+        await ok(
+            gql, MATCH,
+            {"listingId": listing["id"], "buyer": to_global_id("Organization", buyer.org_id),
+             "purpose": "SME credit scoring", "scenario": "Pre-approval", "price": "2400.00"},
+            firm, "matchDeal",
+        )
+    )["deal"]  # fmt: skip
+    assert deal["status"] == "MATCHED" and deal["listing"]["id"] == listing["id"]
+    not_buyer = await gql(CONFIRM, {"input": {"id": deal["id"]}}, authority)
+    assert not_buyer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    confirmed = await ok(gql, CONFIRM, {"id": deal["id"]}, buyer, "confirmDeal")
+    assert confirmed["deal"]["status"] == "CONFIRMED"
+    delivered = await ok(gql, DELIVER, {"id": deal["id"]}, firm, "recordDelivery")
+    assert delivered["deal"]["status"] == "DELIVERED"
+
+    # A flow: recorded, with a proof against the ledger; lineage from the output.
+    resource = await make_resource(ShareType.UNCONDITIONAL)
+    hidden = await make_resource(ShareType.NOT_SHARED)
+    output = await make_asset(firm.org_id, kind=AssetKind.DATA_SERVICE)
+    flow_input = {
+        "inputs": [
+            {"kind": "PUBLIC_RESOURCE", "resource": resource.code},
+            {"kind": "NON_PUBLIC_DATASET", "datasetName": "Invoices", "datasetHolder": "Tax bureau",
+             "legalBasis": "Taxpayer authorisation"},
+        ],
+        "outputAssetId": to_global_id("Asset", output.id),
+        "recipients": [to_global_id("Organization", buyer.org_id)],
+        "purpose": "SME credit scoring", "scenario": "Pre-approval",
+    }  # fmt: skip
+    flow = (await ok(gql, FLOW, flow_input, firm, "recordDataFlow"))["flow"]
+    refused_input = {**flow_input, "inputs": [{"kind": "PUBLIC_RESOURCE", "resource": hidden.code}]}
+    refused = await gql(FLOW, {"input": refused_input}, firm)
+    assert refused["data"]["recordDataFlow"] == {
+        "flow": None,
+        "userErrors": [
+            {"field": "inputs[0].resource", "code": "RESOURCE_NOT_SHARED",
+             "message": refused["data"]["recordDataFlow"]["userErrors"][0]["message"]}
+        ],
+    }  # fmt: skip
+    async with db.read() as session:
+        attempts = (
+            await session.scalars(
+                sa.select(broker.BrokerRefusal.codes).where(
+                    broker.BrokerRefusal.broker_id == firm.org_id
+                )
+            )
+        ).all()
+        flows = await session.scalar(
+            sa.select(sa.func.count())
+            .select_from(broker.DataFlow)
+            .where(broker.DataFlow.broker_id == firm.org_id)
+        )
+    assert attempts == ["RESOURCE_NOT_SHARED"] and flows == 1
+
+    shown = await gql(
+        """query($id: ID!) { dataFlow(id: $id) { purpose broker { id } recipients { id }
+          output { id } inputs { kind basis resource { code } datasetHolder }
+          ledgerProof { seq treeSize leafHash hashes rootHash } } }""",
+        {"id": flow["id"]},
+        buyer,
+    )
+    data = shown["data"]["dataFlow"]
+    assert [i["basis"] for i in data["inputs"]] == ["UNCONDITIONAL_SHARE", None]
+    proof = data["ledgerProof"]
+    assert proof["seq"] == flow["ledgerSeq"]
+    assert merkle.verify_inclusion(
+        bytes.fromhex(proof["leafHash"]), proof["seq"], proof["treeSize"],
+        [bytes.fromhex(h) for h in proof["hashes"]], bytes.fromhex(proof["rootHash"]),
+    )  # fmt: skip
+    stranger = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
+    assert (
+        await gql("query($id: ID!) { dataFlow(id: $id) { id } }", {"id": flow["id"]}, stranger)
+    )["data"]["dataFlow"] is None
+    lineage = await gql(
+        "query($id: ID!) { dataLineage(assetId: $id) { asset { id } upstream { id } downstream { id } } }",
+        {"id": to_global_id("Asset", output.id)},
+        authority,
+    )
+    assert lineage["data"]["dataLineage"]["upstream"] == [{"id": flow["id"]}]
+
+    # Suspension: the attempt is refused and recorded; the evaluation sees it.
+    await ok(
+        gql, DECIDE, {"licenceId": licence["id"], "decision": "SUSPEND", "reason": "Complaint"},
+        authority, "decideBrokerLicence",
+    )  # fmt: skip
+    assert await errors_of(gql, FLOW, flow_input, firm, "recordDataFlow") == ["LICENCE_SUSPENDED"]
+    await asyncio.sleep(0.01)
+    end = now()
+    period = {"periodStart": start.isoformat(), "periodEnd": end.isoformat()}
+    evaluated = await ok(gql, EVALUATE, period, authority, "evaluateBrokers")
+    firm_id = to_global_id("Organization", firm.org_id)
+    [mine] = [e for e in evaluated["evaluations"] if e["broker"]["id"] == firm_id]
+    rules = sorted(a["rule"] for a in evaluated["alertsRaised"] if a["broker"]["id"] == firm_id)
+    assert rules == ["ACTIVITY_WHILE_SUSPENDED", "FLOW_BASIS_MISSING"]
+    assert (await gql(EVALUATE, {"input": period}, firm))["errors"][0]["extensions"][
+        "code"
+    ] == "FORBIDDEN"
+
+    evaluations_query = """query($p: PeriodInput) { brokerEvaluations(period: $p, first: 100) {
+      edges { node { grade score broker { id } indicators { code value score weight } facts } } } }"""
+    p = {"start": period["periodStart"], "end": period["periodEnd"]}
+    own = await gql(evaluations_query, {"p": p}, firm)
+    nodes = [e["node"] for e in own["data"]["brokerEvaluations"]["edges"]]
+    assert [n["broker"]["id"] for n in nodes] == [firm_id]
+    assert nodes[0]["grade"] == mine["grade"] and nodes[0]["facts"]["flows_recorded"] == "1"
+    everyone = await gql(evaluations_query, {"p": p}, authority)
+    assert len(everyone["data"]["brokerEvaluations"]["edges"]) >= 1
+    firm_query = await gql(evaluations_query, {"p": p}, buyer)
+    assert firm_query["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+    alerts_query = (
+        "{ riskAlerts(status: OPEN, first: 100) { edges { node { id rule broker { id } } } } }"
+    )
+    alerts = await gql(alerts_query, None, authority)
+    ids = [
+        e["node"]["id"]
+        for e in alerts["data"]["riskAlerts"]["edges"]
+        if e["node"]["broker"]["id"] == firm_id
+    ]
+    assert len(ids) == 2
+    assert (await gql(alerts_query, None, firm))["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    acked = await ok(
+        gql, ACK, {"id": ids[0], "note": "Broker interviewed"}, authority, "acknowledgeRiskAlert"
+    )
+    assert acked["alert"]["status"] == "ACKNOWLEDGED"
+    assert await errors_of(gql, ACK, {"id": ids[0]}, authority, "acknowledgeRiskAlert") == [
+        "ALERT_ALREADY_ACKNOWLEDGED"
+    ]
+    forbidden_ack = await gql(ACK, {"input": {"id": ids[1]}}, firm)
+    assert forbidden_ack["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_indicators_over_http(gql, make_caller, authority):
+    reader = await make_caller(Role.AGENCY, OrganizationKind.AGENCY)
+    result = await gql(
+        "{ supervisionIndicators { code weight scoring parameter veto } supervisionGrades { grade minScore } }",
+        None,
+        reader,
+    )
+    indicators = result["data"]["supervisionIndicators"]
+    assert sum(float(i["weight"]) for i in indicators) == 1.0
+    assert result["data"]["supervisionGrades"][0] == {"grade": "A", "minScore": "85"}
+    update = """mutation($input: UpdateSupervisionIndicatorInput!) { updateSupervisionIndicator(input: $input) {
+      indicator { code description } userErrors { code } } }"""
+    denied = await gql(update, {"input": {"code": "DEALS_MATCHED", "description": "x"}}, reader)
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    text = f"Deals matched ({uuid.uuid4().hex[:4]})"
+    changed = await gql(
+        update, {"input": {"code": "DEALS_MATCHED", "description": text}}, authority
+    )
+    assert changed["data"]["updateSupervisionIndicator"]["indicator"]["description"] == text
+    missing = await gql(update, {"input": {"code": "NOPE", "weight": "0.1"}}, authority)
+    assert missing["data"]["updateSupervisionIndicator"]["userErrors"] == [
+        {"code": "INDICATOR_NOT_FOUND"}
+    ]
