@@ -101,6 +101,9 @@ async def seed(db: Database) -> dict[Role, uuid.UUID | None]:
     from server.demo_consent import seed_consents
 
     await seed_consents(db, authority=authority.id, firm=firm, broker=broker)
+    from server.demo_brokers import seed_brokers
+
+    await seed_brokers(db, authority=authority.id, firm=firm, broker_org=broker)
     return orgs
 
 
