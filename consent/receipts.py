@@ -69,7 +69,7 @@ async def consent_receipt(
         (items,) = await items_of(session, [consent.id])
         grantee = await session.get(Organization, consent.grantee_id)
         assert grantee is not None
-        proofs = [await ledger.inclusion_proof(session, s, checkpoint.tree_size) for s in seqs]
+        proofs = await ledger.inclusion_proofs(session, seqs, checkpoint.tree_size)
         signed = await ledger.signed_checkpoint(session, checkpoint)
     return Receipt(consent, items, grantee, salt, checkpoint, signed, proofs)
 

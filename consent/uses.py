@@ -59,6 +59,25 @@ async def lock_consent(session: AsyncSession, consent_id: uuid.UUID) -> Consent 
     )
 
 
+_C = Consent.__table__.c
+# The consent's terms, locked, and whether the asked-for item is in its scope: one statement.
+_TERMS = (
+    sa.select(
+        _C.id, _C.subject, _C.grantee_id, _C.purpose, _C.valid_from, _C.valid_until,
+        _C.max_uses, _C.uses, _C.status,
+        sa.exists()
+        .where(ConsentItem.consent_id == _C.id, ConsentItem.item == sa.bindparam("key"))
+        .label("in_scope"),
+    )
+    .where(_C.id == sa.bindparam("consent_id"))
+    .with_for_update(of=Consent.__table__)
+)  # fmt: skip
+_COUNT_USE = (
+    sa.update(Consent.__table__).where(_C.id == sa.bindparam("consent_id")).values(uses=_C.uses + 1)
+)
+_RECORD_USE = sa.insert(DataUse.__table__)
+
+
 async def authorize_data_use(
     session: AsyncSession,
     actor: Principal | None,
@@ -79,22 +98,8 @@ async def authorize_data_use(
             "ORGANIZATION_REQUIRED", "A data use is made by an organisation; your token names none."
         )
     key, purpose = _check_request(item, purpose)
-    # One statement: the consent's terms, locked, and whether the item is in its scope.
-    in_scope = (
-        sa.exists()
-        .where(ConsentItem.consent_id == Consent.id, ConsentItem.item == key)
-        .label("in_scope")
-    )
-    _terms = Consent.__table__.c
-    statement = (
-        sa.select(
-            _terms.id, _terms.subject, _terms.grantee_id, _terms.purpose, _terms.valid_from,
-            _terms.valid_until, _terms.max_uses, _terms.uses, _terms.status, in_scope,
-        )
-        .where(_terms.id == consent_id)
-        .with_for_update(of=Consent.__table__)
-    )  # fmt: skip
-    terms = (await session.execute(statement)).one_or_none()
+    connection = await session.connection()  # Core statements, built once: the hot path
+    terms = (await connection.execute(_TERMS, {"consent_id": consent_id, "key": key})).one_or_none()
     if terms is None:
         raise UserError("CONSENT_NOT_FOUND", "No consent has this id.", "consent_id")
     at = now()  # after the lock: a revocation that held it has committed before this instant
@@ -108,9 +113,7 @@ async def authorize_data_use(
     )
     outcome = UseOutcome.ALLOWED if reason is None else UseOutcome.DENIED
     if reason is None:
-        await session.execute(
-            sa.update(Consent.__table__).where(_terms.id == terms.id).values(uses=_terms.uses + 1)
-        )
+        await connection.execute(_COUNT_USE, {"consent_id": terms.id})
     use = DataUse(
         id=uuid.uuid4(),
         consent_id=terms.id,
@@ -141,7 +144,7 @@ async def authorize_data_use(
         parties=[terms.grantee_id, actor.organization_id],
     )
     use.ledger_seq = entry.seq
-    await session.execute(sa.insert(DataUse.__table__).values(**use.model_dump()))
+    await connection.execute(_RECORD_USE, use.model_dump())
     return use
 
 

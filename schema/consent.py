@@ -12,7 +12,6 @@ from graphql import GraphQLError
 from strawberry.scalars import JSON
 
 import consent
-import ledger
 from consent import events
 from core.clock import now
 from core.db import AsyncSession
@@ -70,16 +69,6 @@ class ConsentReceipt:
     )
 
 
-def _proof(proof: ledger.InclusionProof) -> InclusionProof:
-    return InclusionProof(
-        seq=proof.seq,
-        tree_size=proof.tree_size,
-        leaf_hash=proof.leaf_hash.hex(),
-        hashes=[h.hex() for h in proof.hashes],
-        root_hash=proof.root_hash.hex(),
-    )
-
-
 @strawberry.type(description="A data subject's authorisation of one organisation (Art. 27).")
 class Consent(Node):
     subject: str = strawberry.field(description="The subject's account id (token `sub`).")
@@ -128,8 +117,10 @@ class Consent(Node):
             subject_salt=receipt.salt.hex(),
             subject_commitment=receipt.commitment,
             checkpoint=Checkpoint.from_signed(receipt.signed),
-            inclusion_proof=_proof(receipt.proofs[0]),
-            revocation_proof=_proof(receipt.proofs[1]) if len(receipt.proofs) > 1 else None,
+            inclusion_proof=InclusionProof.from_proof(receipt.proofs[0]),
+            revocation_proof=InclusionProof.from_proof(receipt.proofs[1])
+            if len(receipt.proofs) > 1
+            else None,
             kantara=consent.kantara(receipt),
         )  # fmt: skip
 
