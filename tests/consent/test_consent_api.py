@@ -390,3 +390,30 @@ async def test_resident_id_is_validated_and_kept_only_as_a_keyed_hash(gql, db, m
     assert number not in caplog.text
     me = await gql("{ myDataSubject { subject hasResidentId } }", caller=alice)
     assert me["data"]["myDataSubject"]["hasResidentId"] is True
+
+
+async def test_a_revoked_consents_receipt_proves_the_revocation_too(client, gql, subject, grantee):
+    consent_id = await granted(gql, subject, grantee)
+    await gql(REVOKE, {"input": {"consentId": consent_id, "reason": "moved bank"}}, subject)
+    body = (await client.get(f"/consents/{consent_id}/receipt", headers=subject.headers)).json()
+    ledger_part = body["pdexLedger"]
+    assert body["pdexConsent"]["status"] == "REVOKED" and body["pdexConsent"]["revokedAt"]
+    grant_proof, revoke_proof = ledger_part["inclusionProofs"]
+    assert (grant_proof["seq"], revoke_proof["seq"]) == (
+        ledger_part["grantSeq"],
+        ledger_part["revokeSeq"],
+    )
+    checkpoint = ledger_part["checkpoint"]
+    for proof in (grant_proof, revoke_proof):
+        assert merkle.verify_inclusion(
+            bytes.fromhex(proof["leafHash"]),
+            proof["seq"],
+            proof["treeSize"],
+            [bytes.fromhex(h) for h in proof["hashes"]],
+            bytes.fromhex(checkpoint["rootHash"]),
+        )
+    assert signing.fast_aggregate_verify(
+        [bytes.fromhex(k) for k in checkpoint["signerKeys"]],
+        checkpoint["note"].encode(),
+        bytes.fromhex(checkpoint["aggregateSignature"]),
+    )
