@@ -27,7 +27,15 @@ from schema.errors import UserErrorType, user_errors
 from schema.ledger import InclusionProof
 from schema.organizations import Organization, from_row
 from schema.registry import Resource, load_resource
-from schema.relay import Connection, Node, connection, from_global_id, node_type, to_global_id
+from schema.relay import (
+    Connection,
+    Node,
+    connection,
+    from_global_id,
+    node_type,
+    selected_node_fields,
+    to_global_id,
+)
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -195,10 +203,10 @@ class Listing(Node):
         return _org(info, self.row.broker_id)  # type: ignore[return-value]
 
     @strawberry.field(description="The listed asset (null if you may no longer see it).")
-    async def asset(self, info: Info) -> Asset | None:
+    def asset(self, info: Info) -> Asset | None:
         if self.asset_row is not None:
             return Asset.from_row(self.asset_row)
-        return await _asset(info, self.row.asset_id)
+        return _asset(info, self.row.asset_id)  # type: ignore[return-value]  # awaited
 
     @classmethod
     def from_row(cls, row: domain.Listing, asset: registry.Asset | None = None) -> Listing:
@@ -563,10 +571,20 @@ class Query:
             min_price=f.price_range.min if f.price_range else None,
             max_price=f.price_range.max if f.price_range else None,
         )
+        wanted = selected_node_fields(info)
+        loaders = info.context.loaders
         async with info.context.db.read() as session:
             page = await domain.list_listings(
                 session, info.context.actor, where, first=first, after=after
             )
+            # The relations the query will read, fetched in this session (no second one), as
+            # `assets` does; the assets themselves came joined to the page.
+            if "broker" in wanted:
+                await loaders.organization.prefetch(session, [r[0].broker_id for r in page.items])
+            if "asset" in wanted:
+                await loaders.asset_current_valuation.prefetch(
+                    session, [r[1].id for r in page.items]
+                )
         return connection(page, lambda row: Listing.from_row(row[0], row[1]))
 
     @strawberry.field(description="A deal: its broker's, its buyer's, or the authority's.")
