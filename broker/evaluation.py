@@ -131,12 +131,17 @@ async def update_indicator(
 async def _definitions(
     session: AsyncSession,
 ) -> tuple[list[scoring.Definition], dict[str, Decimal]]:
+    """The published definitions, locked until the evaluation commits: two evaluations (of
+    any period) run one after the other, and no indicator changes under one."""
     indicators = (
         await session.scalars(
-            sa.select(SupervisionIndicator).order_by(SupervisionIndicator.position)
+            sa.select(SupervisionIndicator)
+            .order_by(SupervisionIndicator.position)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
     ).all()
-    grades = (await session.scalars(sa.select(SupervisionGrade))).all()
+    grades = (await session.scalars(sa.select(SupervisionGrade).with_for_update())).all()
     definitions = [
         scoring.Definition(
             code=i.code,
@@ -360,8 +365,8 @@ async def evaluate_brokers(
     actor = require(actor, Role.AUTHORITY)
     at = now()
     check_period(start, end, at)
-    facts = await gather_facts(session, start, end)
     definitions, thresholds = await _definitions(session)
+    facts = await gather_facts(session, start, end)
     results = {
         broker_id: scoring.evaluate(broker_facts, definitions, thresholds)
         for broker_id, broker_facts in facts.items()

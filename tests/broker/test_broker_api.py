@@ -253,3 +253,41 @@ async def test_indicators_over_http(gql, make_caller, authority):
     assert missing["data"]["updateSupervisionIndicator"]["userErrors"] == [
         {"code": "INDICATOR_NOT_FOUND"}
     ]
+
+
+async def test_who_may_not_ask(gql, make_caller, make_asset):
+    """Refusals by role are GraphQL errors with a code; nothing is changed."""
+    firm = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
+    agency = await make_caller(Role.AGENCY, OrganizationKind.AGENCY)
+    asset = await make_asset(firm.org_id)
+    listing_input = {
+        "assetId": to_global_id("Asset", asset.id), "price": "1.00", "pricingModel": "ONE_TIME",
+        "licenceTerms": {"purposes": ["x"], "term": "P1Y", "territory": "Jiangmen"},
+    }  # fmt: skip
+    flow_input = {
+        "inputs": [{"kind": "NON_PUBLIC_DATASET", "datasetName": "d", "datasetHolder": "h",
+                    "legalBasis": "b"}],
+        "outputAssetId": to_global_id("Asset", asset.id),
+        "recipients": [to_global_id("Organization", firm.org_id)], "purpose": "p", "scenario": "s",
+    }  # fmt: skip
+    cases = [
+        (LIST, listing_input, firm, "FORBIDDEN"),
+        (FLOW, flow_input, agency, "FORBIDDEN"),
+        (APPLY, APPLICATION, agency, "FORBIDDEN"),
+        (LIST, listing_input, None, "UNAUTHENTICATED"),
+        (EVALUATE, {"periodStart": now().isoformat(), "periodEnd": now().isoformat()}, firm,
+         "FORBIDDEN"),
+    ]  # fmt: skip
+    for query, variables, caller, code in cases:
+        result = await gql(query, {"input": variables}, caller)
+        assert result["errors"][0]["extensions"]["code"] == code, (query, result)
+    for query in (
+        "{ brokerLicences(first: 5) { edges { node { id } } } }",
+        "{ listings(first: 5) { edges { node { id } } } }",
+        "{ supervisionIndicators { code } }",
+        "{ riskAlerts(first: 5) { edges { node { id } } } }",
+    ):
+        result = await gql(query)
+        assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", query
+    own = await gql("{ brokerLicences(first: 5) { edges { node { id } } } }", None, firm)
+    assert own["data"]["brokerLicences"]["edges"] == []  # another organisation's are not shown

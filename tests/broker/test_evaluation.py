@@ -328,3 +328,23 @@ async def test_indicators_are_data_the_authority_changes(db, make_broker, act, a
             broker.update_indicator, authority.principal, "DEALS_MATCHED", parameter=Decimal(10)
         )
     assert same.value.code == "NOTHING_CHANGED"
+
+
+async def test_concurrent_evaluations_of_one_period_queue(db, make_broker, act, authority):
+    """Two runs of one period at once: the second waits for the first (the definitions are
+    locked), so both succeed and the period keeps one result per broker."""
+    caller, _ = await make_broker()
+    start, end = now() - timedelta(hours=1), now()
+
+    async def run():
+        async with db.transaction() as session:
+            return await broker.evaluate_brokers(session, authority.principal, start, end)
+
+    first, second = await asyncio.gather(run(), run())
+    assert first.ledger_seq != second.ledger_seq
+    async with db.read() as session:
+        page = await broker.list_evaluations(
+            session, authority.principal, period=(start, end), grade=None, first=100, after=None
+        )
+    ids = [e.broker_id for e in page.items]
+    assert ids.count(caller.org_id) == 1 and len(ids) == len(set(ids))
