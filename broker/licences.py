@@ -30,7 +30,7 @@ from broker.models import (
     LicenceStatus,
     RefusalKind,
 )
-from core.batching import one_each
+from core.batching import many_each, one_each
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Problem, UserError
@@ -391,8 +391,6 @@ async def get_licences(
 async def decisions_of(
     session: AsyncSession, licence_ids: Sequence[uuid.UUID]
 ) -> list[list[LicenceDecision]]:
-    from core.batching import many_each
-
     result = await session.execute(
         sa.select(LicenceDecision)
         .where(LicenceDecision.licence_id.in_(set(licence_ids)))

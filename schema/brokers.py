@@ -17,6 +17,7 @@ from strawberry.scalars import JSON
 import broker as domain  # `broker` is a field name on several types here
 import ledger
 import registry
+from core.clock import now
 from core.db import AsyncSession
 from core.errors import UserError
 from core.identity import Principal
@@ -164,8 +165,6 @@ class BrokerLicence(Node):
 
     @classmethod
     def from_row(cls, row: domain.BrokerLicence) -> BrokerLicence:
-        from core.clock import now
-
         return cls(
             id=to_global_id("BrokerLicence", row.id), broker_type=row.broker_type,
             business_scope=row.business_scope, scenarios=json.loads(row.scenarios),

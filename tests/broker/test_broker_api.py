@@ -291,3 +291,38 @@ async def test_who_may_not_ask(gql, make_caller, make_asset):
         assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", query
     own = await gql("{ brokerLicences(first: 5) { edges { node { id } } } }", None, firm)
     assert own["data"]["brokerLicences"]["edges"] == []  # another organisation's are not shown
+
+
+async def test_a_flow_relying_on_a_consent_over_http(gql, make_broker, make_asset, make_consent):
+    caller, _ = await make_broker()
+    output = await make_asset(caller.org_id)
+    person, granted = await make_consent(caller.org_id, purpose="SME credit scoring")
+    flow_input = {
+        "inputs": [{"kind": "NON_PUBLIC_DATASET", "datasetName": "Loans", "datasetHolder": "Bank",
+                    "legalBasis": "Contract"}],
+        "outputAssetId": to_global_id("Asset", output.id),
+        "recipients": [to_global_id("Organization", caller.org_id)],
+        "purpose": "SME credit scoring", "scenario": "Pre-approval",
+        "consents": [{"consent": to_global_id("Consent", granted.id),
+                      "item": "certificate:BUSINESS_LICENCE"}],
+    }  # fmt: skip
+    flow = (await ok(gql, FLOW, flow_input, caller, "recordDataFlow"))["flow"]
+    shown = await gql(
+        "query($id: ID!) { dataFlow(id: $id) { consents { consentId item useId purpose } } }",
+        {"id": flow["id"]},
+        caller,
+    )
+    [used] = shown["data"]["dataFlow"]["consents"]
+    assert used["consentId"] == to_global_id("Consent", granted.id)
+    assert used["purpose"] == "SME credit scoring"
+    wrong = {**flow_input, "purpose": "Marketing"}
+    assert await errors_of(gql, FLOW, wrong, caller, "recordDataFlow") == [
+        "CONSENT_PURPOSE_MISMATCH"
+    ]
+    uses = await gql(
+        "{ myDataUses(first: 10) { edges { node { outcome reason } } } }", None, person
+    )
+    # The subject's dashboard shows the allowed use and the refused flow's denial.
+    assert "errors" not in uses, uses
+    outcomes = [e["node"]["outcome"] for e in uses["data"]["myDataUses"]["edges"]]
+    assert sorted(outcomes) == ["ALLOWED", "DENIED"]
