@@ -15,6 +15,8 @@ from consent.complaints import (
     list_my_complaints,
     resolve_complaint,
 )
+from consent.events import ConsentEvent
+from consent.events import listen as listen_events
 from consent.grants import (
     GrantFields,
     can_see,
@@ -56,6 +58,7 @@ __all__ = [
     "ComplaintOutcome",
     "ComplaintStatus",
     "Consent",
+    "ConsentEvent",
     "ConsentItem",
     "ConsentMode",
     "ConsentStatus",
@@ -76,6 +79,7 @@ __all__ = [
     "is_overdue",
     "kantara",
     "list_complaints",
+    "listen_events",
     "list_my_complaints",
     "resolve_complaint",
     "decide",

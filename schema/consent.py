@@ -12,7 +12,6 @@ from graphql import GraphQLError
 from strawberry.scalars import JSON
 
 import consent
-from consent import events
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import AuthError, Forbidden
@@ -569,7 +568,7 @@ class ConsentEvent:
     ledger_seq: int
 
     @classmethod
-    def from_event(cls, event: events.ConsentEvent) -> ConsentEvent:
+    def from_event(cls, event: consent.ConsentEvent) -> ConsentEvent:
         return cls(
             kind=event.kind,
             consent_id=to_global_id("Consent", event.consent_id),
@@ -599,5 +598,5 @@ class Subscription:
                 raise Forbidden("Consent events go to organisations and data subjects.")
         except AuthError as exc:  # subscriptions skip ErrorPolicy: code the error here
             raise GraphQLError(str(exc), extensions={"code": exc.code}) from None
-        async for event in events.listen(audiences):
+        async for event in consent.listen_events(audiences):
             yield ConsentEvent.from_event(event)
