@@ -46,7 +46,7 @@ from consent.models import (
 )
 from consent.receipts import Receipt, consent_receipt, kantara
 from consent.rules import SENSITIVE_CERTIFICATES, decide, scope_key, status_of
-from consent.subjects import ensure_subject, identity_key, update_my_identity
+from consent.subjects import ensure_subject, identity_key, my_subject, update_my_identity
 from consent.uses import authorize_data_use, get_uses, list_my_data_uses
 
 __all__ = [
@@ -84,6 +84,7 @@ __all__ = [
     "resolve_complaint",
     "decide",
     "ensure_subject",
+    "my_subject",
     "get_consents",
     "get_uses",
     "grant_consent",

@@ -50,11 +50,8 @@ def resident_id_hash(key: bytes, number: str) -> str:
     return hmac.new(key, normalize_resident_id(number).encode(), hashlib.sha256).hexdigest()
 
 
-async def ensure_subject(session: AsyncSession, actor: Principal) -> DataSubject:
-    """The caller's subject row, made on first use (a person, or their organisation)."""
-    subject = await session.get(DataSubject, actor.subject)
-    if subject is not None:
-        return subject
+async def _new_subject(session: AsyncSession, actor: Principal) -> DataSubject:
+    """What a first action records: a person, or the organisation the token names."""
     subject = DataSubject(subject=actor.subject, kind=SubjectKind.PERSON)
     if actor.organization_id is not None:
         org = await session.get(Organization, actor.organization_id)
@@ -64,6 +61,22 @@ async def ensure_subject(session: AsyncSession, actor: Principal) -> DataSubject
                 org.uscc,
                 org.name,
             )
+    return subject
+
+
+async def my_subject(session: AsyncSession, actor: Principal | None) -> DataSubject:
+    """The caller's subject record, read only: before their first action, what it will be."""
+    actor = require(actor, Role.DATA_SUBJECT)
+    stored = await session.get(DataSubject, actor.subject)
+    return stored if stored is not None else await _new_subject(session, actor)
+
+
+async def ensure_subject(session: AsyncSession, actor: Principal) -> DataSubject:
+    """The caller's subject row, made on first use (a person, or their organisation)."""
+    subject = await session.get(DataSubject, actor.subject)
+    if subject is not None:
+        return subject
+    subject = await _new_subject(session, actor)
     try:
         async with session.begin_nested():  # the same subject's first two actions may race
             session.add(subject)

@@ -253,9 +253,8 @@ class DataSubject:
 class Query:
     @strawberry.field(description="Data subjects: yourself (made on first use).")
     async def my_data_subject(self, info: Info) -> DataSubject:
-        actor = require(info.context.actor, Role.DATA_SUBJECT)
-        async with info.context.db.transaction() as session:
-            return DataSubject.from_row(await consent.ensure_subject(session, actor))
+        async with info.context.db.read() as session:
+            return DataSubject.from_row(await consent.my_subject(session, info.context.actor))
 
     @strawberry.field(description="Data subjects: your consents, oldest first.")
     async def my_consents(

@@ -392,6 +392,21 @@ async def test_resident_id_is_validated_and_kept_only_as_a_keyed_hash(gql, db, m
     assert me["data"]["myDataSubject"]["hasResidentId"] is True
 
 
+async def test_my_data_subject_is_a_read_that_writes_nothing(gql, make_caller, db):
+    newcomer = await make_caller(Role.DATA_SUBJECT, sub=f"person-{uuid.uuid4().hex[:12]}")
+    me = await gql("{ myDataSubject { subject kind hasResidentId } }", caller=newcomer)
+    assert me["data"]["myDataSubject"] == {
+        "subject": newcomer.principal.subject,
+        "kind": "PERSON",
+        "hasResidentId": False,
+    }
+    async with db.read() as session:
+        assert await session.get(consent.DataSubject, newcomer.principal.subject) is None
+    agency = await make_caller(Role.AGENCY, OrganizationKind.AGENCY)
+    refused = await gql("{ myDataSubject { subject } }", caller=agency)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
 async def test_a_revoked_consents_receipt_proves_the_revocation_too(client, gql, subject, grantee):
     consent_id = await granted(gql, subject, grantee)
     await gql(REVOKE, {"input": {"consentId": consent_id, "reason": "moved bank"}}, subject)
