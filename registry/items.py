@@ -70,8 +70,17 @@ async def find_item(session: AsyncSession, code: str) -> DataItem | None:
 
 
 async def claim_data_item(
-    session: AsyncSession, actor: Principal | None, *, code: str, name: str, legal_basis: str
+    session: AsyncSession,
+    actor: Principal | None,
+    *,
+    code: str,
+    name: str,
+    legal_basis: str,
+    sensitive_personal: bool = False,
 ) -> DataItem:
+    """Art. 8: the claiming agency becomes the item's one source department. It also says
+    whether the item is sensitive personal information (PIPL Art. 28), which makes any
+    consent covering it a separate consent (PIPL Art. 29)."""
     actor = require(actor, Role.AGENCY)
     if actor.organization_id is None:
         raise UserError("ORGANIZATION_REQUIRED", "Your token names no agency.")
@@ -79,7 +88,11 @@ async def claim_data_item(
     if await find_item(session, code) is not None:
         raise await _already_claimed(session, code)
     item = DataItem(
-        code=code, name=name, legal_basis=legal_basis, source_department_id=actor.organization_id
+        code=code,
+        name=name,
+        legal_basis=legal_basis,
+        sensitive_personal=sensitive_personal,
+        source_department_id=actor.organization_id,
     )
     try:
         async with session.begin_nested():  # a racing claim may win between check and insert
@@ -95,6 +108,7 @@ async def claim_data_item(
             "code": code,
             "name": name,
             "legalBasis": legal_basis,
+            "sensitivePersonal": sensitive_personal,
             "sourceDepartment": str(item.source_department_id),
         },
     )

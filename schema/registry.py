@@ -25,6 +25,10 @@ class DataItem(Node):
     code: str
     name: str
     legal_basis: str
+    sensitive_personal: bool = strawberry.field(
+        description="Sensitive personal information (PIPL Art. 28): consents covering it must "
+        "be separate consents (Art. 29)."
+    )
     claimed_at: datetime
     source_department_id: strawberry.Private[uuid.UUID]
 
@@ -39,6 +43,7 @@ class DataItem(Node):
             code=row.code,
             name=row.name,
             legal_basis=row.legal_basis,
+            sensitive_personal=row.sensitive_personal,
             claimed_at=row.claimed_at,
             source_department_id=row.source_department_id,
         )
@@ -86,6 +91,11 @@ class ClaimDataItemInput:
     code: str
     name: str
     legal_basis: str = strawberry.field(description="The law that makes you collect this data.")
+    sensitive_personal: bool = strawberry.field(
+        default=False,
+        description="Sensitive personal information (PIPL Art. 28: biometrics, religion, "
+        "specific identity, medical health, financial accounts, whereabouts, minors' data).",
+    )
 
 
 @strawberry.input
@@ -112,7 +122,12 @@ class Mutation:
         row, errors = await perform(
             info,
             lambda session, actor: registry.claim_data_item(
-                session, actor, code=input.code, name=input.name, legal_basis=input.legal_basis
+                session,
+                actor,
+                code=input.code,
+                name=input.name,
+                legal_basis=input.legal_basis,
+                sensitive_personal=input.sensitive_personal,
             ),
         )
         return DataItemPayload(

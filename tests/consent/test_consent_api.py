@@ -158,6 +158,26 @@ async def test_grant_validates_every_field(gql, subject, grantee, make_item):
     assert sensitive in errors[0]["message"]
 
 
+async def test_an_agency_marks_its_item_sensitive_and_consents_to_it_must_be_separate(
+    gql, subject, grantee, make_caller
+):
+    agency = await make_caller(Role.AGENCY, OrganizationKind.AGENCY)
+    code = f"jm.health.record-{uuid.uuid4().hex[:8]}"
+    claim = """mutation($input: ClaimDataItemInput!) { claimDataItem(input: $input) {
+      dataItem { code sensitivePersonal } userErrors { code } } }"""
+    claimed = await gql(
+        claim,
+        {"input": {"code": code, "name": "Health record", "legalBasis": "Health Code art. 1",
+                   "sensitivePersonal": True}},
+        agency,
+    )  # fmt: skip
+    assert claimed["data"]["claimDataItem"]["dataItem"] == {"code": code, "sensitivePersonal": True}
+    refused = await gql(GRANT_SHORT, grant_input(grantee, dataItems=[code]), subject)
+    errors = refused["data"]["grantConsent"]["userErrors"]
+    assert [e["code"] for e in errors] == ["SEPARATE_CONSENT_REQUIRED"]
+    assert await granted(gql, subject, grantee, dataItems=[code], separate=True)
+
+
 async def test_only_data_subjects_grant_and_revoke(gql, grantee, make_caller):
     for role, kind in [(Role.AGENCY, OrganizationKind.AGENCY), (Role.AUTHORITY, None)]:
         caller = await make_caller(role, kind)
