@@ -26,6 +26,7 @@ from broker.evaluation import (
     list_evaluations,
     list_indicators,
     risk_rules,
+    update_grade,
     update_indicator,
 )
 from broker.flows import (
@@ -172,5 +173,6 @@ __all__ = [
     "record_refusal",
     "require_licensed",
     "risk_rules",
+    "update_grade",
     "update_indicator",
 ]

@@ -128,6 +128,39 @@ async def update_indicator(
     return row
 
 
+async def update_grade(
+    session: AsyncSession, actor: Principal | None, grade: str, *, min_score: Decimal
+) -> SupervisionGrade:
+    """The data authority moves a grade's threshold; the grades must stay in order (a better
+    grade needs a strictly higher score) and the lowest grade keeps taking everyone else."""
+    actor = require(actor, Role.AUTHORITY)
+    rows = {
+        g.grade: g
+        for g in (await session.scalars(sa.select(SupervisionGrade).with_for_update())).all()
+    }
+    row = rows.get(grade)
+    if row is None:
+        raise UserError("GRADE_NOT_FOUND", f"No grade {grade!r}.", "grade")
+    if not (min_score.is_finite() and Decimal(0) <= min_score <= 100):
+        raise UserError("MIN_SCORE_INVALID", "A threshold is between 0 and 100.", "min_score")
+    ordered = sorted(rows)  # "A" < "B" < …: the best grade first
+    thresholds = [min_score if g == grade else Decimal(rows[g].min_score) for g in ordered]
+    if any(a <= b for a, b in zip(thresholds, thresholds[1:], strict=False)):
+        raise UserError(
+            "GRADES_OUT_OF_ORDER", "Each grade needs a higher score than the next.", "min_score"
+        )
+    if str(min_score) == row.min_score:
+        raise UserError("NOTHING_CHANGED", "The update repeats the published threshold.", None)
+    before, row.min_score = row.min_score, str(min_score)
+    await ledger.append(
+        session,
+        "broker.grade.updated",
+        actor,
+        {"grade": grade, "change": {"minScore": [before, row.min_score]}},
+    )
+    return row
+
+
 async def _definitions(
     session: AsyncSession,
 ) -> tuple[list[scoring.Definition], dict[str, Decimal]]:

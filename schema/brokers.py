@@ -858,6 +858,18 @@ class SupervisionIndicatorPayload:
 
 
 @strawberry.input
+class UpdateSupervisionGradeInput:
+    grade: str
+    min_score: Decimal
+
+
+@strawberry.type
+class SupervisionGradePayload:
+    grade: SupervisionGrade | None = None
+    user_errors: list[UserErrorType]
+
+
+@strawberry.input
 class EvaluateBrokersInput:
     period_start: datetime
     period_end: datetime
@@ -1100,6 +1112,21 @@ class Mutation:
         return SupervisionIndicatorPayload(
             indicator=SupervisionIndicator.from_row(row) if row else None, user_errors=errors
         )
+
+    @strawberry.mutation(
+        description="Move a grade's published threshold (the lowest total score it needs). "
+        "Data authority only. userErrors codes: GRADE_NOT_FOUND, MIN_SCORE_INVALID, "
+        "GRADES_OUT_OF_ORDER, NOTHING_CHANGED."
+    )
+    async def update_supervision_grade(
+        self, info: Info, input: UpdateSupervisionGradeInput
+    ) -> SupervisionGradePayload:
+        row, errors = await perform_refusable(
+            info,
+            lambda s, a: domain.update_grade(s, a, input.grade.strip(), min_score=input.min_score),
+        )
+        grade = SupervisionGrade(grade=row.grade, min_score=Decimal(row.min_score)) if row else None
+        return SupervisionGradePayload(grade=grade, user_errors=errors)
 
     @strawberry.mutation(
         description="Evaluate every licensed broker over a period that has ended, from "

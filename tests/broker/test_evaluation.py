@@ -348,3 +348,22 @@ async def test_concurrent_evaluations_of_one_period_queue(db, make_broker, act, 
         )
     ids = [e.broker_id for e in page.items]
     assert ids.count(caller.org_id) == 1 and len(ids) == len(set(ids))
+
+
+async def test_grade_thresholds_are_data_too(db, make_broker, act, authority):
+    caller, _ = await make_broker()
+    with pytest.raises(Forbidden):
+        await act(broker.update_grade, caller.principal, "A", min_score=Decimal(90))
+    for grade, score, code in (
+        ("E", Decimal(10), "GRADE_NOT_FOUND"),
+        ("A", Decimal(101), "MIN_SCORE_INVALID"),
+        ("B", Decimal(90), "GRADES_OUT_OF_ORDER"),
+        ("D", Decimal(0), "NOTHING_CHANGED"),
+    ):
+        with pytest.raises(UserError) as refused:
+            await act(broker.update_grade, authority.principal, grade, min_score=score)
+        assert refused.value.code == code
+    moved = await act(broker.update_grade, authority.principal, "A", min_score=Decimal("90"))
+    assert moved.min_score == "90"
+    back = await act(broker.update_grade, authority.principal, "A", min_score=Decimal("85"))
+    assert back.min_score == "85"
