@@ -23,7 +23,7 @@ from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
 from core.models import Organization
 from core.pagination import Page, paginate
-from registry.models import Asset
+from registry.models import Asset, AssetStatus
 
 
 @dataclass(frozen=True)
@@ -99,9 +99,13 @@ async def match_deal(session: AsyncSession, actor: Principal | None, terms: Deal
     if await session.get(Organization, terms.buyer_id) is None:
         raise UserError("BUYER_NOT_FOUND", "No such organisation.", "buyer")
     asset = await session.get(Asset, listing.asset_id)
-    if terms.buyer_id == listing.broker_id or (
-        asset is not None and asset.holder_id == terms.buyer_id
-    ):
+    if asset is None or asset.status is not AssetStatus.REGISTERED:
+        raise UserError(
+            "ASSET_NOT_REGISTERED",
+            "The listed asset is no longer registered: no trade without registration.",
+            "listing_id",
+        )
+    if terms.buyer_id in (listing.broker_id, asset.holder_id):
         raise UserError("BUYER_INVALID", "The buyer is neither the broker nor the holder.", "buyer")
     if not licenses_purpose(listing, purpose):
         raise UserError(

@@ -272,12 +272,19 @@ async def list_listings(
     first: int,
     after: str | None,
 ) -> Page[tuple[Listing, Asset]]:
-    """LISTED offers of licensed brokers, oldest first, each with its asset (one statement)."""
+    """LISTED offers of currently licensed brokers for currently REGISTERED assets, oldest
+    first, each with its asset (one statement)."""
     require(actor)
     statement = (
         sa.select(Listing, Asset)
         .join(Asset, Asset.id == Listing.asset_id)
-        .where(Listing.status == ListingStatus.LISTED, offered_now())
+        # Still registered now: a cancelled registration, or one back in review after a
+        # change, takes its listings off the market until it is registered again.
+        .where(
+            Listing.status == ListingStatus.LISTED,
+            Asset.status == AssetStatus.REGISTERED,
+            offered_now(),
+        )
     )
     if where.broker_id is not None:
         statement = statement.where(Listing.broker_id == where.broker_id)

@@ -552,8 +552,9 @@ class Query:
         return await load_listing(info, _uuid(id, "Listing"))
 
     @strawberry.field(
-        description="Listed offers of currently licensed brokers, oldest first. Any "
-        "signed-in organisation. `priceRange` bounds are inclusive (CNY)."
+        description="Listed offers of currently licensed brokers for currently REGISTERED "
+        "assets, oldest first. Any signed-in organisation. `priceRange` bounds are inclusive "
+        "(CNY)."
     )
     async def listings(
         self,
@@ -1030,7 +1031,8 @@ class Mutation:
     @strawberry.mutation(
         description="Match a buyer to a listing → MATCHED. The listing's broker, licensed. "
         "userErrors codes: PURPOSE_REQUIRED, SCENARIO_REQUIRED, PRICE_INVALID, "
-        "LISTING_NOT_FOUND, LISTING_NOT_LISTED, BUYER_NOT_FOUND, BUYER_INVALID, "
+        "LISTING_NOT_FOUND, LISTING_NOT_LISTED, ASSET_NOT_REGISTERED, BUYER_NOT_FOUND, "
+        "BUYER_INVALID, "
         f"PURPOSE_NOT_LICENSED, {LICENCE_CODES}."
     )
     async def match_deal(self, info: Info, input: MatchDealInput) -> DealPayload:

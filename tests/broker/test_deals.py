@@ -14,6 +14,7 @@ from broker import LicenceDecisionKind as D
 from core.errors import Forbidden, UserError
 from core.identity import Role
 from core.models import OrganizationKind
+from registry.models import Asset, AssetStatus
 
 TERMS = broker.ListingTerms(
     price=Decimal("5000.00"), pricing_model=broker.PricingModel.ONE_TIME,
@@ -153,3 +154,24 @@ async def test_deals_are_visible_to_their_two_sides(db, market, make_caller, act
             assert (row is not None) is visible
         mine = await broker.list_deals(session, buyer.principal, status=None, first=10, after=None)
     assert [d.id for d in mine.items] == [deal.id]
+
+
+async def test_no_trade_without_registration(db, market, act):
+    """A listed asset whose registration is cancelled leaves the market: hidden from
+    `listings`, and no deal is matched on it."""
+    caller, _, listing, buyer = market
+    async with db.transaction() as session:
+        await session.execute(
+            sa.update(Asset)
+            .where(Asset.id == listing.asset_id)
+            .values(status=AssetStatus.CANCELLED)
+        )
+    async with db.read() as session:
+        page = await broker.list_listings(
+            session, buyer.principal, broker.ListingFilter(broker_id=caller.org_id), first=5,
+            after=None,
+        )  # fmt: skip
+    assert page.items == []
+    with pytest.raises(UserError) as refused:
+        await act(broker.match_deal, caller.principal, deal_terms(listing, buyer))
+    assert refused.value.code == "ASSET_NOT_REGISTERED"
