@@ -694,7 +694,7 @@ async def perform_refusable(
         try:
             async with context.db.transaction() as session:
                 await domain.record_refusal(session, context.actor, refused)
-        except domain.ReplayAllowed:
+        except (domain.ReplayAllowed, UserError):  # the consent changed in between
             async with context.db.transaction() as session:
                 await domain.record_refusal(session, context.actor, refused, replay=False)
         return None, user_errors(refused)
