@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import broker
 import consent
 from broker import FlowInputKind as K
-from core.errors import UserError
+from core.errors import Problem, UserError
 from core.identity import Role
 from core.models import OrganizationKind
 from ledger.models import LedgerEntry
@@ -287,3 +287,32 @@ async def test_lineage_upstream_and_downstream(
     assert [f.id for f in of_derived.upstream] == [first.id, second.id]
     assert hidden.upstream == [] and seen_by_stranger is None
     assert len(as_recipient.upstream) == 2
+
+
+async def test_a_replay_the_gate_would_now_allow_is_not_recorded_as_a_use(db, setup, make_consent):
+    """Should a denied consent have become usable between the refused flow and the recording
+    of its refusal, the replay would pass: `ReplayAllowed` rolls it back, and the refusal is
+    recorded without it."""
+    caller, _, _, _ = setup
+    _, granted = await make_consent(caller.org_id)
+    refused = broker.Refused(
+        [Problem("CONSENT_NOT_YET_VALID", "not yet")],
+        broker_id=caller.org_id, kind=broker.RefusalKind.CONSENT_DENIED,
+        action="record_data_flow", denied=[(granted.id, ITEM, PURPOSE)],
+    )  # fmt: skip
+    with pytest.raises(broker.ReplayAllowed):
+        async with db.transaction() as session:
+            await broker.record_refusal(session, caller.principal, refused)
+    async with db.transaction() as session:
+        await broker.record_refusal(session, caller.principal, refused, replay=False)
+    async with db.read() as session:
+        uses = (await session.get(consent.Consent, granted.id)).uses
+        recorded = await session.scalar(
+            sa.select(sa.func.count())
+            .select_from(consent.DataUse)
+            .where(consent.DataUse.consent_id == granted.id)
+        )
+    assert uses == 0 and recorded == 0
+    assert [r.kind for r in await refusals(db, caller.org_id)] == [
+        broker.RefusalKind.CONSENT_DENIED
+    ]
