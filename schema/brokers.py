@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import strawberry
-from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 
 import broker as domain  # `broker` is a field name on several types here
-import ledger
 import registry
 from core.clock import now
 from core.db import AsyncSession
@@ -55,39 +53,6 @@ AlertRuleEnum = strawberry.enum(domain.AlertRule, name="RiskAlertRule")
 AlertStatusEnum = strawberry.enum(domain.AlertStatus, name="RiskAlertStatus")
 
 
-# --- loaders --------------------------------------------------------------------------------
-
-
-class BrokerLoaders:
-    """This domain's DataLoaders, one set per request (kept on the request's `Loaders`)."""
-
-    def __init__(self, info: Info) -> None:
-        self.db = info.context.db
-        actor = info.context.actor
-        self.licence_decisions = self._loader(domain.decisions_of)
-        self.current_licence = self._loader(domain.current_licences_of)
-        self.flow_inputs = self._loader(domain.inputs_of)
-        self.flow_consents = self._loader(domain.consents_of)
-        self.listing = self._loader(lambda s, ids: domain.get_listings(s, actor, ids))
-        self.asset = self._loader(lambda s, ids: registry.get_assets(s, actor, ids))
-
-    def _loader(
-        self, fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[Sequence[V]]]
-    ) -> DataLoader[K, V]:
-        async def batch(keys: list[K]) -> Sequence[V]:
-            async with self.db.read() as session:
-                return await fetch(session, keys)
-
-        return DataLoader(load_fn=batch)
-
-
-def loaders(info: Info) -> BrokerLoaders:
-    holder = info.context.loaders.__dict__
-    if "_brokers" not in holder:
-        holder["_brokers"] = BrokerLoaders(info)
-    return holder["_brokers"]
-
-
 def _org(info: Info, org_id: uuid.UUID | None) -> Organization | None | Awaitable[Any]:
     if org_id is None:
         return None
@@ -97,21 +62,8 @@ def _org(info: Info, org_id: uuid.UUID | None) -> Organization | None | Awaitabl
 async def _asset(info: Info, asset_id: uuid.UUID | None) -> Asset | None:
     if asset_id is None:
         return None
-    row = await loaders(info).asset.load(asset_id)
+    row = await info.context.loaders.asset.load(asset_id)
     return Asset.from_row(row) if row else None
-
-
-async def _proof(info: Info, seq: int) -> InclusionProof:
-    async with info.context.db.read() as session:
-        size = await ledger.proofs.tree_size(session)
-        proof = await ledger.inclusion_proof(session, seq, size)
-    return InclusionProof(
-        seq=proof.seq,
-        tree_size=proof.tree_size,
-        leaf_hash=proof.leaf_hash.hex(),
-        hashes=[h.hex() for h in proof.hashes],
-        root_hash=proof.root_hash.hex(),
-    )
 
 
 # --- types ----------------------------------------------------------------------------------
@@ -154,7 +106,7 @@ class BrokerLicence(Node):
 
     @strawberry.field(description="Every decision, oldest first.")
     async def decisions(self, info: Info) -> list[LicenceDecision]:
-        rows = await loaders(info).licence_decisions.load(self.row.id)
+        rows = await info.context.loaders.licence_decisions.load(self.row.id)
         return [
             LicenceDecision(
                 decision=r.decision, from_status=r.from_status, to_status=r.to_status,
@@ -244,7 +196,7 @@ class Deal(Node):
 
     @strawberry.field
     async def listing(self, info: Info) -> Listing | None:
-        row = await loaders(info).listing.load(self.row.listing_id)
+        row = await info.context.loaders.listing.load(self.row.listing_id)
         return Listing.from_row(row) if row else None
 
     @classmethod
@@ -311,7 +263,7 @@ class DataFlow(Node):
 
     @strawberry.field
     async def inputs(self, info: Info) -> list[DataFlowInput]:
-        rows = await loaders(info).flow_inputs.load(self.row.id)
+        rows = await info.context.loaders.flow_inputs.load(self.row.id)
         return [
             DataFlowInput(
                 kind=r.kind, basis=r.basis, dataset_name=r.dataset_name,
@@ -322,7 +274,7 @@ class DataFlow(Node):
 
     @strawberry.field
     async def consents(self, info: Info) -> list[FlowConsent]:
-        rows = await loaders(info).flow_consents.load(self.row.id)
+        rows = await info.context.loaders.flow_consents.load(self.row.id)
         return [
             FlowConsent(
                 consent_id=to_global_id("Consent", link.consent_id), item=link.item,
@@ -332,8 +284,10 @@ class DataFlow(Node):
         ]  # fmt: skip
 
     @strawberry.field(description="Proof that the flow's ledger entry is in the current tree.")
-    async def ledger_proof(self, info: Info) -> InclusionProof:
-        return await _proof(info, self.row.ledger_seq)
+    def ledger_proof(self, info: Info) -> InclusionProof:
+        return load_then(
+            info.context.loaders.inclusion_proof, self.row.ledger_seq, InclusionProof.from_proof
+        )
 
     @classmethod
     def from_row(cls, row: domain.DataFlow) -> DataFlow:

@@ -12,16 +12,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import cached_property
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+import broker
 import consent
 import ledger
 import registry
 from core import organizations
 from core.db import AsyncSession, Database
+from core.identity import Principal
 from core.models import Organization
+
+if TYPE_CHECKING:
+    from schema.context import Context
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -50,10 +55,19 @@ class SessionLoader(DataLoader[K, V]):
 
 
 class Loaders:
-    """The loaders of one request, created lazily so a request pays only for what it uses."""
+    """The loaders of one request, created lazily so a request pays only for what it uses.
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    Loaders of rows whose visibility depends on the caller (assets, listings) read the
+    context's actor when first used: a socket sets it in `connection_init`, after the
+    context is made but before any resolver runs."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.db = context.db
+
+    @property
+    def actor(self) -> Principal | None:
+        return self.context.actor
 
     def _loader(
         self, fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[Sequence[V]]]
@@ -105,6 +119,34 @@ class Loaders:
     @cached_property
     def resource_history(self) -> SessionLoader[uuid.UUID, list[registry.ResourceChange]]:
         return self._loader(registry.history_of)
+
+    @cached_property
+    def asset(self) -> SessionLoader[uuid.UUID, registry.Asset | None]:
+        """As visible to the caller."""
+        return self._loader(lambda session, ids: registry.get_assets(session, self.actor, ids))
+
+    @cached_property
+    def listing(self) -> SessionLoader[uuid.UUID, broker.Listing | None]:
+        """As visible to the caller."""
+        return self._loader(lambda session, ids: broker.get_listings(session, self.actor, ids))
+
+    @cached_property
+    def licence_decisions(self) -> SessionLoader[uuid.UUID, list[broker.LicenceDecision]]:
+        return self._loader(broker.decisions_of)
+
+    @cached_property
+    def current_licence(self) -> SessionLoader[uuid.UUID, broker.BrokerLicence | None]:
+        return self._loader(broker.current_licences_of)
+
+    @cached_property
+    def flow_inputs(self) -> SessionLoader[uuid.UUID, list[broker.DataFlowInput]]:
+        return self._loader(broker.inputs_of)
+
+    @cached_property
+    def flow_consents(
+        self,
+    ) -> SessionLoader[uuid.UUID, list[tuple[broker.DataFlowConsent, consent.Consent]]]:
+        return self._loader(broker.consents_of)
 
 
 def load_then(loader: DataLoader[K, V], key: K, convert: Callable[[V], T]) -> T | Awaitable[T]:
