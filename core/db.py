@@ -5,15 +5,18 @@ Two rules from DESIGN.md shape this module:
   page, one mutation), so no two resolvers ever share one and no pooled connection is held
   while another is checked out;
 - SQLite gets exactly one writer connection: writes queue in the pool instead of spinning on
-  `database is locked`, and readers use their own connections thanks to WAL. Readers run
-  SQLite's code on the event loop's thread (`_InlineSqlite`); the writer on aiosqlite's.
+  `database is locked`, and readers use their own connections thanks to WAL. SQLite's code
+  runs on the event loop's thread (`_InlineSqlite`), except a statement that may wait for
+  another process's lock, which goes to aiosqlite's thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 import aiosqlite
@@ -27,15 +30,21 @@ __all__ = ["AsyncSession", "Database"]
 
 
 class _InlineSqlite(aiosqlite.Connection):
-    """aiosqlite that runs each call in the event loop's thread instead of handing it to the
+    """aiosqlite that runs calls in the event loop's thread instead of handing each to the
     connection's own thread and back (two wake-ups per call, four or more per statement).
 
-    Used for the readers only: a read of a page takes tens of microseconds in SQLite itself,
-    less than the hand-offs cost, and WAL readers never wait for a lock. The writer keeps the
-    thread, since BEGIN IMMEDIATE may wait up to busy_timeout for another process.
+    A statement runs in microseconds in SQLite itself, less than the hand-offs cost. Only a
+    statement that may wait for another process's lock still goes to the thread, so the loop
+    never sleeps in `busy_timeout`: the writer's `BEGIN IMMEDIATE`, and switching the
+    journal mode on connect. Once the writer holds the write lock, nothing else it runs
+    waits for one (WAL: readers never block it, and commits do not wait for readers).
     """
 
+    MAY_WAIT = ("BEGIN", "PRAGMA JOURNAL_MODE")
+
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], str) and args[0].lstrip().upper().startswith(self.MAY_WAIT):
+            return await super()._execute(fn, *args, **kwargs)
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
         return fn(*args, **kwargs)
@@ -53,9 +62,13 @@ def _inline_connector(path: str) -> Any:
 
 
 def _sqlite_engine(url: str, *, pool_size: int, immediate: bool) -> AsyncEngine:
-    inline = {} if immediate else {"async_creator": _inline_connector(make_url(url).database)}
     engine = create_async_engine(
-        url, pool_size=pool_size, max_overflow=0, pool_timeout=60, pool_pre_ping=False, **inline
+        url,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=60,
+        pool_pre_ping=False,
+        async_creator=_inline_connector(make_url(url).database),
     )
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -104,6 +117,9 @@ class Database:
         self._write_sessions = async_sessionmaker(
             self.writer, class_=AsyncSession, expire_on_commit=False
         )
+        self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -114,8 +130,22 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: commits on success, rolls back everything on any exception."""
-        async with self._write_sessions() as session, session.begin():
+        async with self._writer_turn(), self._write_sessions() as session, session.begin():
             yield session
+
+    def _writer_turn(self) -> AbstractAsyncContextManager[object]:
+        """SQLite: in-process writers take turns first come, first served. With the
+        one-connection pool alone, a writer that turns up as the connection comes back takes
+        it ahead of the waiter just woken for it (statements no longer yield to the loop):
+        under 16 clients a 230 ms p99 where the median was 55 ms. `asyncio.Lock` queues
+        newcomers behind woken waiters."""
+        if not self.is_sqlite:
+            return nullcontext()
+        loop = asyncio.get_running_loop()
+        turn = self._turns.get(loop)
+        if turn is None:
+            turn = self._turns[loop] = asyncio.Lock()
+        return turn
 
     async def dispose(self) -> None:
         await self.writer.dispose()

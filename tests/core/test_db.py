@@ -1,7 +1,10 @@
-"""The engines: on SQLite, reads run on the event loop's thread and writes on aiosqlite's."""
+"""The engines. On SQLite, statements run on the event loop's thread (no aiosqlite hop),
+except one that may wait for another process's lock: the loop must never sleep in it."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 import threading
 
 import pytest
@@ -17,15 +20,47 @@ async def thread_running_sql(session) -> int:
     return (await session.execute(sa.text("SELECT thread_id()"))).scalar_one()
 
 
-async def test_sqlite_reads_skip_the_thread_hop_and_writes_keep_it(db, is_postgres):
+async def test_sqlite_statements_run_on_the_loop_thread(db, is_postgres):
     if is_postgres:
         pytest.skip("SQLite's engines only")
     loop_thread = threading.get_ident()
     async with db.read() as session:
         assert await thread_running_sql(session) == loop_thread
     async with db.transaction() as session:
-        # The writer may wait up to busy_timeout for another process's lock: not on the loop.
-        assert await thread_running_sql(session) != loop_thread
+        assert await thread_running_sql(session) == loop_thread
+
+
+async def test_a_writer_waiting_for_another_process_leaves_the_loop_free(
+    fresh_db, fresh_settings, is_postgres
+):
+    if is_postgres:
+        pytest.skip("SQLite's engines only")
+    path = sa.make_url(fresh_settings.database_url).database
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def write() -> int:
+        async with fresh_db.transaction() as session:
+            return await thread_running_sql(session)
+
+    ticker = asyncio.create_task(tick())
+    writer = asyncio.create_task(write())
+    try:
+        await asyncio.sleep(0.3)
+        assert not writer.done()  # BEGIN IMMEDIATE waits in busy_timeout, off the loop…
+        assert ticks >= 10  # …while the loop goes on serving
+        other.execute("COMMIT")
+        assert await asyncio.wait_for(writer, 10) == threading.get_ident()
+    finally:
+        ticker.cancel()
+        other.close()
 
 
 async def test_a_reader_sees_each_commit_at_once(fresh_db):
@@ -38,3 +73,35 @@ async def test_a_reader_sees_each_commit_at_once(fresh_db):
             await writer.execute(sa.text("INSERT INTO probe_seen VALUES (1)"))
         after = (await reader.execute(sa.text("SELECT count(*) FROM probe_seen"))).scalar_one()
     assert after == before + 1
+
+
+async def test_sqlite_writers_take_turns_in_arrival_order(fresh_db, is_postgres):
+    """A writer that turns up just as the writer connection comes free must queue behind
+    the writer already waiting for it. The one-connection pool alone let it barge in (its
+    `get` finds the connection back before the woken waiter runs): under 16 clients, a
+    230 ms p99 against a 55 ms median."""
+    if is_postgres:
+        pytest.skip("PostgreSQL has a pool of writers")
+    order: list[str] = []
+    release, barge = asyncio.Event(), asyncio.Event()
+
+    async def write(name: str) -> None:
+        async with fresh_db.transaction() as session:
+            await session.execute(sa.text("SELECT 1"))  # holds the writer connection
+            order.append(name)
+            if name == "holder":
+                await release.wait()
+                barge.set()  # the barger is woken before the waiter, as under load
+
+    async def barger() -> None:
+        await barge.wait()
+        await write("barger")
+
+    holder = asyncio.create_task(write("holder"))
+    await asyncio.sleep(0.05)
+    waiter = asyncio.create_task(write("waiter"))
+    late = asyncio.create_task(barger())
+    await asyncio.sleep(0.05)
+    release.set()
+    await asyncio.wait_for(asyncio.gather(holder, waiter, late), 10)
+    assert order == ["holder", "waiter", "barger"]
