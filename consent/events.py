@@ -1,32 +1,24 @@
 """Consent events pushed to holders (India's AA: revocation is pushed to every holder).
 
-In-process publish/subscribe: a use case queues an event on its session, and the event is
-delivered only after that transaction commits (a rolled-back grant tells no one). Each
-subscriber has a bounded queue keyed by audience: `org:<grantee id>` and `subject:<sub>`.
-
-One process only: a subscriber connected to another app process does not hear it. Across
-processes this would ride PostgreSQL LISTEN/NOTIFY; holders that miss an event still see the
-status on their next query, which is the source of truth.
+Carried by `core.events`: delivered only after the transaction commits (a rolled-back grant
+tells no one), to every app process on PostgreSQL (LISTEN/NOTIFY). Audiences are
+`org:<grantee id>` and `subject:<sub>`. Holders that miss an event still see the status on
+their next query, which is the source of truth.
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
 from consent.models import Consent, ConsentStatus
+from core import events as core_events
 from core.db import AsyncSession
 
-_PENDING = "pdex.consent.events"
-QUEUE_SIZE = 1000
+TOPIC = "consent"
 
 
 @dataclass(frozen=True)
@@ -42,6 +34,30 @@ class ConsentEvent:
     @property
     def audiences(self) -> tuple[str, str]:
         return (f"org:{self.grantee_id}", f"subject:{self.subject}")
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "topic": TOPIC,
+            "kind": self.kind,
+            "consent": str(self.consent_id),
+            "subject": self.subject,
+            "grantee": str(self.grantee_id),
+            "status": self.status.value,
+            "at": self.at.isoformat(),
+            "seq": self.ledger_seq,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> ConsentEvent:
+        return cls(
+            kind=payload["kind"],
+            consent_id=uuid.UUID(payload["consent"]),
+            subject=payload["subject"],
+            grantee_id=uuid.UUID(payload["grantee"]),
+            status=ConsentStatus(payload["status"]),
+            at=datetime.fromisoformat(payload["at"]),
+            ledger_seq=payload["seq"],
+        )
 
 
 def consent_event(kind: str, consent: Consent) -> ConsentEvent:
@@ -59,54 +75,17 @@ def consent_event(kind: str, consent: Consent) -> ConsentEvent:
     )
 
 
-_subscribers: dict[str, set[asyncio.Queue[ConsentEvent]]] = {}
-
-
-def publish(event: ConsentEvent) -> None:
-    for audience in event.audiences:
-        for queue in list(_subscribers.get(audience, ())):
-            with suppress(asyncio.QueueFull):  # a stalled client: drop, never hold up writers
-                queue.put_nowait(event)
-
-
-def publish_after_commit(session: AsyncSession, event: ConsentEvent) -> None:
-    session.sync_session.info.setdefault(_PENDING, []).append(event)
-
-
-@sa.event.listens_for(Session, "after_commit")
-def _deliver(session: Session) -> None:
-    for event in session.info.pop(_PENDING, ()):
-        publish(event)
-
-
-@sa.event.listens_for(Session, "after_rollback")
-@sa.event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, *_: Any) -> None:
-    session.info.pop(_PENDING, None)
-
-
-@contextmanager
-def _subscribed(audiences: list[str]) -> Iterator[asyncio.Queue[ConsentEvent]]:
-    queue: asyncio.Queue[ConsentEvent] = asyncio.Queue(QUEUE_SIZE)
-    for audience in audiences:
-        _subscribers.setdefault(audience, set()).add(queue)
-    try:
-        yield queue
-    finally:
-        for audience in audiences:
-            listeners = _subscribers.get(audience)
-            if listeners is not None:
-                listeners.discard(queue)
-                if not listeners:
-                    del _subscribers[audience]
+async def publish(session: AsyncSession, event: ConsentEvent) -> None:
+    """Tell the grantee and the subject, once this transaction commits (`core.events`)."""
+    await core_events.publish(session, event.audiences, event.to_payload())
 
 
 async def listen(audiences: list[str]) -> AsyncIterator[ConsentEvent]:
     """Events for any of `audiences`, as they commit, until the caller stops iterating."""
-    with _subscribed(audiences) as queue:
-        while True:
-            yield await queue.get()
+    async for payload in core_events.subscribe(audiences):
+        if payload.get("topic") == TOPIC:
+            yield ConsentEvent.from_payload(payload)
 
 
 def subscriber_count(audience: str) -> int:
-    return len(_subscribers.get(audience, ()))
+    return core_events.subscriber_count(audience)

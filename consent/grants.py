@@ -221,7 +221,7 @@ async def grant_consent(
     )
     consent.ledger_seq = entry.seq
     await session.flush()
-    events.publish_after_commit(session, events.consent_event("GRANTED", consent))
+    await events.publish(session, events.consent_event("GRANTED", consent))
     return consent
 
 
@@ -251,7 +251,7 @@ async def revoke_consent(
     )
     consent.revoke_seq = entry.seq
     await session.flush()
-    events.publish_after_commit(session, events.consent_event("REVOKED", consent))
+    await events.publish(session, events.consent_event("REVOKED", consent))
     return consent
 
 

@@ -21,7 +21,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 import ledger
-from core import migrate
+from core import events, migrate
 from core.db import Database
 from core.errors import AuthError, Unauthenticated
 from core.identity import Principal, Tokens
@@ -183,7 +183,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with tasks.background_jobs(app.state.db, app.state.signer, settings):
+        async with (
+            events.relay(settings),  # subscribers here hear every process's events
+            tasks.background_jobs(app.state.db, app.state.signer, settings),
+        ):
             yield
         await app.state.db.dispose()
 

@@ -3,6 +3,7 @@ over graphql-transport-ws."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from starlette.testclient import TestClient
 
 import consent
 from consent import events
+from core import events as core_events
 from core.clock import now
 from core.errors import AuthError, UserError
 from core.identity import Role
@@ -87,27 +89,34 @@ async def test_revocation_is_recorded_and_only_by_the_subject(
 
 
 async def test_events_are_delivered_after_commit_and_never_after_rollback(
-    subject, grantee, grant, db
+    subject, grantee, grant, db, settings
 ):
     audience = f"org:{grantee.org_id}"
-    received: list[events.ConsentEvent] = []
-    with events._subscribed([audience]) as queue:
-        granted = await grant(subject, grantee)
-        while not queue.empty():
-            received.append(queue.get_nowait())
-        with pytest.raises(RuntimeError):
+    async with core_events.relay(settings):  # PostgreSQL: LISTEN, as each app process does
+        with core_events.subscribed([audience]) as queue:
+            granted = await grant(subject, grantee)
+            received = [await asyncio.wait_for(queue.get(), 10)]
+            with pytest.raises(RuntimeError):
+                async with db.transaction() as session:
+                    await consent.revoke_consent(session, subject.principal, granted.id)
+                    raise RuntimeError("rolled back")
             async with db.transaction() as session:
                 await consent.revoke_consent(session, subject.principal, granted.id)
-                raise RuntimeError("rolled back")
-        assert queue.empty()
-        async with db.transaction() as session:
-            await consent.revoke_consent(session, subject.principal, granted.id)
-        received.append(queue.get_nowait())
-    assert [(e.kind, e.consent_id, e.status) for e in received] == [
+            received.append(await asyncio.wait_for(queue.get(), 10))
+            await asyncio.sleep(0.2)  # anything else, a rolled-back event included, is here now
+            assert queue.empty()
+    got = [events.ConsentEvent.from_payload(p) for p in received]
+    assert [(e.kind, e.consent_id, e.status) for e in got] == [
         ("GRANTED", granted.id, consent.ConsentStatus.ACTIVE),
         ("REVOKED", granted.id, consent.ConsentStatus.REVOKED),
     ]
+    assert got[1].ledger_seq == (await _revoke_seq(db, granted.id))
     assert events.subscriber_count(audience) == 0
+
+
+async def _revoke_seq(db, consent_id):
+    async with db.read() as session:
+        return (await session.get(consent.Consent, consent_id)).revoke_seq
 
 
 GRANT = """mutation($input: GrantConsentInput!) { grantConsent(input: $input) {
