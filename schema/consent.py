@@ -582,8 +582,9 @@ class ConsentEvent:
 class Subscription:
     @strawberry.subscription(
         description="graphql-transport-ws: grants and revocations of consents granted to your "
-        "organisation, or (data subjects) of your own consents, as they commit. In-process: "
-        "one app process's events; query the status for the truth."
+        "organisation, or (data subjects) of your own consents, as they commit, from every "
+        "app process (PostgreSQL LISTEN/NOTIFY). A client that was away misses what happened "
+        "meanwhile: query the status for the truth."
     )
     async def consent_events(self, info: Info) -> AsyncGenerator[ConsentEvent, None]:
         try:
