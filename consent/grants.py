@@ -280,7 +280,13 @@ async def _page(
     if status is not None:
         statement = statement.where(status_filter(status, now()))
     return await paginate(
-        session, statement, sort=Consent.created_at, id_column=Consent.id, first=first, after=after
+        session,
+        statement,
+        sort=Consent.created_at,
+        id_column=Consent.id,
+        first=first,
+        after=after,
+        newest_first=True,  # a dashboard shows the latest first (UK Open Banking)
     )
 
 
@@ -292,7 +298,7 @@ async def list_my_consents(
     first: int,
     after: str | None = None,
 ) -> Page[Consent]:
-    """The subject's consents, oldest first (UK Open Banking's dashboard)."""
+    """The subject's consents, newest first (UK Open Banking's dashboard)."""
     actor = require(actor, Role.DATA_SUBJECT)
     return await _page(session, Consent.subject == actor.subject, status, first, after)
 
@@ -305,7 +311,7 @@ async def list_received_consents(
     first: int,
     after: str | None = None,
 ) -> Page[Consent]:
-    """Consents granted to the caller's organisation, oldest first."""
+    """Consents granted to the caller's organisation, newest first."""
     actor = require(actor)
     if actor.organization_id is None:
         raise Forbidden("Consents are received by an organisation; your token names none.")

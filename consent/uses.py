@@ -151,11 +151,17 @@ async def authorize_data_use(
 async def list_my_data_uses(
     session: AsyncSession, actor: Principal | None, *, first: int, after: str | None
 ) -> Page[DataUse]:
-    """Every pass through the gate over the subject's consents, oldest first."""
+    """Every pass through the gate over the subject's consents, newest first."""
     actor = require(actor, Role.DATA_SUBJECT)
     statement = sa.select(DataUse).where(DataUse.subject == actor.subject)
     return await paginate(
-        session, statement, sort=DataUse.at, id_column=DataUse.id, first=first, after=after
+        session,
+        statement,
+        sort=DataUse.at,
+        id_column=DataUse.id,
+        first=first,
+        after=after,
+        newest_first=True,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import operator
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -88,24 +89,33 @@ async def paginate(
     id_column: InstrumentedAttribute[Any] | None = None,
     first: int,
     after: str | None = None,
+    newest_first: bool = False,
 ) -> Page[Any]:
-    """Run `statement` ordered by (sort, id) ascending, one page after `after`.
+    """Run `statement` ordered by (sort, id), ascending or (`newest_first`) descending, one
+    page after `after`.
 
     `id_column` breaks ties; leave it out when `sort` is unique (a sequence number).
-    Fetches `first + 1` rows in one statement to learn whether a next page exists.
+    Fetches `first + 1` rows in one statement to learn whether a next page exists. A
+    descending page walks the same (sort, id) index backwards.
     """
     check_page_size(first)
     if after is not None:
         sort_value, row_id = decode_cursor(after)
         if not _fits(sort, sort_value) or (id_column is not None and not _fits(id_column, row_id)):
             raise _bad_cursor()
+        beyond = operator.lt if newest_first else operator.gt
         if id_column is None:
-            statement = statement.where(sort > sort_value)
+            statement = statement.where(beyond(sort, sort_value))
         else:
             statement = statement.where(
-                sa.or_(sort > sort_value, sa.and_(sort == sort_value, id_column > row_id))
+                sa.or_(
+                    beyond(sort, sort_value),
+                    sa.and_(sort == sort_value, beyond(id_column, row_id)),
+                )
             )
     order = [sort] if id_column is None else [sort, id_column]
+    if newest_first:
+        order = [column.desc() for column in order]
     statement = statement.order_by(*order).limit(first + 1)
     result = await session.execute(statement)
     # One entity: the rows are models. Several (a page joined to a relation, fetched in the

@@ -256,7 +256,7 @@ class Query:
         async with info.context.db.read() as session:
             return DataSubject.from_row(await consent.my_subject(session, info.context.actor))
 
-    @strawberry.field(description="Data subjects: your consents, oldest first.")
+    @strawberry.field(description="Data subjects: your consents, newest first.")
     async def my_consents(
         self,
         info: Info,
@@ -271,7 +271,7 @@ class Query:
         return connection(page, Consent.from_row)
 
     @strawberry.field(
-        description="Data subjects: every use of your data, allowed or denied, oldest first."
+        description="Data subjects: every use of your data, allowed or denied, newest first."
     )
     async def my_data_uses(
         self, info: Info, first: int = 20, after: str | None = None
@@ -282,7 +282,7 @@ class Query:
             )
         return connection(page, DataUse.from_row)
 
-    @strawberry.field(description="Organisations: consents granted to yours, oldest first.")
+    @strawberry.field(description="Organisations: consents granted to yours, newest first.")
     async def received_consents(
         self,
         info: Info,

@@ -236,7 +236,8 @@ async def test_revoke_once_by_the_subject_only_and_the_gate_then_denies(
     assert denied["dataUse"]["outcome"] == "DENIED" and denied["dataUse"]["reason"] == "REVOKED"
 
     uses = (await gql(MY_USES, {"first": 10}, subject))["data"]["myDataUses"]["nodes"]
-    assert [(u["outcome"], u["reason"]) for u in uses] == [("ALLOWED", None), ("DENIED", "REVOKED")]
+    # newest first, as a dashboard shows them
+    assert [(u["outcome"], u["reason"]) for u in uses] == [("DENIED", "REVOKED"), ("ALLOWED", None)]
     assert all(u["consent"]["status"] == "REVOKED" for u in uses)
 
 
@@ -262,16 +263,17 @@ async def test_dashboards_are_scoped_to_their_owner(gql, make_caller, grantee):
     bob_id = await granted(gql, bob, other_org)
     await gql(REVOKE, {"input": {"consentId": alice_ids[0]}}, alice)
 
+    newest_first = alice_ids[::-1]
     mine = (await gql(MY_CONSENTS, {"first": 50}, alice))["data"]["myConsents"]["edges"]
-    assert [e["node"]["id"] for e in mine] == alice_ids
+    assert [e["node"]["id"] for e in mine] == newest_first
     revoked = (await gql(MY_CONSENTS, {"status": "REVOKED"}, alice))["data"]["myConsents"]
     assert [e["node"]["id"] for e in revoked["edges"]] == alice_ids[:1]
     active = (await gql(MY_CONSENTS, {"status": "ACTIVE"}, alice))["data"]["myConsents"]
-    assert [e["node"]["id"] for e in active["edges"]] == alice_ids[1:]
+    assert [e["node"]["id"] for e in active["edges"]] == newest_first[:2]
     page = (await gql(MY_CONSENTS, {"first": 2}, alice))["data"]["myConsents"]
     assert page["pageInfo"]["hasNextPage"] is True
     rest = await gql(MY_CONSENTS, {"first": 2, "after": page["pageInfo"]["endCursor"]}, alice)
-    assert [e["node"]["id"] for e in rest["data"]["myConsents"]["edges"]] == alice_ids[2:]
+    assert [e["node"]["id"] for e in rest["data"]["myConsents"]["edges"]] == newest_first[2:]
 
     bobs = (await gql(MY_CONSENTS, {}, bob))["data"]["myConsents"]["edges"]
     assert [e["node"]["id"] for e in bobs] == [bob_id]
