@@ -122,10 +122,24 @@ class Result:
 
 
 def process_cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (and its threads), from /proc."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    """utime + stime of a process, its threads and its live child processes (a server run
+    with several workers), from /proc."""
+    stats: dict[int, tuple[int, float]] = {}  # pid -> (parent pid, CPU seconds)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone while we looked
+            continue
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / CLK_TCK)
+    tree, total = {pid}, 0.0
+    for child, (parent, _) in sorted(stats.items()):  # pids grow: parents come first
+        if parent in tree:
+            tree.add(child)
+    for member in tree:
+        total += stats.get(member, (0, 0.0))[1]
+    return total
 
 
 def system_busy_seconds() -> float:
@@ -341,10 +355,11 @@ class Server:
         self._err.close()
 
 
-def pdex_argv(port: int) -> list[str]:
+def pdex_argv(port: int, workers: int = 1) -> list[str]:
     exe = Path(sys.executable).with_name("pdex")
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "server.cli"]
-    return [*command, "serve", "--host", "127.0.0.1", "--port", str(port), "--demo"]
+    serve = ["serve", "--host", "127.0.0.1", "--port", str(port), "--demo"]
+    return [*command, *serve, *(["--workers", str(workers)] if workers > 1 else [])]
 
 
 # --- seeding -----------------------------------------------------------------------------------

@@ -240,7 +240,8 @@ async def run_engine(
     env.pop("PDEX_OIDC_JWKS_URL", None)
     env.pop("PDEX_ACCESS_LOG", None)
     with contextlib.ExitStack() as stack:
-        server = api.Server(f"pdex-{engine}", api.pdex_argv(port), env, workdir)
+        workers = args.workers if engine == "postgres" else 1  # SQLite serves from one process
+        server = api.Server(f"pdex-{engine}", api.pdex_argv(port, workers), env, workdir)
         stack.callback(server.stop)
         base = f"http://127.0.0.1:{port}"
         await server.wait_ready(api.httpx.Request("GET", base + "/healthz"), timeout=180)
@@ -367,6 +368,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--engines", default="postgres,sqlite")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="PostgreSQL server processes (pdex serve --workers)"
+    )
     parser.add_argument(
         "--pg-admin-url",
         default=os.environ.get(

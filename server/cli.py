@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import re
 import signal
+import socket
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
@@ -88,6 +89,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server.logs import configure_logging
 
     settings = get_settings()
+    if args.workers > 1 and settings.is_sqlite:
+        print(
+            "error: several workers need PostgreSQL (PDEX_DATABASE_URL): on SQLite, events "
+            "would not reach subscribers of another worker and writers would queue on one file",
+            file=sys.stderr,
+        )
+        return 2
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     configure_logging(settings.log_level)
     seed_demo = args.demo if args.demo is not None else settings.is_sqlite
@@ -100,16 +108,40 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # lifespan closes the database pools. It then re-raises the signal to the handler that
     # was installed before it; ours ignores it, so a requested stop exits with status 0.
     signal.signal(signal.SIGTERM, lambda *_: None)
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        timeout_graceful_shutdown=10,
-    )
+    options: dict[str, object] = {
+        "host": args.host,
+        "port": args.port,
+        "log_config": None,
+        "access_log": False,
+        "lifespan": "on",
+        "timeout_graceful_shutdown": 10,
+    }
+    if args.workers > 1:
+        # Each worker builds its own app from the same environment (settings, keys and the
+        # token secret live in it or in the shared data directory); the parent only
+        # migrated. Background jobs are idempotent, so each worker running them is safe,
+        # and events cross workers through PostgreSQL (core/events.py).
+        from uvicorn.supervisors import Multiprocess
+
+        config = uvicorn.Config(
+            "server.app:create_app", factory=True, workers=args.workers, **options
+        )
+        Multiprocess(config, sockets=[_tcp_listener(args.host, args.port)]).run()
+    else:
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
     return 0
+
+
+def _tcp_listener(host: str, port: int) -> socket.socket:
+    """The socket the workers share. uvicorn's own (`Config.bind_socket`) is made with
+    protocol 0, which its workers inherit; asyncio then leaves TCP_NODELAY off on every
+    connection, and each response waits ~40 ms for the client's delayed ACK."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
 
 
 def cmd_bootstrap(args: argparse.Namespace) -> int:
@@ -191,6 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="seed demo data and print tokens (default: on for SQLite)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (PostgreSQL only; e.g. one per core)",
     )
     serve.set_defaults(func=cmd_serve)
 

@@ -79,3 +79,90 @@ def test_pdex_serve_process(settings, tmp_path: Path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:  # field 4 of /proc/<pid>/stat: the parent's pid
+                found.append(int(entry.name))
+    return found
+
+
+def test_pdex_serve_with_workers(settings, is_postgres, tmp_path: Path):
+    env = {
+        **os.environ,
+        "PDEX_DATABASE_URL": settings.database_url,
+        "PDEX_DATA_DIR": str(tmp_path),
+        "PDEX_TOKEN_SECRET": settings.token_secret or "",
+    }
+    pdex = Path(sys.executable).parent / "pdex"
+    port = free_port()
+    command = [str(pdex), "serve", "--port", str(port), "--workers", "2", "--no-demo"]
+    if not is_postgres:
+        refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        assert refused.returncode == 2 and "need PostgreSQL" in refused.stderr
+        return
+    log = tmp_path / "server.log"
+    proc = subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        workers = children_of(proc.pid)
+        assert len(workers) >= 2, workers  # uvicorn's workers (and perhaps its resource tracker)
+        for _ in range(20):
+            ok = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ __typename }"})
+            assert ok.status_code == 200 and ok.json()["data"] == {"__typename": "Query"}
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0, log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+async def test_worker_connections_get_tcp_nodelay():
+    """The workers' shared socket, rebuilt as multiprocessing rebuilds it in a worker, gives
+    connections with TCP_NODELAY: without it each response waited ~40 ms for a delayed ACK."""
+    import asyncio
+    import socket
+
+    from server.cli import _tcp_listener
+
+    listener = _tcp_listener("127.0.0.1", 0)
+    # multiprocessing's reduction: socket.socket(family, type, proto, fileno=dup(fd))
+    rebuilt = socket.socket(
+        listener.family, listener.type, listener.proto, fileno=os.dup(listener.fileno())
+    )
+    nodelay: list[int] = []
+
+    async def accepted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        sock = writer.get_extra_info("socket")
+        nodelay.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        writer.close()
+
+    server = await asyncio.start_server(accepted, sock=rebuilt)
+    try:
+        port = listener.getsockname()[1]
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        for _ in range(100):
+            if nodelay:
+                break
+            await asyncio.sleep(0.01)
+        writer.close()
+    finally:
+        server.close()
+        listener.close()
+    assert nodelay and nodelay[0] != 0
