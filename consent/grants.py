@@ -54,6 +54,8 @@ class GrantFields:
     mode: ConsentMode = ConsentMode.ONE_TIME
     frequency: str | None = None
     max_uses: int | None = None
+    uses_per_period: int | None = None
+    data_life: str | None = None
     separate: bool = False
 
 
@@ -122,6 +124,34 @@ def _check(fields: GrantFields, at: datetime) -> list[Problem]:
         problems.append(
             Problem("MAX_USES_INVALID", "A ONE_TIME consent allows exactly one use.", "max_uses")
         )
+    if fields.uses_per_period is not None:
+        if fields.mode is not ConsentMode.PERIODIC:
+            problems.append(
+                Problem(
+                    "USES_PER_PERIOD_NOT_ALLOWED",
+                    "Only a PERIODIC consent has a rate of uses per period.",
+                    "uses_per_period",
+                )
+            )
+        elif not 1 <= fields.uses_per_period <= MAX_USES or (
+            fields.max_uses is not None and fields.uses_per_period > fields.max_uses
+        ):
+            problems.append(
+                Problem(
+                    "USES_PER_PERIOD_INVALID",
+                    "usesPerPeriod is at least 1 and at most maxUses.",
+                    "uses_per_period",
+                )
+            )
+    if fields.data_life is not None and not rules.DATA_LIFE.fullmatch(fields.data_life.strip()):
+        problems.append(
+            Problem(
+                "DATA_LIFE_INVALID",
+                "Give how long the grantee may keep the data as an ISO 8601 duration of one "
+                "unit, e.g. P30D, P6M, P1Y.",
+                "data_life",
+            )
+        )
     return problems
 
 
@@ -188,6 +218,8 @@ async def grant_consent(
         mode=fields.mode,
         frequency=fields.frequency.strip() if fields.frequency else None,
         max_uses=1 if fields.mode is ConsentMode.ONE_TIME else fields.max_uses,
+        uses_per_period=fields.uses_per_period,
+        data_life=fields.data_life.strip() if fields.data_life else None,
         separate=fields.separate,
         status=ConsentStatus.ACTIVE,
         ledger_seq=-1,
@@ -215,6 +247,8 @@ async def grant_consent(
             "mode": consent.mode.value,
             "frequency": consent.frequency,
             "maxUses": consent.max_uses,
+            "usesPerPeriod": consent.uses_per_period,
+            "dataLife": consent.data_life,
         },
         subjects=[consent.subject],
         parties=[grantee.id],

@@ -93,6 +93,11 @@ class Consent(SQLModel, table=True):
     mode: ConsentMode = Field(sa_column=enum_column(ConsentMode, nullable=False))
     frequency: str | None = Field(default=None, max_length=40)  # PERIODIC: e.g. "P1M"
     max_uses: int | None = None  # None: unlimited within the window
+    # India's AA artefact: the fetch frequency is a rate, at most this many uses in any
+    # `frequency`-long window (None: no rate, only `max_uses` counts).
+    uses_per_period: int | None = None
+    # India's AA artefact: how long the grantee may keep what it fetched (ISO 8601, e.g. P30D).
+    data_life: str | None = Field(default=None, max_length=40)
     uses: int = 0  # ALLOWED uses so far; the gate increments it under a row lock
     separate: bool = False  # PIPL Art. 29: separate consent for sensitive personal info
     status: ConsentStatus = Field(sa_column=enum_column(ConsentStatus, nullable=False))
@@ -131,6 +136,7 @@ class DenialReason(StrEnum):
     OUT_OF_SCOPE = "OUT_OF_SCOPE"
     PURPOSE_MISMATCH = "PURPOSE_MISMATCH"
     EXHAUSTED = "EXHAUSTED"
+    FREQUENCY_EXCEEDED = "FREQUENCY_EXCEEDED"  # more uses in the window than the rate allows
     NOT_GRANTEE = "NOT_GRANTEE"
 
 
@@ -141,7 +147,7 @@ class DataUse(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_data_use_subject_at", "subject", "at", "id"),
         sa.Index("ix_data_use_user_at", "user_id", "at"),
-        sa.Index("ix_data_use_consent", "consent_id"),
+        sa.Index("ix_data_use_consent_at", "consent_id", "at"),  # the rate window
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

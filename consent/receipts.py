@@ -103,6 +103,10 @@ def kantara(receipt: Receipt) -> dict[str, Any]:
     termination = f"Valid until {c.valid_until.isoformat()}, or until revoked by the subject."
     if c.max_uses is not None:
         termination += f" At most {c.max_uses} use(s)."
+    if c.uses_per_period is not None:
+        termination += f" At most {c.uses_per_period} use(s) in any {c.frequency}."
+    if c.data_life is not None:
+        termination += f" Data fetched is kept at most {c.data_life}."
     return {
         "version": KANTARA_VERSION,
         "jurisdiction": JURISDICTION,
@@ -151,6 +155,8 @@ def kantara(receipt: Receipt) -> dict[str, Any]:
             "mode": c.mode.value,
             "frequency": c.frequency,
             "maxUses": c.max_uses,
+            "usesPerPeriod": c.uses_per_period,
+            "dataLife": c.data_life,
             "uses": c.uses,
             "separate": c.separate,
             "revokedAt": c.revoked_at.isoformat() if c.revoked_at else None,

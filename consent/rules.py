@@ -7,10 +7,11 @@ can be tested exhaustively without a database.
 
 from __future__ import annotations
 
+import calendar
 import re
 import uuid
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from consent.models import CertificateType, ConsentStatus, DenialReason
@@ -33,6 +34,10 @@ CERTIFICATE_PREFIX = "certificate:"
 FREQUENCY = re.compile(r"P(?:[1-9][0-9]{0,3}[DWMY]|T[1-9][0-9]{0,3}H)")
 
 
+# India's AA artefact: how long the grantee may keep fetched data. ISO 8601, days to years.
+DATA_LIFE = re.compile(r"P[1-9][0-9]{0,3}[DWMY]")
+
+
 class Terms(Protocol):
     """What the rules read of a consent (a `consent.models.Consent` fits)."""
 
@@ -43,6 +48,22 @@ class Terms(Protocol):
     max_uses: int | None
     uses: int
     status: ConsentStatus
+
+
+def window_start(frequency: str, at: datetime) -> datetime:
+    """The start of the rate window that ends at `at`: `at` minus one `frequency` (a
+    FREQUENCY duration). Months and years are calendar ones, the day clamped to the month's
+    last (31 March minus P1M is 28 or 29 February)."""
+    amount, unit = int(frequency[1:-1].lstrip("T")), frequency[-1]
+    if frequency.startswith("PT"):
+        return at - timedelta(hours=amount)
+    if unit in "DW":
+        return at - timedelta(days=amount * (7 if unit == "W" else 1))
+    months = amount * (12 if unit == "Y" else 1)
+    month_index = at.year * 12 + at.month - 1 - months
+    year, month = divmod(month_index, 12)
+    day = min(at.day, calendar.monthrange(year, month + 1)[1])
+    return at.replace(year=year, month=month + 1, day=day)
 
 
 def normalize_purpose(purpose: str) -> str:
@@ -101,11 +122,14 @@ def decide(
     item: str,
     purpose: str,
     at: datetime,
+    uses_per_period: int | None = None,
+    uses_in_window: int = 0,
 ) -> DenialReason | None:
     """None when the use may pass, else the first reason it may not.
 
     Order: who asks (a stranger learns nothing else), then the consent's status, then what
-    and why. `item` is a scope key (`scope_key`); `items` the consent's keys."""
+    and why, then the rate. `item` is a scope key (`scope_key`); `items` the consent's keys;
+    `uses_in_window` the allowed uses in the current rate window (`window_start`)."""
     if user_id != terms.grantee_id:
         return DenialReason.NOT_GRANTEE
     status = status_of(terms, at)
@@ -115,6 +139,8 @@ def decide(
         return DenialReason.OUT_OF_SCOPE
     if normalize_purpose(purpose) != normalize_purpose(terms.purpose):
         return DenialReason.PURPOSE_MISMATCH
+    if uses_per_period is not None and uses_in_window >= uses_per_period:
+        return DenialReason.FREQUENCY_EXCEEDED
     return None
 
 

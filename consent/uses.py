@@ -64,7 +64,7 @@ _C = Consent.__table__.c
 _TERMS = (
     sa.select(
         _C.id, _C.subject, _C.grantee_id, _C.purpose, _C.valid_from, _C.valid_until,
-        _C.max_uses, _C.uses, _C.status,
+        _C.max_uses, _C.uses, _C.status, _C.frequency, _C.uses_per_period,
         sa.exists()
         .where(ConsentItem.consent_id == _C.id, ConsentItem.item == sa.bindparam("key"))
         .label("in_scope"),
@@ -72,6 +72,12 @@ _TERMS = (
     .where(_C.id == sa.bindparam("consent_id"))
     .with_for_update(of=Consent.__table__)
 )  # fmt: skip
+_U = DataUse.__table__.c
+_USES_SINCE = sa.select(sa.func.count()).where(
+    _U.consent_id == sa.bindparam("consent_id"),
+    _U.outcome == UseOutcome.ALLOWED,
+    _U.at > sa.bindparam("since"),
+)
 _COUNT_USE = (
     sa.update(Consent.__table__).where(_C.id == sa.bindparam("consent_id")).values(uses=_C.uses + 1)
 )
@@ -103,6 +109,12 @@ async def authorize_data_use(
     if terms is None:
         raise UserError("CONSENT_NOT_FOUND", "No consent has this id.", "consent_id")
     at = now()  # after the lock: a revocation that held it has committed before this instant
+    in_window = 0
+    if terms.uses_per_period is not None and terms.frequency:  # a rate: count this window
+        since = rules.window_start(terms.frequency, at)
+        in_window = (
+            await connection.execute(_USES_SINCE, {"consent_id": terms.id, "since": since})
+        ).scalar_one()
     reason = rules.decide(
         terms,
         (key,) if terms.in_scope else (),
@@ -110,6 +122,8 @@ async def authorize_data_use(
         item=key,
         purpose=purpose,
         at=at,
+        uses_per_period=terms.uses_per_period,
+        uses_in_window=in_window,
     )
     outcome = UseOutcome.ALLOWED if reason is None else UseOutcome.DENIED
     if reason is None:

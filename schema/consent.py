@@ -78,6 +78,12 @@ class Consent(Node):
     mode: ConsentModeEnum
     frequency: str | None = strawberry.field(description="PERIODIC: ISO 8601, e.g. P1M.")
     max_uses: int | None
+    uses_per_period: int | None = strawberry.field(
+        description="PERIODIC: at most this many uses in any `frequency`-long window."
+    )
+    data_life: str | None = strawberry.field(
+        description="How long the grantee may keep fetched data (ISO 8601, e.g. P30D)."
+    )
     uses: int = strawberry.field(description="ALLOWED uses so far.")
     separate: bool = strawberry.field(description="Separate consent given (PIPL Art. 29).")
     status: ConsentStatusEnum
@@ -128,7 +134,8 @@ class Consent(Node):
         return cls(
             id=to_global_id("Consent", row.id), subject=row.subject, purpose=row.purpose,
             scenario=row.scenario, valid_from=row.valid_from, valid_until=row.valid_until,
-            mode=row.mode, frequency=row.frequency, max_uses=row.max_uses, uses=row.uses,
+            mode=row.mode, frequency=row.frequency, max_uses=row.max_uses,
+            uses_per_period=row.uses_per_period, data_life=row.data_life, uses=row.uses,
             separate=row.separate, status=consent.status_of(row, now()),
             revoked_at=row.revoked_at, revoke_reason=row.revoke_reason,
             ledger_seq=row.ledger_seq, revoke_seq=row.revoke_seq, created_at=row.created_at,
@@ -351,6 +358,15 @@ class GrantConsentInput:
     max_uses: int | None = strawberry.field(
         default=None, description="PERIODIC: a cap on uses; ONE_TIME is always 1."
     )
+    uses_per_period: int | None = strawberry.field(
+        default=None,
+        description="PERIODIC: a rate, at most this many uses in any `frequency`-long window "
+        "(India's AA fetch frequency); beyond it the gate answers FREQUENCY_EXCEEDED.",
+    )
+    data_life: str | None = strawberry.field(
+        default=None,
+        description="How long the grantee may keep what it fetched, ISO 8601 (P30D, P6M, P1Y).",
+    )
     separate: bool = strawberry.field(
         default=False,
         description="Required when any item is sensitive personal information (PIPL Art. 29).",
@@ -459,6 +475,7 @@ class Mutation:
         "PURPOSE_REQUIRED, SCENARIO_TOO_LONG, SCOPE_REQUIRED, SCOPE_TOO_LARGE, "
         "SCOPE_DUPLICATE, TIME_ZONE_REQUIRED, VALID_FROM_PAST, VALIDITY_INVALID, "
         "VALIDITY_TOO_LONG, FREQUENCY_REQUIRED, FREQUENCY_NOT_ALLOWED, MAX_USES_INVALID, "
+        "USES_PER_PERIOD_NOT_ALLOWED, USES_PER_PERIOD_INVALID, DATA_LIFE_INVALID, "
         "GRANTEE_NOT_FOUND, DATA_ITEM_NOT_FOUND, SEPARATE_CONSENT_REQUIRED, ID_INVALID."
     )
     async def grant_consent(self, info: Info, input: GrantConsentInput) -> ConsentPayload:
@@ -474,6 +491,8 @@ class Mutation:
                 mode=input.mode,
                 frequency=input.frequency,
                 max_uses=input.max_uses,
+                uses_per_period=input.uses_per_period,
+                data_life=input.data_life,
                 separate=input.separate,
             )
             return await consent.grant_consent(session, actor, fields)

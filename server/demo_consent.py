@@ -83,12 +83,15 @@ async def seed_consents(
             mode=ConsentMode.PERIODIC,
             frequency="P1M",
             max_uses=12,
+            uses_per_period=2,  # two fetches a month (India's AA fetch frequency)
+            data_life="P30D",  # the bank keeps what it fetched for 30 days
             separate=True,
         ),
     )
     await use(bank, active.id, "BUSINESS_LICENCE", loan)
     if SOCIAL_INSURANCE in known:
         await use(bank, active.id, SOCIAL_INSURANCE, loan)
+        await use(bank, active.id, "BUSINESS_LICENCE", loan)  # DENIED: FREQUENCY_EXCEEDED
     await use(bank, active.id, "BUSINESS_LICENCE", "Marketing")  # DENIED: PURPOSE_MISMATCH
     await use(dealer, active.id, "BUSINESS_LICENCE", loan)  # DENIED: NOT_GRANTEE
 

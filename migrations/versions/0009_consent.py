@@ -39,6 +39,8 @@ def upgrade() -> None:
     sa.Column('mode', sa.Enum('ONE_TIME', 'PERIODIC', name='consentmode', native_enum=False, length=32), nullable=False),
     sa.Column('frequency', sa.String(length=40), nullable=True),
     sa.Column('max_uses', sa.Integer(), nullable=True),
+    sa.Column('uses_per_period', sa.Integer(), nullable=True),
+    sa.Column('data_life', sa.String(length=40), nullable=True),
     sa.Column('uses', sa.Integer(), nullable=False),
     sa.Column('separate', sa.Boolean(), nullable=False),
     sa.Column('status', sa.Enum('ACTIVE', 'NOT_YET_VALID', 'EXPIRED', 'EXHAUSTED', 'REVOKED', name='consentstatus', native_enum=False, length=32), nullable=False),
@@ -70,7 +72,7 @@ def upgrade() -> None:
     sa.Column('item', sa.String(length=120), nullable=False),
     sa.Column('purpose', sa.String(length=200), nullable=False),
     sa.Column('outcome', sa.Enum('ALLOWED', 'DENIED', name='useoutcome', native_enum=False, length=32), nullable=False),
-    sa.Column('reason', sa.Enum('REVOKED', 'EXPIRED', 'NOT_YET_VALID', 'OUT_OF_SCOPE', 'PURPOSE_MISMATCH', 'EXHAUSTED', 'NOT_GRANTEE', name='denialreason', native_enum=False, length=32), nullable=True),
+    sa.Column('reason', sa.Enum('REVOKED', 'EXPIRED', 'NOT_YET_VALID', 'OUT_OF_SCOPE', 'PURPOSE_MISMATCH', 'EXHAUSTED', 'FREQUENCY_EXCEEDED', 'NOT_GRANTEE', name='denialreason', native_enum=False, length=32), nullable=True),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('ledger_seq', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['consent_id'], ['consent.id'], ),
@@ -78,7 +80,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('data_use', schema=None) as batch_op:
-        batch_op.create_index('ix_data_use_consent', ['consent_id'], unique=False)
+        batch_op.create_index('ix_data_use_consent_at', ['consent_id', 'at'], unique=False)
         batch_op.create_index('ix_data_use_subject_at', ['subject', 'at', 'id'], unique=False)
         batch_op.create_index('ix_data_use_user_at', ['user_id', 'at'], unique=False)
 
@@ -124,7 +126,7 @@ def downgrade() -> None:
     with op.batch_alter_table('data_use', schema=None) as batch_op:
         batch_op.drop_index('ix_data_use_user_at')
         batch_op.drop_index('ix_data_use_subject_at')
-        batch_op.drop_index('ix_data_use_consent')
+        batch_op.drop_index('ix_data_use_consent_at')
 
     op.drop_table('data_use')
     op.drop_table('consent_item')

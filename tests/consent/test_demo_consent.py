@@ -35,7 +35,9 @@ async def test_demo_seeds_every_consent_status_and_a_complaint_in_progress(fresh
         consent.DenialReason.EXPIRED,
         consent.DenialReason.NOT_GRANTEE,
         consent.DenialReason.PURPOSE_MISMATCH,
+        consent.DenialReason.FREQUENCY_EXCEEDED,
     }
+    assert any(c.data_life == "P30D" and c.uses_per_period == 2 for c in mine)
     assert [c.status for c in complaints] == [consent.ComplaintStatus.ASSIGNED]
     await demo.seed(fresh_db)  # idempotent
     async with fresh_db.read() as session:

@@ -147,3 +147,48 @@ def test_sensitive_certificates_are_pipl_article_28_categories():
 )  # fmt: skip
 def test_frequency_is_one_iso_8601_unit(frequency, ok):
     assert bool(rules.FREQUENCY.fullmatch(frequency)) is ok
+
+
+@pytest.mark.parametrize(
+    ("frequency", "at", "start"),
+    [
+        ("PT6H", datetime(2026, 3, 1, 12, tzinfo=UTC), datetime(2026, 3, 1, 6, tzinfo=UTC)),
+        ("P1D", datetime(2026, 3, 1, 12, tzinfo=UTC), datetime(2026, 2, 28, 12, tzinfo=UTC)),
+        ("P2W", datetime(2026, 3, 15, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)),
+        # calendar months, the day clamped to the shorter month's last
+        ("P1M", datetime(2026, 3, 31, 9, tzinfo=UTC), datetime(2026, 2, 28, 9, tzinfo=UTC)),
+        ("P1M", datetime(2028, 3, 31, tzinfo=UTC), datetime(2028, 2, 29, tzinfo=UTC)),
+        ("P3M", datetime(2026, 1, 15, tzinfo=UTC), datetime(2025, 10, 15, tzinfo=UTC)),
+        ("P1Y", datetime(2028, 2, 29, tzinfo=UTC), datetime(2027, 2, 28, tzinfo=UTC)),
+    ],
+)
+def test_rate_window_starts_one_frequency_back(frequency, at, start):
+    assert rules.FREQUENCY.fullmatch(frequency)
+    assert rules.window_start(frequency, at) == start
+
+
+def test_the_rate_is_checked_last_and_only_when_set():
+    at = START + timedelta(days=1)
+    ask = {"user_id": GRANTEE, "item": "item:x", "purpose": "Loan application", "at": at}
+    terms = Terms(max_uses=None)
+    assert rules.decide(terms, ["item:x"], **ask, uses_in_window=50) is None  # no rate set
+    assert rules.decide(terms, ["item:x"], **ask, uses_per_period=2, uses_in_window=1) is None
+    assert (
+        rules.decide(terms, ["item:x"], **ask, uses_per_period=2, uses_in_window=2)
+        is DenialReason.FREQUENCY_EXCEEDED
+    )
+    # a use that fails on scope says so, not that the rate is spent
+    assert (
+        rules.decide(terms, ["item:y"], **ask, uses_per_period=2, uses_in_window=2)
+        is DenialReason.OUT_OF_SCOPE
+    )
+
+
+@pytest.mark.parametrize("life", ["P30D", "P6M", "P1Y", "P2W"])
+def test_data_life_accepts_days_to_years(life):
+    assert rules.DATA_LIFE.fullmatch(life)
+
+
+@pytest.mark.parametrize("life", ["", "30D", "P0D", "PT6H", "P1.5Y", "P1Y2M", "forever"])
+def test_data_life_refuses_other_shapes(life):
+    assert not rules.DATA_LIFE.fullmatch(life)

@@ -117,3 +117,42 @@ async def test_malformed_requests_and_unknown_consents_are_user_errors(
     with pytest.raises(UserError) as error:
         await use(person, granted.id)
     assert error.value.code == "ORGANIZATION_REQUIRED"
+
+
+async def test_a_periodic_consent_allows_so_many_uses_per_window(db, subject, grantee, grant, use):
+    """India's AA fetch frequency: at most usesPerPeriod ALLOWED uses in any rolling window;
+    a denied use does not count, and the window moves on with time."""
+    granted = await grant(subject, grantee, frequency="P1D", uses_per_period=2, max_uses=10)
+    outcomes = [(await use(grantee, granted.id)) for _ in range(3)]
+    assert [(u.outcome, u.reason) for u in outcomes] == [
+        (consent.UseOutcome.ALLOWED, None),
+        (consent.UseOutcome.ALLOWED, None),
+        (consent.UseOutcome.DENIED, consent.DenialReason.FREQUENCY_EXCEEDED),
+    ]
+    # A day later (the recorded uses moved back 25 hours), the window has room again.
+    async with db.transaction() as session:
+        await session.execute(
+            sa.update(consent.DataUse)
+            .where(consent.DataUse.consent_id == granted.id)
+            .values(at=now() - timedelta(hours=25))
+        )
+    again = await use(grantee, granted.id)
+    assert again.outcome is consent.UseOutcome.ALLOWED
+    async with db.read() as session:
+        assert (await session.get(consent.Consent, granted.id)).uses == 3
+
+
+async def test_rate_and_data_life_are_validated(subject, grantee, grant):
+    cases = [
+        ({"mode": consent.ConsentMode.ONE_TIME, "frequency": None, "uses_per_period": 1},
+         "USES_PER_PERIOD_NOT_ALLOWED"),
+        ({"uses_per_period": 0}, "USES_PER_PERIOD_INVALID"),
+        ({"uses_per_period": 5, "max_uses": 3}, "USES_PER_PERIOD_INVALID"),
+        ({"data_life": "forever"}, "DATA_LIFE_INVALID"),
+    ]  # fmt: skip
+    for overrides, code in cases:
+        with pytest.raises(UserError) as refused:
+            await grant(subject, grantee, **overrides)
+        assert code in {p.code for p in refused.value.problems}, (overrides, refused.value)
+    kept = await grant(subject, grantee, data_life="P30D", uses_per_period=1)
+    assert kept.data_life == "P30D" and kept.uses_per_period == 1

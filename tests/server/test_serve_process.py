@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -109,7 +110,9 @@ def test_pdex_serve_with_workers(settings, is_postgres, tmp_path: Path):
         assert refused.returncode == 2 and "need PostgreSQL" in refused.stderr
         return
     log = tmp_path / "server.log"
-    proc = subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(  # its own process group: a failed test must not orphan workers
+        command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -127,10 +130,14 @@ def test_pdex_serve_with_workers(settings, is_postgres, tmp_path: Path):
             assert ok.status_code == 200 and ok.json()["data"] == {"__typename": "Query"}
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0, log.read_text()
+        deadline = time.monotonic() + 10  # the workers (and the resource tracker) stop too
+        while [p for p in workers if Path(f"/proc/{p}").exists()]:
+            assert time.monotonic() < deadline, "a worker outlived the server"
+            time.sleep(0.05)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # the supervisor and every worker
+        proc.wait()
 
 
 async def test_worker_connections_get_tcp_nodelay():
