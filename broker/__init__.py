@@ -16,7 +16,6 @@ from broker.deals import (
     record_delivery,
 )
 from broker.evaluation import (
-    COMPLAINT_RATE_THRESHOLD,
     EvaluationRun,
     acknowledge_alert,
     evaluate_brokers,
@@ -25,9 +24,11 @@ from broker.evaluation import (
     list_alerts,
     list_evaluations,
     list_indicators,
+    list_risk_rules,
     risk_rules,
     update_grade,
     update_indicator,
+    update_risk_rule,
 )
 from broker.flows import (
     ConsentRelied,
@@ -90,6 +91,7 @@ from broker.models import (
     RefusalKind,
     ResourceBasis,
     RiskAlert,
+    RiskRule,
     Scoring,
     SupervisionGrade,
     SupervisionIndicator,
@@ -97,7 +99,6 @@ from broker.models import (
 from broker.refusals import ReplayAllowed, record_refusal
 
 __all__ = [
-    "COMPLAINT_RATE_THRESHOLD",
     "DEAL_TRANSITIONS",
     "DECISION_TARGET",
     "LICENCE_TRANSITIONS",
@@ -173,6 +174,9 @@ __all__ = [
     "record_refusal",
     "require_licensed",
     "risk_rules",
+    "list_risk_rules",
+    "update_risk_rule",
+    "RiskRule",
     "update_grade",
     "update_indicator",
 ]

@@ -39,6 +39,7 @@ from broker.models import (
     LicenceStatus,
     RefusalKind,
     RiskAlert,
+    RiskRule,
     Scoring,
     SupervisionGrade,
     SupervisionIndicator,
@@ -50,9 +51,6 @@ from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
-
-COMPLAINT_RATE_THRESHOLD = Decimal(5)  # complaints per 100 flows above which an alert fires
-
 
 # --- published definitions ------------------------------------------------------------------
 
@@ -334,28 +332,67 @@ class Fired:
     message: str
 
 
-def risk_rules(facts: dict[str, Decimal]) -> list[Fired]:
-    """The alerts one broker's facts for a period raise."""
-    values = scoring.indicator_values(facts)
+# What each rule measures, from one broker's period facts.
+_RULE_VALUES: dict[AlertRule, tuple[str, str]] = {
+    AlertRule.COMPLAINT_RATE: ("COMPLAINTS_PER_100_FLOWS", "complaints per 100 flows"),
+    AlertRule.FLOW_BASIS_MISSING: ("flows_refused_basis", "fusion flows without legal basis"),
+    AlertRule.ACTIVITY_WHILE_SUSPENDED: ("attempts_while_suspended", "actions while suspended"),
+    AlertRule.USE_AFTER_REVOCATION: ("uses_after_revocation", "data uses after revocation"),
+}
+
+
+def risk_rules(facts: dict[str, Decimal], rules: Sequence[RiskRule]) -> list[Fired]:
+    """The alerts one broker's facts for a period raise under the published rules."""
+    values = {**facts, **scoring.indicator_values(facts)}
     fired = []
-    rate = values["COMPLAINTS_PER_100_FLOWS"]
-    if facts["complaints"] > 0 and rate > COMPLAINT_RATE_THRESHOLD:
-        fired.append(
-            Fired(
-                AlertRule.COMPLAINT_RATE,
-                rate,
-                COMPLAINT_RATE_THRESHOLD,
-                f"{rate} complaints per 100 flows, above {COMPLAINT_RATE_THRESHOLD}.",
-            )
-        )
-    for rule, fact, what in (
-        (AlertRule.FLOW_BASIS_MISSING, "flows_refused_basis", "fusion flows without legal basis"),
-        (AlertRule.ACTIVITY_WHILE_SUSPENDED, "attempts_while_suspended", "actions while suspended"),
-        (AlertRule.USE_AFTER_REVOCATION, "uses_after_revocation", "data uses after revocation"),
-    ):
-        if facts[fact] > 0:
-            fired.append(Fired(rule, facts[fact], Decimal(0), f"{facts[fact]} {what} attempted."))
+    for rule in rules:
+        if not rule.enabled:
+            continue
+        key, what = _RULE_VALUES[rule.rule]
+        value, threshold = values[key], Decimal(rule.threshold)
+        if rule.rule is AlertRule.COMPLAINT_RATE and facts["complaints"] == 0:
+            continue  # no complaint, no rate to speak of
+        if value > threshold:
+            fired.append(Fired(rule.rule, value, threshold, f"{value} {what}, above {threshold}."))
     return fired
+
+
+async def list_risk_rules(session: AsyncSession, actor: Principal | None) -> list[RiskRule]:
+    """The published risk rules: readable by anyone signed in, as the indicators are."""
+    require(actor)
+    return list((await session.scalars(sa.select(RiskRule).order_by(RiskRule.rule))).all())
+
+
+async def update_risk_rule(
+    session: AsyncSession,
+    actor: Principal | None,
+    rule: AlertRule,
+    *,
+    threshold: Decimal | None = None,
+    enabled: bool | None = None,
+) -> RiskRule:
+    """The data authority moves a rule's threshold or switches it; a ledger entry says what
+    changed. Periods evaluated later use the new rule; alerts already raised stay."""
+    actor = require(actor, Role.AUTHORITY)
+    row = await session.get(RiskRule, rule, with_for_update=True)
+    if row is None:
+        raise UserError("RULE_NOT_FOUND", f"No risk rule {rule.value!r}.", "rule")
+    if threshold is not None and not (threshold.is_finite() and threshold >= 0):
+        raise UserError("THRESHOLD_INVALID", "A threshold is 0 or more.", "threshold")
+    change: dict[str, list[object]] = {}
+    if threshold is not None and Decimal(row.threshold) != threshold:
+        change["threshold"] = [row.threshold, str(threshold)]
+        row.threshold = str(threshold)
+    if enabled is not None and row.enabled != enabled:
+        change["enabled"] = [row.enabled, enabled]
+        row.enabled = enabled
+    if not change:
+        raise UserError("NOTHING_CHANGED", "The update repeats the published rule.", None)
+    row.updated_at = now()
+    await ledger.append(
+        session, "broker.risk_rule.updated", actor, {"rule": rule.value, "change": change}
+    )
+    return row
 
 
 # --- evaluation -----------------------------------------------------------------------------
@@ -399,6 +436,9 @@ async def evaluate_brokers(
     at = now()
     check_period(start, end, at)
     definitions, thresholds = await _definitions(session)
+    rules = list(
+        (await session.scalars(sa.select(RiskRule).order_by(RiskRule.rule).with_for_update())).all()
+    )
     facts = await gather_facts(session, start, end)
     results = {
         broker_id: scoring.evaluate(broker_facts, definitions, thresholds)
@@ -414,7 +454,9 @@ async def evaluate_brokers(
         ).all()
     )
     fired = {
-        broker_id: [f for f in risk_rules(broker_facts) if (f.rule, broker_id) not in existing]
+        broker_id: [
+            f for f in risk_rules(broker_facts, rules) if (f.rule, broker_id) not in existing
+        ]
         for broker_id, broker_facts in facts.items()
     }
     order = sorted(facts, key=str)
@@ -431,6 +473,10 @@ async def evaluate_brokers(
                 for d in definitions
             ],
             "thresholds": {g: str(v) for g, v in sorted(thresholds.items())},
+            "riskRules": [
+                {"rule": r.rule.value, "threshold": r.threshold, "enabled": r.enabled}
+                for r in rules
+            ],
             "results": [
                 {"broker": str(b), "score": str(results[b].score), "grade": results[b].grade}
                 for b in order

@@ -386,6 +386,21 @@ class AlertRule(StrEnum):
     USE_AFTER_REVOCATION = "USE_AFTER_REVOCATION"
 
 
+class RiskRule(SQLModel, table=True):
+    """A published risk rule: it fires for a broker whose period value is above `threshold`.
+    The data authority changes thresholds and switches rules off as data, like indicators."""
+
+    __tablename__ = "broker_risk_rule"
+
+    rule: AlertRule = Field(sa_column=enum_column(AlertRule, primary_key=True))
+    description: str = Field(max_length=1000)
+    threshold: str = Field(max_length=40)  # the exact Decimal, as text
+    enabled: bool = True
+    updated_at: datetime = Field(
+        default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)
+    )
+
+
 class AlertStatus(StrEnum):
     OPEN = "OPEN"
     ACKNOWLEDGED = "ACKNOWLEDGED"

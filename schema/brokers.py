@@ -335,6 +335,25 @@ class SupervisionIndicator:
         )  # fmt: skip
 
 
+@strawberry.type(
+    description="A published risk rule (Art. 26 risk controls): it raises an alert for a "
+    "broker whose value for an evaluated period is above the threshold."
+)
+class RiskRule:
+    rule: AlertRuleEnum
+    description: str
+    threshold: Decimal
+    enabled: bool
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: domain.RiskRule) -> RiskRule:
+        return cls(
+            rule=row.rule, description=row.description, threshold=Decimal(row.threshold),
+            enabled=row.enabled, updated_at=row.updated_at,
+        )  # fmt: skip
+
+
 @strawberry.type(description="A grade and the lowest total score that earns it.")
 class SupervisionGrade:
     grade: str
@@ -589,6 +608,12 @@ class Query:
             indicators, _ = await domain.list_indicators(session, info.context.actor)
         return [SupervisionIndicator.from_row(i) for i in indicators]
 
+    @strawberry.field(description="The published risk rules. Any signed-in caller.")
+    async def risk_rules(self, info: Info) -> list[RiskRule]:
+        async with info.context.db.read() as session:
+            rules = await domain.list_risk_rules(session, info.context.actor)
+        return [RiskRule.from_row(r) for r in rules]
+
     @strawberry.field(description="The published grade thresholds, best grade first.")
     async def supervision_grades(self, info: Info) -> list[SupervisionGrade]:
         async with info.context.db.read() as session:
@@ -809,6 +834,19 @@ class UpdateSupervisionIndicatorInput:
 @strawberry.type
 class SupervisionIndicatorPayload:
     indicator: SupervisionIndicator | None = None
+    user_errors: list[UserErrorType]
+
+
+@strawberry.input
+class UpdateRiskRuleInput:
+    rule: AlertRuleEnum
+    threshold: Decimal | None = None
+    enabled: bool | None = None
+
+
+@strawberry.type
+class RiskRulePayload:
+    rule: RiskRule | None = None
     user_errors: list[UserErrorType]
 
 
@@ -1068,6 +1106,20 @@ class Mutation:
         return SupervisionIndicatorPayload(
             indicator=SupervisionIndicator.from_row(row) if row else None, user_errors=errors
         )
+
+    @strawberry.mutation(
+        description="Change a published risk rule's threshold or switch it on or off; periods "
+        "evaluated afterwards use it. Data authority only. userErrors codes: RULE_NOT_FOUND, "
+        "THRESHOLD_INVALID, NOTHING_CHANGED."
+    )
+    async def update_risk_rule(self, info: Info, input: UpdateRiskRuleInput) -> RiskRulePayload:
+        row, errors = await perform_refusable(
+            info,
+            lambda s, a: domain.update_risk_rule(
+                s, a, input.rule, threshold=input.threshold, enabled=input.enabled
+            ),
+        )
+        return RiskRulePayload(rule=RiskRule.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(
         description="Move a grade's published threshold (the lowest total score it needs). "

@@ -34,6 +34,22 @@ INDICATORS = (
     ('USES_AFTER_REVOCATION', 'Uses after revocation', 'Data uses allowed after the consent was revoked. Must be 0: any grades the broker D.', 10, '0.10', 'PENALTY', '100', True),
 )  # fmt: skip
 GRADES = (("A", "85"), ("B", "70"), ("C", "55"), ("D", "0"))
+# The published risk rules (broker.evaluation.DEFAULT_RISK_RULES when written): a rule fires
+# when the broker's period value is above the threshold.
+RISK_RULES = (
+    (
+        "COMPLAINT_RATE",
+        "Complaints per 100 fusion flows in the period (with at least one complaint).",
+        "5",
+    ),
+    ("FLOW_BASIS_MISSING", "Fusion flows refused for a missing legal basis or consent.", "0"),
+    (
+        "ACTIVITY_WHILE_SUSPENDED",
+        "Broker actions attempted while the licence was not LICENSED.",
+        "0",
+    ),
+    ("USE_AFTER_REVOCATION", "Data uses recorded after the consent was revoked.", "0"),
+)
 
 
 def upgrade() -> None:
@@ -554,6 +570,34 @@ def upgrade() -> None:
     )
     op.bulk_insert(grade, [{"grade": g, "min_score": m} for g, m in GRADES])
 
+    op.create_table(
+        "broker_risk_rule",
+        sa.Column(
+            "rule",
+            sa.Enum("COMPLAINT_RATE", "FLOW_BASIS_MISSING", "ACTIVITY_WHILE_SUSPENDED",
+                    "USE_AFTER_REVOCATION", name="alertrule", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("description", sa.String(length=1000), nullable=False),
+        sa.Column("threshold", sa.String(length=40), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("rule"),
+    )  # fmt: skip
+    rule = sa.table(
+        "broker_risk_rule",
+        sa.column("rule", sa.String), sa.column("description", sa.String),
+        sa.column("threshold", sa.String), sa.column("enabled", sa.Boolean),
+        sa.column("updated_at", sa.DateTime(timezone=True)),
+    )  # fmt: skip
+    op.bulk_insert(
+        rule,
+        [
+            {"rule": r, "description": d, "threshold": t, "enabled": True, "updated_at": seeded_at}
+            for r, d, t in RISK_RULES
+        ],
+    )
+
 
 def downgrade() -> None:
     with op.batch_alter_table("broker_deal", schema=None) as batch_op:
@@ -606,3 +650,4 @@ def downgrade() -> None:
     op.drop_table("broker_evaluation")
     op.drop_table("supervision_indicator")
     op.drop_table("supervision_grade")
+    op.drop_table("broker_risk_rule")

@@ -255,6 +255,42 @@ async def test_indicators_over_http(gql, make_caller, authority):
     ]
 
 
+async def test_risk_rules_are_published_data_the_authority_changes(gql, make_caller, authority):
+    reader = await make_caller(Role.AGENCY, OrganizationKind.AGENCY)
+    rules = (await gql("{ riskRules { rule threshold enabled } }", None, reader))["data"]
+    assert {r["rule"]: r["threshold"] for r in rules["riskRules"]} == {
+        "COMPLAINT_RATE": "5", "FLOW_BASIS_MISSING": "0",
+        "ACTIVITY_WHILE_SUSPENDED": "0", "USE_AFTER_REVOCATION": "0",
+    }  # fmt: skip
+    update = """mutation($input: UpdateRiskRuleInput!) { updateRiskRule(input: $input) {
+      rule { rule threshold enabled } userErrors { code field } } }"""
+    denied = await gql(update, {"input": {"rule": "COMPLAINT_RATE", "threshold": "9"}}, reader)
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    for bad, code in (
+        ({"threshold": "-1"}, "THRESHOLD_INVALID"),
+        ({"threshold": "5"}, "NOTHING_CHANGED"),
+    ):
+        result = await gql(update, {"input": {"rule": "COMPLAINT_RATE", **bad}}, authority)
+        assert [e["code"] for e in result["data"]["updateRiskRule"]["userErrors"]] == [code]
+    try:
+        changed = await gql(
+            update, {"input": {"rule": "COMPLAINT_RATE", "threshold": "7.5"}}, authority
+        )
+        payload = changed["data"]["updateRiskRule"]
+        assert payload["userErrors"] == []
+        assert payload["rule"] == {"rule": "COMPLAINT_RATE", "threshold": "7.5", "enabled": True}
+        entries = await gql(
+            '{ ledgerEntries(kind: "broker.risk_rule.updated", first: 50) { nodes { body } } }',
+            None,
+            authority,
+        )
+        assert {"rule": "COMPLAINT_RATE", "change": {"threshold": ["5", "7.5"]}} in [
+            n["body"] for n in entries["data"]["ledgerEntries"]["nodes"]
+        ]
+    finally:  # the suite shares one database: put the published default back
+        await gql(update, {"input": {"rule": "COMPLAINT_RATE", "threshold": "5"}}, authority)
+
+
 async def test_who_may_not_ask(gql, make_caller, make_asset):
     """Refusals by role are GraphQL errors with a code; nothing is changed."""
     firm = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)

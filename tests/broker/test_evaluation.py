@@ -99,14 +99,36 @@ def test_grade_thresholds():
     ]  # fmt: skip
 
 
+def published_rules(**changes: tuple[str, bool]) -> list[broker.RiskRule]:
+    """The migration's defaults, with `changes` (rule name -> (threshold, enabled))."""
+    defaults = {"COMPLAINT_RATE": "5", "FLOW_BASIS_MISSING": "0",
+                "ACTIVITY_WHILE_SUSPENDED": "0", "USE_AFTER_REVOCATION": "0"}  # fmt: skip
+    rules = []
+    for name, threshold in defaults.items():
+        threshold, enabled = changes.get(name, (threshold, True))
+        rules.append(
+            broker.RiskRule(
+                rule=broker.AlertRule(name), description="", threshold=threshold, enabled=enabled
+            )
+        )
+    return rules
+
+
 def test_risk_rules():
-    quiet = broker.risk_rules(facts(flows_recorded=100, complaints=5))
+    quiet = broker.risk_rules(facts(flows_recorded=100, complaints=5), published_rules())
     assert quiet == []  # 5 per 100 is not above 5
-    loud = broker.risk_rules(
-        facts(flows_recorded=10, complaints=1, flows_refused_basis=1, attempts_while_suspended=2,
-              uses_after_revocation=1)
-    )  # fmt: skip
+    noisy = facts(flows_recorded=10, complaints=1, flows_refused_basis=1,
+                  attempts_while_suspended=2, uses_after_revocation=1)  # fmt: skip
+    loud = broker.risk_rules(noisy, published_rules())
     assert [f.rule for f in loud] == list(broker.AlertRule)
+    assert loud[0].value == Decimal(10) and loud[0].threshold == Decimal(5)
+    # The authority's published changes: a higher complaint threshold, a rule switched off.
+    tuned = broker.risk_rules(
+        noisy, published_rules(COMPLAINT_RATE=("10", True), FLOW_BASIS_MISSING=("0", False))
+    )
+    assert [f.rule for f in tuned] == [
+        broker.AlertRule.ACTIVITY_WHILE_SUSPENDED, broker.AlertRule.USE_AFTER_REVOCATION,
+    ]  # fmt: skip
 
 
 # --- from recorded facts --------------------------------------------------------------------
