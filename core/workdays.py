@@ -1,59 +1,17 @@
-"""Use cases for the working-day table the data authority keeps (see core/calendar.py)."""
+"""Reading the working-day table the data authority keeps (see core/calendar.py): the
+explicit days, and deadlines counted in working days. Changing it is a ledger fact, so that
+use case lives above the ledger, in `authority.calendar`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
 
 from core.calendar import CalendarNotCoveredError, WorkingCalendar
-from core.clock import now
 from core.db import AsyncSession
 from core.errors import UserError
-from core.identity import Principal, Role, require
 from core.models import CalendarDay
-
-MAX_DAYS_PER_CALL = 400
-
-
-@dataclass(frozen=True)
-class DaySetting:
-    day: date
-    working: bool
-    note: str = ""
-
-
-async def set_calendar_days(
-    session: AsyncSession, actor: Principal | None, days: list[DaySetting]
-) -> list[CalendarDay]:
-    """Enter or correct days, e.g. a new year's State Council holiday notice."""
-    actor = require(actor, Role.AUTHORITY)
-    if not days:
-        raise UserError("DAYS_REQUIRED", "Give at least one day.", "days")
-    if len(days) > MAX_DAYS_PER_CALL:
-        raise UserError("TOO_MANY_DAYS", f"Give at most {MAX_DAYS_PER_CALL} days per call.", "days")
-    if len({d.day for d in days}) != len(days):
-        raise UserError("DUPLICATE_DAY", "A day appears twice; give each day once.", "days")
-    if any(len(d.note) > 200 for d in days):
-        raise UserError("NOTE_TOO_LONG", "A note is longer than 200 characters.", "days")
-    existing = {
-        row.day: row
-        for row in (
-            await session.execute(
-                sa.select(CalendarDay).where(CalendarDay.day.in_([d.day for d in days]))
-            )
-        ).scalars()
-    }
-    rows = []
-    for setting in days:
-        row = existing.get(setting.day) or CalendarDay(day=setting.day, working=setting.working)
-        row.working, row.note = setting.working, setting.note.strip()
-        row.set_by_id, row.set_at = actor.organization_id, now()
-        session.add(row)
-        rows.append(row)
-    await session.flush()
-    return rows
 
 
 async def calendar_days(session: AsyncSession, year: int) -> list[CalendarDay]:

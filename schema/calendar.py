@@ -6,6 +6,7 @@ import datetime as dt
 
 import strawberry
 
+import authority
 from core import workdays
 from core.identity import require
 from schema.context import Info
@@ -61,16 +62,16 @@ class SetCalendarDaysPayload:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
-        description="Enter or correct working days (e.g. next year's holiday notice). Data "
-        "authority only. userErrors codes: DAYS_REQUIRED, TOO_MANY_DAYS, DUPLICATE_DAY, "
-        "NOTE_TOO_LONG."
+        description="Enter or correct working days (e.g. next year's holiday notice); recorded "
+        "in the ledger. Data authority only. userErrors codes: DAYS_REQUIRED, TOO_MANY_DAYS, "
+        "DUPLICATE_DAY, NOTE_TOO_LONG."
     )
     async def set_calendar_days(
         self, info: Info, input: SetCalendarDaysInput
     ) -> SetCalendarDaysPayload:
-        settings = [workdays.DaySetting(d.day, d.working, d.note) for d in input.days]
+        settings = [authority.DaySetting(d.day, d.working, d.note) for d in input.days]
         rows, errors = await perform(
-            info, lambda session, actor: workdays.set_calendar_days(session, actor, settings)
+            info, lambda session, actor: authority.set_calendar_days(session, actor, settings)
         )
         days = [CalendarDay(day=r.day, working=r.working, note=r.note) for r in rows or []]
         return SetCalendarDaysPayload(days=days, user_errors=errors)

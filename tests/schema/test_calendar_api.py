@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from core.identity import Role
 from core.models import OrganizationKind
 
@@ -54,6 +56,39 @@ async def test_uncovered_year_then_the_authority_enters_it(gql, authority, make_
     assert result["data"]["workingDayDeadline"].startswith("2031-03-08T15:59:59")
     days = await gql("{ calendarDays(year: 2031) { day working note } }", caller=agency)
     assert {d["day"] for d in days["data"]["calendarDays"]} >= {"2031-03-03", "2031-03-08"}
+
+
+async def test_every_change_is_a_ledger_entry_and_bad_input_is_refused(gql, authority):
+    """A day moves every working-day deadline (Art. 15, 25, 27): who set it, and what it was
+    before, is on the ledger; input that would change nothing sensible changes nothing."""
+    day = {"day": "2032-10-09", "working": False, "note": "  test: extra holiday  "}
+    first = await gql(SET, {"input": {"days": [day]}}, authority)
+    assert first["data"]["setCalendarDays"]["days"] == [
+        {"day": "2032-10-09", "working": False, "note": "test: extra holiday"}
+    ]
+    again = await gql(SET, {"input": {"days": [{**day, "working": True}]}}, authority)
+    assert again["data"]["setCalendarDays"]["userErrors"] == []
+    entries = await gql(
+        '{ ledgerEntries(kind: "authority.calendar.days_set", first: 100) { nodes { body } } }',
+        caller=authority,
+    )
+    bodies = [n["body"]["days"] for n in entries["data"]["ledgerEntries"]["nodes"]]
+    assert [{"day": "2032-10-09", "working": False, "note": "test: extra holiday",
+             "before": None}] in bodies  # fmt: skip
+    assert [{"day": "2032-10-09", "working": True, "note": "test: extra holiday",
+             "before": False}] in bodies  # fmt: skip
+
+    cases = [
+        ([], "DAYS_REQUIRED"),
+        ([{"day": (date(2033, 1, 1) + timedelta(days=i)).isoformat(), "working": False}
+          for i in range(401)], "TOO_MANY_DAYS"),
+        ([{"day": "2033-01-01", "working": False, "note": "x" * 201}], "NOTE_TOO_LONG"),
+    ]  # fmt: skip
+    for days, code in cases:
+        refused = await gql(SET, {"input": {"days": days}}, authority)
+        assert [e["code"] for e in refused["data"]["setCalendarDays"]["userErrors"]] == [code]
+    days = await gql("{ calendarDays(year: 2033) { day } }", caller=authority)
+    assert days["data"]["calendarDays"] == []  # nothing of the refused calls was kept
 
 
 async def test_naive_time_is_a_clear_error(gql, authority):
