@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -103,7 +102,7 @@ class Tokens:
         """The token's principal. A verified token is remembered until it expires: checking
         its signature again on every request cost more than the rest of a small query."""
         cached = self._verified.get(token)
-        if cached is not None and cached[1] > time.time():
+        if cached is not None and cached[1] > now().timestamp():
             return cached[0]
         principal, expires = await self._verify(token)
         if len(self._verified) >= self.CACHE_SIZE:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import http.server
 import json
@@ -26,6 +27,18 @@ async def test_embedded_token_round_trip(settings):
         tokens.issue(roles=[Role.AGENCY, Role.AUDITOR], org=org, sub="alice")
     )
     assert principal == Principal("alice", org, frozenset({Role.AGENCY, Role.AUDITOR}))
+
+
+async def test_a_remembered_token_still_expires(settings):
+    """Verified tokens are cached (the signature check is dear), but only until they expire:
+    this one is inside the 30 s leeway for 1-2 seconds, then it must be refused."""
+    tokens = Tokens(settings)
+    token = tokens.issue(roles=[Role.AGENCY], org=None, sub="bob", ttl=timedelta(seconds=-28))
+    assert (await tokens.verify(token)).subject == "bob"
+    assert (await tokens.verify(token)).subject == "bob"  # from the cache
+    await asyncio.sleep(2.1)  # exp is whole seconds: 1-2 s of leeway were left
+    with pytest.raises(TokenError, match="expired"):
+        await tokens.verify(token)
 
 
 async def test_expired_bad_signature_and_garbage_are_refused(settings):
