@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route, WebSocketRoute, request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -208,7 +208,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
             Route("/catalogue.jsonld", catalogue.open_catalogue),
-            Route("/consents/{id}/receipt", receipts.consent_receipt),
+            Route(
+                "/consents/{id}/receipt",
+                Authenticate(request_response(receipts.consent_receipt), app.state.tokens),
+            ),
         ]
     )
     return app

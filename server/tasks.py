@@ -20,8 +20,6 @@ from core.settings import Settings
 
 log = logging.getLogger("pdex.tasks")
 
-REGISTRATION_SWEEP_SECONDS = 60.0
-
 
 async def every(seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
     while True:

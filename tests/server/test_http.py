@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import timedelta
 
 from starlette.testclient import TestClient
@@ -49,6 +50,12 @@ async def test_bad_tokens_are_401(client, tokens, settings):
         assert response.status_code == 401, label
         assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         assert "WWW-Authenticate" in response.headers
+        # The receipt route sits behind the same check (one place verifies tokens).
+        receipt = await client.get(
+            f"/consents/{uuid.uuid4()}/receipt", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert receipt.status_code == 401, label
+        assert "WWW-Authenticate" in receipt.headers
     response = await client.post(
         "/graphql",
         json={"query": "{ viewer { subject } }"},
