@@ -12,6 +12,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+
 import ledger
 from consent.grants import items_of
 from consent.models import CertificateType, Consent, ConsentItem
@@ -22,6 +24,7 @@ from core.identity import Principal, Role, require
 from core.models import Organization
 from ledger.canonical import subject_commitment
 from ledger.checkpoints import message
+from ledger.models import SubjectSalt
 
 KANTARA_VERSION = "KI-CR-v1.1.0"
 JURISDICTION = "CN-GD"  # Guangdong (ISO 3166-2), Jiangmen municipality
@@ -47,7 +50,8 @@ class Receipt:
 async def consent_receipt(
     db: Database, signer: ledger.Signer, actor: Principal | None, consent_id: uuid.UUID
 ) -> Receipt | None:
-    """The subject's receipt for their consent; None if it is not theirs or does not exist.
+    """The subject's receipt for their consent; None if it is not theirs or does not exist
+    (or its subject's salt was erased, so no commitment can be shown to be theirs).
 
     Signs a checkpoint at once if none yet covers the entries (the server signs one every
     few seconds anyway), so the proof is always against a signed tree."""
@@ -63,9 +67,12 @@ async def consent_receipt(
     if checkpoint is None or checkpoint.tree_size <= max(seqs):
         checkpoint = await ledger.publish_checkpoint(db, signer)
         assert checkpoint is not None and checkpoint.tree_size > max(seqs)
-    async with db.transaction() as session:  # the salt exists since the grant; never absent
-        salt = await ledger.subject_salt(session, consent.subject)
-    async with db.read() as session:
+    async with db.read() as session:  # a GET: reads only, never the (SQLite) writer's turn
+        salt = await session.scalar(
+            sa.select(SubjectSalt.salt).where(SubjectSalt.subject_id == consent.subject)
+        )
+        if salt is None:  # made at the grant; gone only if erased (PIPL Art. 47): no proof
+            return None
         (items,) = await items_of(session, [consent.id])
         grantee = await session.get(Organization, consent.grantee_id)
         assert grantee is not None
