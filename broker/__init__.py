@@ -3,7 +3,7 @@ indicators, evaluations and risk alerts.
 
 Every broker action reads the broker's licence in its own transaction
 (`require_licensed`); refused attempts that supervision counts raise `Refused` and are
-recorded afterwards by `record_refusal` (see `broker.refusals`).
+recorded afterwards by `record_refused` (see `broker.refusals`).
 """
 
 from broker.deals import (
@@ -96,7 +96,7 @@ from broker.models import (
     SupervisionGrade,
     SupervisionIndicator,
 )
-from broker.refusals import ReplayAllowed, record_refusal
+from broker.refusals import ReplayAllowed, record_refusal, record_refused
 
 __all__ = [
     "DEAL_TRANSITIONS",
@@ -172,6 +172,7 @@ __all__ = [
     "record_data_flow",
     "record_delivery",
     "record_refusal",
+    "record_refused",
     "require_licensed",
     "risk_rules",
     "list_risk_rules",

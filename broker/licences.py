@@ -6,7 +6,7 @@ current licence (the latest application) inside the action's own transaction, an
 unless it is LICENSED and not past `valid_until`. Refusals of a broker holding a suspended,
 revoked or expired licence are `Refused` errors: the action's transaction rolls back (it
 changes nothing), and the caller records the attempt afterwards in a short transaction of
-its own (`broker.refusals.record_refusal`) for supervision.
+its own (`broker.refusals.record_refused`) for supervision.
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 changes nothing".
 
 A refused action (`broker.licences.Refused`) rolls its own transaction back entirely: no
-flow, no deal, no consent use counted. Then, in a second short transaction, the caller
-records the attempt with `record_refusal`: a `broker_refusal` row and a
-`broker.activity.refused` ledger entry. The evaluation counts these rows (attempts while
-suspended, flows refused for a missing basis) and the risk rules fire on them.
+flow, no deal, no consent use counted. Then the caller records the attempt with
+`record_refused`, in a second short transaction of its own: a `broker_refusal` row and a
+`broker.activity.refused` ledger entry (`record_refusal`, within a given transaction). The
+evaluation counts these rows (attempts while suspended, flows refused for a missing basis)
+and the risk rules fire on them.
 
 A flow refused because a consent denied it also leaves the denial where the consent domain
 keeps them: `record_refusal` passes the denied (consent, item, purpose) through the consent
@@ -13,8 +14,8 @@ gate again, which records a DENIED `data_use` (and its ledger entry) that the da
 sees and the evaluation counts as a denied consent check. Denials change no consent (only
 an ALLOWED use counts against `max_uses`); should the consent have become usable in the
 instant between the two transactions (it started being valid), the gate would allow it:
-`ReplayAllowed` is raised then, the caller rolls back and records the refusal without the
-replay.
+`ReplayAllowed` is raised then; `record_refused` rolls back and records the refusal without
+the replay (as it does when the replay is refused as malformed, say a consent gone).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from broker.licences import Refused
 from broker.models import BrokerRefusal
 from consent import UseOutcome, authorize_data_use
 from core.clock import now
-from core.db import AsyncSession
+from core.db import AsyncSession, Database
+from core.errors import UserError
 from core.identity import Principal
 
 
@@ -68,3 +70,16 @@ async def record_refusal(
     session.add(row)
     await session.flush()
     return row
+
+
+async def record_refused(db: Database, actor: Principal | None, refused: Refused) -> BrokerRefusal:
+    """After the refused action's transaction rolled back: record the attempt in a short
+    transaction of its own, with the replay of its consent denials; should the replay not
+    deny again (`ReplayAllowed`, or a `UserError` as the consent changed in between), in a
+    new transaction without it."""
+    try:
+        async with db.transaction() as session:
+            return await record_refusal(session, actor, refused)
+    except (ReplayAllowed, UserError):
+        async with db.transaction() as session:
+            return await record_refusal(session, actor, refused, replay=False)

@@ -664,18 +664,13 @@ async def perform_refusable(
     info: Info, action: Callable[[AsyncSession, Principal | None], Awaitable[T]]
 ) -> tuple[T | None, list[UserErrorType]]:
     """`schema.errors.perform`, plus: a `domain.Refused` action is recorded for supervision
-    in a second, short transaction after the first rolled back (see `domain.refusals`)."""
+    in a second, short transaction after the first rolled back (`domain.record_refused`)."""
     context = info.context
     try:
         async with context.db.transaction() as session:
             return await action(session, context.actor), []
     except domain.Refused as refused:
-        try:
-            async with context.db.transaction() as session:
-                await domain.record_refusal(session, context.actor, refused)
-        except (domain.ReplayAllowed, UserError):  # the consent changed in between
-            async with context.db.transaction() as session:
-                await domain.record_refusal(session, context.actor, refused, replay=False)
+        await domain.record_refused(context.db, context.actor, refused)
         return None, user_errors(refused)
     except UserError as error:
         return None, user_errors(error)

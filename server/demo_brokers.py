@@ -231,7 +231,7 @@ async def _seed_brokers(
         try:
             await _step(db, lambda s, a=actor, f=spec: broker.record_data_flow(s, a, f))
         except broker.Refused as refused:
-            await _step(db, lambda s, a=actor, r=refused: broker.record_refusal(s, a, r))
+            await broker.record_refused(db, actor, refused)
 
     # One computed evaluation period, with the alerts it raises.
     await _step(db, lambda s: broker.evaluate_brokers(s, boss, start, now()))

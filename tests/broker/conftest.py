@@ -52,6 +52,23 @@ def act(db: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
+def attempt(db: Any) -> Any:
+    """What the API does (`schema.brokers.perform_refusable`): run one broker use case in its
+    own transaction; should it be `Refused`, record the attempt afterwards with
+    `broker.record_refused` and raise the refusal again."""
+
+    async def run(use_case: Any, actor: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            async with db.transaction() as session:
+                return await use_case(session, actor, *args, **kwargs)
+        except broker.Refused as refused:
+            await broker.record_refused(db, actor, refused)
+            raise
+
+    return run
+
+
+@pytest.fixture(scope="session")
 def make_broker(make_caller: Any, authority: Any, act: Any) -> Any:
     """A broker organisation and token whose licence went through `decisions` (default:
     approved). Returns (caller, licence)."""

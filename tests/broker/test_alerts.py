@@ -13,22 +13,18 @@ from core.clock import now
 from core.errors import Forbidden, UserError
 
 
-async def suspended_attempt(make_broker, act, db):
+async def suspended_attempt(make_broker, attempt):
     caller, licence = await make_broker(
         broker.LicenceDecisionKind.APPROVE, broker.LicenceDecisionKind.SUSPEND
     )
-    try:
-        async with db.transaction() as session:
-            await broker.delist_product(session, caller.principal, uuid.uuid4(), reason="x")
-    except broker.Refused as refused:
-        async with db.transaction() as session:
-            await broker.record_refusal(session, caller.principal, refused)
+    with pytest.raises(broker.Refused):
+        await attempt(broker.delist_product, caller.principal, uuid.uuid4(), reason="x")
     return caller
 
 
-async def test_alerts_raised_once_listed_and_acknowledged(db, make_broker, act, authority):
+async def test_alerts_raised_once_listed_and_acknowledged(db, make_broker, act, attempt, authority):
     start = now()
-    caller = await suspended_attempt(make_broker, act, db)
+    caller = await suspended_attempt(make_broker, attempt)
     await asyncio.sleep(0.01)
     end = now()
     run = await act(broker.evaluate_brokers, authority.principal, start, end)

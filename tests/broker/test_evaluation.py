@@ -144,20 +144,6 @@ DATASET = broker.FlowInputSpec(
 )  # fmt: skip
 
 
-@pytest.fixture(scope="session")
-def attempt(db):
-    async def run(actor, use_case, *args):
-        try:
-            async with db.transaction() as session:
-                return await use_case(session, actor, *args)
-        except broker.Refused as refused:
-            async with db.transaction() as session:
-                await broker.record_refusal(session, actor, refused)
-            return refused
-
-    return run
-
-
 async def busy_broker(make_broker, make_asset, make_caller, make_consent, act, attempt, authority):
     """A broker with some of every fact; returns (caller, licence, buyer, listing, output)."""
     caller, licence = await make_broker()
@@ -178,17 +164,20 @@ async def busy_broker(make_broker, make_asset, make_caller, make_consent, act, a
     for _ in range(2):
         await act(broker.record_data_flow, caller.principal, flow)
     no_basis = broker.FlowInputSpec(kind=broker.FlowInputKind.NON_PUBLIC_DATASET, dataset_name="X")
-    await attempt(caller.principal, broker.record_data_flow, broker.FlowSpec(
-        (no_basis,), output.id, (buyer.org_id,), "SME credit scoring", "Loans"))  # fmt: skip
+    with pytest.raises(broker.Refused):
+        await attempt(broker.record_data_flow, caller.principal, broker.FlowSpec(
+            (no_basis,), output.id, (buyer.org_id,), "SME credit scoring", "Loans"))  # fmt: skip
     _, wrong = await make_consent(caller.org_id, purpose="Marketing")
-    await attempt(caller.principal, broker.record_data_flow, broker.FlowSpec(
-        (DATASET,), output.id, (buyer.org_id,), "SME credit scoring", "Loans",
-        (broker.ConsentRelied(wrong.id, "certificate:BUSINESS_LICENCE"),)))  # fmt: skip
+    with pytest.raises(broker.Refused):
+        await attempt(broker.record_data_flow, caller.principal, broker.FlowSpec(
+            (DATASET,), output.id, (buyer.org_id,), "SME credit scoring", "Loans",
+            (broker.ConsentRelied(wrong.id, "certificate:BUSINESS_LICENCE"),)))  # fmt: skip
     await act(
         broker.decide_broker_licence, authority.principal, licence.id,
         decision=broker.LicenceDecisionKind.SUSPEND, reason="audit",
     )  # fmt: skip
-    await attempt(caller.principal, broker.match_deal, terms)
+    with pytest.raises(broker.Refused):
+        await attempt(broker.match_deal, caller.principal, terms)
     await act(
         broker.decide_broker_licence, authority.principal, licence.id,
         decision=broker.LicenceDecisionKind.REINSTATE, reason="audit passed",

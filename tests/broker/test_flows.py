@@ -5,6 +5,7 @@ attempt; lineage upstream and downstream."""
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -50,22 +51,6 @@ def spec(output, recipient, *inputs, consents=(), purpose=PURPOSE):
     )  # fmt: skip
 
 
-@pytest.fixture(scope="session")
-def attempt(db):
-    """What the API does: run the use case; on `Refused`, record the attempt afterwards."""
-
-    async def run(actor, flow):
-        try:
-            async with db.transaction() as session:
-                return await broker.record_data_flow(session, actor, flow)
-        except broker.Refused as refused:
-            async with db.transaction() as session:
-                await broker.record_refusal(session, actor, refused)
-            raise
-
-    return run
-
-
 async def refusals(db, broker_id):
     async with db.read() as session:
         rows = await session.scalars(
@@ -96,6 +81,7 @@ async def test_a_flow_with_every_basis_is_recorded(
     )
     _, granted = await make_consent(caller.org_id)
     flow = await attempt(
+        broker.record_data_flow,
         caller.principal,
         spec(
             output, lender, resource_input(open_resource), resource_input(conditional, public),
@@ -150,7 +136,9 @@ async def test_each_missing_basis_has_its_code(
     ]  # fmt: skip
     for given, code in cases:
         with pytest.raises(broker.Refused) as refused:
-            await attempt(caller.principal, spec(output, lender, given, DATASET))
+            await attempt(
+                broker.record_data_flow, caller.principal, spec(output, lender, given, DATASET)
+            )
         assert refused.value.code == code
         assert refused.value.field == "inputs[0]." + {
             "DATASET_HOLDER_REQUIRED": "dataset_holder", "LEGAL_BASIS_REQUIRED": "legal_basis",
@@ -166,6 +154,7 @@ async def test_malformed_input_is_a_plain_user_error(db, setup, make_asset, atte
     caller, _, lender, output = setup
     with pytest.raises(UserError) as problems:
         await attempt(
+            broker.record_data_flow,
             caller.principal,
             spec(output, lender, broker.FlowInputSpec(K.PUBLIC_RESOURCE, resource_code="NOPE"),
                  purpose=" "),
@@ -175,6 +164,7 @@ async def test_malformed_input_is_a_plain_user_error(db, setup, make_asset, atte
     foreign = await make_asset(lender.org_id)
     with pytest.raises(UserError) as output_problems:
         await attempt(
+            broker.record_data_flow,
             caller.principal,
             broker.FlowSpec(
                 inputs=(DATASET,), output_asset_id=foreign.id, recipients=(),
@@ -205,7 +195,11 @@ async def test_denied_consents_refuse_the_flow_and_change_nothing_else(
         broker.ConsentRelied(good.id, "certificate:MEDICAL_RECORD"),
     ]
     with pytest.raises(broker.Refused) as refused:
-        await attempt(caller.principal, spec(output, lender, DATASET, consents=relied))
+        await attempt(
+            broker.record_data_flow,
+            caller.principal,
+            spec(output, lender, DATASET, consents=relied),
+        )
     assert [(p.code, p.field) for p in refused.value.problems] == [
         ("CONSENT_REVOKED", "consents[1]"),
         ("CONSENT_PURPOSE_MISMATCH", "consents[2]"),
@@ -234,6 +228,7 @@ async def test_denied_consents_refuse_the_flow_and_change_nothing_else(
     assert row.kind is broker.RefusalKind.CONSENT_DENIED
     with pytest.raises(UserError) as unknown:
         await attempt(
+            broker.record_data_flow,
             caller.principal,
             spec(output, lender, DATASET, consents=[broker.ConsentRelied(output.id, ITEM)]),
         )
@@ -249,7 +244,7 @@ async def test_a_suspended_broker_records_no_flow_but_the_attempt(
         decision=broker.LicenceDecisionKind.SUSPEND, reason="audit",
     )  # fmt: skip
     with pytest.raises(broker.Refused) as refused:
-        await attempt(caller.principal, spec(output, lender, DATASET))
+        await attempt(broker.record_data_flow, caller.principal, spec(output, lender, DATASET))
     assert refused.value.code == "LICENCE_SUSPENDED"
     [row] = await refusals(db, caller.org_id)
     assert row.licence_status is broker.LicenceStatus.SUSPENDED
@@ -266,9 +261,12 @@ async def test_lineage_upstream_and_downstream(
     )
     derived = await make_asset(caller.org_id)
     first = await attempt(
-        caller.principal, spec(product, lender, resource_input(conditional, public), DATASET)
+        broker.record_data_flow,
+        caller.principal,
+        spec(product, lender, resource_input(conditional, public), DATASET),
     )
     second = await attempt(
+        broker.record_data_flow,
         caller.principal,
         spec(derived, lender, broker.FlowInputSpec(K.ASSET, asset_id=product.id), DATASET),
     )
@@ -316,3 +314,24 @@ async def test_a_replay_the_gate_would_now_allow_is_not_recorded_as_a_use(db, se
     assert [r.kind for r in await refusals(db, caller.org_id)] == [
         broker.RefusalKind.CONSENT_DENIED
     ]
+    # `record_refused` (what the API and the demo call) takes both steps by itself; and so
+    # when the replay is malformed (a consent no longer found) rather than allowed.
+    vanished = broker.Refused(
+        [Problem("CONSENT_REVOKED", "revoked")],
+        broker_id=caller.org_id, kind=broker.RefusalKind.CONSENT_DENIED,
+        action="record_data_flow", denied=[(uuid.uuid4(), ITEM, PURPOSE)],
+    )  # fmt: skip
+    for refusal in (refused, vanished):
+        row = await broker.record_refused(db, caller.principal, refusal)
+        assert (row.broker_id, row.kind, row.codes) == (
+            caller.org_id, broker.RefusalKind.CONSENT_DENIED, refusal.code,
+        )  # fmt: skip
+    async with db.read() as session:
+        uses = (await session.get(consent.Consent, granted.id)).uses
+        recorded = await session.scalar(
+            sa.select(sa.func.count())
+            .select_from(consent.DataUse)
+            .where(consent.DataUse.user_id == caller.org_id)
+        )
+    assert uses == 0 and recorded == 0
+    assert len(await refusals(db, caller.org_id)) == 3
