@@ -8,6 +8,7 @@ exported bundle offline.
 from ledger.checkpoints import (
     SignedCheckpoint,
     Signer,
+    get_checkpoint,
     latest_checkpoint,
     load_signer,
     publish_checkpoint,
@@ -38,6 +39,7 @@ __all__ = [
     "commitment_for",
     "consistency_proof",
     "cosign_checkpoint",
+    "get_checkpoint",
     "get_entry",
     "get_witness",
     "current_inclusion_proofs",

@@ -101,11 +101,18 @@ class Checkpoint:
     public_key: str = strawberry.field(description="Platform BLS12-381 G1 key that signed.")
     signature: str
     cosignatures: list[Cosignature]
-    aggregate_signature: str = strawberry.field(
+    signed: strawberry.Private[ledger.SignedCheckpoint]
+
+    @strawberry.field(
         description="Platform + co-signatures aggregated; check with FastAggregateVerify over "
         "`signerKeys` and `note`."
     )
-    signer_keys: list[str]
+    def aggregate_signature(self) -> str:
+        return self.signed.aggregate_signature.hex()  # a BLS aggregation: only when asked
+
+    @strawberry.field
+    def signer_keys(self) -> list[str]:
+        return [k.hex() for k in self.signed.signer_keys]
 
     @classmethod
     def from_signed(cls, signed: ledger.SignedCheckpoint) -> Checkpoint:
@@ -122,8 +129,7 @@ class Checkpoint:
                 Cosignature(witness=Witness.from_row(w), signature=c.signature)
                 for w, c in signed.cosignatures
             ],
-            aggregate_signature=signed.aggregate_signature.hex(),
-            signer_keys=[k.hex() for k in signed.signer_keys],
+            signed=signed,
         )
 
 
@@ -155,10 +161,16 @@ class ConsistencyProof:
     to_root: str
 
 
-async def _signed(info: Info, checkpoint: ledger.Checkpoint | None) -> Checkpoint | None:
-    if checkpoint is None:
-        return None
+async def _signed(info: Info, tree_size: int | None = None) -> Checkpoint | None:
+    """The checkpoint of `tree_size` (default: the latest) with its co-signatures, read in
+    one session."""
     async with info.context.db.read() as session:
+        if tree_size is None:
+            checkpoint = await ledger.latest_checkpoint(session)
+        else:
+            checkpoint = await ledger.get_checkpoint(session, tree_size)
+        if checkpoint is None:
+            return None
         return Checkpoint.from_signed(await ledger.signed_checkpoint(session, checkpoint))
 
 
@@ -179,9 +191,7 @@ class Query:
 
     @strawberry.field(description="The latest signed checkpoint with its co-signatures. Public.")
     async def ledger_checkpoint(self, info: Info) -> Checkpoint | None:
-        async with info.context.db.read() as session:
-            latest = await ledger.latest_checkpoint(session)
-        return await _signed(info, latest)
+        return await _signed(info)
 
     @strawberry.field(
         description="One entry, if you may see it: the authority and auditors see "
@@ -321,9 +331,9 @@ class Mutation:
         )
         if row is None:
             return CosignCheckpointPayload(user_errors=errors)
-        async with info.context.db.read() as session:
-            checkpoint = await session.get(ledger.Checkpoint, row.tree_size)
-        return CosignCheckpointPayload(checkpoint=await _signed(info, checkpoint), user_errors=[])
+        return CosignCheckpointPayload(
+            checkpoint=await _signed(info, row.tree_size), user_errors=[]
+        )
 
     @strawberry.mutation(
         description="Sign the current tree now (if it grew). Auditor or authority."
@@ -331,4 +341,5 @@ class Mutation:
     async def publish_checkpoint(self, info: Info) -> PublishCheckpointPayload:
         require(info.context.actor, Role.AUTHORITY, Role.AUDITOR)
         checkpoint = await ledger.publish_checkpoint(info.context.db, info.context.signer)
-        return PublishCheckpointPayload(checkpoint=await _signed(info, checkpoint), user_errors=[])
+        signed = await _signed(info, checkpoint.tree_size) if checkpoint else None
+        return PublishCheckpointPayload(checkpoint=signed, user_errors=[])
