@@ -86,15 +86,30 @@ class Refused(UserError):
         self.denied = tuple(denied)  # (consent id, item, purpose) the gate denied
 
 
+LAPSING = (LicenceStatus.LICENSED, LicenceStatus.SUSPENDED)  # the statuses a term ends
+
+
 def effective_status(licence: BrokerLicence, at: datetime) -> LicenceStatus:
-    """The stored status, or EXPIRED for a licensed or suspended licence past its term."""
-    if (
-        licence.status in (LicenceStatus.LICENSED, LicenceStatus.SUSPENDED)
-        and licence.valid_until is not None
-        and at >= licence.valid_until
-    ):
+    """The stored status, or EXPIRED for a licensed or suspended licence past its term (SQL:
+    `effective_status_is`)."""
+    if licence.status in LAPSING and licence.valid_until is not None and at >= licence.valid_until:
         return LicenceStatus.EXPIRED
     return licence.status
+
+
+def effective_status_is(status: LicenceStatus, at: datetime) -> sa.ColumnElement[bool]:
+    """SQL for `effective_status(licence, at) is status`, the one rule in both languages: a
+    LICENSED or SUSPENDED licence is EXPIRED from `valid_until` on; without a `valid_until`
+    it does not expire."""
+    past_term = sa.and_(BrokerLicence.valid_until.is_not(None), BrokerLicence.valid_until <= at)
+    if status is LicenceStatus.EXPIRED:
+        return sa.or_(
+            BrokerLicence.status == status,
+            sa.and_(BrokerLicence.status.in_(LAPSING), past_term),
+        )
+    if status in LAPSING:
+        return sa.and_(BrokerLicence.status == status, sa.not_(past_term))
+    return BrokerLicence.status == status
 
 
 @dataclass(frozen=True)
@@ -357,16 +372,8 @@ async def list_licences(
     """The authority sees every licence; an organisation its own."""
     actor = require(actor)
     statement = sa.select(BrokerLicence).where(visible_to(actor))
-    if status is LicenceStatus.EXPIRED:
-        at = now()
-        statement = statement.where(
-            BrokerLicence.status.in_([LicenceStatus.LICENSED, LicenceStatus.SUSPENDED]),
-            BrokerLicence.valid_until <= at,
-        )
-    elif status is not None:
-        statement = statement.where(BrokerLicence.status == status)
-        if status in (LicenceStatus.LICENSED, LicenceStatus.SUSPENDED):
-            statement = statement.where(BrokerLicence.valid_until > now())
+    if status is not None:
+        statement = statement.where(effective_status_is(status, now()))
     return await paginate(
         session,
         statement,

@@ -18,7 +18,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 import ledger
-from broker.licences import require_licensed
+from broker.licences import effective_status_is, require_licensed
 from broker.models import (
     BrokerLicence,
     Entrustment,
@@ -256,11 +256,10 @@ def _bound(session: AsyncSession, value: Decimal) -> object:
 
 
 def offered_now() -> sa.ColumnElement[bool]:
-    """The listing's broker holds a LICENSED licence that has not expired."""
+    """The listing's broker holds a licence that is LICENSED now (not past its term)."""
     return sa.exists().where(
         BrokerLicence.broker_id == Listing.broker_id,
-        BrokerLicence.status == LicenceStatus.LICENSED,
-        BrokerLicence.valid_until > now(),
+        effective_status_is(LicenceStatus.LICENSED, now()),
     )
 
 

@@ -52,6 +52,24 @@ def act(db: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
+def every() -> Any:
+    """Every item a domain list function returns, page after page (the shared test database
+    holds many brokers, licences and alerts: a claim about one row cannot stop at page 1)."""
+
+    async def walk(list_page: Any, *args: Any, **filters: Any) -> list[Any]:
+        items: list[Any] = []
+        after = None
+        while True:
+            page = await list_page(*args, first=100, after=after, **filters)
+            items += page.items
+            if not page.has_next_page:
+                return items
+            after = page.cursors[-1]
+
+    return walk
+
+
+@pytest.fixture(scope="session")
 def attempt(db: Any) -> Any:
     """What the API does (`schema.brokers.perform_refusable`): run one broker use case in its
     own transaction; should it be `Refused`, record the attempt afterwards with

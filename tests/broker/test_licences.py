@@ -139,9 +139,30 @@ async def test_a_broker_token_is_not_enough(make_broker, make_caller, make_asset
         assert refused.value.code == code
 
 
-async def test_expiry_is_computed_from_valid_until(db, make_broker, make_asset, act, authority):
+async def licences_by_status(db, every, actor, status):
+    async with db.read() as session:
+        return {row.id for row in await every(broker.list_licences, session, actor, status=status)}
+
+
+async def listed_by(db, actor, broker_id):
+    async with db.read() as session:
+        page = await broker.list_listings(
+            session, actor, broker.ListingFilter(broker_id=broker_id), first=100, after=None
+        )
+    return [listing.id for listing, _ in page.items]
+
+
+async def test_expiry_is_computed_from_valid_until(
+    db, make_broker, make_asset, act, authority, every
+):
     caller, licence = await make_broker()
     asset = await make_asset(caller.org_id)
+    listing = await act(
+        broker.list_product, caller.principal, (await make_asset(caller.org_id)).id, TERMS
+    )
+    assert await listed_by(db, authority.principal, caller.org_id) == [listing.id]
+    assert licence.id in await licences_by_status(db, every, authority.principal, S.LICENSED)
+    assert licence.id not in await licences_by_status(db, every, authority.principal, S.EXPIRED)
     async with db.transaction() as session:
         await session.execute(
             sa.update(broker.BrokerLicence)
@@ -152,6 +173,13 @@ async def test_expiry_is_computed_from_valid_until(db, make_broker, make_asset, 
         current = await broker.current_licence(session, caller.org_id)
     assert current.status is S.LICENSED  # stored
     assert broker.effective_status(current, now()) is S.EXPIRED  # computed
+    # Art. 26: the licence ends at validUntil, and with it the broker's offers on the market;
+    # the licence lists as EXPIRED, no longer as LICENSED, for the authority and the broker.
+    assert await listed_by(db, authority.principal, caller.org_id) == []
+    for actor in (authority.principal, caller.principal):
+        assert licence.id in await licences_by_status(db, every, actor, S.EXPIRED)
+        assert licence.id not in await licences_by_status(db, every, actor, S.LICENSED)
+    assert await licences_by_status(db, every, caller.principal, S.EXPIRED) == {licence.id}
     with pytest.raises(UserError) as refused:
         await act(broker.list_product, caller.principal, asset.id, TERMS)
     assert refused.value.code == "LICENCE_EXPIRED"
@@ -167,7 +195,7 @@ async def test_expiry_is_computed_from_valid_until(db, make_broker, make_asset, 
     assert revoked.status is S.REVOKED
 
 
-async def test_licences_are_scoped_to_their_organisation(db, make_broker, authority):
+async def test_licences_are_scoped_to_their_organisation(db, make_broker, authority, every):
     mine, licence = await make_broker()
     other, theirs = await make_broker()
     async with db.read() as session:
@@ -175,9 +203,47 @@ async def test_licences_are_scoped_to_their_organisation(db, make_broker, author
             session, mine.principal, status=None, first=100, after=None
         )
         seen = await broker.get_licences(session, mine.principal, [licence.id, theirs.id])
-        everyone = await broker.list_licences(
-            session, authority.principal, status=S.LICENSED, first=100, after=None
+        everyone = await every(broker.list_licences, session, authority.principal, status=None)
+        licensed = await every(
+            broker.list_licences, session, authority.principal, status=S.LICENSED
         )
+        both = await broker.get_licences(session, authority.principal, [licence.id, theirs.id])
     assert [row.id for row in own.items] == [licence.id]
     assert seen[0] is not None and seen[1] is None
-    assert len(everyone.items) >= 2 or everyone.has_next_page
+    # The authority sees both organisations' licences, listed and by id.
+    assert {licence.id, theirs.id} <= {row.id for row in everyone}
+    assert {licence.id, theirs.id} <= {row.id for row in licensed}
+    assert [row.id for row in both] == [licence.id, theirs.id]
+
+
+async def test_effective_status_in_sql_is_the_python_rule(db, make_caller):
+    """`effective_status_is` (the SQL of the listings and the licence filter) selects exactly
+    the licences `effective_status` gives that status, for every stored status and term,
+    a licence without `valid_until` included (it does not expire)."""
+    owner = await make_caller(Role.BROKER, OrganizationKind.BROKER)
+    at = now()
+    rows = [
+        broker.BrokerLicence(
+            broker_id=owner.org_id, broker_type=broker.BrokerType.DATA_ENABLEMENT,
+            business_scope="test", scenarios="[]", mlps_level=3, dcmm_level=3, contact="x",
+            minors_data_handling="x", sensitive_data_handling="x", status=stored,
+            valid_until=until, ledger_seq=0,
+        )
+        for stored in S
+        for until in (None, at - timedelta(seconds=1), at, at + timedelta(days=1))
+    ]  # fmt: skip
+    async with db.transaction() as session:
+        session.add_all(rows)
+    async with db.read() as session:
+        for status in S:
+            selected = set(
+                await session.scalars(
+                    sa.select(broker.BrokerLicence.id).where(
+                        broker.BrokerLicence.broker_id == owner.org_id,
+                        broker.effective_status_is(status, at),
+                    )
+                )
+            )
+            expected = {row.id for row in rows if broker.effective_status(row, at) is status}
+            assert selected == expected, status
+    assert {broker.effective_status(row, at) for row in rows if row.valid_until is None} == set(S)
