@@ -9,7 +9,7 @@ tells no one.
   runs `relay(settings)`, which LISTENs and hands them to its local subscribers. So a
   subscriber on any process hears an event from any other.
 - SQLite (embedded, one process): the payload waits on the session and is handed to the
-  local subscribers in the session's `after_commit` hook.
+  local subscribers in the session's `after_commit` hook (of the outermost transaction).
 
 Subscribers that fall behind lose events rather than hold up writers (bounded queues); the
 database stays the source of truth, so a holder that missed one sees the state on its next
@@ -27,7 +27,7 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from core.db import AsyncSession
 from core.settings import Settings
@@ -55,26 +55,53 @@ def deliver(message: Message) -> None:
 
 
 async def publish(session: AsyncSession, audiences: Sequence[str], payload: dict[str, Any]) -> None:
-    """Send `payload` to the subscribers of `audiences` once this transaction commits."""
-    message = {"audiences": list(audiences), "payload": payload}
+    """Send `payload` to the subscribers of `audiences` once this transaction commits.
+
+    Both engines encode it once, the same way: subscribers get the JSON-decoded payload, and
+    one too large for a PostgreSQL notification is refused on SQLite too."""
+    text = json.dumps(
+        {"audiences": list(audiences), "payload": payload}, separators=(",", ":"), default=str
+    )
+    if len(text.encode()) > MAX_PAYLOAD:
+        raise ValueError("event payload too large for a notification")
     if session.bind.dialect.name == "postgresql":
-        text = json.dumps(message, separators=(",", ":"), default=str)
-        if len(text.encode()) > MAX_PAYLOAD:
-            raise ValueError("event payload too large for a notification")
         await session.execute(sa.select(sa.func.pg_notify(CHANNEL, text)))
     else:
-        session.sync_session.info.setdefault(_PENDING, []).append(message)
+        pending = session.sync_session.info.setdefault(_PENDING, [])
+        pending.append((session.sync_session.get_nested_transaction(), json.loads(text)))
+
+
+def _within(transaction: SessionTransaction | None, savepoint: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is savepoint:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+# SQLite's pending events follow PostgreSQL's notifications: sent when the outermost
+# transaction commits, dropped when it rolls back; a savepoint (`begin_nested`) that rolls
+# back drops only the events published inside it. SQLAlchemy fires `after_commit` and
+# `after_rollback` for savepoints too, with the savepoint still the nested transaction.
 
 
 @sa.event.listens_for(Session, "after_commit")
 def _deliver_pending(session: Session) -> None:
-    for message in session.info.pop(_PENDING, ()):
+    if session.in_nested_transaction():  # a savepoint released: the outer one may still fail
+        return
+    for _savepoint, message in session.info.pop(_PENDING, ()):
         deliver(message)
 
 
 @sa.event.listens_for(Session, "after_rollback")
 def _forget_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+    savepoint = session.get_nested_transaction()
+    if savepoint is None:
+        session.info.pop(_PENDING, None)
+        return
+    pending = session.info.get(_PENDING)
+    if pending:
+        pending[:] = [(t, m) for t, m in pending if not _within(t, savepoint)]
 
 
 @contextmanager
