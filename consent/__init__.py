@@ -19,8 +19,6 @@ from consent.events import ConsentEvent
 from consent.events import listen as listen_events
 from consent.grants import (
     GrantFields,
-    can_see,
-    consents_by_id,
     get_consents,
     grant_consent,
     items_of,
@@ -71,9 +69,7 @@ __all__ = [
     "UseOutcome",
     "assign_complaint",
     "authorize_data_use",
-    "can_see",
     "consent_receipt",
-    "consents_by_id",
     "file_complaint",
     "get_complaint",
     "is_overdue",

@@ -85,7 +85,3 @@ async def listen(audiences: list[str]) -> AsyncIterator[ConsentEvent]:
     async for payload in core_events.subscribe(audiences):
         if payload.get("topic") == TOPIC:
             yield ConsentEvent.from_payload(payload)
-
-
-def subscriber_count(audience: str) -> int:
-    return core_events.subscriber_count(audience)

@@ -364,26 +364,10 @@ def visible_to(actor: Principal | None) -> sa.ColumnElement[bool]:
     return sa.or_(*mine) if mine else sa.false()
 
 
-def can_see(actor: Principal | None, consent: Consent) -> bool:
-    """`visible_to` for one row already fetched."""
-    if actor is None:
-        return False
-    if actor.has(Role.AUTHORITY, Role.AUDITOR):
-        return True
-    if actor.has(Role.DATA_SUBJECT) and consent.subject == actor.subject:
-        return True
-    return actor.organization_id is not None and consent.grantee_id == actor.organization_id
-
-
-async def consents_by_id(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Consent | None]:
-    """Unscoped, for loaders whose callers check `can_see`."""
-    result = await session.execute(sa.select(Consent).where(Consent.id.in_(set(ids))))
-    return one_each(ids, result.scalars(), lambda c: c.id)
-
-
 async def get_consents(
     session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
 ) -> list[Consent | None]:
+    """The consents `actor` may see, None for the others (and for unknown ids)."""
     result = await session.execute(
         sa.select(Consent).where(Consent.id.in_(set(ids)), visible_to(actor))
     )

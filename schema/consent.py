@@ -143,14 +143,14 @@ class Consent(Node):
         )  # fmt: skip
 
 
-def _consent_or_none(info: Info, row: consent.Consent | None) -> Consent | None:
-    return Consent.from_row(row) if row and consent.can_see(info.context.actor, row) else None
+def _consent_or_none(row: consent.Consent | None) -> Consent | None:
+    return Consent.from_row(row) if row else None
 
 
 @node_type("Consent")
 async def load_consent(info: Info, row_id: uuid.UUID) -> Consent | None:
     require(info.context.actor)
-    return _consent_or_none(info, await info.context.loaders.consent.load(row_id))
+    return _consent_or_none(await info.context.loaders.consent.load(row_id))
 
 
 @strawberry.type(description="One pass through the consent gate, allowed or denied.")
@@ -171,11 +171,7 @@ class DataUse(Node):
         name="consent", description="The consent it was checked against, if you may see it."
     )
     def checked_against(self, info: Info) -> Consent | None:
-        return load_then(
-            info.context.loaders.consent,
-            self.row.consent_id,
-            lambda row: _consent_or_none(info, row),
-        )
+        return load_then(info.context.loaders.consent, self.row.consent_id, _consent_or_none)
 
     @classmethod
     def from_row(cls, row: consent.DataUse) -> DataUse:

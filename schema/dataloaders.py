@@ -108,8 +108,8 @@ class Loaders:
 
     @cached_property
     def consent(self) -> SessionLoader[uuid.UUID, consent.Consent | None]:
-        """Unscoped: resolvers check `consent.can_see` on what it returns."""
-        return self._loader(consent.consents_by_id)
+        """As visible to the caller."""
+        return self._loader(lambda s, ids: consent.get_consents(s, self.actor, ids))
 
     @cached_property
     def inclusion_proof(self) -> SessionLoader[int, ledger.InclusionProof]:

@@ -454,3 +454,16 @@ async def test_a_revoked_consents_receipt_proves_the_revocation_too(client, gql,
         checkpoint["note"].encode(),
         bytes.fromhex(checkpoint["aggregateSignature"]),
     )
+
+
+async def test_a_data_uses_consent_is_shown_only_to_who_may_see_it(
+    gql, subject, grantee, make_caller
+):
+    consent_id = await granted(gql, subject, grantee)
+    stranger = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
+    use = {"consentId": consent_id, "item": "BUSINESS_LICENCE", "purpose": "Loan application"}
+    denied = (await gql(USE, {"input": use}, stranger))["data"]["authorizeDataUse"]
+    assert denied["dataUse"]["reason"] == "NOT_GRANTEE"
+    assert denied["dataUse"]["consent"] is None  # the stranger's own use, not the consent
+    allowed = (await gql(USE, {"input": use}, grantee))["data"]["authorizeDataUse"]
+    assert allowed["dataUse"]["consent"] == {"id": consent_id}

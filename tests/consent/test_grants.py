@@ -111,7 +111,7 @@ async def test_events_are_delivered_after_commit_and_never_after_rollback(
         ("REVOKED", granted.id, consent.ConsentStatus.REVOKED),
     ]
     assert got[1].ledger_seq == (await _revoke_seq(db, granted.id))
-    assert events.subscriber_count(audience) == 0
+    assert core_events.subscriber_count(audience) == 0
 
 
 async def _revoke_seq(db, consent_id):
@@ -138,7 +138,7 @@ def test_consent_events_reach_the_grantee_over_graphql_transport_ws(
         assert ws.receive_json()["type"] == "connection_ack"
         ws.send_json({"id": "1", "type": "subscribe", "payload": subscribe})
         deadline = time.monotonic() + 10
-        while events.subscriber_count(f"org:{grantee.org_id}") == 0:
+        while core_events.subscriber_count(f"org:{grantee.org_id}") == 0:
             assert time.monotonic() < deadline, "the subscription never started"
             time.sleep(0.01)
         variables = {
@@ -189,3 +189,31 @@ def test_consent_events_need_an_organisation_or_a_subject(settings, tokens):
         message = ws.receive_json()
         assert message["type"] == "error" or message["payload"].get("errors"), message
         assert "FORBIDDEN" in str(message)
+
+
+async def test_get_consents_returns_only_what_the_caller_may_see(
+    db, subject, grantee, grant, make_caller
+):
+    granted = await grant(subject, grantee)
+    stranger = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
+    other_person = await make_caller(Role.DATA_SUBJECT)
+    auditor = await make_caller(Role.AUDITOR, OrganizationKind.AUDITOR)
+    seen = {}
+    async with db.read() as session:
+        for name, caller in [
+            ("subject", subject),
+            ("grantee", grantee),
+            ("auditor", auditor),
+            ("stranger", stranger),
+            ("other person", other_person),
+        ]:
+            (row,) = await consent.get_consents(session, caller.principal, [granted.id])
+            seen[name] = row is not None and row.id == granted.id
+        assert await consent.get_consents(session, None, [granted.id]) == [None]
+    assert seen == {
+        "subject": True,
+        "grantee": True,
+        "auditor": True,
+        "stranger": False,
+        "other person": False,
+    }
