@@ -57,16 +57,18 @@ from core.pagination import Page, paginate
 
 async def list_indicators(
     session: AsyncSession, actor: Principal | None
-) -> tuple[list[SupervisionIndicator], list[SupervisionGrade]]:
-    """The published indicators and grade thresholds: readable by anyone signed in."""
+) -> list[SupervisionIndicator]:
+    """The published indicators, in order: readable by anyone signed in."""
     require(actor)
-    indicators = (
-        await session.scalars(
-            sa.select(SupervisionIndicator).order_by(SupervisionIndicator.position)
-        )
-    ).all()
+    statement = sa.select(SupervisionIndicator).order_by(SupervisionIndicator.position)
+    return list((await session.scalars(statement)).all())
+
+
+async def list_grades(session: AsyncSession, actor: Principal | None) -> list[SupervisionGrade]:
+    """The published grade thresholds, best grade first: readable by anyone signed in."""
+    require(actor)
     grades = (await session.scalars(sa.select(SupervisionGrade))).all()
-    return list(indicators), sorted(grades, key=lambda g: Decimal(g.min_score), reverse=True)
+    return sorted(grades, key=lambda g: Decimal(g.min_score), reverse=True)
 
 
 def _decimal(value: str | Decimal, code: str, field: str) -> Decimal:

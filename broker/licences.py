@@ -404,28 +404,3 @@ async def decisions_of(
         .order_by(LicenceDecision.decided_at, LicenceDecision.ledger_seq)
     )
     return many_each(licence_ids, result.scalars(), lambda row: row.licence_id)
-
-
-async def current_licences_of(
-    session: AsyncSession, broker_ids: Sequence[uuid.UUID]
-) -> list[BrokerLicence | None]:
-    """Each organisation's latest licence: a DataLoader batch."""
-    latest = (
-        sa.select(
-            BrokerLicence.id,
-            sa.func.row_number()
-            .over(
-                partition_by=BrokerLicence.broker_id,
-                order_by=(BrokerLicence.applied_at.desc(), BrokerLicence.id.desc()),
-            )
-            .label("n"),
-        )
-        .where(BrokerLicence.broker_id.in_(set(broker_ids)))
-        .subquery()
-    )
-    result = await session.execute(
-        sa.select(BrokerLicence)
-        .join(latest, latest.c.id == BrokerLicence.id)
-        .where(latest.c.n == 1)
-    )
-    return one_each(broker_ids, result.scalars(), lambda row: row.broker_id)

@@ -140,37 +140,3 @@ def evaluate(
     if vetoed:
         grade = min(thresholds, key=lambda g: thresholds[g])
     return Result(indicators=results, score=total, grade=grade, vetoed_by=vetoed)
-
-
-# The published defaults, seeded by migration 0010: (code, name, description, weight,
-# scoring, parameter, veto).
-DEFAULT_INDICATORS: tuple[tuple[str, str, str, str, Scoring, str, bool], ...] = (
-    ("DEALS_MATCHED", "Deals matched", "Deals the broker matched in the period; 10 is full marks.",
-     "0.10", Scoring.TARGET, "10", False),
-    ("DEALS_DELIVERED", "Deals delivered", "Deals delivered in the period; 10 is full marks.",
-     "0.10", Scoring.TARGET, "10", False),
-    ("DEALS_CANCELLED", "Deals cancelled", "Deals cancelled in the period; 10 points off each.",
-     "0.05", Scoring.PENALTY, "10", False),
-    ("DEAL_VALUE", "Deal value (CNY)", "Value of deals delivered; CNY 1,000,000 is full marks.",
-     "0.10", Scoring.TARGET, "1000000", False),
-    ("FLOWS_RECORDED", "Fusion flows recorded", "Flows recorded (Art. 24); 20 is full marks.",
-     "0.10", Scoring.TARGET, "20", False),
-    ("FLOW_BASIS_COMPLETE_SHARE", "Flows with complete legal basis",
-     "Recorded flows ÷ flows attempted (recorded + refused for a missing basis).",
-     "0.15", Scoring.RATIO, "1", False),
-    ("CONSENT_DENIALS", "Denied consent checks",
-     "Uses the consent gate denied the broker; 5 points off each.",
-     "0.10", Scoring.PENALTY, "5", False),
-    ("COMPLAINTS_PER_100_FLOWS", "Complaints per 100 flows",
-     "Complaints against the broker received in the period per 100 flows; 10 points off each.",
-     "0.10", Scoring.PENALTY, "10", False),
-    ("COMPLAINTS_ON_TIME_SHARE", "Complaints resolved on time",
-     "Of the complaints due in the period, the share resolved by their due time.",
-     "0.05", Scoring.RATIO, "1", False),
-    ("LICENCE_SUSPENSIONS", "Licence suspensions", "Suspensions in the period; 50 points off each.",
-     "0.05", Scoring.PENALTY, "50", False),
-    ("USES_AFTER_REVOCATION", "Uses after revocation",
-     "Data uses allowed after the consent was revoked. Must be 0: any grades the broker D.",
-     "0.10", Scoring.PENALTY, "100", True),
-)  # fmt: skip
-DEFAULT_GRADES: tuple[tuple[str, str], ...] = (("A", "85"), ("B", "70"), ("C", "55"), ("D", "0"))

@@ -605,7 +605,7 @@ class Query:
     @strawberry.field(description="The published evaluation indicators. Any signed-in caller.")
     async def supervision_indicators(self, info: Info) -> list[SupervisionIndicator]:
         async with info.context.db.read() as session:
-            indicators, _ = await domain.list_indicators(session, info.context.actor)
+            indicators = await domain.list_indicators(session, info.context.actor)
         return [SupervisionIndicator.from_row(i) for i in indicators]
 
     @strawberry.field(description="The published risk rules. Any signed-in caller.")
@@ -617,7 +617,7 @@ class Query:
     @strawberry.field(description="The published grade thresholds, best grade first.")
     async def supervision_grades(self, info: Info) -> list[SupervisionGrade]:
         async with info.context.db.read() as session:
-            _, grades = await domain.list_indicators(session, info.context.actor)
+            grades = await domain.list_grades(session, info.context.actor)
         return [SupervisionGrade(grade=g.grade, min_score=Decimal(g.min_score)) for g in grades]
 
     @strawberry.field(

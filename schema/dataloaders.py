@@ -135,10 +135,6 @@ class Loaders:
         return self._loader(broker.decisions_of)
 
     @cached_property
-    def current_licence(self) -> SessionLoader[uuid.UUID, broker.BrokerLicence | None]:
-        return self._loader(broker.current_licences_of)
-
-    @cached_property
     def flow_inputs(self) -> SessionLoader[uuid.UUID, list[broker.DataFlowInput]]:
         return self._loader(broker.inputs_of)
 

@@ -34,8 +34,9 @@ INDICATORS = (
     ('USES_AFTER_REVOCATION', 'Uses after revocation', 'Data uses allowed after the consent was revoked. Must be 0: any grades the broker D.', 10, '0.10', 'PENALTY', '100', True),
 )  # fmt: skip
 GRADES = (("A", "85"), ("B", "70"), ("C", "55"), ("D", "0"))
-# The published risk rules (broker.evaluation.DEFAULT_RISK_RULES when written): a rule fires
-# when the broker's period value is above the threshold.
+# The published risk rules (defined here only; tests/broker/test_evaluation.py checks its
+# test data against a new database): a rule fires when the broker's period value is above
+# the threshold.
 RISK_RULES = (
     (
         "COMPLAINT_RATE",
@@ -546,8 +547,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_broker_deal_listing_id"), ["listing_id"], unique=False)
         batch_op.create_index("ix_broker_deal_matched_id", ["matched_at", "id"], unique=False)
 
-    # The published defaults (broker.scoring.DEFAULT_INDICATORS at the time of writing; the
-    # authority changes them through updateSupervisionIndicator, never by migration).
+    # The published defaults, defined here only (the authority changes them through
+    # updateSupervisionIndicator and updateSupervisionGrade, never by migration).
     indicator = sa.table(
         "supervision_indicator",
         sa.column("code", sa.String), sa.column("name", sa.String),

@@ -16,16 +16,32 @@ import consent
 from broker import scoring
 from broker.models import Scoring
 from core.clock import now
-from core.errors import Forbidden, UserError
+from core.errors import Forbidden, Unauthenticated, UserError
 from core.identity import Role
 from core.models import OrganizationKind
 from ledger.models import LedgerEntry
 
+# Test data: the defaults migration 0010 publishes (`test_test_data_is_what_0010_publishes`
+# checks), which the hand-computed results below are worked out with.
 DEFINITIONS = [
-    scoring.Definition(code, Decimal(w), s, Decimal(p), veto)
-    for code, _, _, w, s, p, veto in scoring.DEFAULT_INDICATORS
+    scoring.Definition(code, Decimal(weight), kind, Decimal(parameter), veto)
+    for code, weight, kind, parameter, veto in (
+        ("DEALS_MATCHED", "0.10", Scoring.TARGET, "10", False),
+        ("DEALS_DELIVERED", "0.10", Scoring.TARGET, "10", False),
+        ("DEALS_CANCELLED", "0.05", Scoring.PENALTY, "10", False),
+        ("DEAL_VALUE", "0.10", Scoring.TARGET, "1000000", False),
+        ("FLOWS_RECORDED", "0.10", Scoring.TARGET, "20", False),
+        ("FLOW_BASIS_COMPLETE_SHARE", "0.15", Scoring.RATIO, "1", False),
+        ("CONSENT_DENIALS", "0.10", Scoring.PENALTY, "5", False),
+        ("COMPLAINTS_PER_100_FLOWS", "0.10", Scoring.PENALTY, "10", False),
+        ("COMPLAINTS_ON_TIME_SHARE", "0.05", Scoring.RATIO, "1", False),
+        ("LICENCE_SUSPENSIONS", "0.05", Scoring.PENALTY, "50", False),
+        ("USES_AFTER_REVOCATION", "0.10", Scoring.PENALTY, "100", True),
+    )
 ]
-THRESHOLDS = {g: Decimal(m) for g, m in scoring.DEFAULT_GRADES}
+THRESHOLDS = {"A": Decimal(85), "B": Decimal(70), "C": Decimal(55), "D": Decimal(0)}
+RULE_THRESHOLDS = {"COMPLAINT_RATE": "5", "FLOW_BASIS_MISSING": "0",
+                   "ACTIVITY_WHILE_SUSPENDED": "0", "USE_AFTER_REVOCATION": "0"}  # fmt: skip
 
 
 # --- pure -----------------------------------------------------------------------------------
@@ -100,11 +116,10 @@ def test_grade_thresholds():
 
 
 def published_rules(**changes: tuple[str, bool]) -> list[broker.RiskRule]:
-    """The migration's defaults, with `changes` (rule name -> (threshold, enabled))."""
-    defaults = {"COMPLAINT_RATE": "5", "FLOW_BASIS_MISSING": "0",
-                "ACTIVITY_WHILE_SUSPENDED": "0", "USE_AFTER_REVOCATION": "0"}  # fmt: skip
+    """The migration's defaults (`RULE_THRESHOLDS`, all enabled), with `changes` (rule name
+    -> (threshold, enabled))."""
     rules = []
-    for name, threshold in defaults.items():
+    for name, threshold in RULE_THRESHOLDS.items():
         threshold, enabled = changes.get(name, (threshold, True))
         rules.append(
             broker.RiskRule(
@@ -112,6 +127,25 @@ def published_rules(**changes: tuple[str, bool]) -> list[broker.RiskRule]:
             )
         )
     return rules
+
+
+async def test_test_data_is_what_0010_publishes(fresh_db, authority):
+    """The definitions, thresholds and risk rules above are the ones a new database starts
+    with (the shared test database's are changed, and put back, by other tests)."""
+    async with fresh_db.read() as session:
+        indicators = await broker.list_indicators(session, authority.principal)
+        grades = await broker.list_grades(session, authority.principal)
+        rules = await broker.list_risk_rules(session, authority.principal)
+    published = [
+        scoring.Definition(i.code, Decimal(i.weight), i.scoring, Decimal(i.parameter), i.veto)
+        for i in indicators
+    ]
+    assert published == DEFINITIONS
+    assert [(g.grade, Decimal(g.min_score)) for g in grades] == list(THRESHOLDS.items())
+    assert sorted((r.rule, r.threshold, r.enabled) for r in rules) == sorted(
+        (r.rule, r.threshold, r.enabled) for r in published_rules()
+    )
+    assert [r.rule for r in published_rules()] == list(broker.AlertRule)
 
 
 def test_risk_rules():
@@ -318,7 +352,10 @@ async def test_periods_and_permissions(db, make_broker, act, authority):
 async def test_indicators_are_data_the_authority_changes(db, make_broker, act, authority):
     caller, _ = await make_broker()
     async with db.read() as session:
-        indicators, grades = await broker.list_indicators(session, caller.principal)
+        indicators = await broker.list_indicators(session, caller.principal)
+        grades = await broker.list_grades(session, caller.principal)
+        with pytest.raises(Unauthenticated):
+            await broker.list_grades(session, None)
     assert [i.code for i in indicators] == [d.code for d in DEFINITIONS]
     assert [g.grade for g in grades] == ["A", "B", "C", "D"]
     with pytest.raises(Forbidden):
