@@ -1,5 +1,9 @@
 """A use racing a revocation (issue 5 item 4), on PostgreSQL with concurrent calls: each use
-is before the revocation (allowed) or after it (denied) — never allowed after it committed."""
+is before the revocation (allowed) or after it (denied) — never allowed after it committed.
+
+The revocation starts once some uses are done (so some are surely allowed), and more uses
+start once it has committed (so the "after" case is surely exercised), whatever the timing of
+the uses in flight in between."""
 
 from __future__ import annotations
 
@@ -12,7 +16,9 @@ import sqlalchemy as sa
 import consent
 from core.clock import now
 
-USERS = 48
+USERS = 48  # started at once; the revocation lands among them
+LATE = 8  # started after the revocation committed
+TOTAL = USERS + LATE
 
 
 async def test_no_use_is_allowed_after_the_revocation_commits(
@@ -43,14 +49,15 @@ async def test_no_use_is_allowed_after_the_revocation_commits(
             some_done.set()  # revoke while most uses are still in flight
         return use
 
-    async def revoker() -> None:
+    async def revoker() -> list[consent.DataUse]:
         await some_done.wait()
         async with db.transaction() as session:
             await consent.revoke_consent(session, subject.principal, granted.id, reason="race")
         revoke_committed.append((time.monotonic(), now()))
+        return await asyncio.gather(*(user(i) for i in range(USERS, TOTAL)))
 
-    results = await asyncio.gather(*(user(i) for i in range(USERS)), revoker())
-    uses: list[consent.DataUse] = results[:USERS]
+    *results, late_uses = await asyncio.gather(*(user(i) for i in range(USERS)), revoker())
+    uses: list[consent.DataUse] = [*results, *late_uses]
     ((committed_monotonic, committed_at),) = revoke_committed
     async with db.read() as session:
         row = await session.get(consent.Consent, granted.id)
@@ -66,7 +73,8 @@ async def test_no_use_is_allowed_after_the_revocation_commits(
     assert all(u.at < row.revoked_at <= committed_at for u in allowed)
     assert all(u.at > row.revoked_at for u in denied)
     # Every use that started after the revocation committed was denied.
-    late = [i for i in range(USERS) if started[i] > committed_monotonic]
+    late = [i for i in range(TOTAL) if started[i] > committed_monotonic]
+    assert late and set(range(USERS, TOTAL)) <= set(late)
     assert all(uses[i].outcome is consent.UseOutcome.DENIED for i in late)
-    assert row.uses == len(allowed) and len(stored) == USERS  # each recorded exactly once
-    assert len({u.ledger_seq for u in stored}) == USERS
+    assert row.uses == len(allowed) and len(stored) == TOTAL  # each recorded exactly once
+    assert len({u.ledger_seq for u in stored}) == TOTAL
