@@ -217,3 +217,64 @@ async def test_get_consents_returns_only_what_the_caller_may_see(
         "stranger": False,
         "other person": False,
     }
+
+
+async def test_the_status_filter_agrees_with_status_of_in_every_state(
+    db, subject, grantee, grant, use
+):
+    """`status_filter` is the SQL twin of `rules.status_of`: for every status, the filtered
+    lists hold exactly the consents `status_of` gives that status, precedence included."""
+    day = timedelta(days=1)
+
+    async def move_window(consent_id, valid_from, valid_until):
+        async with db.transaction() as session:  # time passes: move the window
+            row = await session.get(consent.Consent, consent_id)
+            row.valid_from, row.valid_until = valid_from, valid_until
+
+    async def revoke(consent_id):
+        async with db.transaction() as session:
+            await consent.revoke_consent(session, subject.principal, consent_id)
+
+    await grant(subject, grantee)  # ACTIVE
+    await grant(subject, grantee, max_uses=2)  # ACTIVE, one use left
+    await use(grantee, (await grant(subject, grantee, max_uses=2)).id)
+    await grant(subject, grantee, valid_from=now() + day)  # NOT_YET_VALID
+    expired = await grant(subject, grantee)
+    await move_window(expired.id, now() - 2 * day, now() - day)
+    exhausted = await grant(subject, grantee, max_uses=1)
+    await use(grantee, exhausted.id)
+    revoked = await grant(subject, grantee)
+    await revoke(revoked.id)
+    # Precedence: REVOKED over time, time over counting.
+    revoked_later = await grant(subject, grantee, valid_from=now() + day)
+    await revoke(revoked_later.id)
+    revoked_expired = await grant(subject, grantee)
+    await revoke(revoked_expired.id)
+    await move_window(revoked_expired.id, now() - 2 * day, now() - day)
+    used_up_expired = await grant(subject, grantee, max_uses=1)
+    await use(grantee, used_up_expired.id)
+    await move_window(used_up_expired.id, now() - 2 * day, now() - day)
+
+    async with db.read() as session:
+        rows = (await consent.list_my_consents(session, subject.principal, first=100)).items
+        assert len(rows) == 10
+        expected = {s: set() for s in consent.ConsentStatus}
+        for row in rows:
+            expected[consent.status_of(row, now())].add(row.id)
+        assert all(expected.values()), expected  # every state is exercised
+        for status in consent.ConsentStatus:
+            mine = await consent.list_my_consents(
+                session, subject.principal, status=status, first=100
+            )
+            received = await consent.list_received_consents(
+                session, grantee.principal, status=status, first=100
+            )
+            assert {c.id for c in mine.items} == expected[status], status
+            assert {c.id for c in received.items} == expected[status], status
+    assert expected[consent.ConsentStatus.REVOKED] == {
+        revoked.id,
+        revoked_later.id,
+        revoked_expired.id,
+    }
+    assert expected[consent.ConsentStatus.EXPIRED] == {expired.id, used_up_expired.id}
+    assert expected[consent.ConsentStatus.EXHAUSTED] == {exhausted.id}
