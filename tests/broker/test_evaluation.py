@@ -298,6 +298,46 @@ async def test_evaluation_from_recorded_facts_is_reproducible(
     assert json.loads((await mine(later, caller.org_id)).facts)["flows_recorded"] == "3"
 
 
+async def test_statements_do_not_grow_with_brokers(
+    db,
+    make_broker,
+    make_asset,
+    make_caller,
+    make_consent,
+    act,
+    attempt,
+    authority,
+    count_statements,
+):
+    """The facts are aggregates grouped by broker, not a loop over brokers: a period with two
+    more brokers, and more activity, runs exactly the statements of the one before."""
+    busy = (make_broker, make_asset, make_caller, make_consent, act, attempt, authority)
+    start = now()
+    first, *_ = await busy_broker(*busy)  # its refusals raise alerts: alerts in both periods
+    await asyncio.sleep(0.01)
+    middle = now()
+    with count_statements(db.writer) as one:
+        before = await act(broker.evaluate_brokers, authority.principal, start, middle)
+    second, _, buyer, listing, output = await busy_broker(*busy)
+    third, _ = await make_broker()
+    own = await act(
+        broker.list_product, third.principal, (await make_asset(third.org_id)).id, TERMS
+    )
+    await act(broker.match_deal, third.principal, broker.DealTerms(
+        own.id, buyer.org_id, "SME credit scoring", "Loans", Decimal("10.00")))  # fmt: skip
+    await asyncio.sleep(0.01)
+    end = now()
+    with count_statements(db.writer) as two:
+        after = await act(broker.evaluate_brokers, authority.principal, middle, end)
+    assert len(after.evaluations) == len(before.evaluations) + 2
+    assert json.loads((await mine(before, first.org_id)).facts)["flows_recorded"] == "2"
+    assert json.loads((await mine(after, second.org_id)).facts)["flows_recorded"] == "2"
+    assert json.loads((await mine(after, third.org_id)).facts)["deals_matched"] == "1"
+    assert {a.broker_id for a in before.alerts_raised} == {first.org_id}
+    assert {a.broker_id for a in after.alerts_raised} == {second.org_id}
+    assert len(two.statements) == len(one.statements), (one.statements, two.statements)
+
+
 async def test_uses_after_revocation_grade_d(db, make_broker, make_consent, act, authority):
     start = now()
     caller, _ = await make_broker()
