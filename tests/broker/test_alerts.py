@@ -22,7 +22,9 @@ async def suspended_attempt(make_broker, attempt):
     return caller
 
 
-async def test_alerts_raised_once_listed_and_acknowledged(db, make_broker, act, attempt, authority):
+async def test_alerts_raised_once_listed_and_acknowledged(
+    db, make_broker, act, attempt, authority, every
+):
     start = now()
     caller = await suspended_attempt(make_broker, attempt)
     await asyncio.sleep(0.01)
@@ -34,17 +36,28 @@ async def test_alerts_raised_once_listed_and_acknowledged(db, make_broker, act, 
     again = await act(broker.evaluate_brokers, authority.principal, start, end)
     assert [a for a in again.alerts_raised if a.broker_id == caller.org_id] == []
 
+    async def listed(status):
+        async with db.read() as session:
+            alerts = await every(broker.list_alerts, session, authority.principal, status=status)
+        return {a.id for a in alerts}
+
     async with db.read() as session:
-        page = await broker.list_alerts(
-            session, authority.principal, status=broker.AlertStatus.OPEN, first=100, after=None
-        )
         with pytest.raises(Forbidden):
             await broker.list_alerts(session, caller.principal, status=None, first=10, after=None)
-    assert alert.id in {a.id for a in page.items} or page.has_next_page
+    assert alert.id in await listed(broker.AlertStatus.OPEN)
+    assert alert.id not in await listed(broker.AlertStatus.ACKNOWLEDGED)
     with pytest.raises(Forbidden):
         await act(broker.acknowledge_alert, caller.principal, alert.id, note="fine")
     done = await act(broker.acknowledge_alert, authority.principal, alert.id, note="Warned")
     assert done.status is broker.AlertStatus.ACKNOWLEDGED and done.acknowledgement == "Warned"
+    assert alert.id not in await listed(broker.AlertStatus.OPEN)
+    assert alert.id in await listed(broker.AlertStatus.ACKNOWLEDGED)
+    async with db.read() as session:
+        [stored] = await broker.get_alerts(session, authority.principal, [alert.id])
+        assert await broker.get_alerts(session, caller.principal, [alert.id]) == [None]
+    assert (stored.id, stored.status, stored.broker_id) == (
+        alert.id, broker.AlertStatus.ACKNOWLEDGED, caller.org_id,
+    )  # fmt: skip
     with pytest.raises(UserError) as twice:
         await act(broker.acknowledge_alert, authority.principal, alert.id, note="again")
     assert twice.value.code == "ALERT_ALREADY_ACKNOWLEDGED"

@@ -64,9 +64,10 @@ async def errors_of(gql, query, variables, caller, key):
 
 
 async def test_licence_to_evaluation_over_http(
-    gql, db, make_caller, make_asset, make_resource, authority
+    gql, db, make_caller, make_asset, make_resource, make_broker, authority
 ):
     start = now()
+    other, _ = await make_broker()  # a broker the firm may not see, the authority may
     firm = await make_caller(Role.BROKER, OrganizationKind.BROKER)
     licence = (await ok(gql, APPLY, APPLICATION, firm, "applyBrokerLicence"))["licence"]
     assert licence["status"] == "APPLIED" and licence["scenarios"] == ["SME lending"]
@@ -203,8 +204,21 @@ async def test_licence_to_evaluation_over_http(
     nodes = [e["node"] for e in own["data"]["brokerEvaluations"]["edges"]]
     assert [n["broker"]["id"] for n in nodes] == [firm_id]
     assert nodes[0]["grade"] == mine["grade"] and nodes[0]["facts"]["flows_recorded"] == "1"
-    everyone = await gql(evaluations_query, {"p": p}, authority)
-    assert len(everyone["data"]["brokerEvaluations"]["edges"]) >= 1
+    # The authority sees every broker's evaluation of the period (the firm's and the others'
+    # of the shared test database), once each, over every page.
+    every_page = """query($p: PeriodInput, $after: String) {
+      brokerEvaluations(period: $p, first: 100, after: $after) {
+        edges { node { broker { id } } } pageInfo { hasNextPage endCursor } } }"""
+    seen, after = [], None
+    while True:
+        page = (await gql(every_page, {"p": p, "after": after}, authority))["data"]
+        seen += [e["node"]["broker"]["id"] for e in page["brokerEvaluations"]["edges"]]
+        if not page["brokerEvaluations"]["pageInfo"]["hasNextPage"]:
+            break
+        after = page["brokerEvaluations"]["pageInfo"]["endCursor"]
+    assert {firm_id, to_global_id("Organization", other.org_id)} <= set(seen)
+    assert len(seen) == len(set(seen))
+    assert set(seen) == {e["broker"]["id"] for e in evaluated["evaluations"]}
     firm_query = await gql(evaluations_query, {"p": p}, buyer)
     assert firm_query["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
