@@ -4,7 +4,7 @@ use passes, the subject's dashboard, complaints, receipts and the `consentEvents
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import datetime
 
 import strawberry
@@ -16,12 +16,21 @@ from core.clock import now
 from core.db import AsyncSession
 from core.errors import AuthError, Forbidden
 from core.identity import Principal, Role, require
+from core.pagination import Page
 from schema.context import Info
 from schema.dataloaders import load_then
 from schema.errors import UserErrorType, perform
 from schema.ledger import Checkpoint, InclusionProof
 from schema.organizations import Organization, from_row
-from schema.relay import Connection, Node, connection, from_global_id, node_type, to_global_id
+from schema.relay import (
+    Connection,
+    Node,
+    connection,
+    from_global_id,
+    node_type,
+    selected_node_fields,
+    to_global_id,
+)
 
 CertificateTypeEnum = strawberry.enum(
     consent.CertificateType,
@@ -99,9 +108,8 @@ class Consent(Node):
         return load_then(info.context.loaders.organization, self.row.grantee_id, from_row)
 
     @strawberry.field
-    async def items(self, info: Info) -> list[ConsentItem]:
-        rows = await info.context.loaders.consent_items.load(self.row.id)
-        return [ConsentItem(item=r.item, sensitive=r.sensitive) for r in rows]
+    def items(self, info: Info) -> list[ConsentItem]:
+        return load_then(info.context.loaders.consent_items, self.row.id, _items)
 
     @strawberry.field(
         description="The subject's receipt (null for anyone else). Signs a checkpoint if "
@@ -141,6 +149,10 @@ class Consent(Node):
             ledger_seq=row.ledger_seq, revoke_seq=row.revoke_seq, created_at=row.created_at,
             row=row,
         )  # fmt: skip
+
+
+def _items(rows: list[consent.ConsentItem]) -> list[ConsentItem]:
+    return [ConsentItem(item=r.item, sensitive=r.sensitive) for r in rows]
 
 
 def _consent_or_none(row: consent.Consent | None) -> Consent | None:
@@ -252,6 +264,28 @@ class DataSubject:
         )
 
 
+async def _consent_page(
+    info: Info,
+    list_consents: Callable[..., Awaitable[Page[consent.Consent]]],
+    status: consent.ConsentStatus | None,
+    first: int,
+    after: str | None,
+) -> Connection[Consent]:
+    """A page of consents, with the relations the query reads (grantee, items) fetched in the
+    page's own session: one connection, one statement per relation."""
+    wanted = selected_node_fields(info)
+    loaders = info.context.loaders
+    async with info.context.db.read() as session:
+        page = await list_consents(
+            session, info.context.actor, status=status, first=first, after=after
+        )
+        if "grantee" in wanted:
+            await loaders.organization.prefetch(session, [r.grantee_id for r in page.items])
+        if "items" in wanted:
+            await loaders.consent_items.prefetch(session, [r.id for r in page.items])
+    return connection(page, Consent.from_row)
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="Data subjects: yourself (made on first use).")
@@ -267,11 +301,7 @@ class Query:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[Consent]:
-        async with info.context.db.read() as session:
-            page = await consent.list_my_consents(
-                session, info.context.actor, status=status, first=first, after=after
-            )
-        return connection(page, Consent.from_row)
+        return await _consent_page(info, consent.list_my_consents, status, first, after)
 
     @strawberry.field(
         description="Data subjects: every use of your data, allowed or denied, newest first."
@@ -293,11 +323,7 @@ class Query:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[Consent]:
-        async with info.context.db.read() as session:
-            page = await consent.list_received_consents(
-                session, info.context.actor, status=status, first=first, after=after
-            )
-        return connection(page, Consent.from_row)
+        return await _consent_page(info, consent.list_received_consents, status, first, after)
 
     @strawberry.field(description="Data subjects: your complaints, oldest first.")
     async def my_complaints(

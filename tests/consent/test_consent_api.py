@@ -467,3 +467,44 @@ async def test_a_data_uses_consent_is_shown_only_to_who_may_see_it(
     assert denied["dataUse"]["consent"] is None  # the stranger's own use, not the consent
     allowed = (await gql(USE, {"input": use}, grantee))["data"]["authorizeDataUse"]
     assert allowed["dataUse"]["consent"] == {"id": consent_id}
+
+
+async def test_a_consent_page_reads_grantee_and_items_in_its_own_session(
+    gql, make_caller, count_statements, db
+):
+    """myConsents and receivedConsents look at the selection (through a fragment) and fetch
+    grantees and items in the page's session: three statements, one connection."""
+    subject = await make_caller(Role.DATA_SUBJECT)
+    banks = [await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY) for _ in "ab"]
+    for bank in (*banks, banks[0]):
+        await granted(
+            gql,
+            subject,
+            bank,
+            certificates=["BUSINESS_LICENCE", "TAX_PAYMENT_CERTIFICATE"],
+            separate=True,
+        )
+    fragment = "fragment F on Consent { id grantee { name } ... on Consent { items { item } } }"
+    cases = [
+        ("query { myConsents(first: 3) { edges { node { ...F } } } } " + fragment, subject, 3),
+        ("query { receivedConsents(first: 5) { nodes { ...F } } } " + fragment, banks[0], 2),
+    ]
+    checkouts: list[object] = []
+
+    def checkout(*_: object) -> None:
+        checkouts.append(1)
+
+    for query, caller, n in cases:
+        checkouts.clear()
+        sa.event.listen(db.reader.sync_engine.pool, "checkout", checkout)
+        try:
+            with count_statements() as counter:
+                result = await gql(query, caller=caller)
+        finally:
+            sa.event.remove(db.reader.sync_engine.pool, "checkout", checkout)
+        connection = next(iter(result["data"].values()))
+        nodes = connection.get("nodes") or [e["node"] for e in connection["edges"]]
+        assert len(nodes) == n
+        assert all(c["grantee"]["name"] and len(c["items"]) == 2 for c in nodes)
+        assert len(counter.statements) == 3, counter.statements
+        assert len(checkouts) == 1
