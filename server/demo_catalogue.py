@@ -121,6 +121,9 @@ MARKET = (
         ),
     ),
 )
+# PIPL Art. 28: contribution records are medical and financial data; the claiming agency
+# says so, in the item's ledger entry too, so any consent to it must be separate.
+SENSITIVE_PERSONAL = frozenset({"jm.hrss.social-insurance"})
 HRSS = (
     (
         (
@@ -223,7 +226,12 @@ async def _seed_agency(db: Database, agency_id: uuid.UUID, items: tuple, resourc
         async with db.transaction() as session:
             if await registry.find_item(session, code) is None:
                 await registry.claim_data_item(
-                    session, actor, code=code, name=name, legal_basis=basis
+                    session,
+                    actor,
+                    code=code,
+                    name=name,
+                    legal_basis=basis,
+                    sensitive_personal=code in SENSITIVE_PERSONAL,
                 )
     for fields, days_since_refresh in resources:
         async with db.read() as session:

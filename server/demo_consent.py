@@ -2,7 +2,8 @@
 consents, uses allowed and denied, and a complaint the authority is handling.
 
 Seeded through the use cases (every step a ledger fact). The one shortcut: an expired consent
-is granted and then has its window moved into the past, as no one waits for expiry.
+is granted and then has its window moved into the past, as no one waits for expiry; that row
+then disagrees with its grant entry in the ledger, which shows the dates as granted.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ log = logging.getLogger("pdex.demo")
 
 CITIZEN = "demo-citizen-0001"  # the demo data_subject token's `sub`
 NEIGHBOUR = "demo-citizen-0002"
-SOCIAL_INSURANCE = "jm.hrss.social-insurance"  # PIPL Art. 28: medical and financial data
+SOCIAL_INSURANCE = "jm.hrss.social-insurance"  # sensitive: claimed so (demo_catalogue)
 LICENCE_STATUS = "jm.market.licence-status"
 
 
@@ -46,15 +47,6 @@ async def seed_consents(
     bank = Principal("demo-analyst", firm, frozenset({Role.MARKET_ENTITY}))
     dealer = Principal("demo-dealer", broker, frozenset({Role.BROKER}))
     boss = Principal("demo-admin", authority, frozenset({Role.AUTHORITY}))
-    if SOCIAL_INSURANCE in known:  # the catalogue does not flag it; the HRSS record is
-        await _step(
-            db,
-            lambda s: s.execute(
-                sa.update(DataItem)
-                .where(DataItem.code == SOCIAL_INSURANCE)
-                .values(sensitive_personal=True)
-            ),
-        )
 
     async def grant(who: Principal, fields: GrantFields) -> consent.Consent:
         return await _step(db, lambda s: consent.grant_consent(s, who, fields))
@@ -128,6 +120,8 @@ async def seed_consents(
         ),
     )
     await use(bank, expired.id, "DRIVING_LICENCE", "Car loan")
+    # The shortcut: the window moves into the past in the row only. Its grant entry in the
+    # ledger keeps the dates granted (a day from now), and the use above its real time.
     await _step(
         db,
         lambda s: s.execute(
