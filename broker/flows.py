@@ -34,7 +34,8 @@ from core.db import AsyncSession
 from core.errors import Problem, UserError
 from core.identity import Principal, Role, require
 from core.models import Organization
-from registry.models import Asset, AssetKind, AssetSource, AssetStatus, Resource, ShareType
+from registry import find_resource
+from registry.models import Asset, AssetKind, AssetSource, AssetStatus, ShareType
 
 LINEAGE_DEPTH = 10  # hops followed each way by `data_lineage`
 
@@ -130,9 +131,7 @@ async def _check_resource(
     session: AsyncSession, spec: FlowInputSpec, row: DataFlowInput, at: str, checked: _Checked
 ) -> None:
     code = (spec.resource_code or "").strip()
-    resource = (
-        await session.scalar(sa.select(Resource).where(Resource.code == code)) if code else None
-    )
+    resource = await find_resource(session, code) if code else None
     if resource is None:
         checked.malformed.append(
             Problem("RESOURCE_NOT_FOUND", f"No catalogue resource {code!r}.", f"{at}.resource")

@@ -24,6 +24,7 @@ from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
 from core.search import contains_text
+from registry.catalogue import find_resource
 from registry.models import (
     ASSET_TRANSITIONS,
     Asset,
@@ -32,7 +33,6 @@ from registry.models import (
     AssetRight,
     AssetSource,
     AssetStatus,
-    Resource,
     UpdateFrequency,
 )
 
@@ -103,15 +103,14 @@ async def _sources(
     for i, spec in enumerate(specs):
         resource_id = None
         if spec.resource_code is not None:
-            resource_id = await session.scalar(
-                sa.select(Resource.id).where(Resource.code == spec.resource_code.strip())
-            )
-            if resource_id is None:
+            resource = await find_resource(session, spec.resource_code)
+            if resource is None:
                 raise UserError(
                     "RESOURCE_NOT_FOUND",
                     f"No catalogue resource {spec.resource_code}.",
                     f"sources[{i}].resource_code",
                 )
+            resource_id = resource.id
         rows.append(
             AssetSource(
                 asset_id=asset_id,

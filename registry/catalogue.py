@@ -116,9 +116,13 @@ def _problems(fields: ResourceFields) -> list[Problem]:
 
 
 async def _owned_items(
-    session: AsyncSession, owner_id: uuid.UUID, codes: Sequence[str]
+    session: AsyncSession, owner_id: uuid.UUID, codes: Sequence[str], kept: Sequence[str] = ()
 ) -> list[DataItem]:
-    """Art. 8: a resource carries only data items its owner is the source department of."""
+    """Art. 8: a resource takes on only data items its owner is the source department of.
+
+    Items in `kept` are already on the resource: they stay even if the data authority has
+    since transferred them to another agency (Art. 5-6), so that the old owner can still
+    edit the entry; only the items being added are checked."""
     if not codes:
         return []
     found = {
@@ -132,7 +136,7 @@ async def _owned_items(
         raise UserError(
             "DATA_ITEM_NOT_FOUND", f"No data item has the code {missing[0]}.", "data_items"
         )
-    foreign = [c for c in codes if found[c].source_department_id != owner_id]
+    foreign = [c for c in codes if c not in kept and found[c].source_department_id != owner_id]
     if foreign:
         raise UserError(
             "DATA_ITEM_NOT_OWNED",
@@ -141,6 +145,11 @@ async def _owned_items(
             "data_items",
         )
     return [found[c] for c in codes]
+
+
+async def find_resource(session: AsyncSession, code: str) -> Resource | None:
+    """The catalogue entry with exactly this code (whoever may see it)."""
+    return await session.scalar(sa.select(Resource).where(Resource.code == code.strip()))
 
 
 def _state(resource: Resource, item_codes: Sequence[str]) -> dict[str, Any]:
@@ -220,7 +229,7 @@ async def create_resource(
     if problems:
         raise UserError.of(problems)
     items = await _owned_items(session, actor.organization_id, fields.data_items)
-    if await session.scalar(sa.select(Resource.id).where(Resource.code == fields.code)):
+    if await find_resource(session, fields.code) is not None:
         raise UserError(
             "RESOURCE_CODE_TAKEN", f"A resource with code {fields.code} exists.", "code"
         )
@@ -282,10 +291,8 @@ async def update_resource(
     problems = _problems(fields)
     if problems:
         raise UserError.of(problems)
-    items = await _owned_items(session, resource.owner_id, fields.data_items)
-    if fields.code != resource.code and await session.scalar(
-        sa.select(Resource.id).where(Resource.code == fields.code)
-    ):
+    items = await _owned_items(session, resource.owner_id, fields.data_items, before_items)
+    if fields.code != resource.code and await find_resource(session, fields.code) is not None:
         raise UserError(
             "RESOURCE_CODE_TAKEN", f"A resource with code {fields.code} exists.", "code"
         )
@@ -410,7 +417,7 @@ async def open_catalogue(session: AsyncSession) -> list[tuple[Resource, str]]:
     result = await session.execute(
         sa.select(Resource, Organization.name)
         .join(Organization, Organization.id == Resource.owner_id)
-        .where(Resource.open_type == OpenType.OPEN)
+        .where(visible_to(None))
         .order_by(Resource.code)
     )
     return [(r, name) for r, name in result]

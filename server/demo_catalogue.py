@@ -235,11 +235,8 @@ async def _seed_agency(db: Database, agency_id: uuid.UUID, items: tuple, resourc
                 )
     for fields, days_since_refresh in resources:
         async with db.read() as session:
-            page = await registry.list_resources(
-                session, actor, registry.ResourceFilter(text=fields.code), first=1, after=None
-            )
-        if page.items:
-            continue
+            if await registry.find_resource(session, fields.code) is not None:
+                continue
         async with db.transaction() as session:
             resource = await registry.create_resource(session, actor, fields)
             if days_since_refresh is not None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from core.identity import Role
 from core.models import OrganizationKind
+from schema.relay import to_global_id
 
 CLAIM = """mutation($input: ClaimDataItemInput!) { claimDataItem(input: $input) { userErrors { code } } }"""
 CREATE = """mutation($input: CreateResourceInput!) { createResource(input: $input) {
@@ -158,6 +159,58 @@ async def test_only_the_owner_updates_and_each_change_is_a_version(gql, make_cal
         "query($id: ID!) { resource(id: $id) { version name } }", {"id": created["id"]}, agency
     )
     assert after["data"]["resource"] == {"version": 2, "name": "Registered enterprises"}
+
+
+async def test_a_transferred_item_stays_on_the_old_owners_resource(gql, make_caller, authority):
+    """Art. 5-8: after the authority moves an item to another agency, the old owner can still
+    edit the resource that lists it; it only may not add items it is not the source of."""
+    agency, item = await agency_with_item(gql, make_caller)
+    successor = await make_caller(Role.AGENCY, OrganizationKind.AGENCY)
+    created = (await gql(CREATE, {"input": resource_input(dataItems=[item])}, agency))["data"][
+        "createResource"
+    ]
+    assert created["userErrors"] == []
+    transfer = """mutation($input: TransferDataItemInput!) { transferDataItem(input: $input) {
+      userErrors { code } } }"""
+    moved = await gql(
+        transfer,
+        {
+            "input": {
+                "code": item,
+                "toOrganization": to_global_id("Organization", successor.org_id),
+                "reason": "Reorganisation",
+            }
+        },
+        authority,
+    )
+    assert moved["data"]["transferDataItem"]["userErrors"] == []
+
+    renamed = (
+        await gql(UPDATE, {"input": {"id": created["resource"]["id"], "name": "Renamed"}}, agency)
+    )["data"]["updateResource"]
+    assert renamed["userErrors"] == []
+    assert renamed["resource"]["name"] == "Renamed" and renamed["resource"]["version"] == 2
+
+    _, foreign = await agency_with_item(gql, make_caller)
+    added = (
+        await gql(
+            UPDATE,
+            {"input": {"id": created["resource"]["id"], "dataItems": [item, foreign]}},
+            agency,
+        )
+    )["data"]["updateResource"]
+    assert [(e["code"], e["field"]) for e in added["userErrors"]] == [
+        ("DATA_ITEM_NOT_OWNED", "dataItems")
+    ]
+    # Re-adding the transferred item once it is off the resource is adding it again: refused.
+    dropped = (
+        await gql(UPDATE, {"input": {"id": created["resource"]["id"], "dataItems": []}}, agency)
+    )["data"]["updateResource"]
+    assert dropped["userErrors"] == []
+    again = (
+        await gql(UPDATE, {"input": {"id": created["resource"]["id"], "dataItems": [item]}}, agency)
+    )["data"]["updateResource"]
+    assert [e["code"] for e in again["userErrors"]] == ["DATA_ITEM_NOT_OWNED"]
 
 
 async def test_refresh_and_staleness(gql, make_caller):
