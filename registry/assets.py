@@ -160,6 +160,11 @@ async def _locked(session: AsyncSession, asset_id: uuid.UUID) -> Asset:
     return asset
 
 
+def notice_over(asset: Asset, at: datetime) -> bool:
+    """Art. 25: the 5-working-day public notice has run its course at `at`."""
+    return asset.notice_ends_at is not None and at > asset.notice_ends_at
+
+
 def _holder(actor: Principal, asset: Asset) -> None:
     if actor.organization_id != asset.holder_id:
         raise Forbidden("Only the holder of an asset does this.")
@@ -255,7 +260,7 @@ async def object_to_asset(
         raise UserError(
             "NOT_IN_PUBLIC_NOTICE", "Objections are taken during the public notice.", "id"
         )
-    if asset.notice_ends_at is not None and now() > asset.notice_ends_at:
+    if notice_over(asset, now()):
         raise UserError("NOTICE_ENDED", "The public notice has ended.", "id")
     objection = AssetObjection(
         asset_id=asset.id, filed_by=actor.subject, filed_by_org_id=actor.organization_id, text=text
@@ -327,7 +332,7 @@ async def complete_asset_registration(
             f"Only an asset under public notice is registered; this one is {asset.status.value}.",
             "id",
         )
-    if asset.notice_ends_at is None or now() <= asset.notice_ends_at:
+    if not notice_over(asset, now()):
         raise UserError(
             "NOTICE_RUNNING", f"The public notice runs until {asset.notice_ends_at}.", "id"
         )
@@ -490,7 +495,3 @@ async def objections_of(
         .order_by(AssetObjection.filed_at)
     )
     return many_each(asset_ids, result.scalars(), lambda objection: objection.asset_id)
-
-
-def notice_over(asset: Asset, at: datetime) -> bool:
-    return asset.notice_ends_at is not None and at > asset.notice_ends_at

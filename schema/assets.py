@@ -582,11 +582,7 @@ class MarketInput:
     comparables: list[ComparableInput]
 
 
-@strawberry.enum
-class ValuationMethod(Enum):
-    COST = "COST"
-    INCOME = "INCOME"
-    MARKET = "MARKET"
+ValuationMethod = strawberry.enum(registry.valuation.Method, name="ValuationMethod")
 
 
 @strawberry.input(description="The method and its inputs (only the matching one is read).")
