@@ -68,14 +68,44 @@ class AssetFields:
     scale: str = ""
 
 
-def _check_fields(fields: AssetFields) -> list[Problem]:
+# The longest text each particular's column holds (models.Asset).
+MAX_LENGTHS = {
+    "name": 200,
+    "description": 4000,
+    "scenario": 2000,
+    "delivery_mode": 200,
+    "time_span": 200,
+    "scale": 200,
+}
+
+
+def _particular_problems(particulars: dict[str, str]) -> list[Problem]:
+    """The rules on an asset's text particulars (given stripped), at registration and at every
+    change (Art. 25): a name, a scenario, and nothing longer than its column holds."""
     problems = []
-    if not fields.name.strip() or len(fields.name) > 200:
-        problems.append(Problem("NAME_INVALID", "Give a name of 1-200 characters.", "name"))
-    if not fields.scenario.strip():
-        problems.append(
-            Problem("SCENARIO_REQUIRED", "Say which application scenario it serves.", "scenario")
-        )
+    for key, value in particulars.items():
+        if key == "name":
+            if not value or len(value) > MAX_LENGTHS["name"]:
+                problems.append(Problem("NAME_INVALID", "Give a name of 1-200 characters.", "name"))
+        elif key == "scenario" and not value:
+            problems.append(
+                Problem(
+                    "SCENARIO_REQUIRED", "Say which application scenario it serves.", "scenario"
+                )
+            )
+        elif len(value) > MAX_LENGTHS[key]:
+            problems.append(
+                Problem(
+                    f"{key.upper()}_TOO_LONG",
+                    f"Keep {key.replace('_', ' ')} to {MAX_LENGTHS[key]:,} characters.",
+                    key,
+                )
+            )
+    return problems
+
+
+def _check_fields(fields: AssetFields) -> list[Problem]:
+    problems = _particular_problems({key: getattr(fields, key).strip() for key in MAX_LENGTHS})
     if not fields.rights:
         problems.append(Problem("RIGHTS_REQUIRED", "Claim at least one data right.", "rights"))
     if not fields.sources:
@@ -342,7 +372,9 @@ async def complete_asset_registration(
 async def _register(session: AsyncSession, actor: Principal | None, asset: Asset) -> Asset:
     _move(asset, AssetStatus.REGISTERED)
     asset.registered_at = now()
-    asset.registration_number = f"JMDR-{asset.registered_at:%Y%m%d}-{asset.id.hex[:10].upper()}"
+    if asset.registration_number is None:
+        # Art. 25: a changed asset registered again keeps the number it was first given.
+        asset.registration_number = f"JMDR-{asset.registered_at:%Y%m%d}-{asset.id.hex[:10].upper()}"
     asset.registration_seq = await _fact(
         session,
         actor,
@@ -397,12 +429,9 @@ async def change_asset_registration(
     }
     if not diff:
         raise UserError("NOTHING_CHANGED", "The change repeats what is registered.", None)
-    if "name" in diff and not diff["name"][1]:
-        raise UserError("NAME_INVALID", "Give a name of 1-200 characters.", "name")
-    if "scenario" in diff and not diff["scenario"][1]:
-        raise UserError(
-            "SCENARIO_REQUIRED", "Say which application scenario it serves.", "scenario"
-        )
+    problems = _particular_problems({key: new for key, (_, new) in diff.items()})
+    if problems:
+        raise UserError.of(problems)
     for key, (_, new) in diff.items():
         setattr(asset, key, new)
     asset.version += 1

@@ -21,7 +21,7 @@ from schema.dataloaders import load_then
 from schema.errors import UserErrorType, perform
 from schema.ledger import InclusionProof
 from schema.organizations import Organization, from_row
-from schema.registry import Resource, UpdateFrequencyEnum, load_resource
+from schema.registry import Resource, UpdateFrequencyEnum, resource_of
 from schema.relay import (
     Connection,
     Node,
@@ -45,8 +45,8 @@ class AssetSource:
     resource_id: strawberry.Private[uuid.UUID | None]
 
     @strawberry.field
-    async def resource(self, info: Info) -> Resource | None:
-        return await load_resource(info, self.resource_id) if self.resource_id else None
+    def resource(self, info: Info) -> Resource | None:
+        return resource_of(info, self.resource_id)  # type: ignore[return-value]  # awaited
 
     @classmethod
     def from_row(cls, row: registry.AssetSource) -> AssetSource:
@@ -186,9 +186,13 @@ class Asset(Node):
             lambda row: AssetValuation.from_row(row) if row else None,
         )
 
-    @strawberry.field
+    @strawberry.field(description="Only while REGISTERED: not under re-review or cancelled.")
     def certificate(self) -> RegistrationCertificate | None:
         row = self.row
+        # Art. 25: a changed asset is reviewed again and a cancelled one is off the register;
+        # either keeps its number, but neither is certified until (if ever) registered again.
+        if row.status is not registry.AssetStatus.REGISTERED:
+            return None
         if row.registration_number is None or row.registration_seq is None:
             return None
         return RegistrationCertificate(
@@ -360,6 +364,10 @@ def _id(global_id: str) -> uuid.UUID:
 
 
 STATUS_CODES = "ASSET_NOT_FOUND, ASSET_STATUS_INVALID, ID_INVALID"
+TOO_LONG_CODES = (
+    "DESCRIPTION_TOO_LONG, SCENARIO_TOO_LONG, DELIVERY_MODE_TOO_LONG, TIME_SPAN_TOO_LONG, "
+    "SCALE_TOO_LONG"
+)
 
 
 @strawberry.type
@@ -368,7 +376,7 @@ class Mutation:
         description="Start a registration (DRAFT). Public data assets: authority "
         "or agency; products and services: market entity or broker. userErrors "
         "codes: NAME_INVALID, SCENARIO_REQUIRED, RIGHTS_REQUIRED, SOURCES_REQUIRED, "
-        "SOURCE_INCOMPLETE, RESOURCE_NOT_FOUND, ORGANIZATION_REQUIRED."
+        f"SOURCE_INCOMPLETE, RESOURCE_NOT_FOUND, ORGANIZATION_REQUIRED, {TOO_LONG_CODES}."
     )
     async def register_asset(self, info: Info, input: RegisterAssetInput) -> AssetPayload:
         sources = tuple(
@@ -463,7 +471,7 @@ class Mutation:
     @strawberry.mutation(
         description="Change a registered asset's particulars; it goes back to review. "
         "Holder only. userErrors codes: NOTHING_CHANGED, NAME_INVALID, SCENARIO_REQUIRED, "
-        f"{STATUS_CODES}."
+        f"{TOO_LONG_CODES}, {STATUS_CODES}."
     )
     async def change_asset_registration(self, info: Info, input: ChangeAssetInput) -> AssetPayload:
         changes = {

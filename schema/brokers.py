@@ -25,7 +25,7 @@ from schema.dataloaders import load_then
 from schema.errors import UserErrorType, user_errors
 from schema.ledger import InclusionProof
 from schema.organizations import Organization, from_row
-from schema.registry import Resource, load_resource
+from schema.registry import Resource, resource_of
 from schema.relay import (
     Connection,
     Node,
@@ -220,8 +220,8 @@ class DataFlowInput:
     row: strawberry.Private[domain.DataFlowInput]
 
     @strawberry.field(description="The catalogue resource (PUBLIC_RESOURCE).")
-    async def resource(self, info: Info) -> Resource | None:
-        return await load_resource(info, self.row.resource_id) if self.row.resource_id else None
+    def resource(self, info: Info) -> Resource | None:
+        return resource_of(info, self.row.resource_id)  # type: ignore[return-value]  # awaited
 
     @strawberry.field(
         description="The registered public data asset that is the resource's basis, or the "

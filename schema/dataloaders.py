@@ -126,6 +126,11 @@ class Loaders:
         return self._loader(lambda session, ids: registry.get_assets(session, self.actor, ids))
 
     @cached_property
+    def resource(self) -> SessionLoader[uuid.UUID, registry.Resource | None]:
+        """As visible to the caller."""
+        return self._loader(lambda session, ids: registry.get_resources(session, self.actor, ids))
+
+    @cached_property
     def listing(self) -> SessionLoader[uuid.UUID, broker.Listing | None]:
         """As visible to the caller."""
         return self._loader(lambda session, ids: broker.get_listings(session, self.actor, ids))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Awaitable
 from datetime import datetime
 
 import strawberry
@@ -245,11 +246,23 @@ class Resource(Node):
         )
 
 
+def _resource_or_none(row: registry.Resource | None) -> Resource | None:
+    return Resource.from_row(row) if row else None
+
+
+def resource_of(
+    info: Info, row_id: uuid.UUID | None
+) -> Resource | None | Awaitable[Resource | None]:
+    """A resource as the caller may see it, through the request's loader (one statement for
+    every resource a page refers to)."""
+    if row_id is None:
+        return None
+    return load_then(info.context.loaders.resource, row_id, _resource_or_none)
+
+
 @node_type("Resource")
 async def load_resource(info: Info, row_id: uuid.UUID) -> Resource | None:
-    async with info.context.db.read() as session:
-        (row,) = await registry.get_resources(session, info.context.actor, [row_id])
-    return Resource.from_row(row) if row else None
+    return _resource_or_none(await info.context.loaders.resource.load(row_id))
 
 
 @strawberry.input

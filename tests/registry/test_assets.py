@@ -11,7 +11,9 @@ from core.clock import now
 from core.identity import Role
 from core.models import OrganizationKind
 from ledger import merkle
+from ledger.models import LedgerEntry
 from registry.models import ASSET_TRANSITIONS, Asset, AssetStatus
+from schema.relay import from_global_id
 
 FIELDS = "id status noticeEndsAt decisionReason version certificate { number ledgerSeq rights holder { name } }"
 REGISTER = f"""mutation($input: RegisterAssetInput!) {{ registerAsset(input: $input) {{
@@ -59,8 +61,6 @@ async def payload(gql, query, variables, caller, key):
 
 async def end_notice(db, asset_id):
     """Five working days pass (the deadline itself is computed by the real calendar)."""
-    from schema.relay import from_global_id
-
     async with db.transaction() as session:
         await session.execute(
             sa.update(Asset)
@@ -69,7 +69,61 @@ async def end_notice(db, asset_id):
         )
 
 
-async def test_full_lifecycle_to_a_certificate(gql, make_caller, authority, db):
+async def ledger_kinds(db, asset_id):
+    """The `registry.asset.*` entries written about one asset, in order (Art. 25: every
+    transition is a ledger entry)."""
+    asset = str(from_global_id(asset_id)[1])
+    async with db.read() as session:
+        kinds = await session.scalars(
+            sa.select(LedgerEntry.kind)
+            .where(
+                LedgerEntry.kind.startswith("registry.asset."),
+                LedgerEntry.body.contains(f'"asset":"{asset}"'),  # canonical JSON
+            )
+            .order_by(LedgerEntry.seq)
+        )
+        return [kind.removeprefix("registry.asset.") for kind in kinds]
+
+
+CREATE_RESOURCE = """mutation($input: CreateResourceInput!) { createResource(input: $input) {
+  resource { code } userErrors { code } } }"""
+
+
+async def catalogue_resource(gql, agency):
+    code = f"res.{uuid.uuid4().hex[:10]}"
+    result = await gql(
+        CREATE_RESOURCE,
+        {
+            "input": {
+                "code": code,
+                "name": "Enterprise registration records",
+                "shareType": "UNCONDITIONAL",
+                "openType": "OPEN",
+                "delivery": "API",
+                "updateFrequency": "DAILY",
+                "sensitivity": "GENERAL",
+                "containsPersonalInfo": False,
+            }
+        },
+        agency,
+    )
+    assert result["data"]["createResource"]["userErrors"] == [], result
+    return code
+
+
+async def registered_asset(gql, db, firm, authority):
+    asset_id = (await payload(gql, REGISTER, product(), firm, "registerAsset"))["asset"]["id"]
+    await payload(gql, SUBMIT, {"id": asset_id}, firm, "submitAssetRegistration")
+    await payload(
+        gql, REVIEW, {"id": asset_id, "decision": "ACCEPT"}, authority, "reviewAssetRegistration"
+    )
+    await end_notice(db, asset_id)
+    done = await payload(gql, COMPLETE, {"id": asset_id}, firm, "completeAssetRegistration")
+    assert done["asset"]["status"] == "REGISTERED"
+    return asset_id
+
+
+async def test_full_lifecycle_to_a_certificate(gql, make_caller, authority, db, monkeypatch):
     firm = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
     draft = (await payload(gql, REGISTER, product(), firm, "registerAsset"))["asset"]
     assert draft["status"] == "DRAFT"
@@ -141,6 +195,75 @@ async def test_full_lifecycle_to_a_certificate(gql, make_caller, authority, db):
         )
     )["asset"]
     assert changed["status"] == "SUBMITTED" and changed["version"] == 2
+    assert changed["certificate"] is None  # under review again: not certified meanwhile
+    renoticed = (
+        await payload(
+            gql,
+            REVIEW,
+            {"id": asset_id, "decision": "ACCEPT"},
+            authority,
+            "reviewAssetRegistration",
+        )
+    )["asset"]
+    assert renoticed["status"] == "PUBLIC_NOTICE" and renoticed["certificate"] is None
+    await end_notice(db, asset_id)
+    # Registered again days later: the number (which carries the first date) stays.
+    later = now() + timedelta(days=3)
+    monkeypatch.setattr("registry.assets.now", lambda: later)
+    again = (await payload(gql, COMPLETE, {"id": asset_id}, firm, "completeAssetRegistration"))[
+        "asset"
+    ]
+    assert again["status"] == "REGISTERED" and again["version"] == 2
+    assert again["certificate"]["number"] == certificate["number"]
+    assert again["certificate"]["ledgerSeq"] > cert["ledgerSeq"]
+
+    cancelled = (
+        await payload(
+            gql,
+            CANCEL,
+            {"id": asset_id, "reason": "Product withdrawn"},
+            firm,
+            "cancelAssetRegistration",
+        )
+    )["asset"]
+    assert cancelled["status"] == "CANCELLED" and cancelled["certificate"] is None
+    assert await ledger_kinds(db, asset_id) == [
+        "drafted",
+        "submitted",
+        "noticed",
+        "registered",
+        "changed",
+        "noticed",
+        "registered",
+        "cancelled",
+    ]
+
+
+async def test_a_change_is_checked_like_a_registration(gql, make_caller, authority, db):
+    """Art. 25: changed particulars meet the rules a registration does (and fit the columns)."""
+    firm = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
+    too_long = await payload(gql, REGISTER, product(scale="x" * 201), firm, "registerAsset")
+    assert [(e["code"], e["field"]) for e in too_long["userErrors"]] == [
+        ("SCALE_TOO_LONG", "scale")
+    ]
+    asset_id = await registered_asset(gql, db, firm, authority)
+    for change, expected in [
+        ({"name": "n" * 201}, ("NAME_INVALID", "name")),
+        ({"name": " "}, ("NAME_INVALID", "name")),
+        ({"scenario": ""}, ("SCENARIO_REQUIRED", "scenario")),
+        ({"scenario": "s" * 2001}, ("SCENARIO_TOO_LONG", "scenario")),
+        ({"description": "d" * 4001}, ("DESCRIPTION_TOO_LONG", "description")),
+        ({"deliveryMode": "m" * 201}, ("DELIVERY_MODE_TOO_LONG", "deliveryMode")),
+        ({"timeSpan": "t" * 201}, ("TIME_SPAN_TOO_LONG", "timeSpan")),
+    ]:
+        result = await payload(
+            gql, CHANGE, {"id": asset_id, **change}, firm, "changeAssetRegistration"
+        )
+        assert [(e["code"], e["field"]) for e in result["userErrors"]] == [expected], change
+    fits = await payload(
+        gql, CHANGE, {"id": asset_id, "name": "n" * 200}, firm, "changeAssetRegistration"
+    )
+    assert fits["userErrors"] == [] and fits["asset"]["version"] == 2
 
 
 async def test_objection_pauses_then_rejects_or_resumes(gql, make_caller, authority, db):
@@ -225,9 +348,24 @@ async def test_objection_pauses_then_rejects_or_resumes(gql, make_caller, author
         "asset"
     ]
     assert done["status"] == "REGISTERED"
+    assert await ledger_kinds(db, ids[0]) == [
+        "drafted",
+        "submitted",
+        "noticed",
+        "objected",
+        "objection_resolved",
+    ]
+    assert await ledger_kinds(db, ids[1]) == [
+        "drafted",
+        "submitted",
+        "noticed",
+        "objected",
+        "objection_resolved",
+        "registered",
+    ]
 
 
-async def test_refusals(gql, make_caller, authority):
+async def test_refusals(gql, make_caller, authority, db):
     firm = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
     agency = await make_caller(Role.AGENCY, OrganizationKind.AGENCY)
     other_firm = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
@@ -291,6 +429,9 @@ async def test_refusals(gql, make_caller, authority):
         )
     )["asset"]
     assert cancelled["status"] == "CANCELLED"
+    # Refused attempts leave no entry; the transitions each leave one.
+    assert await ledger_kinds(db, asset_id) == ["drafted", "submitted", "rejected"]
+    assert await ledger_kinds(db, draft_id) == ["drafted", "cancelled"]
 
 
 def test_transition_table_is_closed():
@@ -303,12 +444,18 @@ def test_transition_table_is_closed():
 
 async def test_assets_statement_count_does_not_grow(gql, make_caller, count_statements):
     firm = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
+    agency = await make_caller(Role.AGENCY, OrganizationKind.AGENCY)
     marker = uuid.uuid4().hex[:8]
     for _ in range(10):
+        # Each asset cites its own catalogue resource, so `resource` is read for every row.
+        resource = await catalogue_resource(gql, agency)
         await payload(
             gql,
             REGISTER,
-            product(name=f"Counted {marker} {uuid.uuid4().hex[:4]}"),
+            product(
+                name=f"Counted {marker} {uuid.uuid4().hex[:4]}",
+                sources=[{"resource": resource}],
+            ),
             firm,
             "registerAsset",
         )
@@ -320,6 +467,10 @@ async def test_assets_statement_count_does_not_grow(gql, make_caller, count_stat
         with count_statements() as counter:
             result = await gql(query, {"n": n, "t": marker}, firm)
         assert len(result["data"]["assets"]["edges"]) == n
+        assert all(
+            edge["node"]["sources"][0]["resource"]["code"].startswith("res.")
+            for edge in result["data"]["assets"]["edges"]
+        )
         counts.append(len(counter.statements))
     assert counts[0] == counts[1], counts
 
