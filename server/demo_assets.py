@@ -7,7 +7,6 @@ shortcut here, and only here.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from datetime import timedelta
 
@@ -16,11 +15,9 @@ import sqlalchemy as sa
 import registry
 from core.clock import now
 from core.db import Database
-from core.errors import UserError
 from core.identity import Principal, Role
 from registry import AssetKind, AssetRight, SourceSpec, UpdateFrequency
-
-log = logging.getLogger("pdex.demo")
+from server.demo_steps import step, unless_calendar_missing
 
 DATASET = SourceSpec(
     dataset_name="Bank SME loan book", dataset_holder="五邑农村商业银行 (Wuyi Rural Bank)",
@@ -46,22 +43,12 @@ WEIGHTS = {"accuracy": "0.25", "consistency": "0.15", "completeness": "0.2",
            "conformity": "0.1", "timeliness": "0.2", "accessibility": "0.1"}  # fmt: skip
 
 
-async def _step(db: Database, work):  # type: ignore[no-untyped-def]
-    async with db.transaction() as session:
-        return await work(session)
-
-
 async def seed_assets(
     db: Database, *, authority: uuid.UUID, agency: uuid.UUID, firm: uuid.UUID, broker: uuid.UUID
 ) -> None:
-    try:
+    # A public notice ends 5 working days out (Art. 25): it may reach an unentered year.
+    async with unless_calendar_missing("demo assets"):
         await _seed_assets(db, authority=authority, agency=agency, firm=firm, broker=broker)
-    except UserError as exc:
-        if exc.code != "CALENDAR_NOT_COVERED":
-            raise
-        # A public notice ends 5 working days out; when that reaches a year the calendar
-        # package does not know, the authority must enter it first (setCalendarDays).
-        log.warning("demo assets left incomplete: %s", exc.problems[0].message)
 
 
 async def _seed_assets(
@@ -78,11 +65,11 @@ async def _seed_assets(
     registry_code = SourceSpec(resource_code="JM-SCJG-001")
 
     async def draft(actor: Principal, fields: registry.AssetFields) -> uuid.UUID:
-        return (await _step(db, lambda s: registry.register_asset(s, actor, fields))).id
+        return (await step(db, lambda s: registry.register_asset(s, actor, fields))).id
 
     async def to_notice(actor: Principal, asset_id: uuid.UUID) -> None:
-        await _step(db, lambda s: registry.submit_asset_registration(s, actor, asset_id))
-        await _step(
+        await step(db, lambda s: registry.submit_asset_registration(s, actor, asset_id))
+        await step(
             db,
             lambda s: registry.review_asset_registration(s, boss, asset_id, accept=True, reason=""),
         )
@@ -99,7 +86,7 @@ async def _seed_assets(
         ),
     )
     await to_notice(analyst, credit)
-    await _step(
+    await step(
         db,
         lambda s: s.execute(
             sa.update(registry.Asset)
@@ -107,8 +94,8 @@ async def _seed_assets(
             .values(notice_ends_at=now() - timedelta(minutes=1))
         ),
     )
-    await _step(db, lambda s: registry.complete_asset_registration(s, analyst, credit))
-    await _step(
+    await step(db, lambda s: registry.complete_asset_registration(s, analyst, credit))
+    await step(
         db,
         lambda s: registry.assess_quality(
             s, boss, credit, registry.QualityScores(**SCORES), registry.QualityWeights(**WEIGHTS)
@@ -143,9 +130,7 @@ async def _seed_assets(
         ]
     )
     for method, inputs in (("COST", cost), ("INCOME", income), ("MARKET", market)):
-        await _step(
-            db, lambda s, m=method, i=inputs: registry.appraise_asset(s, boss, credit, m, i)
-        )
+        await step(db, lambda s, m=method, i=inputs: registry.appraise_asset(s, boss, credit, m, i))
 
     # PUBLIC_NOTICE
     await to_notice(
@@ -166,7 +151,7 @@ async def _seed_assets(
         _fields(AssetKind.DATA_PRODUCT, "商圈人流热力 Footfall heatmap", "Retail siting", DATASET),
     )
     await to_notice(analyst, footfall)
-    await _step(
+    await step(
         db,
         lambda s: registry.object_to_asset(
             s, citizen, footfall, text="Does this use my location without consent?"
@@ -182,7 +167,7 @@ async def _seed_assets(
             registry_code,
         ),
     )
-    await _step(db, lambda s: registry.submit_asset_registration(s, clerk, public))
+    await step(db, lambda s: registry.submit_asset_registration(s, clerk, public))
     # DRAFT
     await draft(
         analyst,
@@ -200,8 +185,8 @@ async def _seed_assets(
             AssetKind.DATA_PRODUCT, "个人消费画像 Personal spending profile", "Marketing", DATASET
         ),
     )
-    await _step(db, lambda s: registry.submit_asset_registration(s, dealer, rejected))
-    await _step(
+    await step(db, lambda s: registry.submit_asset_registration(s, dealer, rejected))
+    await step(
         db,
         lambda s: registry.review_asset_registration(
             s,
@@ -216,7 +201,7 @@ async def _seed_assets(
         analyst,
         _fields(AssetKind.DATA_SERVICE, "物流时效查询 Logistics ETA service", "Logistics", DATASET),
     )
-    await _step(
+    await step(
         db,
         lambda s: registry.cancel_asset_registration(
             s, analyst, withdrawn, reason="Merged into another product."

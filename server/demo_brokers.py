@@ -9,7 +9,6 @@ registered at once.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -24,12 +23,10 @@ from broker import LicenceDecisionKind as D
 from core import organizations
 from core.clock import now
 from core.db import Database
-from core.errors import UserError
 from core.identity import Principal, Role
 from core.models import OrganizationKind
 from registry import AssetKind, AssetRight, SourceSpec, UpdateFrequency
-
-log = logging.getLogger("pdex.demo")
+from server.demo_steps import step, unless_calendar_missing
 
 PURPOSE = "SME credit scoring"
 LOAN_BOOK = broker.FlowInputSpec(
@@ -51,17 +48,8 @@ def _application(kind: broker.BrokerType, scope: str) -> broker.LicenceApplicati
 async def seed_brokers(
     db: Database, *, authority: uuid.UUID, firm: uuid.UUID, broker_org: uuid.UUID
 ) -> None:
-    try:
+    async with unless_calendar_missing("demo brokers"):
         await _seed_brokers(db, authority=authority, firm=firm, broker_org=broker_org)
-    except UserError as exc:
-        if exc.code != "CALENDAR_NOT_COVERED":
-            raise
-        log.warning("demo brokers left incomplete: %s", exc.problems[0].message)
-
-
-async def _step(db: Database, work):  # type: ignore[no-untyped-def]
-    async with db.transaction() as session:
-        return await work(session)
 
 
 async def _seed_brokers(
@@ -80,7 +68,7 @@ async def _seed_brokers(
 
     async def org(kind: OrganizationKind, name: str, body: str) -> uuid.UUID:
         return (
-            await _step(
+            await step(
                 db,
                 lambda s: organizations.register_organization(
                     s, boss, kind=kind, name=name, uscc=demo_uscc("91", "440700", body)
@@ -89,7 +77,7 @@ async def _seed_brokers(
         ).id
 
     async def decide(licence: broker.BrokerLicence, decision: D, reason: str, **kw: object):  # type: ignore[no-untyped-def]
-        return await _step(
+        return await step(
             db,
             lambda s: broker.decide_broker_licence(
                 s, boss, licence.id, decision=decision, reason=reason, **kw
@@ -97,7 +85,7 @@ async def _seed_brokers(
         )
 
     # Licences: LICENSED (grade A), SUSPENDED and REJECTED.
-    licence = await _step(
+    licence = await step(
         db,
         lambda s: broker.apply_broker_licence(
             s, dealer, _application(broker.BrokerType.DATA_ENABLEMENT,
@@ -109,7 +97,7 @@ async def _seed_brokers(
         OrganizationKind.BROKER, "江门云数经纪有限公司 (Jiangmen Cloud Data Brokers)", "MA4W0006"
     )
     cloud_actor = Principal("demo-cloud", cloud, frozenset({Role.BROKER}))
-    cloud_licence = await _step(
+    cloud_licence = await step(
         db,
         lambda s: broker.apply_broker_licence(
             s, cloud_actor, _application(broker.BrokerType.TECHNOLOGY_ENABLEMENT,
@@ -122,7 +110,7 @@ async def _seed_brokers(
         OrganizationKind.MARKET_ENTITY, "速达信息咨询有限公司 (Suda Information Consulting)",
         "MA4W0007",
     )  # fmt: skip
-    shell_licence = await _step(
+    shell_licence = await step(
         db,
         lambda s: broker.apply_broker_licence(
             s, Principal("demo-shell", shell, frozenset({Role.MARKET_ENTITY})),
@@ -143,12 +131,12 @@ async def _seed_brokers(
         description="Public enterprise registration data fused with a bank loan book.",
         delivery_mode="API",
     )  # fmt: skip
-    score = (await _step(db, lambda s: registry.register_asset(s, dealer, fields))).id
-    await _step(db, lambda s: registry.submit_asset_registration(s, dealer, score))
-    await _step(
+    score = (await step(db, lambda s: registry.register_asset(s, dealer, fields))).id
+    await step(db, lambda s: registry.submit_asset_registration(s, dealer, score))
+    await step(
         db, lambda s: registry.review_asset_registration(s, boss, score, accept=True, reason="")
     )
-    await _step(
+    await step(
         db,
         lambda s: s.execute(
             sa.update(registry.Asset)
@@ -156,14 +144,14 @@ async def _seed_brokers(
             .values(notice_ends_at=now() - timedelta(minutes=1))
         ),
     )
-    await _step(db, lambda s: registry.complete_asset_registration(s, dealer, score))
+    await step(db, lambda s: registry.complete_asset_registration(s, dealer, score))
 
     # Listings: its own product, and the firm's credit profile entrusted to it.
     terms = broker.ListingTerms(
         price=Decimal("3000.00"), pricing_model=broker.PricingModel.SUBSCRIPTION,
         purposes=(PURPOSE, "Supply-chain finance"), term="P1Y", territory="Jiangmen",
     )  # fmt: skip
-    listing = await _step(db, lambda s: broker.list_product(s, dealer, score, terms))
+    listing = await step(db, lambda s: broker.list_product(s, dealer, score, terms))
     async with db.read() as session:
         credit = await session.scalar(
             sa.select(registry.Asset.id).where(
@@ -172,12 +160,12 @@ async def _seed_brokers(
             )
         )
     if credit is not None:
-        await _step(db, lambda s: broker.entrust_asset(s, analyst, credit, broker_org))
+        await step(db, lambda s: broker.entrust_asset(s, analyst, credit, broker_org))
         entrusted = broker.ListingTerms(
             price=Decimal("880000.00"), pricing_model=broker.PricingModel.ONE_TIME,
             purposes=(PURPOSE,), term="P2Y", territory="Guangdong",
         )  # fmt: skip
-        await _step(db, lambda s: broker.list_product(s, dealer, credit, entrusted))
+        await step(db, lambda s: broker.list_product(s, dealer, credit, entrusted))
 
     # Deals: delivered, matched (awaiting the buyer), cancelled.
     bank = await org(
@@ -185,14 +173,12 @@ async def _seed_brokers(
     )
     banker = Principal("demo-banker", bank, frozenset({Role.MARKET_ENTITY}))
     deal_terms = broker.DealTerms(listing.id, bank, PURPOSE, "Loan pre-approval", Decimal("2800"))
-    delivered = await _step(db, lambda s: broker.match_deal(s, dealer, deal_terms))
-    await _step(db, lambda s: broker.confirm_deal(s, banker, delivered.id))
-    await _step(
-        db, lambda s: broker.record_delivery(s, dealer, delivered.id, note="API key issued")
-    )
-    await _step(db, lambda s: broker.match_deal(s, dealer, deal_terms))
-    cancelled = await _step(db, lambda s: broker.match_deal(s, dealer, deal_terms))
-    await _step(
+    delivered = await step(db, lambda s: broker.match_deal(s, dealer, deal_terms))
+    await step(db, lambda s: broker.confirm_deal(s, banker, delivered.id))
+    await step(db, lambda s: broker.record_delivery(s, dealer, delivered.id, note="API key issued"))
+    await step(db, lambda s: broker.match_deal(s, dealer, deal_terms))
+    cancelled = await step(db, lambda s: broker.match_deal(s, dealer, deal_terms))
+    await step(
         db,
         lambda s: broker.cancel_deal(s, banker, cancelled.id, reason="Budget moved to Q1."),
     )
@@ -203,8 +189,8 @@ async def _seed_brokers(
                 LOAN_BOOK),
         output_asset_id=score, recipients=(bank,), purpose=PURPOSE, scenario="Loan pre-approval",
     )  # fmt: skip
-    await _step(db, lambda s: broker.record_data_flow(s, dealer, flow))
-    granted = await _step(
+    await step(db, lambda s: broker.record_data_flow(s, dealer, flow))
+    granted = await step(
         db,
         lambda s: consent.grant_consent(
             s, citizen,
@@ -221,7 +207,7 @@ async def _seed_brokers(
         inputs=flow.inputs, output_asset_id=score, recipients=(bank,), purpose=PURPOSE,
         scenario="Loan pre-approval", consents=(relied,),
     )  # fmt: skip
-    await _step(db, lambda s: broker.record_data_flow(s, dealer, with_consent))
+    await step(db, lambda s: broker.record_data_flow(s, dealer, with_consent))
     # Refused: a NOT_SHARED resource. The flow changes nothing; the attempt is recorded.
     hidden = broker.FlowSpec(
         inputs=(broker.FlowInputSpec(kind=K.PUBLIC_RESOURCE, resource_code="JM-ZRZY-002"),),
@@ -229,9 +215,9 @@ async def _seed_brokers(
     )  # fmt: skip
     for actor, spec in ((dealer, hidden), (cloud_actor, flow)):  # the second: while suspended
         try:
-            await _step(db, lambda s, a=actor, f=spec: broker.record_data_flow(s, a, f))
+            await step(db, lambda s, a=actor, f=spec: broker.record_data_flow(s, a, f))
         except broker.Refused as refused:
             await broker.record_refused(db, actor, refused)
 
     # One computed evaluation period, with the alerts it raises.
-    await _step(db, lambda s: broker.evaluate_brokers(s, boss, start, now()))
+    await step(db, lambda s: broker.evaluate_brokers(s, boss, start, now()))

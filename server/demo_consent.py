@@ -8,7 +8,6 @@ then disagrees with its grant entry in the ledger, which shows the dates as gran
 
 from __future__ import annotations
 
-import logging
 import uuid
 from datetime import timedelta
 
@@ -18,21 +17,14 @@ import consent
 from consent import CertificateType, ConsentMode, GrantFields
 from core.clock import now
 from core.db import Database
-from core.errors import UserError
 from core.identity import Principal, Role
 from registry.models import DataItem
-
-log = logging.getLogger("pdex.demo")
+from server.demo_steps import step, unless_calendar_missing
 
 CITIZEN = "demo-citizen-0001"  # the demo data_subject token's `sub`
 NEIGHBOUR = "demo-citizen-0002"
 SOCIAL_INSURANCE = "jm.hrss.social-insurance"  # sensitive: claimed so (demo_catalogue)
 LICENCE_STATUS = "jm.market.licence-status"
-
-
-async def _step(db: Database, work):  # type: ignore[no-untyped-def]
-    async with db.transaction() as session:
-        return await work(session)
 
 
 async def seed_consents(
@@ -49,10 +41,10 @@ async def seed_consents(
     boss = Principal("demo-admin", authority, frozenset({Role.AUTHORITY}))
 
     async def grant(who: Principal, fields: GrantFields) -> consent.Consent:
-        return await _step(db, lambda s: consent.grant_consent(s, who, fields))
+        return await step(db, lambda s: consent.grant_consent(s, who, fields))
 
     async def use(who: Principal, consent_id: uuid.UUID, item: str, purpose: str) -> None:
-        await _step(
+        await step(
             db,
             lambda s: consent.authorize_data_use(
                 s, who, consent_id=consent_id, item=item, purpose=purpose
@@ -99,7 +91,7 @@ async def seed_consents(
         ),
     )
     await use(dealer, revoked.id, "TAX_PAYMENT_CERTIFICATE", "Data fusion for credit scoring")
-    await _step(
+    await step(
         db,
         lambda s: consent.revoke_consent(
             s, citizen, revoked.id, reason="I did not expect my tax record to be resold."
@@ -122,7 +114,7 @@ async def seed_consents(
     await use(bank, expired.id, "DRIVING_LICENCE", "Car loan")
     # The shortcut: the window moves into the past in the row only. Its grant entry in the
     # ledger keeps the dates granted (a day from now), and the use above its real time.
-    await _step(
+    await step(
         db,
         lambda s: s.execute(
             sa.update(consent.Consent)
@@ -144,8 +136,8 @@ async def seed_consents(
     )
 
     # A complaint in progress: filed about the broker, assigned by the authority.
-    try:
-        complaint = await _step(
+    async with unless_calendar_missing("demo complaint"):  # due in 15 working days (Art. 27)
+        complaint = await step(
             db,
             lambda s: consent.file_complaint(
                 s,
@@ -158,14 +150,9 @@ async def seed_consents(
                 ),
             ),
         )
-    except UserError as exc:
-        if exc.code != "CALENDAR_NOT_COVERED":
-            raise
-        log.warning("demo complaint left out: %s", exc.problems[0].message)
-        return
-    await _step(
-        db,
-        lambda s: consent.assign_complaint(
-            s, boss, complaint.id, assignee="Data rights enforcement unit"
-        ),
-    )
+        await step(
+            db,
+            lambda s: consent.assign_complaint(
+                s, boss, complaint.id, assignee="Data rights enforcement unit"
+            ),
+        )
