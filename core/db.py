@@ -13,6 +13,8 @@ Two rules from DESIGN.md shape this module:
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 import sqlite3
 import weakref
 from collections.abc import AsyncIterator
@@ -20,13 +22,79 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import event, make_url
+from sqlalchemy import event, make_url, text
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.settings import Settings
 
-__all__ = ["AsyncSession", "Database"]
+__all__ = ["AsyncSession", "Database", "DatabaseUnavailable"]
+
+DRIVERS = {"postgresql+asyncpg": "postgresql://…", "sqlite+aiosqlite": "sqlite:///…"}
+CONNECT_TIMEOUT = 10.0
+
+
+class DatabaseUnavailable(Exception):
+    """The configured database cannot be used; the message says why in one line, with no
+    password in it (the CLI prints it and exits 2)."""
+
+
+def redact(url: str) -> str:
+    """The URL with its password replaced by ***."""
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL pdex cannot use before any driver is imported for it."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUnavailable(
+            f"PDEX_DATABASE_URL {redact(url)!r} is not a database URL "
+            "(expected postgresql://user@host:port/name or sqlite:///path)"
+        ) from None
+    if parsed.drivername not in DRIVERS:
+        raise DatabaseUnavailable(
+            f"PDEX_DATABASE_URL uses {parsed.drivername.split('+')[0]!r}: pdex runs on "
+            "PostgreSQL (postgresql://…) or SQLite (sqlite:///path)"
+        )
+    if parsed.drivername.startswith("sqlite") and not parsed.database:
+        raise DatabaseUnavailable("PDEX_DATABASE_URL names no SQLite file (sqlite:///path)")
+
+
+def explain(exc: BaseException, url: str) -> str:
+    """One line for a failed first connection: refused, unknown database, refused user, …"""
+    parsed = make_url(url)
+    where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    names = {type(e).__name__ for e in chain}
+    last = chain[-1]
+    if parsed.drivername.startswith("sqlite"):
+        return (
+            f"cannot open the SQLite database {parsed.database}: {last} "
+            "(does its directory exist, and may pdex write there?)"
+        )
+    if "InvalidCatalogNameError" in names:
+        return (
+            f"database {parsed.database!r} does not exist on {where} "
+            f"(create it: createdb -h {parsed.host} -p {parsed.port or 5432} {parsed.database})"
+        )
+    if names & {"InvalidAuthorizationSpecificationError", "InvalidPasswordError"}:
+        return f"the PostgreSQL server at {where} refused user {parsed.username!r}: {last}"
+    if isinstance(last, TimeoutError) or "TimeoutError" in names:
+        return f"no answer from the PostgreSQL server at {where} within {CONNECT_TIMEOUT:g} s"
+    if isinstance(last, ConnectionRefusedError):
+        return f"the PostgreSQL server at {where} refused the connection (is it running there?)"
+    if isinstance(last, OSError):
+        reason = last.strerror or str(last)
+        return f"cannot connect to the PostgreSQL server at {where}: {reason}"
+    first_line = (str(last).strip().splitlines() or [""])[0]
+    return f"cannot use the database {redact(url)}: {type(last).__name__}: {first_line}"
 
 
 class _InlineSqlite(aiosqlite.Connection):
@@ -99,6 +167,7 @@ class Database:
     """The process's engines. Use `read()` for queries and `transaction()` for changes."""
 
     def __init__(self, settings: Settings) -> None:
+        check_url(settings.database_url)
         self.url = settings.database_url
         self.is_sqlite = settings.is_sqlite
         if self.is_sqlite:
@@ -151,3 +220,28 @@ class Database:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
+
+    async def probe(self) -> None:
+        """Connect once and run `SELECT 1`; raise `DatabaseUnavailable` saying what is wrong."""
+        try:
+            async with asyncio.timeout(CONNECT_TIMEOUT), self.writer.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as exc:  # every driver's own errors: translated into one line
+            raise DatabaseUnavailable(explain(exc, self.url)) from exc
+
+    def storage_problem(self) -> str | None:
+        """Why the embedded SQLite file cannot be written (immutable or read-only file or
+        directory, read-only mount), or None. Reads still work on such a file, so without
+        this check the server looks ready while every write fails."""
+        if not self.is_sqlite:
+            return None
+        path = make_url(self.url).database or ""
+        if not path or path == ":memory:" or path.startswith("file:"):
+            return None
+        directory = os.path.dirname(os.path.abspath(path)) or "."
+        for target in (path, path + "-wal", path + "-shm"):
+            if os.path.exists(target) and not os.access(target, os.W_OK):
+                return f"the SQLite file {target} is read-only (immutable or not writable)"
+        if not os.access(directory, os.W_OK):
+            return f"the directory {directory} of the SQLite file is read-only"
+        return None

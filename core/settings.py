@@ -49,6 +49,9 @@ class Settings:
     log_level: str = "INFO"
     # Every request as a JSON line (costs ~15 % of a small query); off: errors and slow ones.
     access_log: bool = False
+    # The address users and harvesters reach pdex at (`@id`s in /catalogue.jsonld, links on
+    # the home page); None: the address `pdex serve` listens on. Never taken from `Host`.
+    public_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -84,6 +87,7 @@ def load_settings() -> Settings:
         registration_sweep_interval=float(os.environ.get("PDEX_REGISTRATION_SWEEP", "60")),
         log_level=os.environ.get("PDEX_LOG_LEVEL", "INFO").upper(),
         access_log=os.environ.get("PDEX_ACCESS_LOG", "").lower() in ("1", "true", "yes"),
+        public_url=(os.environ.get("PDEX_PUBLIC_URL") or "").rstrip("/") or None,
     )
 
 

@@ -8,7 +8,7 @@ signature. It reports the first bad seq, so tampering with any stored row is loc
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,7 +143,12 @@ async def _checkpoints_wire(db: Database) -> tuple[list[dict[str, Any]], dict[st
     return wire, {str(w.id): bytes.fromhex(w.public_key) for w in witnesses.values()}
 
 
-async def verify_database(db: Database) -> AuditReport:
+Progress = Callable[[str, int, int | None], None]
+
+
+async def verify_database(db: Database, progress: Progress | None = None) -> AuditReport:
+    """`progress(stage, done, total)` is called after each batch of entries and each
+    checkpoint (BLS checks take seconds each), so a long run shows it is moving."""
     report = AuditReport()
     checkpoints, witness_keys = await _checkpoints_wire(db)
     roots_wanted = {cp["treeSize"] for cp in checkpoints}
@@ -173,6 +178,8 @@ async def verify_database(db: Database) -> AuditReport:
             if size in roots_wanted:
                 roots[size] = root_from_frontier(frontier)
         report.entries = size
+        if progress:
+            progress("entries", size, None)
 
     async with db.read() as session:
         head = (await session.execute(sa.select(LedgerHead))).scalar_one()
@@ -184,7 +191,9 @@ async def verify_database(db: Database) -> AuditReport:
     elif [bytes.fromhex(h) for h in json.loads(head.frontier)] != frontier:
         report.problems.append("ledger head frontier does not match the entries")
 
-    for cp in checkpoints:
+    for number, cp in enumerate(checkpoints, 1):
+        if progress:
+            progress("checkpoints", number, len(checkpoints))
         tree_size = cp["treeSize"]
         if tree_size > size:
             report.problems.append(f"checkpoint {tree_size}: beyond the {size} entries in the log")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -12,8 +13,8 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route, WebSocketRoute, request_response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute, request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -28,7 +29,7 @@ from core.identity import Principal, Tokens
 from core.settings import Settings, get_settings
 from schema import build_schema
 from schema.context import Context
-from server import catalogue, metrics, receipts, tasks
+from server import catalogue, metrics, pages, receipts, tasks
 from server.logs import request_id_var
 
 log = logging.getLogger("pdex.http")
@@ -53,6 +54,10 @@ class GraphQLEndpoint(GraphQL):
             **kwargs,
         )
         self.state = app_state
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL with its scripts from this package (server/static), not a CDN."""
+        return HTMLResponse(pages.graphiql_html())
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         actor = getattr(request.state, "actor", None)
@@ -100,6 +105,14 @@ class Authenticate:
 
 
 SLOW_REQUEST_SECONDS = 1.0
+# A client's X-Request-ID is kept only when it is this short and plain; anything else could
+# forge log lines or carry data into them, so it is replaced by a new id.
+SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def request_id_from(incoming: bytes) -> str:
+    text = incoming.decode("latin-1")
+    return text if SAFE_REQUEST_ID.fullmatch(text) else uuid.uuid4().hex
 
 
 class RequestContext:
@@ -115,8 +128,7 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        incoming = headers.get(b"x-request-id", b"").decode("latin-1")[:64]
-        request_id = incoming or uuid.uuid4().hex
+        request_id = request_id_from(headers.get(b"x-request-id", b""))
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
@@ -150,7 +162,7 @@ class RequestContext:
             request_id_var.reset(token)
 
 
-KNOWN_ROUTES = {"/graphql", "/healthz", "/readyz", "/metrics", "/catalogue.jsonld"}
+KNOWN_ROUTES = {"/", "/graphql", "/healthz", "/readyz", "/metrics", "/catalogue.jsonld"}
 
 
 async def healthz(request: Request) -> Response:
@@ -158,8 +170,13 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready when the database answers and its migrations are at head."""
+    """Ready when the database answers, can be written, and its migrations are at head."""
     db: Database = request.app.state.db
+    problem = db.storage_problem()
+    if problem:
+        return JSONResponse(
+            {"status": "unavailable", "database": "read-only", "reason": problem}, 503
+        )
     try:
         current = await migrate.current_revision(db.reader)
     except Exception as exc:  # any failure to reach the database means "not ready"
@@ -204,6 +221,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         [
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Route("/", pages.home),
+            Route("/schema.graphql", pages.sdl),
+            Mount("/static/graphiql", pages.static_files()),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

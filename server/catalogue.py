@@ -27,6 +27,7 @@ ACCESS = {  # Art. 10: how the platform delivers it
     registry.Delivery.API: "API",
     registry.Delivery.FILE: "file",
 }
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"  # `pdex serve` sets PDEX_PUBLIC_URL from --host/--port
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "dct": "http://purl.org/dc/terms/",
@@ -63,7 +64,8 @@ async def open_catalogue(request: Request) -> Response:
     db: Database = request.app.state.db
     async with db.read() as session:
         rows = await registry.open_catalogue(session)
-    base = str(request.base_url).rstrip("/")
+    # The configured public address, never the request's Host header (which anyone can set).
+    base = request.app.state.settings.public_url or DEFAULT_PUBLIC_URL
     document = {
         "@context": CONTEXT,
         "@id": f"{base}/catalogue.jsonld",

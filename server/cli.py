@@ -1,26 +1,33 @@
-"""The `pdex` command: serve, migrate, token, bootstrap."""
+"""The `pdex` command: serve, migrate, token, bootstrap, ledger.
+
+A wrong setting (database URL, port in use) is one line on stderr and exit status 2, never a
+traceback. Heavy modules are imported inside the commands: each `--workers` process re-imports
+this module when it starts (multiprocessing's spawn), and a slow start there was mistaken for
+a hung worker (see `server/workers.py`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
+import os
 import re
 import signal
 import socket
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from core import migrate
-from core.db import Database
-from core.identity import Role, Tokens
 from core.settings import Settings, get_settings
-from core.validators import is_valid_uscc, normalize_uscc
 
 if TYPE_CHECKING:
+    from core.db import Database
+    from core.identity import Role
     from ledger.audit import AuditReport
     from ledger.verify import BundleReport
 
@@ -36,12 +43,19 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=int(match.group(1)) * unit)
 
 
+class StartupError(Exception):
+    """A setting the user must fix; `main` prints it as one line and exits 2."""
+
+
 def with_database(work: Callable[[Database], Awaitable[T]], settings: Settings | None = None) -> T:
-    """Run one async job against a fresh `Database`, closing its pools afterwards."""
+    """Run one async job against a fresh `Database`, closing its pools afterwards. The
+    database is probed first, so a wrong URL is one clear line, not a driver's traceback."""
+    from core.db import Database
 
     async def run() -> T:
         db = Database(settings or get_settings())
         try:
+            await db.probe()
             return await work(db)
         finally:
             await db.dispose()
@@ -50,6 +64,8 @@ def with_database(work: Callable[[Database], Awaitable[T]], settings: Settings |
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from core import migrate
+
     get_settings().data_dir.mkdir(parents=True, exist_ok=True)
 
     async def work(db: Database) -> str | None:
@@ -65,6 +81,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
+    from core.identity import Tokens
+
     settings = get_settings()
     org = uuid.UUID(args.org) if args.org else None
     token = Tokens(settings).issue(roles=args.role, org=org, sub=args.sub, ttl=args.ttl)
@@ -73,8 +91,16 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 async def _prepare(db: Database, settings: Settings, seed_demo: bool) -> dict[Role, str]:
+    from core import migrate
+    from core.identity import Tokens
     from server import demo
 
+    problem = db.storage_problem()
+    if problem:  # reads work, writes would fail: start, but say so (and /readyz says 503)
+        print(
+            f"warning: {problem}; pdex serves reads only and /readyz answers 503", file=sys.stderr
+        )
+        return {}
     await migrate.upgrade(db.writer)
     if not seed_demo:
         return {}
@@ -85,7 +111,7 @@ async def _prepare(db: Database, settings: Settings, seed_demo: bool) -> dict[Ro
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from server.app import create_app
+    from core.db import redact
     from server.logs import configure_logging
 
     settings = get_settings()
@@ -96,12 +122,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    # Bind first: a port in use is the first and only thing reported.
+    listener = _tcp_listener(args.host, args.port)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     configure_logging(settings.log_level)
     seed_demo = args.demo if args.demo is not None else settings.is_sqlite
     tokens = with_database(lambda db: _prepare(db, settings, seed_demo), settings)
-    url = f"http://{args.host}:{args.port}/graphql"
-    print(f"pdex serving {url}  (database: {_redact(settings.database_url)})", flush=True)
+    base = public_url(settings, args.host, args.port)
+    settings = replace(settings, public_url=base)
+    os.environ["PDEX_PUBLIC_URL"] = base  # the workers read their settings from it
+    url = f"{base}/graphql"
+    print(f"pdex serving {url}  (database: {redact(settings.database_url)})", flush=True)
     for role, token in tokens.items():
         print(f"  {role.value:<14} Authorization: Bearer {token}", flush=True)
     # uvicorn turns SIGTERM/SIGINT into a graceful shutdown: in-flight requests finish, the
@@ -121,30 +152,53 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # token secret live in it or in the shared data directory); the parent only
         # migrated. Background jobs are idempotent, so each worker running them is safe,
         # and events cross workers through PostgreSQL (core/events.py).
-        from uvicorn.supervisors import Multiprocess
+        from server.workers import Supervisor
 
         config = uvicorn.Config(
-            "server.app:create_app", factory=True, workers=args.workers, **options
+            "server.workers:worker_app", factory=True, workers=args.workers, **options
         )
-        Multiprocess(config, sockets=[_tcp_listener(args.host, args.port)]).run()
+        Supervisor(config, sockets=[listener]).run()
     else:
-        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        from server.app import create_app  # imported late: a wrong setting fails fast
+
+        config = uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]
+        uvicorn.Server(config).run(sockets=[listener])
     return 0
 
 
+def public_url(settings: Settings, host: str, port: int) -> str:
+    """`PDEX_PUBLIC_URL`, else the address served (a wildcard host shown as 127.0.0.1)."""
+    if settings.public_url:
+        return settings.public_url
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
 def _tcp_listener(host: str, port: int) -> socket.socket:
-    """The socket the workers share. uvicorn's own (`Config.bind_socket`) is made with
-    protocol 0, which its workers inherit; asyncio then leaves TCP_NODELAY off on every
-    connection, and each response waits ~40 ms for the client's delayed ACK."""
+    """The listening socket, bound before anything else happens (uvicorn gets it ready-made).
+    uvicorn's own (`Config.bind_socket`) is made with protocol 0, which its workers inherit;
+    asyncio then leaves TCP_NODELAY off on every connection, and each response waits ~40 ms
+    for the client's delayed ACK."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)  # now the port is ours; connections queue until the app is up
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError(
+                f"port {port} on {host} is in use (another pdex?): stop it or pass --port"
+            ) from None
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     sock.set_inheritable(True)
     return sock
 
 
 def cmd_bootstrap(args: argparse.Namespace) -> int:
+    from core import migrate
+    from core.validators import is_valid_uscc, normalize_uscc
     from server import demo
 
     code = normalize_uscc(args.uscc)
@@ -156,14 +210,24 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
         await migrate.upgrade(db.writer)
         return (await demo.bootstrap_authority(db, name=args.name, uscc=code)).id
 
-    print(with_database(work))
+    org_id = with_database(work)
+    print(f"data-authority organisation id: {org_id}")
+    print("next: sign a token for it and start the server, e.g.")
+    print(f"  pdex token --role authority --org {org_id}")
+    print("  pdex serve --no-demo    # then send the token as `Authorization: Bearer …`")
     return 0
 
 
 def cmd_ledger_verify(args: argparse.Namespace) -> int:
     from ledger.audit import verify_database
 
-    return print_report(with_database(verify_database))
+    return print_report(with_database(lambda db: verify_database(db, progress=show_progress)))
+
+
+def show_progress(stage: str, done: int, total: int | None) -> None:
+    """One line on stderr per step of a long verification (stdout keeps the report)."""
+    of = f"/{total}" if total is not None else ""
+    print(f"verifying {stage}: {done}{of}", file=sys.stderr, flush=True)
 
 
 def print_report(report: AuditReport | BundleReport) -> int:
@@ -207,11 +271,9 @@ def cmd_ledger_verify_bundle(args: argparse.Namespace) -> int:
     return print_report(verify_bundle(bundle, expected_platform_pk=expected))
 
 
-def _redact(url: str) -> str:
-    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
-
-
 def build_parser() -> argparse.ArgumentParser:
+    from core.identity import Role
+
     parser = argparse.ArgumentParser(prog="pdex", description="Public-data exchange backend")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -271,8 +333,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from core.db import DatabaseUnavailable
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except (StartupError, DatabaseUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

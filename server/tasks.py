@@ -21,13 +21,34 @@ from core.settings import Settings
 log = logging.getLogger("pdex.tasks")
 
 
-async def every(seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
+async def every(
+    seconds: float, job: Callable[[], Awaitable[object]], name: str, db: Database
+) -> None:
+    """Run `job` every `seconds`. While the database cannot be written (a read-only SQLite
+    file: /readyz says why) the job waits, logged once; a failure is logged with its
+    traceback once, and while the same failure repeats, as one line without it."""
+    trouble: str | None = None
     while True:
         await asyncio.sleep(seconds)
+        problem = db.storage_problem()
+        if problem:
+            if trouble != problem:
+                log.warning("background job paused", extra={"job": name, "reason": problem})
+            trouble = problem
+            continue
         try:
             await job()
-        except Exception:  # keep the loop alive; the next tick retries
-            log.exception("background job failed", extra={"job": name})
+        except Exception as exc:  # keep the loop alive; the next tick retries
+            failure = type(exc).__name__
+            if trouble != failure:
+                log.exception("background job failed", extra={"job": name})
+            else:
+                log.warning("background job failed again", extra={"job": name, "error": failure})
+            trouble = failure
+        else:
+            if trouble is not None:
+                log.info("background job running again", extra={"job": name})
+            trouble = None
 
 
 async def complete_due_registrations(db: Database) -> None:
@@ -47,6 +68,7 @@ async def background_jobs(
                 settings.ledger_checkpoint_interval,
                 lambda: ledger.publish_checkpoint(db, signer),
                 "checkpoint",
+                db,
             )
         )
     if settings.registration_sweep_interval > 0:
@@ -55,6 +77,7 @@ async def background_jobs(
                 settings.registration_sweep_interval,
                 lambda: complete_due_registrations(db),
                 "registrations",
+                db,
             )
         )
     tasks = [asyncio.create_task(job) for job in jobs]
