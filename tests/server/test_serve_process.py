@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 
 def free_port() -> int:
@@ -21,6 +22,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_pdex_serve_process(settings, tmp_path: Path):
     port = free_port()
     log = tmp_path / "server.log"
@@ -95,6 +97,7 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 def test_pdex_serve_with_workers(settings, is_postgres, tmp_path: Path):
     env = {
         **os.environ,
@@ -125,6 +128,11 @@ def test_pdex_serve_with_workers(settings, is_postgres, tmp_path: Path):
             time.sleep(0.1)
         workers = children_of(proc.pid)
         assert len(workers) >= 2, workers  # uvicorn's workers (and perhaps its resource tracker)
+        deadline = time.monotonic() + 10  # both report ready; none was killed while starting
+        while log.read_text().count('"worker ready"') < 2:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        assert "died" not in log.read_text() and "starting a new one" not in log.read_text()
         for _ in range(20):
             ok = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ __typename }"})
             assert ok.status_code == 200 and ok.json()["data"] == {"__typename": "Query"}
