@@ -2,6 +2,11 @@
 
 `make test` calls this. Outside CI an unreachable PostgreSQL skips that run with a one-line
 reason; with CI=true it fails the run (after trying to start the local cluster once).
+
+Tests marked `slow` (server and CLI processes, pure BLS signing and verification) do not
+depend on the suite's engine, or only need one: they run once, in the PostgreSQL run (the
+production engine), and in the SQLite run only when PostgreSQL is unreachable. An explicit
+`-m` among the arguments is passed through unchanged on both runs.
 """
 
 from __future__ import annotations
@@ -89,12 +94,12 @@ def main() -> int:
         for key, value in counts.items():
             totals[key] = totals.get(key, 0) + value
 
-    add(*pytest("SQLite", {"PDEX_TEST_DATABASE_URL": ""}, args))
-
     reason = postgres_available()
     if reason and IN_CI:
         start_cluster()
         reason = postgres_available()
+    once = [] if reason or "-m" in args else ["-m", "not slow"]
+    add(*pytest("SQLite", {"PDEX_TEST_DATABASE_URL": ""}, [*once, *args]))
     if reason:
         if IN_CI:
             print(f"PostgreSQL is unreachable in CI ({reason}): failing.", flush=True)

@@ -29,6 +29,7 @@ async def test_embedded_token_round_trip(settings):
     assert principal == Principal("alice", org, frozenset({Role.AGENCY, Role.AUDITOR}))
 
 
+@pytest.mark.slow  # waits 2 s for a token to expire; no database: once is enough
 async def test_a_remembered_token_still_expires(settings):
     """Verified tokens are cached (the signature check is dear), but only until they expire:
     this one is inside the 30 s leeway for 1-2 seconds, then it must be refused."""

@@ -16,6 +16,9 @@ from ledger.merkle import EMPTY_ROOT, root_of
 from ledger.signing import aggregate, checkpoint_message, generate_secret_key, public_key, sign
 from ledger.verify import BUNDLE_FORMAT, verify_bundle, verify_chain, verify_checkpoint
 
+# Pure BLS (no database; ~0.3-0.7 s a pairing check): run once, not on both engines.
+pytestmark = pytest.mark.slow
+
 ORIGIN = "pdex.test/ledger"
 START = datetime(2026, 11, 27, 3, 7, 29, 123456, tzinfo=UTC)
 

@@ -9,9 +9,15 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
+
 import ledger
 from core.identity import Principal, Role
 from ledger import signing
+
+# CLI subprocesses, seconds each: run once (the database audit they call is tested on both
+# engines in tests/ledger/test_log.py).
+pytestmark = pytest.mark.slow
 
 PDEX = str(Path(sys.executable).parent / "pdex")
 ACTOR = Principal("clerk", uuid.uuid4(), frozenset({Role.AGENCY}))

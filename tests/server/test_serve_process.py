@@ -84,6 +84,20 @@ def test_pdex_serve_process(settings, tmp_path: Path):
             proc.wait()
 
 
+@pytest.mark.slow
+def test_workers_need_postgresql(tmp_path: Path):
+    env = {
+        **os.environ,
+        "PDEX_DATABASE_URL": f"sqlite:///{tmp_path / 'pdex.sqlite3'}",
+        "PDEX_DATA_DIR": str(tmp_path),
+    }
+    pdex = Path(sys.executable).parent / "pdex"
+    command = [str(pdex), "serve", "--port", str(free_port()), "--workers", "2", "--no-demo"]
+    refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "need PostgreSQL" in refused.stderr
+    assert refused.stdout == ""
+
+
 def children_of(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -109,9 +123,7 @@ def test_pdex_serve_with_workers(settings, is_postgres, tmp_path: Path):
     port = free_port()
     command = [str(pdex), "serve", "--port", str(port), "--workers", "2", "--no-demo"]
     if not is_postgres:
-        refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
-        assert refused.returncode == 2 and "need PostgreSQL" in refused.stderr
-        return
+        pytest.skip("several workers need PostgreSQL (test_workers_need_postgresql)")
     log = tmp_path / "server.log"
     proc = subprocess.Popen(  # its own process group: a failed test must not orphan workers
         command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
