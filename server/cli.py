@@ -47,15 +47,23 @@ class StartupError(Exception):
     """A setting the user must fix; `main` prints it as one line and exits 2."""
 
 
-def with_database(work: Callable[[Database], Awaitable[T]], settings: Settings | None = None) -> T:
+def with_database(
+    work: Callable[[Database], Awaitable[T]],
+    settings: Settings | None = None,
+    *,
+    writes: bool = False,
+) -> T:
     """Run one async job against a fresh `Database`, closing its pools afterwards. The
-    database is probed first, so a wrong URL is one clear line, not a driver's traceback."""
-    from core.db import Database
+    database is probed first, so a wrong URL is one clear line, not a driver's traceback;
+    a job that `writes` is refused the same way on a read-only SQLite file."""
+    from core.db import Database, DatabaseUnavailable
 
     async def run() -> T:
         db = Database(settings or get_settings())
         try:
             await db.probe()
+            if writes and (problem := db.storage_problem()):
+                raise DatabaseUnavailable(problem)
             return await work(db)
         finally:
             await db.dispose()
@@ -75,7 +83,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             await migrate.upgrade(db.writer, args.revision)
         return await migrate.current_revision(db.writer)
 
-    current = with_database(work)
+    current = with_database(work, writes=True)
     print(f"database at revision {current or 'base (empty)'}")
     return 0
 
@@ -210,7 +218,7 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
         await migrate.upgrade(db.writer)
         return (await demo.bootstrap_authority(db, name=args.name, uscc=code)).id
 
-    org_id = with_database(work)
+    org_id = with_database(work, writes=True)
     print(f"data-authority organisation id: {org_id}")
     print("next: sign a token for it and start the server, e.g.")
     print(f"  pdex token --role authority --org {org_id}")

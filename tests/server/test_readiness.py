@@ -99,3 +99,20 @@ async def test_background_jobs_wait_on_a_read_only_database_without_tracebacks(s
         assert [bool(r.exc_info) for r in failed[:4]] == [True, False, False, False]
     finally:
         await db.dispose()
+
+
+@pytest.mark.slow
+def test_migrate_on_a_read_only_sqlite_file_is_one_line_and_exit_2(sqlite_file, tmp_path):
+    import os
+    import sys
+
+    local, path = sqlite_file
+    pdex = str(Path(sys.executable).parent / "pdex")
+    env = {**os.environ, "PDEX_DATABASE_URL": f"sqlite:///{path}", "PDEX_DATA_DIR": str(tmp_path)}
+    with immutable(path):
+        result = subprocess.run([pdex, "migrate"], env=env, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == f"error: the SQLite file {path} is read-only (immutable or not writable)"
+    )
