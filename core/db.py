@@ -223,6 +223,11 @@ class Database:
 
     async def probe(self) -> None:
         """Connect once and run `SELECT 1`; raise `DatabaseUnavailable` saying what is wrong."""
+        if self.is_sqlite:  # opened here first: a failure in aiosqlite's thread outlives the loop
+            try:
+                sqlite3.connect(make_url(self.url).database or "").close()
+            except sqlite3.Error as exc:
+                raise DatabaseUnavailable(explain(exc, self.url)) from exc
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT), self.writer.connect() as connection:
                 await connection.execute(text("SELECT 1"))
