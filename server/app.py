@@ -162,7 +162,15 @@ class RequestContext:
             request_id_var.reset(token)
 
 
-KNOWN_ROUTES = {"/", "/graphql", "/healthz", "/readyz", "/metrics", "/catalogue.jsonld"}
+KNOWN_ROUTES = {
+    "/",
+    "/graphql",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/catalogue.jsonld",
+    "/schema.graphql",
+}
 
 
 async def healthz(request: Request) -> Response:
