@@ -45,7 +45,7 @@ from broker.models import (
     SupervisionIndicator,
 )
 from consent import Complaint, Consent, DataUse, UseOutcome
-from core.batching import one_each
+from core.batching import fetch_by_ids
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
@@ -631,7 +631,6 @@ async def acknowledge_alert(
 async def get_alerts(
     session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
 ) -> list[RiskAlert | None]:
-    if actor is None or not actor.has(Role.AUTHORITY):
-        return [None] * len(ids)
-    result = await session.execute(sa.select(RiskAlert).where(RiskAlert.id.in_(set(ids))))
-    return one_each(ids, result.scalars(), lambda row: row.id)
+    """Risk alerts are the data authority's alone."""
+    mine = actor is not None and actor.has(Role.AUTHORITY)
+    return await fetch_by_ids(session, RiskAlert, ids, sa.true() if mine else sa.false())

@@ -27,7 +27,7 @@ from consent.models import (
 )
 from consent.subjects import ensure_subject
 from consent.uses import lock_consent
-from core.batching import many_each, one_each
+from core.batching import fetch_by_ids, fetch_children
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
@@ -368,18 +368,12 @@ async def get_consents(
     session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
 ) -> list[Consent | None]:
     """The consents `actor` may see, None for the others (and for unknown ids)."""
-    result = await session.execute(
-        sa.select(Consent).where(Consent.id.in_(set(ids)), visible_to(actor))
-    )
-    return one_each(ids, result.scalars(), lambda c: c.id)
+    return await fetch_by_ids(session, Consent, ids, visible_to(actor))
 
 
 async def items_of(
     session: AsyncSession, consent_ids: Sequence[uuid.UUID]
 ) -> list[list[ConsentItem]]:
-    result = await session.execute(
-        sa.select(ConsentItem)
-        .where(ConsentItem.consent_id.in_(set(consent_ids)))
-        .order_by(ConsentItem.item)
+    return await fetch_children(
+        session, ConsentItem.consent_id, consent_ids, order_by=(ConsentItem.item,)
     )
-    return many_each(consent_ids, result.scalars(), lambda i: i.consent_id)

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 import ledger
-from core.batching import many_each, one_each
+from core.batching import fetch_children, one_each
 from core.db import AsyncSession
 from core.errors import Forbidden, UserError
 from core.identity import Principal, Role, require
@@ -127,12 +127,12 @@ async def valuations_of(
     session: AsyncSession, asset_ids: Sequence[uuid.UUID]
 ) -> list[list[AssetValuation]]:
     """Each asset's valuations, newest first: a DataLoader batch."""
-    result = await session.execute(
-        sa.select(AssetValuation)
-        .where(AssetValuation.asset_id.in_(set(asset_ids)))
-        .order_by(AssetValuation.valued_at.desc(), AssetValuation.ledger_seq.desc())
+    return await fetch_children(
+        session,
+        AssetValuation.asset_id,
+        asset_ids,
+        order_by=(AssetValuation.valued_at.desc(), AssetValuation.ledger_seq.desc()),
     )
-    return many_each(asset_ids, result.scalars(), lambda valuation: valuation.asset_id)
 
 
 async def current_valuations(
@@ -163,9 +163,9 @@ async def current_valuations(
 async def assessments_of(
     session: AsyncSession, asset_ids: Sequence[uuid.UUID]
 ) -> list[list[QualityAssessment]]:
-    result = await session.execute(
-        sa.select(QualityAssessment)
-        .where(QualityAssessment.asset_id.in_(set(asset_ids)))
-        .order_by(QualityAssessment.assessed_at.desc())
+    return await fetch_children(
+        session,
+        QualityAssessment.asset_id,
+        asset_ids,
+        order_by=(QualityAssessment.assessed_at.desc(),),
     )
-    return many_each(asset_ids, result.scalars(), lambda assessment: assessment.asset_id)

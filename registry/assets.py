@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 import ledger
 from core import workdays
-from core.batching import many_each, one_each
+from core.batching import fetch_by_ids, fetch_children
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
@@ -500,27 +500,18 @@ async def list_assets(
 async def get_assets(
     session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
 ) -> list[Asset | None]:
-    result = await session.execute(
-        sa.select(Asset).where(Asset.id.in_(set(ids)), visible_to(actor))
-    )
-    return one_each(ids, result.scalars(), lambda a: a.id)
+    return await fetch_by_ids(session, Asset, ids, visible_to(actor))
 
 
 async def sources_of(
     session: AsyncSession, asset_ids: Sequence[uuid.UUID]
 ) -> list[list[AssetSource]]:
-    result = await session.execute(
-        sa.select(AssetSource).where(AssetSource.asset_id.in_(set(asset_ids)))
-    )
-    return many_each(asset_ids, result.scalars(), lambda source: source.asset_id)
+    return await fetch_children(session, AssetSource.asset_id, asset_ids)
 
 
 async def objections_of(
     session: AsyncSession, asset_ids: Sequence[uuid.UUID]
 ) -> list[list[AssetObjection]]:
-    result = await session.execute(
-        sa.select(AssetObjection)
-        .where(AssetObjection.asset_id.in_(set(asset_ids)))
-        .order_by(AssetObjection.filed_at)
+    return await fetch_children(
+        session, AssetObjection.asset_id, asset_ids, order_by=(AssetObjection.filed_at,)
     )
-    return many_each(asset_ids, result.scalars(), lambda objection: objection.asset_id)

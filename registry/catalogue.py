@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 import ledger
-from core.batching import many_each, one_each
+from core.batching import fetch_by_ids, fetch_children, many_each
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
@@ -381,10 +381,7 @@ async def list_resources(
 async def get_resources(
     session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
 ) -> list[Resource | None]:
-    result = await session.execute(
-        sa.select(Resource).where(Resource.id.in_(set(ids)), visible_to(actor))
-    )
-    return one_each(ids, result.scalars(), lambda r: r.id)
+    return await fetch_by_ids(session, Resource, ids, visible_to(actor))
 
 
 async def items_of(
@@ -404,12 +401,12 @@ async def items_of(
 async def history_of(
     session: AsyncSession, resource_ids: Sequence[uuid.UUID]
 ) -> list[list[ResourceChange]]:
-    result = await session.execute(
-        sa.select(ResourceChange)
-        .where(ResourceChange.resource_id.in_(set(resource_ids)))
-        .order_by(ResourceChange.resource_id, ResourceChange.version)
+    return await fetch_children(
+        session,
+        ResourceChange.resource_id,
+        resource_ids,
+        order_by=(ResourceChange.resource_id, ResourceChange.version),
     )
-    return many_each(resource_ids, result.scalars(), lambda change: change.resource_id)
 
 
 async def open_catalogue(session: AsyncSession) -> list[tuple[Resource, str]]:

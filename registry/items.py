@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 import ledger
-from core.batching import one_each
+from core.batching import fetch_by_ids
 from core.db import AsyncSession
 from core.errors import Problem, UserError
 from core.identity import Principal, Role, require
@@ -158,8 +158,7 @@ async def transfer_data_item(
 
 
 async def get_items(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[DataItem | None]:
-    result = await session.execute(sa.select(DataItem).where(DataItem.id.in_(set(ids))))
-    return one_each(ids, result.scalars(), lambda item: item.id)
+    return await fetch_by_ids(session, DataItem, ids)
 
 
 async def list_items(

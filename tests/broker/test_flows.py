@@ -314,15 +314,16 @@ async def test_a_replay_the_gate_would_now_allow_is_not_recorded_as_a_use(db, se
     assert [r.kind for r in await refusals(db, caller.org_id)] == [
         broker.RefusalKind.CONSENT_DENIED
     ]
-    # `record_refused` (what the API and the demo call) takes both steps by itself; and so
-    # when the replay is malformed (a consent no longer found) rather than allowed.
+    # The refusal's after-rollback step (`record_refused`, what `core.usecase.run` runs for
+    # the API, the demo and tests) takes both steps by itself; and so when the replay is
+    # malformed (a consent no longer found) rather than allowed.
     vanished = broker.Refused(
         [Problem("CONSENT_REVOKED", "revoked")],
         broker_id=caller.org_id, kind=broker.RefusalKind.CONSENT_DENIED,
         action="record_data_flow", denied=[(uuid.uuid4(), ITEM, PURPOSE)],
     )  # fmt: skip
     for refusal in (refused, vanished):
-        row = await broker.record_refused(db, caller.principal, refusal)
+        row = await refusal.after_rollback(db, caller.principal)
         assert (row.broker_id, row.kind, row.codes) == (
             caller.org_id, broker.RefusalKind.CONSENT_DENIED, refusal.code,
         )  # fmt: skip
