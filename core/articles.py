@@ -15,7 +15,8 @@ from files with `tomllib`, `tokenize` and `ast`.
   named `…Query`, `…Mutation`, `…Subscription`, followed through the functions they name in
   `schema/` and in the domain packages; `core/`, `ledger/` and `server/` functions count only
   when a resolver in `schema/` names them itself (every use case appends to the ledger, and
-  that does not make every mutation carry the ledger's articles).
+  that does not make every mutation carry the ledger's articles), and `schema/` helpers that
+  several functions share (runners) are not followed.
 
 `build(root)` scans; `markdown(...)` and `snapshot(...)` render; `coverage()` is the snapshot
 the running server reads (`core/articles.json`, generated, committed, checked by the suite).
@@ -28,12 +29,11 @@ import io
 import json
 import re
 import tokenize
+import tomllib
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 MEASURES = "Measures"
 # How many articles each law a citation may name has.
@@ -255,8 +255,7 @@ def scan_source(
         {
             t.start[0]
             for t in tokens
-            if t.type
-            not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT)
+            if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT)
             and t.type not in (tokenize.DEDENT, tokenize.ENDMARKER)
         }
     )
@@ -333,9 +332,9 @@ def scan_tests(source: str, path: str) -> list[Pin]:
             if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
                 marks = [m for d in node.decorator_list for m in _marks(d)]
                 visit(node.body, f"{prefix}{node.name}::", inherited + marks)
-            elif isinstance(
-                node, ast.FunctionDef | ast.AsyncFunctionDef
-            ) and node.name.startswith("test"):
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
+                "test"
+            ):
                 marks = inherited + [m for d in node.decorator_list for m in _marks(d)]
                 for law, number, _ in dict.fromkeys(marks):
                     pins.append(Pin(law, number, f"{path}::{prefix}{node.name}", path, node.lineno))
@@ -409,7 +408,7 @@ class _Graph:
     owner: dict[str, str] = field(default_factory=dict)  # "mod:qual" -> module
 
     def resolve(self, dotted: str) -> str | None:
-        """"registry.create_resource" -> "registry.catalogue:create_resource", through
+        """ "registry.create_resource" -> "registry.catalogue:create_resource", through
         re-exports in `__init__`s; None when it is no function of the scanned code."""
         for _ in range(10):
             module, _, rest = dotted, "", ""
@@ -507,15 +506,29 @@ def _operations_and_graph(
     return sorted(set(operations), key=lambda o: o.name), graph
 
 
-def _reach(graph: _Graph, start: str) -> set[str]:
-    """Functions a resolver reaches: through schema/ and the domains; core/ledger/server
-    functions only when a schema/ function names them directly."""
+def _shared_helpers(graph: _Graph, resolvers: set[str]) -> set[str]:
+    """schema/ functions (not resolvers) that two or more schema/ functions name: runners
+    such as the one that records a broker's refused action serve every mutation of a module,
+    and following them would credit each of those mutations with what only one of them does."""
+    named_by: dict[str, set[str]] = {}
+    for key, module in graph.owner.items():
+        if module.split(".")[0] != "schema":
+            continue
+        for target in graph.references(key):
+            if graph.owner[target].split(".")[0] == "schema":
+                named_by.setdefault(target, set()).add(key)
+    return {f for f, by in named_by.items() if len(by) > 1 and f not in resolvers}
+
+
+def _reach(graph: _Graph, start: str, shared: set[str]) -> set[str]:
+    """Functions a resolver reaches: through schema/ and the domains (not through shared
+    schema/ helpers); core/ledger/server functions only when a schema/ function names them."""
     seen, todo = {start}, [start]
     while todo:
         key = todo.pop()
         from_schema = graph.owner[key].split(".")[0] == "schema"
         for target in graph.references(key):
-            if target in seen:
+            if target in seen or target in shared:
                 continue
             top = graph.owner[target].split(".")[0]
             if top in INFRASTRUCTURE:
@@ -606,10 +619,13 @@ def build(root: Path = ROOT) -> Coverage:
     cited: dict[str, set[tuple[str, int]]] = {}
     for c in citations:
         cited.setdefault(c.carrier, set()).add((c.law, c.number))
+    resolvers = {op.resolver for op in operations}
+    shared = _shared_helpers(graph, resolvers)
     for op in operations:
         if op.resolver not in graph.functions:
             continue
-        carried = set().union(*(cited.get(f, set()) for f in _reach(graph, op.resolver)))
+        reached = _reach(graph, op.resolver, shared)
+        carried = set().union(*(cited.get(f, set()) for f in reached))
         for key in carried:
             entry(*key).operations.append(op.name)
     for e in entries.values():
@@ -738,7 +754,9 @@ def snapshot(coverage: Coverage) -> dict[str, Any]:
         "articles": [
             {**asdict(a), **entry(coverage.entry(MEASURES, a.number))} for a in coverage.articles
         ],
-        "otherLaws": [{"law": e.law, "number": e.number, **entry(e)} for e in coverage.other_laws()],
+        "otherLaws": [
+            {"law": e.law, "number": e.number, **entry(e)} for e in coverage.other_laws()
+        ],
     }
 
 
