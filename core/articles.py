@@ -406,6 +406,7 @@ class _Graph:
     modules: dict[str, _Module] = field(default_factory=dict)
     functions: dict[str, ast.AST] = field(default_factory=dict)  # "mod:qual" -> node
     owner: dict[str, str] = field(default_factory=dict)  # "mod:qual" -> module
+    _references: dict[str, set[str]] = field(default_factory=dict)
 
     def resolve(self, dotted: str) -> str | None:
         """ "registry.create_resource" -> "registry.catalogue:create_resource", through
@@ -433,6 +434,11 @@ class _Graph:
 
     def references(self, key: str) -> set[str]:
         """The scanned functions a function names (calls or passes), resolved."""
+        if key not in self._references:
+            self._references[key] = self._find_references(key)
+        return self._references[key]
+
+    def _find_references(self, key: str) -> set[str]:
         node, module = self.functions[key], self.modules[self.owner[key]]
         qual = key.split(":", 1)[1]
         cls = qual.rsplit(".", 1)[0] if "." in qual else None
@@ -658,23 +664,23 @@ def _grouped(carriers: list[Carrier]) -> list[tuple[str, list[Carrier]]]:
     return list(groups.items())
 
 
-def table(coverage: Coverage) -> str:
-    """The short table `pdex articles` prints."""
+def table(data: dict[str, Any]) -> str:
+    """The short table `pdex articles` prints, from a snapshot (`snapshot(...)`)."""
     rows = [f"{'Art.':>4}  {'status':<11}  {'fn':>3}  {'ops':>3}  {'tests':>5}  obligation"]
-    for a in coverage.articles:
-        e = coverage.entry(MEASURES, a.number)
-        functions = len(_grouped(e.carriers))
+    for a in data["articles"]:
+        functions = len({f["function"] for f in a["functions"]})
         rows.append(
-            f"{a.number:>4}  {a.status:<11}  {functions:>3}  {len(e.operations):>3}  "
-            f"{len(e.tests):>5}  {a.en}"
+            f"{a['number']:>4}  {a['status']:<11}  {functions:>3}  {len(a['operations']):>3}  "
+            f"{len(a['tests']):>5}  {a['en']}"
         )
-    counts = {s: sum(a.status == s for a in coverage.articles) for s in STATUSES}
+    counts = {s: sum(a["status"] == s for a in data["articles"]) for s in STATUSES}
     rows.append("")
-    rows.append(", ".join(f"{n} {s}" for s, n in counts.items()) + f" of {len(coverage.articles)}")
-    for e in coverage.other_laws():
+    rows.append(", ".join(f"{n} {s}" for s, n in counts.items()) + f" of {len(data['articles'])}")
+    for o in data["otherLaws"]:
+        functions = len({f["function"] for f in o["functions"]})
         rows.append(
-            f"{e.law} Art. {e.number}: {len(_grouped(e.carriers))} functions, "
-            f"{len(e.operations)} operations, {len(e.tests)} tests"
+            f"{o['law']} Art. {o['number']}: {functions} functions, "
+            f"{len(o['operations'])} operations, {len(o['tests'])} tests"
         )
     return "\n".join(rows) + "\n"
 
@@ -764,12 +770,32 @@ def snapshot_text(coverage: Coverage) -> str:
     return json.dumps(snapshot(coverage), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
+def rendered(coverage: Coverage) -> dict[str, str]:
+    """The generated files, by path relative to the root."""
+    return {MARKDOWN_FILE: markdown(coverage), SNAPSHOT_FILE: snapshot_text(coverage)}
+
+
+def stale(root: Path = ROOT, coverage: Coverage | None = None) -> list[str]:
+    """The generated files that differ from what the generator writes now."""
+    files = rendered(coverage or build(root))
+    return [
+        name
+        for name, text in files.items()
+        if not (root / name).exists() or (root / name).read_text(encoding="utf-8") != text
+    ]
+
+
 def write(root: Path = ROOT) -> Coverage:
     """Regenerate docs/ARTICLES.md and core/articles.json (`make articles`)."""
     coverage = build(root)
-    (root / MARKDOWN_FILE).write_text(markdown(coverage), encoding="utf-8")
-    (root / SNAPSHOT_FILE).write_text(snapshot_text(coverage), encoding="utf-8")
+    for name, text in rendered(coverage).items():
+        (root / name).write_text(text, encoding="utf-8")
     return coverage
+
+
+def has_source_tree(root: Path = ROOT) -> bool:
+    """True in a checkout (or an editable install): the data file and tests are there."""
+    return (root / DATA_FILE).is_file() and (root / "tests").is_dir()
 
 
 @cache

@@ -13,7 +13,16 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from core.settings import Settings
-from schema import assets, brokers, calendar, consent, ledger, organizations, registry
+from schema import (
+    assets,
+    brokers,
+    calendar,
+    consent,
+    ledger,
+    organizations,
+    registry,
+    regulation,
+)
 from schema.context import Info
 from schema.errors import ErrorPolicy
 from schema.limits import QueryLimits, validation_rules
@@ -45,6 +54,7 @@ Query = merge_types(
         assets.Query,
         consent.Query,
         brokers.Query,
+        regulation.Query,
     ),
 )
 Mutation = merge_types(
