@@ -292,7 +292,8 @@ class Pin:
     number: int
     test: str  # pytest node id: tests/x/test_y.py::Class::test_z
     path: str
-    line: int
+    line: int  # of the test function
+    marked_at: int  # the line of the marker
 
 
 def _marks(node: ast.expr) -> list[tuple[str, int, int]]:
@@ -336,8 +337,9 @@ def scan_tests(source: str, path: str) -> list[Pin]:
                 "test"
             ):
                 marks = inherited + [m for d in node.decorator_list for m in _marks(d)]
-                for law, number, _ in dict.fromkeys(marks):
-                    pins.append(Pin(law, number, f"{path}::{prefix}{node.name}", path, node.lineno))
+                test = f"{path}::{prefix}{node.name}"
+                for law, number, at in dict.fromkeys(marks):
+                    pins.append(Pin(law, number, test, path, node.lineno, at))
 
     visit(tree.body, "", module_marks)
     return pins
@@ -607,7 +609,7 @@ def build(root: Path = ROOT) -> Coverage:
     for path in sorted((root / "tests").rglob("test_*.py")):
         pins += scan_tests(path.read_text(encoding="utf-8"), path.relative_to(root).as_posix())
     unknown += [
-        f"{p.path}:{p.line}: marker for {p.law} Art. {p.number}"
+        f"{p.path}:{p.marked_at}: marker for {p.law} Art. {p.number}"
         for p in pins
         if p.law not in LAWS or not 1 <= p.number <= LAWS[p.law]
     ]
