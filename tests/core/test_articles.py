@@ -276,3 +276,15 @@ async def test_regulation_coverage_is_public_and_matches_the_snapshot(gql):
     missing = (await gql(QUERY, {"status": "MISSING"}))["data"]["regulationCoverage"]["articles"]
     assert missing and all(a["status"] == "MISSING" and a["reason"] for a in missing)
     assert 13 in {a["number"] for a in missing}
+
+
+def test_pdex_articles_prints_the_table_from_the_code_or_the_snapshot(capsys, monkeypatch):
+    from server.cli import main
+
+    assert main(["articles", "--check"]) == 0
+    scanned = capsys.readouterr().out
+    assert "   8  done" in scanned and " of 36" in scanned
+    monkeypatch.setattr(articles, "has_source_tree", lambda root=None: False)
+    assert main(["articles"]) == 0
+    assert capsys.readouterr().out == scanned
+    assert main(["articles", "--write"]) == 2
