@@ -260,9 +260,9 @@ def scan_source(
         }
     )
     citations, malformed, unknown = [], [], []
-    for token in tokens:
-        if token.type != tokenize.COMMENT:
-            continue
+    comments = [t for t in tokens if t.type == tokenize.COMMENT]
+    alone = {t.start[0]: t.string for t in comments if not t.line[: t.start[1]].strip()}
+    for token in comments:
         comment = token.string
         line = token.start[0]
         match = CITATION.fullmatch(comment.rstrip())
@@ -274,9 +274,14 @@ def scan_source(
         if not 1 <= number <= LAWS[law]:
             unknown.append(line)
         # Standing alone, a comment carries the next line of code; trailing, its own line.
-        standalone = token.line[: token.start[1]].strip() == ""
+        standalone = line in alone
         carried = next((n for n in code_lines if n > line), line) if standalone else line
         note = comment.split(":", 1)[1].strip()
+        # A standalone citation may go on over the comment lines below it.
+        follow = line + 1
+        while standalone and follow in alone and not ALMOST.match(alone[follow]):
+            note += " " + alone[follow].lstrip("#").strip()
+            follow += 1
         citations.append(
             Citation(law, number, note, path, line, module, _enclosing(scopes, carried))
         )

@@ -118,7 +118,8 @@ SOURCE = '''
 CODE = 1
 
 
-# Art. 15: above the decorators belongs to the function
+# Art. 15: above the decorators belongs to the function,
+# and the note goes on over the lines below
 @decorator
 async def answer(session):
     x = 1  # PIPL Art. 29: at the end of a line
@@ -148,13 +149,18 @@ def test_citations_are_attributed_to_the_code_that_carries_them():
     got = [(c.law, c.number, c.carrier, c.note) for c in found]
     assert got[:6] == [
         ("Measures", 8, "x.m", "at module level"),
-        ("Measures", 15, "x.m:answer", "above the decorators belongs to the function"),
+        (
+            "Measures",
+            15,
+            "x.m:answer",
+            "above the decorators belongs to the function, and the note goes on over the lines below",
+        ),
         ("PIPL", 29, "x.m:answer", "at the end of a line"),
         ("DSL", 21, "x.m:answer", "inside, on the line above"),
         ("Measures", 14, "x.m:Model", "a field belongs to its class"),
         ("Measures", 25, "x.m:Model.method", "in a method"),
     ]
-    assert [c.line for c in found if c.line in unknown] == [23, 24]
+    assert [c.line for c in found if c.line in unknown] == [24, 25]
     assert [m.comment.split(":")[0] for m in malformed] == [
         "# Art. 14-15",
         "# Data Security Law art. 21",
