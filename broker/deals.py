@@ -75,6 +75,7 @@ async def _locked(session: AsyncSession, deal_id: uuid.UUID) -> Deal:
     return deal
 
 
+# Art. 26: brokers match buyers to listed data (撮合)
 async def match_deal(session: AsyncSession, actor: Principal | None, terms: DealTerms) -> Deal:
     actor, _ = await require_licensed(session, actor, "match_deal")
     problems = []

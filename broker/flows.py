@@ -195,6 +195,7 @@ async def _check_resource(
         )
 
 
+# Art. 24: each fusion of public with non-public data is a recorded flow with its basis
 async def record_data_flow(
     session: AsyncSession, actor: Principal | None, spec: FlowSpec
 ) -> DataFlow:
@@ -239,6 +240,7 @@ async def record_data_flow(
             malformed.append(
                 Problem("RECIPIENT_NOT_FOUND", f"No organisation {missing[0]}.", "recipients")
             )
+    # Art. 24: a flow without its legal basis (grant, licence or consent) is refused
     if checked.basis:
         # A missing legal basis is counted even when the input is also malformed elsewhere.
         raise Refused(
@@ -255,6 +257,7 @@ async def record_data_flow(
     denied: list[Problem] = []
     for i, relied in enumerate(spec.consents):
         try:
+            # Art. 27: personal data fused into a flow passes the subject's consent gate
             use = await authorize_data_use(
                 session, actor, consent_id=relied.consent_id, item=relied.item, purpose=purpose
             )
@@ -381,6 +384,7 @@ class Lineage:
     downstream: list[DataFlow]  # flows the asset went into, and where their outputs went
 
 
+# Art. 24: the circulation chain of an asset, upstream and downstream
 async def data_lineage(
     session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID
 ) -> Lineage:

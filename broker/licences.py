@@ -164,6 +164,7 @@ async def current_licence(
     return await session.scalar(statement)
 
 
+# Art. 26: a broker applies to the data authority for a licence
 async def apply_broker_licence(
     session: AsyncSession, actor: Principal | None, application: LicenceApplication
 ) -> BrokerLicence:
@@ -215,6 +216,7 @@ async def apply_broker_licence(
     return licence
 
 
+# Art. 26: the data authority licenses, suspends or revokes brokers
 async def decide_broker_licence(
     session: AsyncSession,
     actor: Principal | None,
@@ -304,6 +306,7 @@ _REFUSAL_CODES = {
 }
 
 
+# Art. 26: every broker action is checked against a current licence
 async def require_licensed(
     session: AsyncSession, actor: Principal | None, action: str
 ) -> tuple[Principal, BrokerLicence]:

@@ -127,6 +127,7 @@ def _check_terms(terms: ListingTerms) -> list[Problem]:
     return problems
 
 
+# Art. 26: a licensed broker lists only registered assets (Art. 25) for trade
 async def list_product(
     session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID, terms: ListingTerms
 ) -> Listing:

@@ -63,6 +63,7 @@ class ReplayAllowed(Exception):
     """The gate allowed on replay what it had denied: roll back, record without replay."""
 
 
+# Art. 26: refused broker actions are recorded for supervision
 async def record_refusal(
     session: AsyncSession, actor: Principal | None, refused: Refused, *, replay: bool = True
 ) -> BrokerRefusal:

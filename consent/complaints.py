@@ -62,6 +62,7 @@ async def _fact(
     )
 
 
+# Art. 27: a data subject may complain to the data authority
 async def file_complaint(
     session: AsyncSession, actor: Principal | None, fields: ComplaintFields
 ) -> Complaint:
@@ -153,6 +154,7 @@ async def assign_complaint(
     return complaint
 
 
+# Art. 27: the data authority decides the complaint; the outcome is recorded
 async def resolve_complaint(
     session: AsyncSession,
     actor: Principal | None,
@@ -191,6 +193,7 @@ def is_overdue(complaint: Complaint, at: datetime) -> bool:
     return complaint.status is not ComplaintStatus.RESOLVED and complaint.due_at < at
 
 
+# Art. 27: the data authority tracks complaints, overdue ones first to see
 async def list_complaints(
     session: AsyncSession,
     actor: Principal | None,

@@ -186,6 +186,7 @@ async def _scope(session: AsyncSession, fields: GrantFields) -> list[ConsentItem
     return items
 
 
+# Art. 27: a data subject authorises a named third party to use its data or certificates
 async def grant_consent(
     session: AsyncSession, actor: Principal | None, fields: GrantFields
 ) -> Consent:
@@ -200,6 +201,7 @@ async def grant_consent(
         raise UserError("GRANTEE_NOT_FOUND", "No organisation has this id.", "grantee")
     items = await _scope(session, fields)
     sensitive = [i.item for i in items if i.sensitive]
+    # PIPL Art. 29: sensitive personal information needs the subject's separate consent
     if sensitive and not fields.separate:
         raise UserError(
             "SEPARATE_CONSENT_REQUIRED",
@@ -259,6 +261,7 @@ async def grant_consent(
     return consent
 
 
+# PIPL Art. 15: consent is withdrawn as easily as given, with immediate effect
 async def revoke_consent(
     session: AsyncSession, actor: Principal | None, consent_id: uuid.UUID, *, reason: str = ""
 ) -> Consent:
@@ -324,6 +327,7 @@ async def _page(
     )
 
 
+# Art. 27: the subject sees every authorisation it has given
 async def list_my_consents(
     session: AsyncSession,
     actor: Principal | None,

@@ -84,6 +84,7 @@ _COUNT_USE = (
 _RECORD_USE = sa.insert(DataUse.__table__)
 
 
+# Art. 27: sensitive data goes to a third party only with the subject's consent
 async def authorize_data_use(
     session: AsyncSession,
     actor: Principal | None,
@@ -142,6 +143,7 @@ async def authorize_data_use(
     )
     # The ledger append serialises writers (its head row): keep it last, so the head is held
     # only for the append, the one insert after it and the commit.
+    # Art. 27: every use, allowed or denied, is recorded and shown to the subject
     entry = await ledger.append(
         session,
         f"consent.data_use.{outcome.value.lower()}",
@@ -162,6 +164,7 @@ async def authorize_data_use(
     return use
 
 
+# Art. 27: the subject sees every use of its data
 async def list_my_data_uses(
     session: AsyncSession, actor: Principal | None, *, first: int, after: str | None
 ) -> Page[DataUse]:

@@ -87,6 +87,7 @@ async def register_witness_key(
     return witness
 
 
+# Art. 24: independent witnesses co-sign the tree head, so no one party rewrites it
 async def cosign_checkpoint(
     session: AsyncSession,
     actor: Principal | None,

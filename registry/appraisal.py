@@ -62,6 +62,7 @@ async def _appraisable(session: AsyncSession, actor: Principal, asset_id: uuid.U
     return asset
 
 
+# Art. 25: an asset's quality is assessed (GB/T 36344) before it is valued
 async def assess_quality(
     session: AsyncSession,
     actor: Principal | None,
@@ -91,6 +92,7 @@ async def assess_quality(
     return assessment
 
 
+# Art. 25: assets are valued by the cost, income or market method, reproducibly
 async def appraise_asset(
     session: AsyncSession,
     actor: Principal | None,

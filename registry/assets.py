@@ -36,7 +36,9 @@ from registry.models import (
     UpdateFrequency,
 )
 
-NOTICE_WORKING_DAYS = 5  # Art. 25 registration: a public notice of 5 working days
+# Art. 25: the provincial registration system puts each registration on a 5-working-day notice
+NOTICE_WORKING_DAYS = 5
+# Art. 25: agencies register public data assets; market entities their products and services
 REGISTRANTS = {
     AssetKind.PUBLIC_DATA_ASSET: (Role.AUTHORITY, Role.AGENCY),
     AssetKind.DATA_PRODUCT: (Role.MARKET_ENTITY, Role.BROKER),
@@ -200,6 +202,7 @@ def _holder(actor: Principal, asset: Asset) -> None:
         raise Forbidden("Only the holder of an asset does this.")
 
 
+# Art. 25: data assets and products are registered
 async def register_asset(
     session: AsyncSession, actor: Principal | None, fields: AssetFields
 ) -> Asset:
@@ -242,6 +245,7 @@ async def submit_asset_registration(
     return asset
 
 
+# Art. 25: the data authority reviews a registration; a rejection gives its reason
 async def review_asset_registration(
     session: AsyncSession,
     actor: Principal | None,
@@ -275,6 +279,7 @@ async def review_asset_registration(
     return asset
 
 
+# Art. 25: anyone may object while the public notice runs
 async def object_to_asset(
     session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID, *, text: str
 ) -> AssetObjection:
@@ -347,6 +352,7 @@ async def resolve_objection(
     return asset
 
 
+# Art. 25: registered, with a number and the ledger entry its certificate cites
 async def complete_asset_registration(
     session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID
 ) -> Asset:
@@ -403,6 +409,7 @@ async def complete_due_registrations(session: AsyncSession, at: datetime) -> lis
 CHANGEABLE = ("name", "description", "scenario", "delivery_mode", "time_span", "scale")
 
 
+# Art. 25: a registered asset whose particulars change is reviewed again
 async def change_asset_registration(
     session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID, changes: dict[str, str]
 ) -> Asset:
@@ -440,6 +447,7 @@ async def change_asset_registration(
     return asset
 
 
+# Art. 25: a cancelled registration is off the register
 async def cancel_asset_registration(
     session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID, *, reason: str
 ) -> Asset:
