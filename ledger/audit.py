@@ -146,6 +146,7 @@ async def _checkpoints_wire(db: Database) -> tuple[list[dict[str, Any]], dict[st
 Progress = Callable[[str, int, int | None], None]
 
 
+# Art. 24: anyone entitled re-derives every hash and signature of the chain
 async def verify_database(db: Database, progress: Progress | None = None) -> AuditReport:
     """`progress(stage, done, total)` is called after each batch of entries and each
     checkpoint (BLS checks take seconds each), so a long run shows it is moving."""

@@ -22,7 +22,7 @@ from ledger.signing import (
 )
 
 # Pure BLS (no database; ~0.3-0.7 s a pairing check): run once, not on both engines.
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.article(24), pytest.mark.slow]
 
 MSG = checkpoint_message("pdex.test/ledger", 5, bytes(range(32)), "2026-11-27T03:07:29.123456Z")
 

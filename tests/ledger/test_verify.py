@@ -17,7 +17,7 @@ from ledger.signing import aggregate, checkpoint_message, generate_secret_key, p
 from ledger.verify import BUNDLE_FORMAT, verify_bundle, verify_chain, verify_checkpoint
 
 # Pure BLS (no database; ~0.3-0.7 s a pairing check): run once, not on both engines.
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.article(24), pytest.mark.slow]
 
 ORIGIN = "pdex.test/ledger"
 START = datetime(2026, 11, 27, 3, 7, 29, 123456, tzinfo=UTC)

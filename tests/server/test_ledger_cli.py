@@ -17,7 +17,7 @@ from ledger import signing
 
 # CLI subprocesses, seconds each: run once (the database audit they call is tested on both
 # engines in tests/ledger/test_log.py).
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.article(24), pytest.mark.slow]
 
 PDEX = str(Path(sys.executable).parent / "pdex")
 ACTOR = Principal("clerk", uuid.uuid4(), frozenset({Role.AGENCY}))
