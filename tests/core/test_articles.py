@@ -16,15 +16,21 @@ from schema import SDL_PATH
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# Scanning the source tree takes seconds and reads no database: once per `make test`, not per engine.
+SCAN = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def coverage() -> articles.Coverage:
     return articles.build(ROOT)
 
 
+@SCAN
 def test_the_generated_files_are_current(coverage):
     assert articles.stale(ROOT, coverage) == [], "run `make articles` and commit the result"
 
 
+@SCAN
 def test_every_done_article_has_a_test(coverage):
     untested = [
         a.number
@@ -34,14 +40,17 @@ def test_every_done_article_has_a_test(coverage):
     assert untested == [], f"articles marked done without a test: {untested}"
 
 
+@SCAN
 def test_citations_and_markers_name_existing_articles(coverage):
     assert coverage.unknown == []
 
 
+@SCAN
 def test_citations_follow_the_grammar(coverage):
     assert [f"{m.path}:{m.line}: {m.comment}" for m in coverage.malformed] == []
 
 
+@SCAN
 def test_every_operation_found_is_a_root_field_of_the_schema(coverage):
     sdl = graphql.build_schema(SDL_PATH.read_text())
     fields = {
@@ -284,6 +293,7 @@ async def test_regulation_coverage_is_public_and_matches_the_snapshot(gql):
     assert 13 in {a["number"] for a in missing}
 
 
+@SCAN
 def test_pdex_articles_prints_the_table_from_the_code_or_the_snapshot(capsys, monkeypatch):
     from server.cli import main
 
