@@ -16,6 +16,7 @@ import registry
 from core.db import AsyncSession
 from core.errors import UserError
 from core.identity import Principal
+from schema.calendar import PROVISIONAL
 from schema.context import Info
 from schema.dataloaders import load_then
 from schema.errors import UserErrorType, perform
@@ -136,7 +137,13 @@ class Asset(Node):
     time_span: str
     scale: str
     status: AssetStatusEnum
-    notice_ends_at: datetime | None
+    notice_ends_at: datetime | None = strawberry.field(
+        description="Art. 25: when the 5-working-day public notice ends. An open objection "
+        "pauses the notice clock: null while paused; when the last open objection is dismissed "
+        "the working days that were left (the day of the objection included) run again from "
+        "the dismissal, giving a new end."
+    )
+    notice_ends_provisional: bool = strawberry.field(description=PROVISIONAL)
     decision_reason: str
     version: int
     created_at: datetime
@@ -211,6 +218,7 @@ class Asset(Node):
             delivery_mode=row.delivery_mode, update_frequency=row.update_frequency,
             time_span=row.time_span, scale=row.scale, status=row.status,
             notice_ends_at=row.notice_ends_at, decision_reason=row.decision_reason,
+            notice_ends_provisional=row.notice_ends_provisional,
             version=row.version, created_at=row.created_at, row=row,
         )  # fmt: skip
 
@@ -424,7 +432,8 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="Object during the public notice; the registration pauses. "
+        description="Object during the public notice; the registration and the notice clock "
+        "pause (noticeEndsAt is null) until the authority resolves every open objection. "
         "Anyone signed in. userErrors codes: OBJECTION_TEXT_REQUIRED, NOT_IN_PUBLIC_NOTICE, "
         f"NOTICE_ENDED, {STATUS_CODES}."
     )
@@ -440,8 +449,10 @@ class Mutation:
         return await _asset_payload(info, use_case)
 
     @strawberry.mutation(
-        description="Uphold (the registration is rejected) or dismiss an objection. "
-        "Data authority only. userErrors codes: RESOLUTION_REQUIRED, OBJECTION_NOT_OPEN, "
+        description="Uphold (the registration is rejected) or dismiss an objection. When the "
+        "last open objection is dismissed, the notice resumes: the working days it had left "
+        "run from now (a new noticeEndsAt, recorded in the ledger). Data authority only. "
+        "userErrors codes: RESOLUTION_REQUIRED, OBJECTION_NOT_OPEN, "
         "ID_INVALID."
     )
     async def resolve_asset_objection(

@@ -17,6 +17,7 @@ from core.db import AsyncSession
 from core.errors import AuthError, Forbidden
 from core.identity import Principal, Role, require
 from core.pagination import Page
+from schema.calendar import PROVISIONAL
 from schema.context import Info
 from schema.dataloaders import load_then
 from schema.errors import UserErrorType, perform
@@ -207,7 +208,10 @@ class Complaint(Node):
     text: str
     status: ComplaintStatusEnum
     received_at: datetime
-    due_at: datetime = strawberry.field(description="15 working days (CN calendar).")
+    due_at: datetime = strawberry.field(
+        description="Art. 27: 15 working days after receipt (CN calendar)."
+    )
+    due_provisional: bool = strawberry.field(description=PROVISIONAL)
     overdue: bool
     assignee: str
     outcome: ComplaintOutcomeEnum | None
@@ -232,6 +236,7 @@ class Complaint(Node):
         return cls(
             id=to_global_id("Complaint", row.id), subject=row.subject, text=row.text,
             status=row.status, received_at=row.received_at, due_at=row.due_at,
+            due_provisional=row.due_provisional,
             overdue=consent.is_overdue(row, now()), assignee=row.assignee,
             outcome=row.outcome, resolution=row.resolution, resolved_at=row.resolved_at,
             row=row,
@@ -558,7 +563,8 @@ class Mutation:
     @strawberry.mutation(
         description="Data subjects: complain to the data authority; due in 15 working days. "
         "userErrors codes: TEXT_REQUIRED, ORGANIZATION_NOT_FOUND, CONSENT_NOT_FOUND, "
-        "USE_NOT_FOUND, CALENDAR_NOT_COVERED, ID_INVALID."
+        "USE_NOT_FOUND, ID_INVALID. Never refused for the calendar: a due date in a year "
+        "without its official holiday arrangement is provisional (dueProvisional)."
     )
     async def file_complaint(self, info: Info, input: FileComplaintInput) -> ComplaintPayload:
         async def use_case(session: AsyncSession, actor: Principal | None) -> consent.Complaint:

@@ -26,7 +26,7 @@ from core.db import Database
 from core.identity import Principal, Role
 from core.models import OrganizationKind
 from registry import AssetKind, AssetRight, SourceSpec, UpdateFrequency
-from server.demo_steps import step, unless_calendar_missing
+from server.demo_steps import step
 
 PURPOSE = "SME credit scoring"
 LOAN_BOOK = broker.FlowInputSpec(
@@ -46,13 +46,6 @@ def _application(kind: broker.BrokerType, scope: str) -> broker.LicenceApplicati
 
 
 async def seed_brokers(
-    db: Database, *, authority: uuid.UUID, firm: uuid.UUID, broker_org: uuid.UUID
-) -> None:
-    async with unless_calendar_missing("demo brokers"):
-        await _seed_brokers(db, authority=authority, firm=firm, broker_org=broker_org)
-
-
-async def _seed_brokers(
     db: Database, *, authority: uuid.UUID, firm: uuid.UUID, broker_org: uuid.UUID
 ) -> None:
     async with db.read() as session:

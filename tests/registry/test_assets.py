@@ -15,7 +15,7 @@ from ledger.models import LedgerEntry
 from registry.models import ASSET_TRANSITIONS, Asset, AssetStatus
 from schema.relay import from_global_id
 
-FIELDS = "id status noticeEndsAt decisionReason version certificate { number ledgerSeq rights holder { name } }"
+FIELDS = "id status noticeEndsAt noticeEndsProvisional decisionReason version certificate { number ledgerSeq rights holder { name } }"
 REGISTER = f"""mutation($input: RegisterAssetInput!) {{ registerAsset(input: $input) {{
   asset {{ {FIELDS} sources {{ datasetName resource {{ code }} }} }} userErrors {{ field code message }} }} }}"""
 
@@ -143,11 +143,14 @@ async def test_full_lifecycle_to_a_certificate(gql, make_caller, authority, db, 
     assert noticed["status"] == "PUBLIC_NOTICE"
     # 5 working days on the CN calendar, ending at 24:00 Shanghai time (core.workdays).
     deadline = await gql(
-        "query($at: DateTime!) { workingDayDeadline(receivedAt: $at, workingDays: 5) }",
+        "query($at: DateTime!) { workingDayDeadline(receivedAt: $at, workingDays: 5) {"
+        " at provisional } }",
         {"at": now().isoformat()},
         authority,
     )
-    assert noticed["noticeEndsAt"][:10] == deadline["data"]["workingDayDeadline"][:10]
+    expected = deadline["data"]["workingDayDeadline"]
+    assert noticed["noticeEndsAt"][:10] == expected["at"][:10]
+    assert noticed["noticeEndsProvisional"] is expected["provisional"]
 
     early = await payload(gql, COMPLETE, {"id": asset_id}, firm, "completeAssetRegistration")
     assert [e["code"] for e in early["userErrors"]] == ["NOTICE_RUNNING"]

@@ -7,9 +7,8 @@ from datetime import date, timedelta
 from core.identity import Role
 from core.models import OrganizationKind
 
-DEADLINE = (
-    "query($at: DateTime!, $n: Int!) { workingDayDeadline(receivedAt: $at, workingDays: $n) }"
-)
+DEADLINE = """query($at: DateTime!, $n: Int!) {
+  workingDayDeadline(receivedAt: $at, workingDays: $n) { at provisional } }"""
 SET = """mutation($input: SetCalendarDaysInput!) { setCalendarDays(input: $input) {
   days { day working note } userErrors { field code message } } }"""
 
@@ -17,14 +16,19 @@ SET = """mutation($input: SetCalendarDaysInput!) { setCalendarDays(input: $input
 async def test_deadline_across_national_day(gql, authority):
     # Art. 15: 5 working days from Fri 2025-09-26 ends on Fri 2025-10-10 (Shanghai).
     result = await gql(DEADLINE, {"at": "2025-09-26T10:00:00+08:00", "n": 5}, authority)
-    assert result["data"]["workingDayDeadline"] == "2025-10-10T15:59:59.999999+00:00"
+    assert result["data"]["workingDayDeadline"] == {
+        "at": "2025-10-10T15:59:59.999999+00:00",
+        "provisional": False,
+    }
 
 
-async def test_uncovered_year_then_the_authority_enters_it(gql, authority, make_caller, db):
+async def test_a_provisional_year_then_the_authority_corrects_days(gql, authority, make_caller, db):
     result = await gql(DEADLINE, {"at": "2031-03-02T09:00:00+08:00", "n": 3}, authority)
-    error = result["errors"][0]
-    assert error["extensions"]["reason"] == "CALENDAR_NOT_COVERED"
-    assert "2031" in error["message"] and "data authority" in error["message"]
+    # Sun 03-02 received: Mon 03-03, Tue 03-04, Wed 03-05, provisional (2031 not entered).
+    assert result["data"]["workingDayDeadline"] == {
+        "at": "2031-03-05T15:59:59.999999+00:00",
+        "provisional": True,
+    }
 
     agency = await make_caller(Role.AGENCY, OrganizationKind.AGENCY)
     refused = await gql(SET, {"input": {"days": [{"day": "2031-03-03", "working": False}]}}, agency)
@@ -50,10 +54,12 @@ async def test_uncovered_year_then_the_authority_enters_it(gql, authority, make_
     assert ok["data"]["setCalendarDays"]["userErrors"] == []
     # Sun 03-02 received: Mon 03-03 off, Tue 03-04, Wed 03-05, Thu 03-06 → the 3rd is Thu.
     result = await gql(DEADLINE, {"at": "2031-03-02T09:00:00+08:00", "n": 3}, authority)
-    assert result["data"]["workingDayDeadline"].startswith("2031-03-06T15:59:59")
+    assert result["data"]["workingDayDeadline"]["at"].startswith("2031-03-06T15:59:59")
+    # Corrections do not confirm a year: only a year entered whole is confirmed.
+    assert result["data"]["workingDayDeadline"]["provisional"] is True
     # ... Fri 03-07 is the 4th and the make-up Saturday counts: the 5th is Sat 03-08.
     result = await gql(DEADLINE, {"at": "2031-03-02T09:00:00+08:00", "n": 5}, authority)
-    assert result["data"]["workingDayDeadline"].startswith("2031-03-08T15:59:59")
+    assert result["data"]["workingDayDeadline"]["at"].startswith("2031-03-08T15:59:59")
     days = await gql("{ calendarDays(year: 2031) { day working note } }", caller=agency)
     assert {d["day"] for d in days["data"]["calendarDays"]} >= {"2031-03-03", "2031-03-08"}
 
@@ -94,3 +100,13 @@ async def test_every_change_is_a_ledger_entry_and_bad_input_is_refused(gql, auth
 async def test_naive_time_is_a_clear_error(gql, authority):
     result = await gql(DEADLINE, {"at": "2025-09-26T10:00:00", "n": 5}, authority)
     assert result["errors"][0]["extensions"]["reason"] == "TIME_ZONE_REQUIRED"
+
+
+async def test_absurd_years_are_a_clear_error(gql, authority):
+    for at in ("2101-01-04T10:00:00+08:00", "1949-06-01T10:00:00+08:00"):
+        result = await gql(DEADLINE, {"at": at, "n": 5}, authority)
+        assert result["errors"][0]["extensions"]["reason"] == "YEAR_OUT_OF_RANGE"
+    for year in (0, 2147483647):
+        result = await gql("query($y: Int!) { calendarDays(year: $y) { day } }", {"y": year},
+                           authority)  # fmt: skip
+        assert result["errors"][0]["extensions"]["reason"] == "YEAR_OUT_OF_RANGE"
