@@ -47,6 +47,7 @@ def _check(days: list[DaySetting]) -> None:
         workdays.check_year(d.day.year, "days")
 
 
+# Art. 15: the data authority enters the holiday notice the deadlines are counted in
 async def set_calendar_days(
     session: AsyncSession, actor: Principal | None, days: list[DaySetting]
 ) -> list[CalendarDay]:
@@ -193,6 +194,7 @@ async def _replace_days(
     return replaced
 
 
+# Art. 15: the data authority enters a year's holiday notice whole; deadlines follow it
 async def set_calendar_year(
     session: AsyncSession, actor: Principal | None, arrangement: YearArrangement
 ) -> YearEntered:

@@ -45,7 +45,7 @@ from broker.models import (
     SupervisionIndicator,
 )
 from consent import Complaint, Consent, DataUse, UseOutcome
-from core.batching import one_each
+from core.batching import fetch_by_ids
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
@@ -55,6 +55,7 @@ from core.pagination import Page, paginate
 # --- published definitions ------------------------------------------------------------------
 
 
+# Art. 26: the evaluation indicators are published
 async def list_indicators(
     session: AsyncSession, actor: Principal | None
 ) -> list[SupervisionIndicator]:
@@ -81,6 +82,7 @@ def _decimal(value: str | Decimal, code: str, field: str) -> Decimal:
     return result
 
 
+# Art. 26: the data authority publishes specific evaluation indicators
 async def update_indicator(
     session: AsyncSession,
     actor: Principal | None,
@@ -343,6 +345,7 @@ _RULE_VALUES: dict[AlertRule, tuple[str, str]] = {
 }
 
 
+# Art. 26: risk prevention: rules over each broker's facts raise alerts
 def risk_rules(facts: dict[str, Decimal], rules: Sequence[RiskRule]) -> list[Fired]:
     """The alerts one broker's facts for a period raise under the published rules."""
     values = {**facts, **scoring.indicator_values(facts)}
@@ -429,6 +432,7 @@ class EvaluationRun:
     ledger_seq: int
 
 
+# Art. 26: daily supervision: every licensed broker evaluated and graded per period
 async def evaluate_brokers(
     session: AsyncSession, actor: Principal | None, start: datetime, end: datetime
 ) -> EvaluationRun:
@@ -550,6 +554,7 @@ def _evaluations_visible(actor: Principal) -> sa.ColumnElement[bool]:
     raise Forbidden("Broker evaluations are for the data authority and each broker's own.")
 
 
+# Art. 26: the periodic evaluations and grades, for regulators and the broker
 async def list_evaluations(
     session: AsyncSession,
     actor: Principal | None,
@@ -581,6 +586,7 @@ async def list_evaluations(
 # --- alerts ---------------------------------------------------------------------------------
 
 
+# Art. 26: risk alerts, for the data authority to act on
 async def list_alerts(
     session: AsyncSession,
     actor: Principal | None,
@@ -631,7 +637,6 @@ async def acknowledge_alert(
 async def get_alerts(
     session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
 ) -> list[RiskAlert | None]:
-    if actor is None or not actor.has(Role.AUTHORITY):
-        return [None] * len(ids)
-    result = await session.execute(sa.select(RiskAlert).where(RiskAlert.id.in_(set(ids))))
-    return one_each(ids, result.scalars(), lambda row: row.id)
+    """Risk alerts are the data authority's alone."""
+    mine = actor is not None and actor.has(Role.AUTHORITY)
+    return await fetch_by_ids(session, RiskAlert, ids, sa.true() if mine else sa.false())

@@ -121,6 +121,7 @@ class WorkingCalendar:
             return chinese_calendar.is_workday(day)
         return day.weekday() < 5 and day not in statutory_holidays(day.year)  # provisional
 
+    # Art. 15: deadlines count mainland-China working days: holidays off, make-up days on
     def add_working_days(self, received: date, n: int) -> date:
         """The n-th working day strictly after `received`.
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from core.batching import one_each
+from core.batching import fetch_by_ids
 from core.db import AsyncSession
 from core.errors import Problem, UserError
 from core.identity import Principal, Role, require
@@ -87,8 +87,7 @@ async def get_organizations(
     """Organisations in the order of `ids` (None where absent): the DataLoader's batch call."""
     if not ids:
         return []
-    result = await session.execute(sa.select(Organization).where(Organization.id.in_(set(ids))))
-    return one_each(ids, result.scalars(), lambda org: org.id)
+    return await fetch_by_ids(session, Organization, ids)
 
 
 async def list_organizations(

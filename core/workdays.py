@@ -46,6 +46,7 @@ async def load_working_calendar(session: AsyncSession) -> WorkingCalendar:
     return WorkingCalendar({day: working for day, working in rows}, entered_years=list(years))
 
 
+# Art. 15: answer within 5 working days, deliver within 5 more: counted here
 def deadline_on(calendar: WorkingCalendar, received_at: datetime, days: int) -> Deadline:
     """End of the `days`-th working day after receipt on `calendar`, and its basis."""
     if not 1 <= days <= MAX_WORKING_DAYS:

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 import ledger
 from core import deadlines, workdays
-from core.batching import many_each, one_each
+from core.batching import fetch_by_ids, fetch_children
 from core.calendar import WorkingCalendar
 from core.clock import SHANGHAI, now
 from core.db import AsyncSession
@@ -41,7 +41,9 @@ from registry.models import (
     UpdateFrequency,
 )
 
-NOTICE_WORKING_DAYS = 5  # Art. 25 registration: a public notice of 5 working days
+# Art. 25: the provincial registration system puts each registration on a 5-working-day notice
+NOTICE_WORKING_DAYS = 5
+# Art. 25: agencies register public data assets; market entities their products and services
 REGISTRANTS = {
     AssetKind.PUBLIC_DATA_ASSET: (Role.AUTHORITY, Role.AGENCY),
     AssetKind.DATA_PRODUCT: (Role.MARKET_ENTITY, Role.BROKER),
@@ -208,6 +210,7 @@ def _run_notice(asset: Asset, calendar: WorkingCalendar, at: datetime) -> None:
     asset.notice_ends_provisional = ends.provisional
 
 
+# Art. 25: an objection pauses the public notice; the days left resume on its dismissal
 def _pause_notice(asset: Asset, calendar: WorkingCalendar, at: datetime) -> None:
     """Stop the clock at `at`: keep the working days from that day to the notice's last day
     (the day of the objection counts as not yet run)."""
@@ -220,6 +223,7 @@ def _pause_notice(asset: Asset, calendar: WorkingCalendar, at: datetime) -> None
     asset.notice_ends_provisional = False
 
 
+# Art. 25: a running notice's end is recounted once its year's holidays are entered
 @deadlines.holder("registry.asset")
 async def recompute_notice_ends(
     session: AsyncSession, calendar: WorkingCalendar
@@ -261,6 +265,7 @@ def _holder(actor: Principal, asset: Asset) -> None:
         raise Forbidden("Only the holder of an asset does this.")
 
 
+# Art. 25: data assets and products are registered
 async def register_asset(
     session: AsyncSession, actor: Principal | None, fields: AssetFields
 ) -> Asset:
@@ -303,6 +308,7 @@ async def submit_asset_registration(
     return asset
 
 
+# Art. 25: the data authority reviews a registration; a rejection gives its reason
 async def review_asset_registration(
     session: AsyncSession,
     actor: Principal | None,
@@ -343,6 +349,7 @@ async def review_asset_registration(
     return asset
 
 
+# Art. 25: anyone may object while the public notice runs
 async def object_to_asset(
     session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID, *, text: str
 ) -> AssetObjection:
@@ -425,6 +432,7 @@ async def resolve_objection(
     return asset
 
 
+# Art. 25: registered, with a number and the ledger entry its certificate cites
 async def complete_asset_registration(
     session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID
 ) -> Asset:
@@ -481,6 +489,7 @@ async def complete_due_registrations(session: AsyncSession, at: datetime) -> lis
 CHANGEABLE = ("name", "description", "scenario", "delivery_mode", "time_span", "scale")
 
 
+# Art. 25: a registered asset whose particulars change is reviewed again
 async def change_asset_registration(
     session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID, changes: dict[str, str]
 ) -> Asset:
@@ -518,6 +527,7 @@ async def change_asset_registration(
     return asset
 
 
+# Art. 25: a cancelled registration is off the register
 async def cancel_asset_registration(
     session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID, *, reason: str
 ) -> Asset:
@@ -578,27 +588,18 @@ async def list_assets(
 async def get_assets(
     session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
 ) -> list[Asset | None]:
-    result = await session.execute(
-        sa.select(Asset).where(Asset.id.in_(set(ids)), visible_to(actor))
-    )
-    return one_each(ids, result.scalars(), lambda a: a.id)
+    return await fetch_by_ids(session, Asset, ids, visible_to(actor))
 
 
 async def sources_of(
     session: AsyncSession, asset_ids: Sequence[uuid.UUID]
 ) -> list[list[AssetSource]]:
-    result = await session.execute(
-        sa.select(AssetSource).where(AssetSource.asset_id.in_(set(asset_ids)))
-    )
-    return many_each(asset_ids, result.scalars(), lambda source: source.asset_id)
+    return await fetch_children(session, AssetSource.asset_id, asset_ids)
 
 
 async def objections_of(
     session: AsyncSession, asset_ids: Sequence[uuid.UUID]
 ) -> list[list[AssetObjection]]:
-    result = await session.execute(
-        sa.select(AssetObjection)
-        .where(AssetObjection.asset_id.in_(set(asset_ids)))
-        .order_by(AssetObjection.filed_at)
+    return await fetch_children(
+        session, AssetObjection.asset_id, asset_ids, order_by=(AssetObjection.filed_at,)
     )
-    return many_each(asset_ids, result.scalars(), lambda objection: objection.asset_id)

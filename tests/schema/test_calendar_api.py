@@ -11,6 +11,8 @@ from core.identity import Role
 from core.models import OrganizationKind
 from schema.relay import from_global_id, to_global_id
 
+pytestmark = pytest.mark.article(15)
+
 DEADLINE = """query($at: DateTime!, $n: Int!) {
   workingDayDeadline(receivedAt: $at, workingDays: $n) { at provisional } }"""
 SET = """mutation($input: SetCalendarDaysInput!) { setCalendarDays(input: $input) {
