@@ -25,6 +25,7 @@ from consent.grants import (
     list_my_consents,
     list_received_consents,
     revoke_consent,
+    visible_to,
 )
 from consent.models import (
     COMPLAINT_TRANSITIONS,
@@ -93,4 +94,5 @@ __all__ = [
     "scope_key",
     "status_of",
     "update_my_identity",
+    "visible_to",
 ]

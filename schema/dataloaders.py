@@ -147,7 +147,8 @@ class Loaders:
     def flow_consents(
         self,
     ) -> SessionLoader[uuid.UUID, list[tuple[broker.DataFlowConsent, consent.Consent]]]:
-        return self._loader(broker.consents_of)
+        """As visible to the caller."""
+        return self._loader(lambda session, ids: broker.consents_of(session, self.actor, ids))
 
 
 def load_then(loader: DataLoader[K, V], key: K, convert: Callable[[V], T]) -> T | Awaitable[T]:

@@ -462,9 +462,9 @@ async def test_a_data_uses_consent_is_shown_only_to_who_may_see_it(
     consent_id = await granted(gql, subject, grantee)
     stranger = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
     use = {"consentId": consent_id, "item": "BUSINESS_LICENCE", "purpose": "Loan application"}
-    denied = (await gql(USE, {"input": use}, stranger))["data"]["authorizeDataUse"]
-    assert denied["dataUse"]["reason"] == "NOT_GRANTEE"
-    assert denied["dataUse"]["consent"] is None  # the stranger's own use, not the consent
+    hidden = (await gql(USE, {"input": use}, stranger))["data"]["authorizeDataUse"]
+    assert hidden["dataUse"] is None  # issue 10 §6: no use is written against a hidden consent
+    assert hidden["userErrors"] == [{"field": "consentId", "code": "CONSENT_NOT_FOUND"}]
     allowed = (await gql(USE, {"input": use}, grantee))["data"]["authorizeDataUse"]
     assert allowed["dataUse"]["consent"] == {"id": consent_id}
 
