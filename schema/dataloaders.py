@@ -112,6 +112,11 @@ class Loaders:
         return self._loader(lambda s, ids: consent.get_consents(s, self.actor, ids))
 
     @cached_property
+    def consent_subject(self) -> SessionLoader[str, str]:
+        """A subject's account id as the caller may see it (else its ledger commitment)."""
+        return self._loader(lambda s, ids: consent.subjects_as_seen(s, self.actor, ids))
+
+    @cached_property
     def inclusion_proof(self) -> SessionLoader[int, ledger.InclusionProof]:
         """Proofs against the tree as it is when the batch runs, keyed by entry seq."""
         return self._loader(ledger.current_inclusion_proofs)
