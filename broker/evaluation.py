@@ -542,12 +542,36 @@ async def evaluate_brokers(
     return EvaluationRun(start, end, evaluations, alerts, entry.seq)
 
 
-def _evaluations_visible(actor: Principal) -> sa.ColumnElement[bool]:
+def _supervision_visible(
+    actor: Principal, broker_id: sa.ColumnElement[uuid.UUID]
+) -> sa.ColumnElement[bool] | None:
+    """Evaluations and alerts: the authority and auditors see all, a broker its own; None
+    for anyone else."""
     if actor.has(Role.AUTHORITY, Role.AUDITOR):
         return sa.true()
     if actor.has(Role.BROKER) and actor.organization_id is not None:
-        return BrokerEvaluation.broker_id == actor.organization_id
-    raise Forbidden("Broker evaluations are for the data authority and each broker's own.")
+        return broker_id == actor.organization_id
+    return None
+
+
+def _evaluations_visible(actor: Principal) -> sa.ColumnElement[bool]:
+    visible = _supervision_visible(actor, BrokerEvaluation.broker_id)
+    if visible is None:
+        raise Forbidden("Broker evaluations are for the data authority and each broker's own.")
+    return visible
+
+
+async def get_evaluations(
+    session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
+) -> list[BrokerEvaluation | None]:
+    """Evaluations by id as `actor` may see them (None for the others)."""
+    visible = _supervision_visible(actor, BrokerEvaluation.broker_id) if actor else None
+    if visible is None:
+        return [None] * len(ids)
+    result = await session.execute(
+        sa.select(BrokerEvaluation).where(BrokerEvaluation.id.in_(set(ids)), visible)
+    )
+    return one_each(ids, result.scalars(), lambda row: row.id)
 
 
 async def list_evaluations(
@@ -631,7 +655,10 @@ async def acknowledge_alert(
 async def get_alerts(
     session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
 ) -> list[RiskAlert | None]:
-    if actor is None or not actor.has(Role.AUTHORITY):
+    """Alerts by id as `actor` may see them: the authority and auditors all, a broker the
+    alerts raised about it (they are in its evaluation's ledger entry already)."""
+    visible = _supervision_visible(actor, RiskAlert.broker_id) if actor else None
+    if visible is None:
         return [None] * len(ids)
-    result = await session.execute(sa.select(RiskAlert).where(RiskAlert.id.in_(set(ids))))
+    result = await session.execute(sa.select(RiskAlert).where(RiskAlert.id.in_(set(ids)), visible))
     return one_each(ids, result.scalars(), lambda row: row.id)

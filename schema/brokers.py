@@ -464,6 +464,12 @@ async def load_flow(info: Info, row_id: uuid.UUID) -> DataFlow | None:
     return DataFlow.from_row(row) if row else None
 
 
+@node_type("BrokerEvaluation")
+async def load_evaluation(info: Info, row_id: uuid.UUID) -> BrokerEvaluation | None:
+    row = await _one(info, domain.get_evaluations, row_id)
+    return BrokerEvaluation.from_row(row) if row else None
+
+
 @node_type("RiskAlert")
 async def load_alert(info: Info, row_id: uuid.UUID) -> RiskAlert | None:
     row = await _one(info, domain.get_alerts, row_id)

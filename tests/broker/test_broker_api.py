@@ -243,6 +243,25 @@ async def test_licence_to_evaluation_over_http(
     forbidden_ack = await gql(ACK, {"input": {"id": ids[1]}}, firm)
     assert forbidden_ack["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
+    # Issue 10 §6: node(id) answers for evaluations and alerts, to who may see them.
+    node = """query($id: ID!) { node(id: $id) { id __typename
+      ... on BrokerEvaluation { grade broker { id } } ... on RiskAlert { rule broker { id } } } }"""
+    own_ids = await gql(
+        "query($p: PeriodInput) { brokerEvaluations(period: $p, first: 1) { nodes { id } } }",
+        {"p": p},
+        firm,
+    )
+    [evaluation_id] = [n["id"] for n in own_ids["data"]["brokerEvaluations"]["nodes"]]
+    auditor = await make_caller(Role.AUDITOR)
+    for caller, shown in ((authority, True), (auditor, True), (firm, True), (other, False),
+                          (buyer, False)):  # fmt: skip
+        for node_id, type_name in ((evaluation_id, "BrokerEvaluation"), (ids[1], "RiskAlert")):
+            found = (await gql(node, {"id": node_id}, caller))["data"]["node"]
+            if shown:
+                assert found["__typename"] == type_name and found["broker"]["id"] == firm_id
+            else:
+                assert found is None, (caller, type_name)
+
 
 async def test_indicators_over_http(gql, make_caller, authority):
     reader = await make_caller(Role.AGENCY, OrganizationKind.AGENCY)
