@@ -66,6 +66,10 @@ async def _asset(info: Info, asset_id: uuid.UUID | None) -> Asset | None:
     return Asset.from_row(row) if row else None
 
 
+# A payload names its object after the object's type, as elsewhere in the API (issue 10 §7).
+_RENAMED = "Named after its type like every payload's object: use `"
+
+
 # --- types ----------------------------------------------------------------------------------
 
 
@@ -709,8 +713,14 @@ class DecideBrokerLicenceInput:
 
 @strawberry.type
 class BrokerLicencePayload:
-    licence: BrokerLicence | None = None
+    licence: BrokerLicence | None = strawberry.field(
+        default=None, deprecation_reason=_RENAMED + "brokerLicence`."
+    )
     user_errors: list[UserErrorType]
+
+    @strawberry.field
+    def broker_licence(self) -> BrokerLicence | None:
+        return self.licence
 
 
 @strawberry.input
@@ -818,8 +828,14 @@ class RecordDataFlowInput:
 
 @strawberry.type
 class DataFlowPayload:
-    flow: DataFlow | None = None
+    flow: DataFlow | None = strawberry.field(
+        default=None, deprecation_reason=_RENAMED + "dataFlow`."
+    )
     user_errors: list[UserErrorType]
+
+    @strawberry.field
+    def data_flow(self) -> DataFlow | None:
+        return self.flow
 
 
 @strawberry.input
@@ -834,8 +850,14 @@ class UpdateSupervisionIndicatorInput:
 
 @strawberry.type
 class SupervisionIndicatorPayload:
-    indicator: SupervisionIndicator | None = None
+    indicator: SupervisionIndicator | None = strawberry.field(
+        default=None, deprecation_reason=_RENAMED + "supervisionIndicator`."
+    )
     user_errors: list[UserErrorType]
+
+    @strawberry.field
+    def supervision_indicator(self) -> SupervisionIndicator | None:
+        return self.indicator
 
 
 @strawberry.input
@@ -847,8 +869,14 @@ class UpdateRiskRuleInput:
 
 @strawberry.type
 class RiskRulePayload:
-    rule: RiskRule | None = None
+    rule: RiskRule | None = strawberry.field(
+        default=None, deprecation_reason=_RENAMED + "riskRule`."
+    )
     user_errors: list[UserErrorType]
+
+    @strawberry.field
+    def risk_rule(self) -> RiskRule | None:
+        return self.rule
 
 
 @strawberry.input
@@ -859,8 +887,14 @@ class UpdateSupervisionGradeInput:
 
 @strawberry.type
 class SupervisionGradePayload:
-    grade: SupervisionGrade | None = None
+    grade: SupervisionGrade | None = strawberry.field(
+        default=None, deprecation_reason=_RENAMED + "supervisionGrade`."
+    )
     user_errors: list[UserErrorType]
+
+    @strawberry.field
+    def supervision_grade(self) -> SupervisionGrade | None:
+        return self.grade
 
 
 @strawberry.input
@@ -885,8 +919,14 @@ class AcknowledgeRiskAlertInput:
 
 @strawberry.type
 class RiskAlertPayload:
-    alert: RiskAlert | None = None
+    alert: RiskAlert | None = strawberry.field(
+        default=None, deprecation_reason=_RENAMED + "riskAlert`."
+    )
     user_errors: list[UserErrorType]
+
+    @strawberry.field
+    def risk_alert(self) -> RiskAlert | None:
+        return self.alert
 
 
 LICENCE_CODES = "LICENCE_REQUIRED, LICENCE_SUSPENDED, LICENCE_REVOKED, LICENCE_EXPIRED"

@@ -30,12 +30,12 @@ CONFIRM = f"""mutation($input: DealIdInput!) {{ confirmDeal(input: $input) {{
 DELIVER = f"""mutation($input: RecordDeliveryInput!) {{ recordDelivery(input: $input) {{
   deal {{ id status deliveredAt }} {ERRORS} }} }}"""
 FLOW = f"""mutation($input: RecordDataFlowInput!) {{ recordDataFlow(input: $input) {{
-  flow {{ id ledgerSeq }} {ERRORS} }} }}"""
+  flow {{ id ledgerSeq }} dataFlow {{ id }} {ERRORS} }} }}"""
 EVALUATE = f"""mutation($input: EvaluateBrokersInput!) {{ evaluateBrokers(input: $input) {{
   evaluations {{ grade score broker {{ id }} }} alertsRaised {{ id rule broker {{ id }} }}
   ledgerSeq {ERRORS} }} }}"""
 ACK = f"""mutation($input: AcknowledgeRiskAlertInput!) {{ acknowledgeRiskAlert(input: $input) {{
-  alert {{ id status acknowledgement }} {ERRORS} }} }}"""
+  riskAlert {{ id status acknowledgement }} alert {{ id }} {ERRORS} }} }}"""
 
 APPLICATION = {
     "brokerType": "ENTRUSTED_RIGHTS",
@@ -128,11 +128,13 @@ async def test_licence_to_evaluation_over_http(
         "recipients": [to_global_id("Organization", buyer.org_id)],
         "purpose": "SME credit scoring", "scenario": "Pre-approval",
     }  # fmt: skip
-    flow = (await ok(gql, FLOW, flow_input, firm, "recordDataFlow"))["flow"]
+    recorded = await ok(gql, FLOW, flow_input, firm, "recordDataFlow")
+    flow = recorded["flow"]
+    assert recorded["dataFlow"] == {"id": flow["id"]}
     refused_input = {**flow_input, "inputs": [{"kind": "PUBLIC_RESOURCE", "resource": hidden.code}]}
     refused = await gql(FLOW, {"input": refused_input}, firm)
     assert refused["data"]["recordDataFlow"] == {
-        "flow": None,
+        "flow": None, "dataFlow": None,
         "userErrors": [
             {"field": "inputs[0].resource", "code": "RESOURCE_NOT_SHARED",
              "message": refused["data"]["recordDataFlow"]["userErrors"][0]["message"]}
@@ -236,7 +238,8 @@ async def test_licence_to_evaluation_over_http(
     acked = await ok(
         gql, ACK, {"id": ids[0], "note": "Broker interviewed"}, authority, "acknowledgeRiskAlert"
     )
-    assert acked["alert"]["status"] == "ACKNOWLEDGED"
+    assert acked["riskAlert"]["status"] == "ACKNOWLEDGED"
+    assert acked["alert"]["id"] == acked["riskAlert"]["id"]  # the deprecated name still answers
     assert await errors_of(gql, ACK, {"id": ids[0]}, authority, "acknowledgeRiskAlert") == [
         "ALERT_ALREADY_ACKNOWLEDGED"
     ]
