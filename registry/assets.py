@@ -18,7 +18,7 @@ import sqlalchemy as sa
 import ledger
 from core import workdays
 from core.batching import many_each, one_each
-from core.clock import now
+from core.clock import for_people, now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
@@ -364,7 +364,9 @@ async def complete_asset_registration(
         )
     if not notice_over(asset, now()):
         raise UserError(
-            "NOTICE_RUNNING", f"The public notice runs until {asset.notice_ends_at}.", "id"
+            "NOTICE_RUNNING",
+            f"The public notice runs until {for_people(asset.notice_ends_at)}.",
+            "id",
         )
     return await _register(session, actor, asset)
 
