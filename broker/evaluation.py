@@ -343,6 +343,11 @@ _RULE_VALUES: dict[AlertRule, tuple[str, str]] = {
 }
 
 
+# The volume a rate rule is a rate of: below the rule's published `min_volume` in the period
+# the rate says nothing yet (one complaint with one flow is not 100 per 100 flows).
+RATE_VOLUME: dict[AlertRule, str] = {AlertRule.COMPLAINT_RATE: "flows_recorded"}
+
+
 def risk_rules(facts: dict[str, Decimal], rules: Sequence[RiskRule]) -> list[Fired]:
     """The alerts one broker's facts for a period raise under the published rules."""
     values = {**facts, **scoring.indicator_values(facts)}
@@ -354,6 +359,9 @@ def risk_rules(facts: dict[str, Decimal], rules: Sequence[RiskRule]) -> list[Fir
         value, threshold = values[key], Decimal(rule.threshold)
         if rule.rule is AlertRule.COMPLAINT_RATE and facts["complaints"] == 0:
             continue  # no complaint, no rate to speak of
+        volume = RATE_VOLUME.get(rule.rule)
+        if volume is not None and facts[volume] < rule.min_volume:
+            continue  # Art. 26: a risk control reads a rate once there is enough to rate
         if value > threshold:
             fired.append(Fired(rule.rule, value, threshold, f"{value} {what}, above {threshold}."))
     return fired
@@ -372,16 +380,32 @@ async def update_risk_rule(
     *,
     threshold: Decimal | None = None,
     enabled: bool | None = None,
+    min_volume: int | None = None,
 ) -> RiskRule:
-    """The data authority moves a rule's threshold or switches it; a ledger entry says what
-    changed. Periods evaluated later use the new rule; alerts already raised stay."""
+    """The data authority moves a rule's threshold or minimum volume, or switches it; a
+    ledger entry says what changed. Periods evaluated later use the new rule; alerts
+    already raised stay."""
     actor = require(actor, Role.AUTHORITY)
     row = await session.get(RiskRule, rule, with_for_update=True)
     if row is None:
         raise UserError("RULE_NOT_FOUND", f"No risk rule {rule.value!r}.", "rule")
     if threshold is not None and not (threshold.is_finite() and threshold >= 0):
         raise UserError("THRESHOLD_INVALID", "A threshold is 0 or more.", "threshold")
+    if min_volume is not None:
+        if rule not in RATE_VOLUME:
+            raise UserError(
+                "MIN_VOLUME_NOT_APPLICABLE",
+                "Only a rate rule has a minimum volume; this rule counts events.",
+                "min_volume",
+            )
+        if not 0 <= min_volume <= 1_000_000:
+            raise UserError(
+                "MIN_VOLUME_INVALID", "A minimum volume is from 0 to 1000000.", "min_volume"
+            )
     change: dict[str, list[object]] = {}
+    if min_volume is not None and row.min_volume != min_volume:
+        change["minVolume"] = [row.min_volume, min_volume]
+        row.min_volume = min_volume
     if threshold is not None and Decimal(row.threshold) != threshold:
         change["threshold"] = [row.threshold, str(threshold)]
         row.threshold = str(threshold)
@@ -476,7 +500,8 @@ async def evaluate_brokers(
             ],
             "thresholds": {g: str(v) for g, v in sorted(thresholds.items())},
             "riskRules": [
-                {"rule": r.rule.value, "threshold": r.threshold, "enabled": r.enabled}
+                {"rule": r.rule.value, "threshold": r.threshold, "enabled": r.enabled,
+                 "minVolume": r.min_volume}
                 for r in rules
             ],
             "results": [

@@ -347,6 +347,10 @@ class RiskRule:
     rule: AlertRuleEnum
     description: str
     threshold: Decimal
+    min_volume: int = strawberry.field(
+        description="A rate rule (COMPLAINT_RATE: per 100 flows) fires only for a broker whose "
+        "volume in the period (flows recorded) is at least this; 0 for rules that count events."
+    )
     enabled: bool
     updated_at: datetime
 
@@ -354,7 +358,7 @@ class RiskRule:
     def from_row(cls, row: domain.RiskRule) -> RiskRule:
         return cls(
             rule=row.rule, description=row.description, threshold=Decimal(row.threshold),
-            enabled=row.enabled, updated_at=row.updated_at,
+            min_volume=row.min_volume, enabled=row.enabled, updated_at=row.updated_at,
         )  # fmt: skip
 
 
@@ -865,6 +869,7 @@ class UpdateRiskRuleInput:
     rule: AlertRuleEnum
     threshold: Decimal | None = None
     enabled: bool | None = None
+    min_volume: int | None = None
 
 
 @strawberry.type
@@ -1151,15 +1156,16 @@ class Mutation:
     @strawberry.mutation(
         description="Change a published risk rule's threshold or switch it on or off; periods "
         "evaluated afterwards use it. Data authority only. userErrors codes: RULE_NOT_FOUND, "
-        "THRESHOLD_INVALID, NOTHING_CHANGED."
+        "THRESHOLD_INVALID, MIN_VOLUME_INVALID, MIN_VOLUME_NOT_APPLICABLE, NOTHING_CHANGED."
     )
     async def update_risk_rule(self, info: Info, input: UpdateRiskRuleInput) -> RiskRulePayload:
         row, errors = await perform_refusable(
             info,
             lambda s, a: domain.update_risk_rule(
-                s, a, input.rule, threshold=input.threshold, enabled=input.enabled
+                s, a, input.rule, threshold=input.threshold, enabled=input.enabled,
+                min_volume=input.min_volume,
             ),
-        )
+        )  # fmt: skip
         return RiskRulePayload(rule=RiskRule.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(

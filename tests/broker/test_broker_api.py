@@ -293,20 +293,23 @@ async def test_indicators_over_http(gql, make_caller, authority):
 
 async def test_risk_rules_are_published_data_the_authority_changes(gql, make_caller, authority):
     reader = await make_caller(Role.AGENCY, OrganizationKind.AGENCY)
-    rules = (await gql("{ riskRules { rule threshold enabled } }", None, reader))["data"]
-    assert {r["rule"]: r["threshold"] for r in rules["riskRules"]} == {
-        "COMPLAINT_RATE": "5", "FLOW_BASIS_MISSING": "0",
-        "ACTIVITY_WHILE_SUSPENDED": "0", "USE_AFTER_REVOCATION": "0",
+    rules = (await gql("{ riskRules { rule threshold minVolume enabled } }", None, reader))["data"]
+    assert {r["rule"]: (r["threshold"], r["minVolume"]) for r in rules["riskRules"]} == {
+        "COMPLAINT_RATE": ("5", 20), "FLOW_BASIS_MISSING": ("0", 0),
+        "ACTIVITY_WHILE_SUSPENDED": ("0", 0), "USE_AFTER_REVOCATION": ("0", 0),
     }  # fmt: skip
     update = """mutation($input: UpdateRiskRuleInput!) { updateRiskRule(input: $input) {
       rule { rule threshold enabled } userErrors { code field } } }"""
     denied = await gql(update, {"input": {"rule": "COMPLAINT_RATE", "threshold": "9"}}, reader)
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    for bad, code in (
-        ({"threshold": "-1"}, "THRESHOLD_INVALID"),
-        ({"threshold": "5"}, "NOTHING_CHANGED"),
+    for rule, bad, code in (
+        ("COMPLAINT_RATE", {"threshold": "-1"}, "THRESHOLD_INVALID"),
+        ("COMPLAINT_RATE", {"threshold": "5"}, "NOTHING_CHANGED"),
+        ("COMPLAINT_RATE", {"minVolume": -1}, "MIN_VOLUME_INVALID"),
+        ("COMPLAINT_RATE", {"minVolume": 20}, "NOTHING_CHANGED"),
+        ("FLOW_BASIS_MISSING", {"minVolume": 3}, "MIN_VOLUME_NOT_APPLICABLE"),
     ):
-        result = await gql(update, {"input": {"rule": "COMPLAINT_RATE", **bad}}, authority)
+        result = await gql(update, {"input": {"rule": rule, **bad}}, authority)
         assert [e["code"] for e in result["data"]["updateRiskRule"]["userErrors"]] == [code]
     try:
         changed = await gql(

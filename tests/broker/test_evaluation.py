@@ -42,6 +42,7 @@ DEFINITIONS = [
 THRESHOLDS = {"A": Decimal(85), "B": Decimal(70), "C": Decimal(55), "D": Decimal(0)}
 RULE_THRESHOLDS = {"COMPLAINT_RATE": "5", "FLOW_BASIS_MISSING": "0",
                    "ACTIVITY_WHILE_SUSPENDED": "0", "USE_AFTER_REVOCATION": "0"}  # fmt: skip
+RULE_MIN_VOLUMES = {"COMPLAINT_RATE": 20}  # flows; 0 for the count rules (migration 0012)
 
 
 # --- pure -----------------------------------------------------------------------------------
@@ -123,8 +124,12 @@ def published_rules(**changes: tuple[str, bool]) -> list[broker.RiskRule]:
         threshold, enabled = changes.get(name, (threshold, True))
         rules.append(
             broker.RiskRule(
-                rule=broker.AlertRule(name), description="", threshold=threshold, enabled=enabled
-            )
+                rule=broker.AlertRule(name),
+                description="",
+                threshold=threshold,
+                enabled=enabled,
+                min_volume=RULE_MIN_VOLUMES.get(name, 0),
+            )  # fmt: skip
         )
     return rules
 
@@ -142,8 +147,8 @@ async def test_test_data_is_what_0010_publishes(fresh_db, authority):
     ]
     assert published == DEFINITIONS
     assert [(g.grade, Decimal(g.min_score)) for g in grades] == list(THRESHOLDS.items())
-    assert sorted((r.rule, r.threshold, r.enabled) for r in rules) == sorted(
-        (r.rule, r.threshold, r.enabled) for r in published_rules()
+    assert sorted((r.rule, r.threshold, r.enabled, r.min_volume) for r in rules) == sorted(
+        (r.rule, r.threshold, r.enabled, r.min_volume) for r in published_rules()
     )
     assert [r.rule for r in published_rules()] == list(broker.AlertRule)
 
@@ -151,18 +156,34 @@ async def test_test_data_is_what_0010_publishes(fresh_db, authority):
 def test_risk_rules():
     quiet = broker.risk_rules(facts(flows_recorded=100, complaints=5), published_rules())
     assert quiet == []  # 5 per 100 is not above 5
-    noisy = facts(flows_recorded=10, complaints=1, flows_refused_basis=1,
+    noisy = facts(flows_recorded=20, complaints=2, flows_refused_basis=1,
                   attempts_while_suspended=2, uses_after_revocation=1)  # fmt: skip
     loud = broker.risk_rules(noisy, published_rules())
     assert [f.rule for f in loud] == list(broker.AlertRule)
     assert loud[0].value == Decimal(10) and loud[0].threshold == Decimal(5)
     # The authority's published changes: a higher complaint threshold, a rule switched off.
+    # (Above 10 per 100 with 20 flows: the minimum volume is reached, the threshold is not.)
     tuned = broker.risk_rules(
         noisy, published_rules(COMPLAINT_RATE=("10", True), FLOW_BASIS_MISSING=("0", False))
     )
     assert [f.rule for f in tuned] == [
         broker.AlertRule.ACTIVITY_WHILE_SUSPENDED, broker.AlertRule.USE_AFTER_REVOCATION,
     ]  # fmt: skip
+
+
+@pytest.mark.article(26)
+def test_a_rate_alerts_only_from_its_published_minimum_volume():
+    """Issue 10 §8: a broker's first complaint with one flow is not "100 per 100 flows"."""
+    rules = published_rules()
+    first = broker.risk_rules(facts(flows_recorded=1, complaints=1), rules)
+    assert first == []
+    just_under = broker.risk_rules(facts(flows_recorded=19, complaints=3), rules)
+    assert just_under == []
+    [at_volume] = broker.risk_rules(facts(flows_recorded=20, complaints=2), rules)
+    assert (at_volume.rule, at_volume.value) == (broker.AlertRule.COMPLAINT_RATE, Decimal(10))
+    # The count rules have no volume: one event is the fact.
+    [count] = broker.risk_rules(facts(flows_recorded=0, flows_refused_basis=1), rules)
+    assert count.rule is broker.AlertRule.FLOW_BASIS_MISSING
 
 
 # --- from recorded facts --------------------------------------------------------------------
@@ -265,9 +286,8 @@ async def test_evaluation_from_recorded_facts_is_reproducible(
     expected = scoring.evaluate(json.loads(evaluation.facts), DEFINITIONS, THRESHOLDS)
     assert (Decimal(evaluation.score), evaluation.grade) == (expected.score, expected.grade)
     raised = {a.rule for a in run.alerts_raised if a.broker_id == caller.org_id}
-    assert raised == {
-        broker.AlertRule.COMPLAINT_RATE, broker.AlertRule.FLOW_BASIS_MISSING,
-        broker.AlertRule.ACTIVITY_WHILE_SUSPENDED,
+    assert raised == {  # 3 complaints over 2 flows: under COMPLAINT_RATE's minimum volume
+        broker.AlertRule.FLOW_BASIS_MISSING, broker.AlertRule.ACTIVITY_WHILE_SUSPENDED,
     }  # fmt: skip
     async with db.read() as session:
         entry = await session.get(LedgerEntry, run.ledger_seq)
