@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -451,6 +451,7 @@ class EvaluationRun:
     evaluations: list[BrokerEvaluation]
     alerts_raised: list[RiskAlert]
     ledger_seq: int
+    licences_regraded: list[Regraded] = field(default_factory=list)
 
 
 async def evaluate_brokers(
@@ -466,6 +467,12 @@ async def evaluate_brokers(
         (await session.scalars(sa.select(RiskRule).order_by(RiskRule.rule).with_for_update())).all()
     )
     facts = await gather_facts(session, start, end)
+    if not facts:  # nothing to evaluate is said, not recorded as an empty run
+        raise UserError(
+            "NO_BROKERS_IN_PERIOD",
+            "No broker was licensed before this period ended; there is nothing to evaluate.",
+            "period_end",
+        )
     results = {
         broker_id: scoring.evaluate(broker_facts, definitions, thresholds)
         for broker_id, broker_facts in facts.items()
@@ -486,6 +493,7 @@ async def evaluate_brokers(
         for broker_id, broker_facts in facts.items()
     }
     order = sorted(facts, key=str)
+    regraded = await _licence_grades(session, end, {b: results[b].grade for b in order})
     entry = await ledger.append(
         session,
         "broker.evaluation.recorded",
@@ -512,6 +520,11 @@ async def evaluate_brokers(
                 {"broker": str(b), "rule": f.rule.value, "value": str(f.value)}
                 for b in order
                 for f in fired[b]
+            ],
+            "licenceGrades": [
+                {"licence": str(c.licence_id), "broker": str(c.broker_id), "from": c.before,
+                 "to": c.after}
+                for c in regraded
             ],
         },
         parties=order,
@@ -564,7 +577,61 @@ async def evaluate_brokers(
     session.add_all(evaluations)
     session.add_all(alerts)
     await session.flush()
-    return EvaluationRun(start, end, evaluations, alerts, entry.seq)
+    # One statement however many licences move (the statement count does not grow with
+    # brokers); the licences are re-read by whoever shows them next.
+    await session.execute(
+        sa.update(BrokerLicence)
+        .where(BrokerLicence.id.in_([c.licence_id for c in regraded]))
+        .values(
+            grade=sa.select(BrokerEvaluation.grade)
+            .where(
+                BrokerEvaluation.broker_id == BrokerLicence.broker_id,
+                BrokerEvaluation.period_start == start,
+                BrokerEvaluation.period_end == end,
+            )
+            .scalar_subquery()
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return EvaluationRun(start, end, evaluations, alerts, entry.seq, regraded)
+
+
+@dataclass(frozen=True)
+class Regraded:
+    licence_id: uuid.UUID
+    broker_id: uuid.UUID
+    before: str | None
+    after: str
+
+
+async def _licence_grades(
+    session: AsyncSession, end: datetime, grades: dict[uuid.UUID, str]
+) -> list[Regraded]:
+    """Art. 26: supervision moves the licence. A broker's LICENSED or SUSPENDED licence takes
+    the grade of its latest evaluated period: this one, unless a period ending later was
+    evaluated already (re-running an old period does not move today's grade)."""
+    later = sa.exists().where(
+        BrokerEvaluation.broker_id == BrokerLicence.broker_id, BrokerEvaluation.period_end > end
+    )
+    rows = (
+        await session.execute(
+            sa.select(BrokerLicence.id, BrokerLicence.broker_id, BrokerLicence.grade)
+            .where(
+                BrokerLicence.broker_id.in_(list(grades)),
+                BrokerLicence.status.in_([LicenceStatus.LICENSED, LicenceStatus.SUSPENDED]),
+                sa.not_(later),
+            )
+            .with_for_update(of=BrokerLicence.__table__)
+        )
+    ).all()
+    return sorted(
+        (
+            Regraded(row.id, row.broker_id, row.grade, grades[row.broker_id])
+            for row in rows
+            if row.grade != grades[row.broker_id]
+        ),
+        key=lambda c: str(c.broker_id),
+    )
 
 
 def _supervision_visible(

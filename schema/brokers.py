@@ -96,7 +96,12 @@ class BrokerLicence(Node):
     status: LicenceStatusEnum = strawberry.field(
         description="EXPIRED is computed from validUntil, never stored."
     )
-    grade: str | None
+    grade: str | None = strawberry.field(
+        description="The licence's current supervision grade (Art. 26): set at approval, then "
+        "moved by each evaluation to the grade of the broker's latest evaluated period (a "
+        "re-run of an older period does not move it); each move is in the evaluation's ledger "
+        "entry (`licenceGrades`). The per-period grades are `brokerEvaluations`."
+    )
     applied_at: datetime
     licensed_at: datetime | None
     valid_until: datetime | None
@@ -1185,8 +1190,10 @@ class Mutation:
 
     @strawberry.mutation(
         description="Evaluate every licensed broker over a period that has ended, from "
-        "recorded facts; replaces the period's results and raises risk alerts. Data authority "
-        "only. userErrors codes: PERIOD_INVALID, PERIOD_NOT_OVER."
+        "recorded facts; replaces the period's results, raises risk alerts and moves each "
+        "broker's licence grade to its latest evaluated period's. A period before any broker "
+        "was licensed is refused, with no ledger entry. Data authority only. userErrors codes: "
+        "PERIOD_INVALID, PERIOD_NOT_OVER, NO_BROKERS_IN_PERIOD."
     )
     async def evaluate_brokers(
         self, info: Info, input: EvaluateBrokersInput

@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 import broker
 import consent
@@ -475,3 +476,55 @@ async def test_grade_thresholds_are_data_too(db, make_broker, act, authority):
     assert moved.min_score == "90"
     back = await act(broker.update_grade, authority.principal, "A", min_score=Decimal("85"))
     assert back.min_score == "85"
+
+
+@pytest.mark.article(26)
+async def test_each_evaluation_moves_the_licence_grade_to_its_latest_period(
+    db, make_broker, act, authority
+):
+    """Issue 10 §8: the licence grade set at approval and the evaluation grade meet: each run
+    moves the licence to its latest evaluated period's grade, and says so in its entry."""
+    caller, licence = await make_broker()
+    assert licence.grade is None  # approved without a grade
+    t0 = now()
+    await asyncio.sleep(0.01)
+    t1 = now()
+    first = await act(broker.evaluate_brokers, authority.principal, t0, t1)
+    idle = (await mine(first, caller.org_id)).grade  # an idle broker: no deals, no flows
+    assert idle == "C"
+    async with db.read() as session:
+        body = json.loads((await session.get(LedgerEntry, first.ledger_seq)).body)
+        assert (await session.get(broker.BrokerLicence, licence.id)).grade == idle
+    assert {"licence": str(licence.id), "broker": str(caller.org_id), "from": None,
+            "to": idle} in body["licenceGrades"]  # fmt: skip
+    await asyncio.sleep(0.01)
+    t2 = now()
+    second = await act(broker.evaluate_brokers, authority.principal, t1, t2)
+    assert not [c for c in second.licences_regraded if c.licence_id == licence.id]  # unchanged
+    # The authority grades the licence at a decision; an old period re-run does not move it,
+    # the latest period re-run does.
+    D = broker.LicenceDecisionKind
+    await act(broker.decide_broker_licence, authority.principal, licence.id,
+              decision=D.SUSPEND, reason="audit")  # fmt: skip
+    await act(broker.decide_broker_licence, authority.principal, licence.id,
+              decision=D.REINSTATE, reason="audit passed", grade="A")  # fmt: skip
+    await act(broker.evaluate_brokers, authority.principal, t0, t1)
+    async with db.read() as session:
+        assert (await session.get(broker.BrokerLicence, licence.id)).grade == "A"
+    latest = await act(broker.evaluate_brokers, authority.principal, t1, t2)
+    [moved] = [c for c in latest.licences_regraded if c.licence_id == licence.id]
+    assert (moved.before, moved.after) == ("A", idle)
+    async with db.read() as session:
+        assert (await session.get(broker.BrokerLicence, licence.id)).grade == idle
+
+
+async def test_a_period_with_no_broker_is_refused_and_records_nothing(db, act, authority):
+    """Issue 10 §7: no silent empty run, and no ledger entry for nothing."""
+    async with db.read() as session:
+        before = await session.scalar(sa.select(sa.func.max(LedgerEntry.seq)))
+    start = datetime(2001, 1, 1, tzinfo=UTC)
+    with pytest.raises(UserError) as refused:
+        await act(broker.evaluate_brokers, authority.principal, start, start + timedelta(days=31))
+    assert (refused.value.code, refused.value.field) == ("NO_BROKERS_IN_PERIOD", "period_end")
+    async with db.read() as session:
+        assert await session.scalar(sa.select(sa.func.max(LedgerEntry.seq))) == before
