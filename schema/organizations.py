@@ -7,7 +7,7 @@ from datetime import datetime
 
 import strawberry
 
-from core import organizations
+import authority
 from core.identity import Role, require
 from core.models import Organization as OrganizationRow
 from core.models import OrganizationKind
@@ -98,9 +98,7 @@ class Query:
     ) -> Connection[Organization]:
         require(info.context.actor)
         async with info.context.db.read() as session:
-            page = await organizations.list_organizations(
-                session, kind=kind, first=first, after=after
-            )
+            page = await authority.list_organizations(session, kind=kind, first=first, after=after)
         # Each row brought its registrant along (one statement): prime the request's loader
         # so `registeredBy` resolves without a second query.
         info.context.loaders.organization.prime_many(
@@ -122,21 +120,59 @@ class RegisterOrganizationPayload:
     user_errors: list[UserErrorType]
 
 
+@strawberry.input
+class ChangeOrganizationKindInput:
+    organization: strawberry.ID
+    kind: OrganizationKindEnum
+    reason: str
+
+
+@strawberry.type
+class ChangeOrganizationKindPayload:
+    organization: Organization | None = None
+    user_errors: list[UserErrorType]
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
-        description="Admit an organisation to the exchange. Data authority only. "
-        "userErrors codes: NAME_REQUIRED, NAME_TOO_LONG, USCC_INVALID, USCC_TAKEN."
+        description="Admit an organisation to the exchange (Art. 5); the admission is a ledger "
+        "entry (`authority.organization.admitted`). Data authority only. userErrors codes: "
+        "NAME_REQUIRED, NAME_TOO_LONG, USCC_INVALID, USCC_TAKEN."
     )
     async def register_organization(
         self, info: Info, input: RegisterOrganizationInput
     ) -> RegisterOrganizationPayload:
         row, errors = await perform(
             info,
-            lambda session, actor: organizations.register_organization(
+            lambda session, actor: authority.register_organization(
                 session, actor, kind=input.kind, name=input.name, uscc=input.uscc
             ),
         )
         return RegisterOrganizationPayload(
+            organization=Organization.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Change what an organisation is to the exchange (its kind decides who may "
+        "be a source department, broker or regulator), with a reason; a ledger entry "
+        "(`authority.organization.reclassified`) names the kind before and after. Data "
+        "authority only. userErrors codes: REASON_REQUIRED, ORGANIZATION_NOT_FOUND, "
+        "NOTHING_CHANGED, LAST_AUTHORITY, ID_INVALID."
+    )
+    async def change_organization_kind(
+        self, info: Info, input: ChangeOrganizationKindInput
+    ) -> ChangeOrganizationKindPayload:
+        row, errors = await perform(
+            info,
+            lambda session, actor: authority.reclassify_organization(
+                session,
+                actor,
+                from_global_id(input.organization, "Organization")[1],
+                kind=input.kind,
+                reason=input.reason,
+            ),
+        )
+        return ChangeOrganizationKindPayload(
             organization=Organization.from_row(row) if row else None, user_errors=errors
         )

@@ -15,12 +15,12 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+import authority as authority_domain
 import broker
 import consent
 import registry
 from broker import FlowInputKind as K
 from broker import LicenceDecisionKind as D
-from core import organizations
 from core.clock import now
 from core.db import Database
 from core.identity import Principal, Role
@@ -70,7 +70,7 @@ async def _seed_brokers(
         return (
             await step(
                 db,
-                lambda s: organizations.register_organization(
+                lambda s: authority_domain.register_organization(
                     s, boss, kind=kind, name=name, uscc=demo_uscc("91", "440700", body)
                 ),
             )
