@@ -517,8 +517,16 @@ class AssessQualityInput:
 
 @strawberry.type
 class AssessQualityPayload:
-    assessment: QualityAssessment | None = None
+    assessment: QualityAssessment | None = strawberry.field(
+        default=None,
+        deprecation_reason="Named after its type like every payload's object: "
+        "use `qualityAssessment`.",
+    )
     user_errors: list[UserErrorType]
+
+    @strawberry.field
+    def quality_assessment(self) -> QualityAssessment | None:
+        return self.assessment
 
 
 @strawberry.input
@@ -604,8 +612,16 @@ class AppraiseAssetInput:
 
 @strawberry.type
 class AppraiseAssetPayload:
-    valuation: AssetValuation | None = None
+    valuation: AssetValuation | None = strawberry.field(
+        default=None,
+        deprecation_reason="Named after its type like every payload's object: "
+        "use `assetValuation`.",
+    )
     user_errors: list[UserErrorType]
+
+    @strawberry.field
+    def asset_valuation(self) -> AssetValuation | None:
+        return self.valuation
 
 
 def _dimensions(cls: type, given: DimensionsInput) -> object:
