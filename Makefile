@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install serve test lint format bench sdl
+.PHONY: install serve test lint format bench sdl articles
 
 $(STAMP): pyproject.toml requirements-lock.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ format: $(STAMP)
 
 sdl: $(STAMP)
 	$(PY) -m schema.export
+
+# docs/ARTICLES.md and core/articles.json from docs/articles.toml, citations and test markers.
+articles: $(STAMP)
+	$(VENV)/bin/pdex articles --write
 
 bench: $(STAMP)
 	$(PY) bench/api.py

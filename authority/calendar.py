@@ -39,6 +39,7 @@ def _check(days: list[DaySetting]) -> None:
         raise UserError("NOTE_TOO_LONG", f"A note is longer than {MAX_NOTE} characters.", "days")
 
 
+# Art. 15: the data authority enters the holiday notice the deadlines are counted in
 async def set_calendar_days(
     session: AsyncSession, actor: Principal | None, days: list[DaySetting]
 ) -> list[CalendarDay]:

@@ -93,6 +93,7 @@ async def _admit(
     return organization
 
 
+# Art. 5: the data authority admits organisations to the exchange
 async def register_organization(
     session: AsyncSession,
     actor: Principal | None,
@@ -120,6 +121,7 @@ async def bootstrap_authority(session: AsyncSession, *, name: str, uscc: str) ->
     return await _admit(session, None, kind=OrganizationKind.AUTHORITY, name=name, uscc=code)
 
 
+# Art. 5: the data authority decides what an organisation is to the exchange
 async def reclassify_organization(
     session: AsyncSession,
     actor: Principal | None,

@@ -2,8 +2,8 @@
 indicators, evaluations and risk alerts.
 
 Every broker action reads the broker's licence in its own transaction
-(`require_licensed`); refused attempts that supervision counts raise `Refused` and are
-recorded afterwards by `record_refused` (see `broker.refusals`).
+(`require_licensed`); refused attempts that supervision counts raise `Refused`, whose after-rollback
+step (run by `core.usecase.run`) records them (see `broker.refusals`).
 """
 
 from broker.deals import (
@@ -45,7 +45,6 @@ from broker.flows import (
 )
 from broker.licences import (
     LicenceApplication,
-    Refused,
     apply_broker_licence,
     can_decide,
     current_licence,
@@ -98,7 +97,7 @@ from broker.models import (
     SupervisionGrade,
     SupervisionIndicator,
 )
-from broker.refusals import ReplayAllowed, record_refusal, record_refused
+from broker.refusals import Refused, ReplayAllowed, record_refusal, record_refused
 
 __all__ = [
     "DEAL_TRANSITIONS",

@@ -16,7 +16,7 @@ import ledger
 from broker.licences import is_licensed, require_licensed
 from broker.listings import licenses_purpose
 from broker.models import DEAL_TRANSITIONS, Deal, DealStatus, Listing, ListingStatus
-from core.batching import one_each
+from core.batching import fetch_by_ids
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
@@ -76,6 +76,7 @@ async def _locked(session: AsyncSession, deal_id: uuid.UUID) -> Deal:
     return deal
 
 
+# Art. 26: brokers match buyers to listed data (撮合)
 async def match_deal(session: AsyncSession, actor: Principal | None, terms: DealTerms) -> Deal:
     actor, _ = await require_licensed(session, actor, "match_deal")
     problems = []
@@ -189,7 +190,9 @@ async def cancel_deal(
     return deal
 
 
-def visible_to(actor: Principal) -> sa.ColumnElement[bool]:
+def visible_to(actor: Principal | None) -> sa.ColumnElement[bool]:
+    if actor is None:
+        return sa.false()
     if actor.has(Role.AUTHORITY, Role.AUDITOR):
         return sa.true()
     if actor.organization_id is None:
@@ -218,7 +221,4 @@ async def list_deals(
 async def get_deals(
     session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
 ) -> list[Deal | None]:
-    if actor is None:
-        return [None] * len(ids)
-    result = await session.execute(sa.select(Deal).where(Deal.id.in_(set(ids)), visible_to(actor)))
-    return one_each(ids, result.scalars(), lambda row: row.id)
+    return await fetch_by_ids(session, Deal, ids, visible_to(actor))

@@ -45,7 +45,7 @@ from broker.models import (
     SupervisionIndicator,
 )
 from consent import Complaint, Consent, DataUse, UseOutcome
-from core.batching import one_each
+from core.batching import fetch_by_ids
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
@@ -55,6 +55,7 @@ from core.pagination import Page, paginate
 # --- published definitions ------------------------------------------------------------------
 
 
+# Art. 26: the evaluation indicators are published
 async def list_indicators(
     session: AsyncSession, actor: Principal | None
 ) -> list[SupervisionIndicator]:
@@ -81,6 +82,7 @@ def _decimal(value: str | Decimal, code: str, field: str) -> Decimal:
     return result
 
 
+# Art. 26: the data authority publishes specific evaluation indicators
 async def update_indicator(
     session: AsyncSession,
     actor: Principal | None,
@@ -348,6 +350,7 @@ _RULE_VALUES: dict[AlertRule, tuple[str, str]] = {
 RATE_VOLUME: dict[AlertRule, str] = {AlertRule.COMPLAINT_RATE: "flows_recorded"}
 
 
+# Art. 26: risk prevention: rules over each broker's facts raise alerts
 def risk_rules(facts: dict[str, Decimal], rules: Sequence[RiskRule]) -> list[Fired]:
     """The alerts one broker's facts for a period raise under the published rules."""
     values = {**facts, **scoring.indicator_values(facts)}
@@ -454,6 +457,7 @@ class EvaluationRun:
     licences_regraded: list[Regraded] = field(default_factory=list)
 
 
+# Art. 26: daily supervision: every licensed broker evaluated and graded per period
 async def evaluate_brokers(
     session: AsyncSession, actor: Principal | None, start: datetime, end: datetime
 ) -> EvaluationRun:
@@ -604,6 +608,7 @@ class Regraded:
     after: str
 
 
+# Art. 26: supervision moves the licence: each evaluation regrades the licensed broker
 async def _licence_grades(
     session: AsyncSession, end: datetime, grades: dict[uuid.UUID, str]
 ) -> list[Regraded]:
@@ -658,14 +663,12 @@ async def get_evaluations(
 ) -> list[BrokerEvaluation | None]:
     """Evaluations by id as `actor` may see them (None for the others)."""
     visible = _supervision_visible(actor, BrokerEvaluation.broker_id) if actor else None
-    if visible is None:
-        return [None] * len(ids)
-    result = await session.execute(
-        sa.select(BrokerEvaluation).where(BrokerEvaluation.id.in_(set(ids)), visible)
+    return await fetch_by_ids(
+        session, BrokerEvaluation, ids, sa.false() if visible is None else visible
     )
-    return one_each(ids, result.scalars(), lambda row: row.id)
 
 
+# Art. 26: the periodic evaluations and grades, for regulators and the broker
 async def list_evaluations(
     session: AsyncSession,
     actor: Principal | None,
@@ -697,6 +700,7 @@ async def list_evaluations(
 # --- alerts ---------------------------------------------------------------------------------
 
 
+# Art. 26: risk alerts, for the data authority to act on
 async def list_alerts(
     session: AsyncSession,
     actor: Principal | None,
@@ -750,7 +754,4 @@ async def get_alerts(
     """Alerts by id as `actor` may see them: the authority and auditors all, a broker the
     alerts raised about it (they are in its evaluation's ledger entry already)."""
     visible = _supervision_visible(actor, RiskAlert.broker_id) if actor else None
-    if visible is None:
-        return [None] * len(ids)
-    result = await session.execute(sa.select(RiskAlert).where(RiskAlert.id.in_(set(ids)), visible))
-    return one_each(ids, result.scalars(), lambda row: row.id)
+    return await fetch_by_ids(session, RiskAlert, ids, sa.false() if visible is None else visible)

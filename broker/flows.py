@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 import ledger
-from broker.licences import Refused, require_licensed
+from broker.licences import require_licensed
 from broker.listings import may_offer
 from broker.models import (
     DataFlow,
@@ -27,9 +27,10 @@ from broker.models import (
     RefusalKind,
     ResourceBasis,
 )
+from broker.refusals import Refused
 from consent import Consent, DataUse, UseOutcome, authorize_data_use
 from consent import visible_to as consent_visible_to
-from core.batching import many_each, one_each
+from core.batching import fetch_by_ids, fetch_children, many_each
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Problem, UserError
@@ -195,6 +196,7 @@ async def _check_resource(
         )
 
 
+# Art. 24: each fusion of public with non-public data is a recorded flow with its basis
 async def record_data_flow(
     session: AsyncSession, actor: Principal | None, spec: FlowSpec
 ) -> DataFlow:
@@ -239,6 +241,7 @@ async def record_data_flow(
             malformed.append(
                 Problem("RECIPIENT_NOT_FOUND", f"No organisation {missing[0]}.", "recipients")
             )
+    # Art. 24: a flow without its legal basis (grant, licence or consent) is refused
     if checked.basis:
         # A missing legal basis is counted even when the input is also malformed elsewhere.
         raise Refused(
@@ -255,6 +258,7 @@ async def record_data_flow(
     denied: list[Problem] = []
     for i, relied in enumerate(spec.consents):
         try:
+            # Art. 27: personal data fused into a flow passes the subject's consent gate
             use = await authorize_data_use(
                 session, actor, consent_id=relied.consent_id, item=relied.item, purpose=purpose
             )
@@ -336,9 +340,11 @@ def _input_fact(row: DataFlowInput) -> dict[str, object]:
     }
 
 
-def visible_to(actor: Principal) -> sa.ColumnElement[bool]:
+def visible_to(actor: Principal | None) -> sa.ColumnElement[bool]:
     """The authority and auditors see every flow; the broker its own; a recipient those it
     received."""
+    if actor is None:
+        return sa.false()
     if actor.has(Role.AUTHORITY, Role.AUDITOR):
         return sa.true()
     if actor.organization_id is None:
@@ -350,23 +356,15 @@ def visible_to(actor: Principal) -> sa.ColumnElement[bool]:
 async def get_flows(
     session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
 ) -> list[DataFlow | None]:
-    if actor is None:
-        return [None] * len(ids)
-    result = await session.execute(
-        sa.select(DataFlow).where(DataFlow.id.in_(set(ids)), visible_to(actor))
-    )
-    return one_each(ids, result.scalars(), lambda row: row.id)
+    return await fetch_by_ids(session, DataFlow, ids, visible_to(actor))
 
 
 async def inputs_of(
     session: AsyncSession, flow_ids: Sequence[uuid.UUID]
 ) -> list[list[DataFlowInput]]:
-    result = await session.execute(
-        sa.select(DataFlowInput)
-        .where(DataFlowInput.flow_id.in_(set(flow_ids)))
-        .order_by(DataFlowInput.position)
+    return await fetch_children(
+        session, DataFlowInput.flow_id, flow_ids, order_by=(DataFlowInput.position,)
     )
-    return many_each(flow_ids, result.scalars(), lambda row: row.flow_id)
 
 
 async def consents_of(
@@ -390,6 +388,7 @@ class Lineage:
     downstream: list[DataFlow]  # flows the asset went into, and where their outputs went
 
 
+# Art. 24: the circulation chain of an asset, upstream and downstream
 async def data_lineage(
     session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID
 ) -> Lineage:

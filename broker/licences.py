@@ -4,9 +4,9 @@ action makes against the licence in the database at the time.
 A token with the `broker` role is not enough: `require_licensed` reads the organisation's
 current licence (the latest application) inside the action's own transaction, and refuses
 unless it is LICENSED and not past `valid_until`. Refusals of a broker holding a suspended,
-revoked or expired licence are `Refused` errors: the action's transaction rolls back (it
-changes nothing), and the caller records the attempt afterwards in a short transaction of
-its own (`broker.refusals.record_refused`) for supervision.
+revoked or expired licence are `Refused` errors (`broker.refusals`): the action's transaction
+rolls back (it changes nothing), and the refusal's after-rollback step records the attempt
+afterwards, in a short transaction of its own, for supervision.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from broker.models import (
     LicenceStatus,
     RefusalKind,
 )
-from core.batching import many_each, one_each
+from broker.refusals import Refused
+from core.batching import fetch_by_ids, fetch_children
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Problem, UserError
@@ -62,28 +63,6 @@ def can_decide(before: LicenceStatus, decision: LicenceDecisionKind) -> bool:
     return DECISION_TARGET[decision] in LICENCE_TRANSITIONS[before] and (
         needed is None or before is needed
     )
-
-
-class Refused(UserError):
-    """A broker action refused for a reason supervision counts (see `RefusalKind`)."""
-
-    def __init__(
-        self,
-        problems: Sequence[Problem],
-        *,
-        broker_id: uuid.UUID,
-        kind: RefusalKind,
-        action: str,
-        licence_status: LicenceStatus | None = None,
-        denied: Sequence[tuple[uuid.UUID, str, str]] = (),
-    ) -> None:
-        first, *rest = problems
-        super().__init__(first.code, first.message, first.field, more=tuple(rest))
-        self.broker_id = broker_id
-        self.kind = kind
-        self.action = action
-        self.licence_status = licence_status
-        self.denied = tuple(denied)  # (consent id, item, purpose) the gate denied
 
 
 LAPSING = (LicenceStatus.LICENSED, LicenceStatus.SUSPENDED)  # the statuses a term ends
@@ -185,6 +164,7 @@ async def current_licence(
     return await session.scalar(statement)
 
 
+# Art. 26: a broker applies to the data authority for a licence
 async def apply_broker_licence(
     session: AsyncSession, actor: Principal | None, application: LicenceApplication
 ) -> BrokerLicence:
@@ -236,6 +216,7 @@ async def apply_broker_licence(
     return licence
 
 
+# Art. 26: the data authority licenses, suspends or revokes brokers
 async def decide_broker_licence(
     session: AsyncSession,
     actor: Principal | None,
@@ -325,6 +306,7 @@ _REFUSAL_CODES = {
 }
 
 
+# Art. 26: every broker action is checked against a current licence
 async def require_licensed(
     session: AsyncSession, actor: Principal | None, action: str
 ) -> tuple[Principal, BrokerLicence]:
@@ -353,7 +335,9 @@ async def is_licensed(session: AsyncSession, broker_id: uuid.UUID) -> bool:
     return licence is not None and effective_status(licence, now()) is LicenceStatus.LICENSED
 
 
-def visible_to(actor: Principal) -> sa.ColumnElement[bool]:
+def visible_to(actor: Principal | None) -> sa.ColumnElement[bool]:
+    if actor is None:
+        return sa.false()
     if actor.has(Role.AUTHORITY, Role.AUDITOR):
         return sa.true()
     if actor.organization_id is None:
@@ -387,20 +371,15 @@ async def list_licences(
 async def get_licences(
     session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
 ) -> list[BrokerLicence | None]:
-    if actor is None:
-        return [None] * len(ids)
-    result = await session.execute(
-        sa.select(BrokerLicence).where(BrokerLicence.id.in_(set(ids)), visible_to(actor))
-    )
-    return one_each(ids, result.scalars(), lambda row: row.id)
+    return await fetch_by_ids(session, BrokerLicence, ids, visible_to(actor))
 
 
 async def decisions_of(
     session: AsyncSession, licence_ids: Sequence[uuid.UUID]
 ) -> list[list[LicenceDecision]]:
-    result = await session.execute(
-        sa.select(LicenceDecision)
-        .where(LicenceDecision.licence_id.in_(set(licence_ids)))
-        .order_by(LicenceDecision.decided_at, LicenceDecision.ledger_seq)
+    return await fetch_children(
+        session,
+        LicenceDecision.licence_id,
+        licence_ids,
+        order_by=(LicenceDecision.decided_at, LicenceDecision.ledger_seq),
     )
-    return many_each(licence_ids, result.scalars(), lambda row: row.licence_id)

@@ -27,7 +27,7 @@ from broker.models import (
     ListingStatus,
     PricingModel,
 )
-from core.batching import one_each
+from core.batching import fetch_by_ids
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
@@ -128,6 +128,7 @@ def _check_terms(terms: ListingTerms) -> list[Problem]:
     return problems
 
 
+# Art. 26: a licensed broker lists only registered assets (Art. 25) for trade
 async def list_product(
     session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID, terms: ListingTerms
 ) -> Listing:
@@ -305,7 +306,4 @@ async def get_listings(
     session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
 ) -> list[Listing | None]:
     """Listings by id (delisted ones too: deals refer to them). Needs a token."""
-    if actor is None:
-        return [None] * len(ids)
-    result = await session.execute(sa.select(Listing).where(Listing.id.in_(set(ids))))
-    return one_each(ids, result.scalars(), lambda row: row.id)
+    return await fetch_by_ids(session, Listing, ids, sa.false() if actor is None else sa.true())

@@ -1,8 +1,9 @@
 """Recording refused broker actions for supervision, without breaking "a failed mutation
 changes nothing".
 
-A refused action (`broker.licences.Refused`) rolls its own transaction back entirely: no
-flow, no deal, no consent use counted. Then the caller records the attempt with
+A refused action (`Refused`, raised by `broker.licences` and `broker.flows`) rolls its own
+transaction back entirely: no flow, no deal, no consent use counted. Then its after-rollback
+step, which `core.usecase.run` (the one way a use case runs) awaits, records the attempt with
 `record_refused`, in a second short transaction of its own: a `broker_refusal` row and a
 `broker.activity.refused` ledger entry (`record_refusal`, within a given transaction). The
 evaluation counts these rows (attempts while suspended, flows refused for a missing basis)
@@ -20,20 +21,49 @@ the replay (as it does when the replay is refused as malformed, say a consent go
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+
 import ledger
-from broker.licences import Refused
-from broker.models import BrokerRefusal
+from broker.models import BrokerRefusal, LicenceStatus, RefusalKind
 from consent import UseOutcome, authorize_data_use
 from core.clock import now
 from core.db import AsyncSession, Database
-from core.errors import UserError
+from core.errors import Problem, UserError
 from core.identity import Principal
+
+
+class Refused(UserError):
+    """A broker action refused for a reason supervision counts (see `RefusalKind`)."""
+
+    def __init__(
+        self,
+        problems: Sequence[Problem],
+        *,
+        broker_id: uuid.UUID,
+        kind: RefusalKind,
+        action: str,
+        licence_status: LicenceStatus | None = None,
+        denied: Sequence[tuple[uuid.UUID, str, str]] = (),
+    ) -> None:
+        first, *rest = problems
+        super().__init__(first.code, first.message, first.field, more=tuple(rest))
+        self.broker_id = broker_id
+        self.kind = kind
+        self.action = action
+        self.licence_status = licence_status
+        self.denied = tuple(denied)  # (consent id, item, purpose) the gate denied
+
+    async def after_rollback(self, db: Database, actor: Principal | None) -> BrokerRefusal:  # type: ignore[override]
+        """Recorded by `core.usecase.run` once the refused action has rolled back."""
+        return await record_refused(db, actor, self)
 
 
 class ReplayAllowed(Exception):
     """The gate allowed on replay what it had denied: roll back, record without replay."""
 
 
+# Art. 26: refused broker actions are recorded for supervision
 async def record_refusal(
     session: AsyncSession, actor: Principal | None, refused: Refused, *, replay: bool = True
 ) -> BrokerRefusal:

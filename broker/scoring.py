@@ -112,6 +112,7 @@ def grade_of(total: Decimal, thresholds: Mapping[str, Decimal]) -> str:
     return ordered[-1][0]
 
 
+# Art. 26: indicator values, scores, total and grade, computed from recorded facts
 def evaluate(
     facts: Mapping[str, Decimal],
     definitions: Sequence[Definition],

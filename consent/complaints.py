@@ -8,6 +8,7 @@ Every step is a ledger entry naming the subject only by commitment.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +25,7 @@ from consent.models import (
 )
 from consent.subjects import ensure_subject
 from core import workdays
+from core.batching import fetch_by_ids
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Problem, UserError
@@ -60,6 +62,7 @@ async def _fact(
     )
 
 
+# Art. 27: a data subject may complain to the data authority
 async def file_complaint(
     session: AsyncSession, actor: Principal | None, fields: ComplaintFields
 ) -> Complaint:
@@ -151,6 +154,7 @@ async def assign_complaint(
     return complaint
 
 
+# Art. 27: the data authority decides the complaint; the outcome is recorded
 async def resolve_complaint(
     session: AsyncSession,
     actor: Principal | None,
@@ -189,6 +193,7 @@ def is_overdue(complaint: Complaint, at: datetime) -> bool:
     return complaint.status is not ComplaintStatus.RESOLVED and complaint.due_at < at
 
 
+# Art. 27: the data authority tracks complaints, overdue ones first to see
 async def list_complaints(
     session: AsyncSession,
     actor: Principal | None,
@@ -226,15 +231,18 @@ async def list_my_complaints(
     )
 
 
-async def get_complaint(
-    session: AsyncSession, actor: Principal | None, complaint_id: uuid.UUID
-) -> Complaint | None:
+def visible_to(actor: Principal | None) -> sa.ColumnElement[bool]:
     """The authority and auditors see any complaint; a subject their own."""
-    actor = require(actor)
-    complaint = await session.get(Complaint, complaint_id)
-    if complaint is None:
-        return None
-    own = actor.has(Role.DATA_SUBJECT) and complaint.subject == actor.subject
-    if own or actor.has(Role.AUTHORITY, Role.AUDITOR):
-        return complaint
-    return None
+    if actor is None:
+        return sa.false()
+    if actor.has(Role.AUTHORITY, Role.AUDITOR):
+        return sa.true()
+    if actor.has(Role.DATA_SUBJECT):
+        return Complaint.subject == actor.subject
+    return sa.false()
+
+
+async def get_complaints(
+    session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
+) -> list[Complaint | None]:
+    return await fetch_by_ids(session, Complaint, ids, visible_to(actor))

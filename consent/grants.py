@@ -27,7 +27,7 @@ from consent.models import (
 )
 from consent.subjects import ensure_subject
 from consent.uses import lock_consent
-from core.batching import many_each, one_each
+from core.batching import fetch_by_ids, fetch_children
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
@@ -186,6 +186,7 @@ async def _scope(session: AsyncSession, fields: GrantFields) -> list[ConsentItem
     return items
 
 
+# Art. 27: a data subject authorises a named third party to use its data or certificates
 async def grant_consent(
     session: AsyncSession, actor: Principal | None, fields: GrantFields
 ) -> Consent:
@@ -200,6 +201,7 @@ async def grant_consent(
         raise UserError("GRANTEE_NOT_FOUND", "No organisation has this id.", "grantee")
     items = await _scope(session, fields)
     sensitive = [i.item for i in items if i.sensitive]
+    # PIPL Art. 29: sensitive personal information needs the subject's separate consent
     if sensitive and not fields.separate:
         raise UserError(
             "SEPARATE_CONSENT_REQUIRED",
@@ -259,6 +261,7 @@ async def grant_consent(
     return consent
 
 
+# PIPL Art. 15: consent is withdrawn as easily as given, with immediate effect
 async def revoke_consent(
     session: AsyncSession, actor: Principal | None, consent_id: uuid.UUID, *, reason: str = ""
 ) -> Consent:
@@ -324,6 +327,7 @@ async def _page(
     )
 
 
+# Art. 27: the subject sees every authorisation it has given
 async def list_my_consents(
     session: AsyncSession,
     actor: Principal | None,
@@ -368,18 +372,12 @@ async def get_consents(
     session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
 ) -> list[Consent | None]:
     """The consents `actor` may see, None for the others (and for unknown ids)."""
-    result = await session.execute(
-        sa.select(Consent).where(Consent.id.in_(set(ids)), visible_to(actor))
-    )
-    return one_each(ids, result.scalars(), lambda c: c.id)
+    return await fetch_by_ids(session, Consent, ids, visible_to(actor))
 
 
 async def items_of(
     session: AsyncSession, consent_ids: Sequence[uuid.UUID]
 ) -> list[list[ConsentItem]]:
-    result = await session.execute(
-        sa.select(ConsentItem)
-        .where(ConsentItem.consent_id.in_(set(consent_ids)))
-        .order_by(ConsentItem.item)
+    return await fetch_children(
+        session, ConsentItem.consent_id, consent_ids, order_by=(ConsentItem.item,)
     )
-    return many_each(consent_ids, result.scalars(), lambda i: i.consent_id)

@@ -95,6 +95,7 @@ def scope_key(raw: str) -> str | None:
 
 def status_of(terms: Terms, at: datetime) -> ConsentStatus:
     """The status a reader sees at `at`: stored REVOKED wins, then time, then counting."""
+    # PIPL Art. 15: a revoked consent is revoked from that instant, whatever its terms
     if terms.status is ConsentStatus.REVOKED:
         return ConsentStatus.REVOKED
     if at < terms.valid_from:
@@ -114,6 +115,7 @@ _STATUS_DENIAL = {
 }
 
 
+# Art. 27: a use passes only for the grantee, while the consent is active, in scope
 def decide(
     terms: Terms,
     items: Collection[str],

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import ledger
 from consent import rules
 from consent.models import Consent, ConsentItem, DataUse, UseOutcome
-from core.batching import one_each
+from core.batching import fetch_by_ids
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Problem, UserError
@@ -94,6 +94,7 @@ _COUNT_USE = (
 _RECORD_USE = sa.insert(DataUse.__table__)
 
 
+# Art. 27: sensitive data goes to a third party only with the subject's consent
 async def authorize_data_use(
     session: AsyncSession,
     actor: Principal | None,
@@ -153,6 +154,7 @@ async def authorize_data_use(
     )
     # The ledger append serialises writers (its head row): keep it last, so the head is held
     # only for the append, the one insert after it and the commit.
+    # Art. 27: every use, allowed or denied, is recorded and shown to the subject
     entry = await ledger.append(
         session,
         f"consent.data_use.{outcome.value.lower()}",
@@ -173,6 +175,7 @@ async def authorize_data_use(
     return use
 
 
+# Art. 27: the subject sees every use of its data
 async def list_my_data_uses(
     session: AsyncSession, actor: Principal | None, *, first: int, after: str | None
 ) -> Page[DataUse]:
@@ -195,13 +198,16 @@ async def get_uses(
 ) -> list[DataUse | None]:
     """Uses by id, as visible to `actor`: the subject's own, the user's or grantee's, or all
     for the authority and auditors."""
-    statement = sa.select(DataUse).where(DataUse.id.in_(set(ids)))
+    return await fetch_by_ids(session, DataUse, ids, visible_to(actor))
+
+
+def visible_to(actor: Principal | None) -> sa.ColumnElement[bool]:
+    """A use is its subject's and its user's; the authority and auditors see all."""
     if actor is None:
-        return [None] * len(ids)
-    if not actor.has(Role.AUTHORITY, Role.AUDITOR):
-        mine = [DataUse.subject == actor.subject] if actor.has(Role.DATA_SUBJECT) else []
-        if actor.organization_id is not None:
-            mine.append(DataUse.user_id == actor.organization_id)
-        statement = statement.where(sa.or_(*mine) if mine else sa.false())
-    result = await session.execute(statement)
-    return one_each(ids, result.scalars(), lambda use: use.id)
+        return sa.false()
+    if actor.has(Role.AUTHORITY, Role.AUDITOR):
+        return sa.true()
+    mine = [DataUse.subject == actor.subject] if actor.has(Role.DATA_SUBJECT) else []
+    if actor.organization_id is not None:
+        mine.append(DataUse.user_id == actor.organization_id)
+    return sa.or_(*mine) if mine else sa.false()

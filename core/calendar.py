@@ -81,6 +81,7 @@ class WorkingCalendar:
             return day.weekday() < 5  # the authority listed this year's exceptions
         raise CalendarNotCoveredError(day.year)
 
+    # Art. 15: deadlines count mainland-China working days: holidays off, make-up days on
     def add_working_days(self, received: date, n: int) -> date:
         """The n-th working day strictly after `received`.
 

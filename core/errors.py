@@ -10,7 +10,15 @@ Anything else is a bug: the API masks it and logs it with the request id.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.db import Database
+    from core.identity import Principal
+
+AfterRollback = Callable[["Database", "Principal | None"], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -21,13 +29,28 @@ class Problem:
 
 
 class UserError(Exception):
-    """One or more problems with the caller's input; raise it before changing anything."""
+    """One or more problems with the caller's input; raise it before changing anything.
+
+    A refusal that must leave a record although its transaction rolls back (a broker's
+    attempt, counted by supervision) carries that step as `after_rollback(db, actor)`:
+    `core.usecase.run`, the one way use cases are run, awaits it after the rollback, in a
+    transaction of its own, then raises the error on."""
+
+    after_rollback: AfterRollback | None = None
 
     def __init__(
-        self, code: str, message: str, field: str | None = None, *, more: tuple[Problem, ...] = ()
+        self,
+        code: str,
+        message: str,
+        field: str | None = None,
+        *,
+        more: tuple[Problem, ...] = (),
+        after_rollback: AfterRollback | None = None,
     ) -> None:
         super().__init__(message)
         self.problems: tuple[Problem, ...] = (Problem(code, message, field), *more)
+        if after_rollback is not None:
+            self.after_rollback = after_rollback
 
     @property
     def code(self) -> str:

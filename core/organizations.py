@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from core.batching import one_each
+from core.batching import fetch_by_ids
 from core.db import AsyncSession
 from core.models import Organization
 from core.validators import normalize_uscc
@@ -28,5 +28,4 @@ async def get_organizations(
     """Organisations in the order of `ids` (None where absent): the DataLoader's batch call."""
     if not ids:
         return []
-    result = await session.execute(sa.select(Organization).where(Organization.id.in_(set(ids))))
-    return one_each(ids, result.scalars(), lambda org: org.id)
+    return await fetch_by_ids(session, Organization, ids)

@@ -28,6 +28,7 @@ async def load_working_calendar(session: AsyncSession) -> WorkingCalendar:
     return WorkingCalendar({day: working for day, working in rows})
 
 
+# Art. 15: answer within 5 working days, deliver within 5 more: counted here
 async def working_day_deadline(session: AsyncSession, received_at: datetime, days: int) -> datetime:
     """End of the `days`-th working day after receipt, in Asia/Shanghai (e.g. Art. 15)."""
     if not 1 <= days <= 365:

@@ -25,7 +25,7 @@ from ledger.proofs import (
     inclusion_proof,
     inclusion_proofs,
 )
-from ledger.witnesses import cosign_checkpoint, get_witness, list_witnesses, register_witness_key
+from ledger.witnesses import cosign_checkpoint, get_witnesses, list_witnesses, register_witness_key
 
 __all__ = [
     "Checkpoint",
@@ -41,7 +41,7 @@ __all__ = [
     "cosign_checkpoint",
     "get_checkpoint",
     "get_entry",
-    "get_witness",
+    "get_witnesses",
     "current_inclusion_proofs",
     "inclusion_proof",
     "inclusion_proofs",

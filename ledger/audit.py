@@ -143,6 +143,7 @@ async def _checkpoints_wire(db: Database) -> tuple[list[dict[str, Any]], dict[st
     return wire, {str(w.id): bytes.fromhex(w.public_key) for w in witnesses.values()}
 
 
+# Art. 24: anyone entitled re-derives every hash and signature of the chain
 async def verify_database(db: Database) -> AuditReport:
     report = AuditReport()
     checkpoints, witness_keys = await _checkpoints_wire(db)

@@ -70,6 +70,7 @@ async def get_checkpoint(session: AsyncSession, tree_size: int) -> Checkpoint | 
     return await session.get(Checkpoint, tree_size)
 
 
+# Art. 24: the chain's tree head is signed by the platform at intervals
 async def publish_checkpoint(db: Database, signer: Signer) -> Checkpoint | None:
     """Sign the current tree unless the latest checkpoint already covers it."""
     async with db.read() as session:

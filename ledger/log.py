@@ -35,6 +35,7 @@ from ledger.models import LedgerEntry, LedgerHead, LedgerNode, LedgerParty, Subj
 SYSTEM_ACTOR: dict[str, Any] = {"org": None, "roles": [], "sub": "pdex"}
 
 
+# PIPL Art. 47: a subject's entries hold only salted commitments, unlinked when erased
 async def subject_salt(session: AsyncSession, subject_id: str) -> bytes:
     """The subject's salt, made on first use. Kept outside the ledger (DESIGN.md)."""
     salt = await session.scalar(
@@ -245,6 +246,7 @@ def _chain(
     return row, nodes, _Tip(tip.size + 1, digest.hex(), tuple(frontier))
 
 
+# Art. 24: every recorded fact joins one hash-chained, append-only log (the trusted chain)
 async def append(
     session: AsyncSession,
     kind: str,

@@ -80,6 +80,7 @@ async def _check_size(session: AsyncSession, size: int, field: str) -> int:
     return current
 
 
+# Art. 24: a recorded fact is proved to be in the chain in O(log n)
 async def inclusion_proof(session: AsyncSession, seq: int, size: int) -> InclusionProof:
     """Proof that entry `seq` is in the tree of `size` entries (RFC 9162 §2.1.3)."""
     (proof,) = await inclusion_proofs(session, [seq], size)
@@ -132,6 +133,7 @@ async def current_inclusion_proofs(
     return await _inclusion_proofs(session, seqs, await tree_size(session))
 
 
+# Art. 24: a later tree head is proved to extend an earlier one
 async def consistency_proof(
     session: AsyncSession, from_size: int, to_size: int
 ) -> ConsistencyProof:

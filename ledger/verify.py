@@ -179,6 +179,7 @@ def _is_array(value: Any) -> bool:
     return isinstance(value, Iterable) and not isinstance(value, str | bytes | Mapping)
 
 
+# Art. 24: an auditor verifies an exported chain offline, without database or server
 def verify_bundle(
     bundle: Mapping[str, Any], expected_platform_pk: bytes | None = None
 ) -> BundleReport:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 
+from core.batching import fetch_by_ids
 from core.db import AsyncSession
 from core.errors import UserError
 from core.identity import Principal, Role, require
@@ -85,6 +87,7 @@ async def register_witness_key(
     return witness
 
 
+# Art. 24: independent witnesses co-sign the tree head, so no one party rewrites it
 async def cosign_checkpoint(
     session: AsyncSession,
     actor: Principal | None,
@@ -153,5 +156,6 @@ async def list_witnesses(session: AsyncSession) -> list[WitnessKey]:
     )
 
 
-async def get_witness(session: AsyncSession, witness_id: uuid.UUID) -> WitnessKey | None:
-    return await session.get(WitnessKey, witness_id)
+async def get_witnesses(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[WitnessKey | None]:
+    """Witnesses are public: anyone may check a co-signature against their keys."""
+    return await fetch_by_ids(session, WitnessKey, ids)

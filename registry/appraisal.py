@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 import ledger
-from core.batching import many_each, one_each
+from core.batching import fetch_children, one_each
 from core.db import AsyncSession
 from core.errors import Forbidden, UserError
 from core.identity import Principal, Role, require
@@ -62,6 +62,7 @@ async def _appraisable(session: AsyncSession, actor: Principal, asset_id: uuid.U
     return asset
 
 
+# Art. 25: an asset's quality is assessed (GB/T 36344) before it is valued
 async def assess_quality(
     session: AsyncSession,
     actor: Principal | None,
@@ -91,6 +92,7 @@ async def assess_quality(
     return assessment
 
 
+# Art. 25: assets are valued by the cost, income or market method, reproducibly
 async def appraise_asset(
     session: AsyncSession,
     actor: Principal | None,
@@ -127,12 +129,12 @@ async def valuations_of(
     session: AsyncSession, asset_ids: Sequence[uuid.UUID]
 ) -> list[list[AssetValuation]]:
     """Each asset's valuations, newest first: a DataLoader batch."""
-    result = await session.execute(
-        sa.select(AssetValuation)
-        .where(AssetValuation.asset_id.in_(set(asset_ids)))
-        .order_by(AssetValuation.valued_at.desc(), AssetValuation.ledger_seq.desc())
+    return await fetch_children(
+        session,
+        AssetValuation.asset_id,
+        asset_ids,
+        order_by=(AssetValuation.valued_at.desc(), AssetValuation.ledger_seq.desc()),
     )
-    return many_each(asset_ids, result.scalars(), lambda valuation: valuation.asset_id)
 
 
 async def current_valuations(
@@ -163,9 +165,9 @@ async def current_valuations(
 async def assessments_of(
     session: AsyncSession, asset_ids: Sequence[uuid.UUID]
 ) -> list[list[QualityAssessment]]:
-    result = await session.execute(
-        sa.select(QualityAssessment)
-        .where(QualityAssessment.asset_id.in_(set(asset_ids)))
-        .order_by(QualityAssessment.assessed_at.desc())
+    return await fetch_children(
+        session,
+        QualityAssessment.asset_id,
+        asset_ids,
+        order_by=(QualityAssessment.assessed_at.desc(),),
     )
-    return many_each(asset_ids, result.scalars(), lambda assessment: assessment.asset_id)

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 import ledger
 from core import workdays
-from core.batching import many_each, one_each
+from core.batching import fetch_by_ids, fetch_children
 from core.clock import for_people, now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
@@ -36,7 +36,9 @@ from registry.models import (
     UpdateFrequency,
 )
 
-NOTICE_WORKING_DAYS = 5  # Art. 25 registration: a public notice of 5 working days
+# Art. 25: the provincial registration system puts each registration on a 5-working-day notice
+NOTICE_WORKING_DAYS = 5
+# Art. 25: agencies register public data assets; market entities their products and services
 REGISTRANTS = {
     AssetKind.PUBLIC_DATA_ASSET: (Role.AUTHORITY, Role.AGENCY),
     AssetKind.DATA_PRODUCT: (Role.MARKET_ENTITY, Role.BROKER),
@@ -200,6 +202,7 @@ def _holder(actor: Principal, asset: Asset) -> None:
         raise Forbidden("Only the holder of an asset does this.")
 
 
+# Art. 25: data assets and products are registered
 async def register_asset(
     session: AsyncSession, actor: Principal | None, fields: AssetFields
 ) -> Asset:
@@ -242,6 +245,7 @@ async def submit_asset_registration(
     return asset
 
 
+# Art. 25: the data authority reviews a registration; a rejection gives its reason
 async def review_asset_registration(
     session: AsyncSession,
     actor: Principal | None,
@@ -275,6 +279,7 @@ async def review_asset_registration(
     return asset
 
 
+# Art. 25: anyone may object while the public notice runs
 async def object_to_asset(
     session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID, *, text: str
 ) -> AssetObjection:
@@ -347,6 +352,7 @@ async def resolve_objection(
     return asset
 
 
+# Art. 25: registered, with a number and the ledger entry its certificate cites
 async def complete_asset_registration(
     session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID
 ) -> Asset:
@@ -405,6 +411,7 @@ async def complete_due_registrations(session: AsyncSession, at: datetime) -> lis
 CHANGEABLE = ("name", "description", "scenario", "delivery_mode", "time_span", "scale")
 
 
+# Art. 25: a registered asset whose particulars change is reviewed again
 async def change_asset_registration(
     session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID, changes: dict[str, str]
 ) -> Asset:
@@ -442,6 +449,7 @@ async def change_asset_registration(
     return asset
 
 
+# Art. 25: a cancelled registration is off the register
 async def cancel_asset_registration(
     session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID, *, reason: str
 ) -> Asset:
@@ -502,27 +510,18 @@ async def list_assets(
 async def get_assets(
     session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
 ) -> list[Asset | None]:
-    result = await session.execute(
-        sa.select(Asset).where(Asset.id.in_(set(ids)), visible_to(actor))
-    )
-    return one_each(ids, result.scalars(), lambda a: a.id)
+    return await fetch_by_ids(session, Asset, ids, visible_to(actor))
 
 
 async def sources_of(
     session: AsyncSession, asset_ids: Sequence[uuid.UUID]
 ) -> list[list[AssetSource]]:
-    result = await session.execute(
-        sa.select(AssetSource).where(AssetSource.asset_id.in_(set(asset_ids)))
-    )
-    return many_each(asset_ids, result.scalars(), lambda source: source.asset_id)
+    return await fetch_children(session, AssetSource.asset_id, asset_ids)
 
 
 async def objections_of(
     session: AsyncSession, asset_ids: Sequence[uuid.UUID]
 ) -> list[list[AssetObjection]]:
-    result = await session.execute(
-        sa.select(AssetObjection)
-        .where(AssetObjection.asset_id.in_(set(asset_ids)))
-        .order_by(AssetObjection.filed_at)
+    return await fetch_children(
+        session, AssetObjection.asset_id, asset_ids, order_by=(AssetObjection.filed_at,)
     )
-    return many_each(asset_ids, result.scalars(), lambda objection: objection.asset_id)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 import ledger
-from core.batching import many_each, one_each
+from core.batching import fetch_by_ids, fetch_children, many_each
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
@@ -90,7 +90,7 @@ def _problems(fields: ResourceFields) -> list[Problem]:
                 "description",
             )
         )
-    # Art. 14-15: conditional sharing states its conditions; refusing to share cites the law.
+    # Art. 14: conditional sharing states its conditions.
     if fields.share_type is ShareType.CONDITIONAL and not fields.share_conditions:
         problems.append(
             Problem(
@@ -99,6 +99,7 @@ def _problems(fields: ResourceFields) -> list[Problem]:
                 "share_conditions",
             )
         )
+    # Art. 15: refusing to share cites the law, so an entry that is never shared cites it
     if fields.share_type is ShareType.NOT_SHARED and not fields.share_legal_basis:
         problems.append(
             Problem(
@@ -107,7 +108,7 @@ def _problems(fields: ResourceFields) -> list[Problem]:
                 "share_legal_basis",
             )
         )
-    # Data Security Law art. 21: core data is under the strictest regime; never opened.
+    # DSL Art. 21: core data is under the strictest regime; never opened.
     if fields.sensitivity is Sensitivity.CORE and fields.open_type is not OpenType.NOT_OPEN:
         problems.append(
             Problem("OPEN_TYPE_NOT_ALLOWED", "Core data cannot be opened to society.", "open_type")
@@ -115,6 +116,7 @@ def _problems(fields: ResourceFields) -> list[Problem]:
     return problems
 
 
+# Art. 8: a resource takes on only the data items its owner is the source department of
 async def _owned_items(
     session: AsyncSession, owner_id: uuid.UUID, codes: Sequence[str], kept: Sequence[str] = ()
 ) -> list[DataItem]:
@@ -218,6 +220,7 @@ async def _record(
     )
 
 
+# Art. 9: an agency catalogues its resources; every version is kept and recorded
 async def create_resource(
     session: AsyncSession, actor: Principal | None, fields: ResourceFields
 ) -> Resource:
@@ -254,6 +257,7 @@ async def create_resource(
     return resource
 
 
+# Art. 7: each agency answers for its own catalogue; only the owner edits an entry
 async def _owned_resource(
     session: AsyncSession, actor: Principal, resource_id: uuid.UUID
 ) -> Resource:
@@ -278,6 +282,7 @@ async def item_codes(session: AsyncSession, resource_id: uuid.UUID) -> list[str]
     return list(result.scalars())
 
 
+# Art. 9: the catalogue is maintained; each change is a new version with its diff
 async def update_resource(
     session: AsyncSession, actor: Principal | None, resource_id: uuid.UUID, changes: dict[str, Any]
 ) -> Resource:
@@ -308,6 +313,7 @@ async def update_resource(
     return resource
 
 
+# Art. 11: a refresh is recorded and moves the resource's stale-after time
 async def record_resource_update(
     session: AsyncSession, actor: Principal | None, resource_id: uuid.UUID, at: datetime
 ) -> Resource:
@@ -334,6 +340,7 @@ async def record_resource_update(
     return resource
 
 
+# Art. 18: the open catalogue is public without login
 def visible_to(actor: Principal | None) -> sa.ColumnElement[bool]:
     """Art. 18: anyone sees the open catalogue; agencies, the authority and auditors see
     every entry; other signed-in users everything that may be opened on application."""
@@ -369,6 +376,7 @@ async def list_resources(
     if where.open_type is not None:
         statement = statement.where(Resource.open_type == where.open_type)
     if where.stale is not None:
+        # Art. 11: stale resources, not refreshed at their frequency, are flagged
         stale = sa.and_(Resource.stale_after.is_not(None), Resource.stale_after < now())
         statement = statement.where(stale if where.stale else sa.not_(stale))
     if where.text:
@@ -381,10 +389,7 @@ async def list_resources(
 async def get_resources(
     session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
 ) -> list[Resource | None]:
-    result = await session.execute(
-        sa.select(Resource).where(Resource.id.in_(set(ids)), visible_to(actor))
-    )
-    return one_each(ids, result.scalars(), lambda r: r.id)
+    return await fetch_by_ids(session, Resource, ids, visible_to(actor))
 
 
 async def items_of(
@@ -404,14 +409,15 @@ async def items_of(
 async def history_of(
     session: AsyncSession, resource_ids: Sequence[uuid.UUID]
 ) -> list[list[ResourceChange]]:
-    result = await session.execute(
-        sa.select(ResourceChange)
-        .where(ResourceChange.resource_id.in_(set(resource_ids)))
-        .order_by(ResourceChange.resource_id, ResourceChange.version)
+    return await fetch_children(
+        session,
+        ResourceChange.resource_id,
+        resource_ids,
+        order_by=(ResourceChange.resource_id, ResourceChange.version),
     )
-    return many_each(resource_ids, result.scalars(), lambda change: change.resource_id)
 
 
+# Art. 18: the open catalogue, for the open-data platform (DCAT export)
 async def open_catalogue(session: AsyncSession) -> list[tuple[Resource, str]]:
     """Every OPEN resource with its publisher's name, for the DCAT export."""
     result = await session.execute(

@@ -20,6 +20,7 @@ ALLOWANCE: dict[UpdateFrequency, timedelta | None] = {
 }
 
 
+# Art. 11: the next refresh is due one catalogued period after the last (or creation)
 def stale_after(
     frequency: UpdateFrequency, last_updated_at: datetime | None, created_at: datetime
 ) -> datetime | None:
@@ -31,5 +32,6 @@ def stale_after(
     return (last_updated_at or created_at) + allowance
 
 
+# Art. 11: past its due refresh, a resource is stale
 def is_stale(stale_after_at: datetime | None, at: datetime) -> bool:
     return stale_after_at is not None and at > stale_after_at

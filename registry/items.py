@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 import ledger
-from core.batching import one_each
+from core.batching import fetch_by_ids
 from core.db import AsyncSession
 from core.errors import Problem, UserError
 from core.identity import Principal, Role, require
@@ -69,6 +69,7 @@ async def find_item(session: AsyncSession, code: str) -> DataItem | None:
     return await session.scalar(sa.select(DataItem).where(DataItem.code == code.strip()))
 
 
+# Art. 8: the claiming agency becomes the item's one and only source department
 async def claim_data_item(
     session: AsyncSession,
     actor: Principal | None,
@@ -86,11 +87,13 @@ async def claim_data_item(
         raise UserError("ORGANIZATION_REQUIRED", "Your token names no agency.")
     code, name, legal_basis = _validate(code, name, legal_basis)
     if await find_item(session, code) is not None:
+        # Art. 8: a second claim is refused, naming the source department
         raise await _already_claimed(session, code)
     item = DataItem(
         code=code,
         name=name,
         legal_basis=legal_basis,
+        # PIPL Art. 28: the source department says whether the item is sensitive personal info
         sensitive_personal=sensitive_personal,
         source_department_id=actor.organization_id,
     )
@@ -115,6 +118,7 @@ async def claim_data_item(
     return item
 
 
+# Art. 6: the data authority names the department responsible for an item
 async def transfer_data_item(
     session: AsyncSession,
     actor: Principal | None,
@@ -158,10 +162,10 @@ async def transfer_data_item(
 
 
 async def get_items(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[DataItem | None]:
-    result = await session.execute(sa.select(DataItem).where(DataItem.id.in_(set(ids))))
-    return one_each(ids, result.scalars(), lambda item: item.id)
+    return await fetch_by_ids(session, DataItem, ids)
 
 
+# Art. 8: the collection list, each agency's claimed data items
 async def list_items(
     session: AsyncSession, *, source_department_id: uuid.UUID | None, first: int, after: str | None
 ) -> Page[DataItem]:

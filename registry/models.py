@@ -21,7 +21,7 @@ class DataItem(SQLModel, table=True):
     __tablename__ = "data_item"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    code: str = Field(max_length=64, unique=True)  # unique: Art. 8, one item, one source
+    code: str = Field(max_length=64, unique=True)  # Art. 8: one item, one source department
     name: str = Field(max_length=200)
     legal_basis: str = Field(max_length=1000)
     # PIPL Art. 28: sensitive personal information needs separate consent (Art. 29)
@@ -32,6 +32,7 @@ class DataItem(SQLModel, table=True):
     )
 
 
+# Art. 14: every catalogue entry is shared unconditionally, on conditions, or not
 class ShareType(StrEnum):
     """Art. 14: every catalogue entry says how it is shared."""
 
@@ -40,6 +41,7 @@ class ShareType(StrEnum):
     NOT_SHARED = "NOT_SHARED"  # the legal basis is stated
 
 
+# Art. 18: open, conditionally open or not open
 class OpenType(StrEnum):
     """Art. 18: open, conditionally open (by application) or not open to society."""
 
@@ -48,6 +50,7 @@ class OpenType(StrEnum):
     NOT_OPEN = "NOT_OPEN"
 
 
+# Art. 10: aggregated by table, API, or by file without an IT system
 class Delivery(StrEnum):
     """Art. 10: aggregated to the platform by table, by API, or (no IT system) by file."""
 
@@ -56,6 +59,7 @@ class Delivery(StrEnum):
     FILE = "FILE"
 
 
+# Art. 11: the catalogued frequency data is updated at
 class UpdateFrequency(StrEnum):
     """Art. 11: data is updated at the catalogued frequency."""
 
@@ -68,6 +72,7 @@ class UpdateFrequency(StrEnum):
     ON_CHANGE = "ON_CHANGE"
 
 
+# DSL Art. 21: data is graded and protected by class: general, important, core
 class Sensitivity(StrEnum):
     """Data Security Law art. 21 grading: general, important, core data."""
 
@@ -100,7 +105,7 @@ class Resource(SQLModel, table=True):
     last_updated_at: datetime | None = Field(
         default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
     )
-    # When the resource turns stale unless refreshed (Art. 11); None: ON_CHANGE never does.
+    # Art. 11: when the resource turns stale unless refreshed; None: ON_CHANGE never does.
     stale_after: datetime | None = Field(
         default=None, sa_column=sa.Column(UTCDateTime(), nullable=True, index=True)
     )

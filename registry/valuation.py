@@ -573,6 +573,7 @@ _APPRAISERS: dict[Method, Callable[[Any], Valuation]] = {
 }
 
 
+# Art. 25: data assets and products are valued (cost, income, market approaches)
 def appraise(method: str, inputs: CostInputs | IncomeInputs | MarketInputs) -> Valuation:
     """Art. 25: value `inputs` by `method` ("COST", "INCOME" or "MARKET")."""
     try:

@@ -5,25 +5,21 @@ never share an `AsyncSession` and no connection is held while another is checked
 
 A list field that knows its rows' relations will be asked for (it looked at the selection)
 can `prefetch` them in the session it already holds: same statement, no second session.
+
+Each domain's `loaders.py` registers its loaders by name (`loader`, `visible_loader`); a
+request's `Loaders` creates one the first time `info.context.loaders.<name>` is read, so a
+request pays only for what it uses and adding a loader touches only its domain's package.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from functools import cached_property
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-import broker
-import consent
-import ledger
-import registry
-from core import organizations
 from core.db import AsyncSession, Database
 from core.identity import Principal
-from core.models import Organization
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -32,14 +28,15 @@ K = TypeVar("K")
 V = TypeVar("V")
 T = TypeVar("T")
 
+Fetch = Callable[[AsyncSession, Sequence[K]], Awaitable[Sequence[V]]]
+VisibleFetch = Callable[[AsyncSession, Principal | None, Sequence[K]], Awaitable[Sequence[V]]]
+
 
 class SessionLoader(DataLoader[K, V]):
     """A DataLoader over a `fetch(session, keys)` function, which can also run in a session
     the caller already holds (`prefetch`)."""
 
-    def __init__(
-        self, db: Database, fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[Sequence[V]]]
-    ) -> None:
+    def __init__(self, db: Database, fetch: Fetch[K, V]) -> None:
         async def batch(keys: list[K]) -> Sequence[V]:
             async with db.read() as session:
                 return await fetch(session, keys)
@@ -54,12 +51,33 @@ class SessionLoader(DataLoader[K, V]):
             self.prime_many(dict(zip(missing, await self.fetch(session, missing), strict=True)))
 
 
-class Loaders:
-    """The loaders of one request, created lazily so a request pays only for what it uses.
+# name -> how to make the fetch function for one request's loaders
+_REGISTRY: dict[str, Callable[[Loaders], Fetch[Any, Any]]] = {}
 
-    Loaders of rows whose visibility depends on the caller (assets, listings) read the
-    context's actor when first used: a socket sets it in `connection_init`, after the
-    context is made but before any resolver runs."""
+
+def _register(name: str, make: Callable[[Loaders], Fetch[Any, Any]]) -> None:
+    if name in _REGISTRY:
+        raise ValueError(f"two loaders named {name!r}")
+    _REGISTRY[name] = make
+
+
+def loader(name: str, fetch: Fetch[Any, Any]) -> None:
+    """Register `info.context.loaders.<name>` over a domain's `fetch(session, keys)`."""
+    _register(name, lambda _loaders: fetch)
+
+
+def visible_loader(name: str, fetch: VisibleFetch[Any, Any]) -> None:
+    """Register a loader of rows as visible to the caller, over a domain's
+    `fetch(session, actor, keys)` (None for the rows the caller may not see)."""
+    _register(name, lambda loaders: lambda session, keys: fetch(session, loaders.actor, keys))
+
+
+class Loaders:
+    """The loaders of one request, created on first use.
+
+    Loaders of rows whose visibility depends on the caller read the context's actor when
+    first used: a socket sets it in `connection_init`, after the context is made but before
+    any resolver runs."""
 
     def __init__(self, context: Context) -> None:
         self.context = context
@@ -69,91 +87,13 @@ class Loaders:
     def actor(self) -> Principal | None:
         return self.context.actor
 
-    def _loader(
-        self, fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[Sequence[V]]]
-    ) -> SessionLoader[K, V]:
-        return SessionLoader(self.db, fetch)
-
-    @cached_property
-    def organization(self) -> SessionLoader[uuid.UUID, Organization | None]:
-        return self._loader(organizations.get_organizations)
-
-    @cached_property
-    def resource_items(self) -> SessionLoader[uuid.UUID, list[registry.DataItem]]:
-        return self._loader(registry.items_of)
-
-    @cached_property
-    def asset_sources(self) -> SessionLoader[uuid.UUID, list[registry.AssetSource]]:
-        return self._loader(registry.sources_of)
-
-    @cached_property
-    def asset_objections(self) -> SessionLoader[uuid.UUID, list[registry.AssetObjection]]:
-        return self._loader(registry.objections_of)
-
-    @cached_property
-    def asset_valuations(self) -> SessionLoader[uuid.UUID, list[registry.AssetValuation]]:
-        return self._loader(registry.valuations_of)
-
-    @cached_property
-    def asset_current_valuation(self) -> SessionLoader[uuid.UUID, registry.AssetValuation | None]:
-        return self._loader(registry.current_valuations)
-
-    @cached_property
-    def asset_assessments(self) -> SessionLoader[uuid.UUID, list[registry.QualityAssessment]]:
-        return self._loader(registry.assessments_of)
-
-    @cached_property
-    def consent_items(self) -> SessionLoader[uuid.UUID, list[consent.ConsentItem]]:
-        return self._loader(consent.items_of)
-
-    @cached_property
-    def consent(self) -> SessionLoader[uuid.UUID, consent.Consent | None]:
-        """As visible to the caller."""
-        return self._loader(lambda s, ids: consent.get_consents(s, self.actor, ids))
-
-    @cached_property
-    def consent_subject(self) -> SessionLoader[str, str]:
-        """A subject's account id as the caller may see it (else its ledger commitment)."""
-        return self._loader(lambda s, ids: consent.subjects_as_seen(s, self.actor, ids))
-
-    @cached_property
-    def inclusion_proof(self) -> SessionLoader[int, ledger.InclusionProof]:
-        """Proofs against the tree as it is when the batch runs, keyed by entry seq."""
-        return self._loader(ledger.current_inclusion_proofs)
-
-    @cached_property
-    def resource_history(self) -> SessionLoader[uuid.UUID, list[registry.ResourceChange]]:
-        return self._loader(registry.history_of)
-
-    @cached_property
-    def asset(self) -> SessionLoader[uuid.UUID, registry.Asset | None]:
-        """As visible to the caller."""
-        return self._loader(lambda session, ids: registry.get_assets(session, self.actor, ids))
-
-    @cached_property
-    def resource(self) -> SessionLoader[uuid.UUID, registry.Resource | None]:
-        """As visible to the caller."""
-        return self._loader(lambda session, ids: registry.get_resources(session, self.actor, ids))
-
-    @cached_property
-    def listing(self) -> SessionLoader[uuid.UUID, broker.Listing | None]:
-        """As visible to the caller."""
-        return self._loader(lambda session, ids: broker.get_listings(session, self.actor, ids))
-
-    @cached_property
-    def licence_decisions(self) -> SessionLoader[uuid.UUID, list[broker.LicenceDecision]]:
-        return self._loader(broker.decisions_of)
-
-    @cached_property
-    def flow_inputs(self) -> SessionLoader[uuid.UUID, list[broker.DataFlowInput]]:
-        return self._loader(broker.inputs_of)
-
-    @cached_property
-    def flow_consents(
-        self,
-    ) -> SessionLoader[uuid.UUID, list[tuple[broker.DataFlowConsent, consent.Consent]]]:
-        """As visible to the caller."""
-        return self._loader(lambda session, ids: broker.consents_of(session, self.actor, ids))
+    def __getattr__(self, name: str) -> SessionLoader[Any, Any]:
+        make = _REGISTRY.get(name)
+        if make is None:
+            raise AttributeError(f"no loader named {name!r}")
+        created: SessionLoader[Any, Any] = SessionLoader(self.db, make(self))
+        setattr(self, name, created)  # the next read finds it without __getattr__
+        return created
 
 
 def load_then(loader: DataLoader[K, V], key: K, convert: Callable[[V], T]) -> T | Awaitable[T]:

@@ -1,7 +1,8 @@
 """How failures reach the caller: `userErrors` in payloads, coded GraphQL errors, masking.
 
-- `perform` runs one mutation's use case in one transaction and turns a `UserError` into
-  `userErrors`; nothing the use case wrote survives a failure.
+- `perform`, the one mutation runner, runs one mutation's use case in one transaction
+  (`core.usecase.run`) and turns a `UserError` into `userErrors`; nothing the use case wrote
+  survives a failure (a refusal's after-rollback step records the attempt afterwards).
 - `ErrorPolicy` gives every GraphQL error an `extensions.code`, and replaces unexpected
   exceptions with a masked message carrying the request id, logging the real one.
 """
@@ -20,6 +21,7 @@ from strawberry.extensions import SchemaExtension
 from core.db import AsyncSession
 from core.errors import AuthError, UserError
 from core.identity import Principal
+from core.usecase import run
 from schema.context import Info
 
 log = logging.getLogger("pdex.graphql")
@@ -54,11 +56,11 @@ def user_errors(error: UserError) -> list[UserErrorType]:
 async def perform(
     info: Info, action: Callable[[AsyncSession, Principal | None], Awaitable[T]]
 ) -> tuple[T | None, list[UserErrorType]]:
-    """Run a use case in one transaction; return its result or the user errors it raised."""
+    """Run a use case as every use case runs (`core.usecase.run`: one transaction, and a
+    refusal's after-rollback step); return its result or the user errors it raised."""
     context = info.context
     try:
-        async with context.db.transaction() as session:
-            return await action(session, context.actor), []
+        return await run(context.db, context.actor, action), []
     except UserError as error:
         return None, user_errors(error)
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -42,17 +43,44 @@ def from_global_id(global_id: str, expected: str | None = None) -> tuple[str, uu
     return type_name, row_id
 
 
-# Each schema module registers how to fetch its node types by id (for `Query.node`).
-NodeResolver = Callable[[Any, uuid.UUID], Awaitable[Node | None]]
-NODE_RESOLVERS: dict[str, NodeResolver] = {}
+@dataclass(frozen=True)
+class NodeType:
+    """How `node(id)` fetches one type: through the request's loader named `loader` (rows
+    as the domain's `visible_to(actor)` lets the caller see them), converted by `convert`."""
+
+    loader: str
+    convert: Callable[[Any], Any]
+    public: bool = False
 
 
-def node_type(type_name: str) -> Callable[[NodeResolver], NodeResolver]:
-    def register(resolver: NodeResolver) -> NodeResolver:
-        NODE_RESOLVERS[type_name] = resolver
-        return resolver
+def uuid_of(global_id: str, type_name: str) -> uuid.UUID:
+    """The row id in a global ID that must be of `type_name` (`UserError(ID_INVALID)` if not)."""
+    return from_global_id(global_id, type_name)[1]
 
-    return register
+
+# Each domain's schema package registers its node types here (`node_type`).
+NODE_TYPES: dict[str, NodeType] = {}
+
+
+def node_type(
+    type_name: str, loader: str, convert: Callable[[Any], Any], *, public: bool = False
+) -> None:
+    """Register a node type. `public`: anonymous callers may fetch it (which rows, the
+    domain's `visible_to(None)` decides); for every other type an anonymous caller gets null.
+    That is the one rule for anonymous callers; signed-in callers get what their domain's
+    `visible_to(actor)` grants, null for the rest."""
+    if type_name in NODE_TYPES:
+        raise ValueError(f"node type {type_name!r} registered twice")
+    NODE_TYPES[type_name] = NodeType(loader, convert, public)
+
+
+async def resolve_node(info: Any, type_name: str, row_id: uuid.UUID) -> Any:
+    """The one way a node is fetched by id: `node(id)` and every `thing(id)` query."""
+    spec = NODE_TYPES.get(type_name)
+    if spec is None or (info.context.actor is None and not spec.public):
+        return None
+    row = await getattr(info.context.loaders, spec.loader).load(row_id)
+    return None if row is None else spec.convert(row)
 
 
 @strawberry.type

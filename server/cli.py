@@ -207,6 +207,32 @@ def cmd_ledger_verify_bundle(args: argparse.Namespace) -> int:
     return print_report(verify_bundle(bundle, expected_platform_pk=expected))
 
 
+def cmd_articles(args: argparse.Namespace) -> int:
+    """The Measures article by article: status, functions, operations and tests (docs/ARTICLES.md).
+
+    In a checkout the table is scanned from the code; installed without one, it is the
+    snapshot the package carries. --write regenerates the files; --check fails on drift."""
+    from core import articles
+
+    if not articles.has_source_tree():
+        if args.write or args.check:
+            print("pdex articles --write/--check need a source checkout", file=sys.stderr)
+            return 2
+        print(articles.table(articles.coverage()), end="")
+        return 0
+    coverage = articles.write() if args.write else articles.build()
+    print(articles.table(articles.snapshot(coverage)), end="")
+    problems = [f"malformed citation {m.path}:{m.line}: {m.comment}" for m in coverage.malformed]
+    problems += coverage.unknown
+    if args.check:
+        problems += [
+            f"{name} is stale: run `make articles`" for name in articles.stale(coverage=coverage)
+        ]
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
 def _redact(url: str) -> str:
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
 
@@ -267,6 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
     bundle.add_argument("file", type=Path)
     bundle.add_argument("--platform-key", help="the platform public key you trust (hex)")
     bundle.set_defaults(func=cmd_ledger_verify_bundle)
+
+    arts = commands.add_parser("articles", help="each article: status, code, operations, tests")
+    arts.add_argument("--write", action="store_true", help="regenerate docs/ARTICLES.md")
+    arts.add_argument("--check", action="store_true", help="fail when the generated files drift")
+    arts.set_defaults(func=cmd_articles)
     return parser
 
 

@@ -9,6 +9,7 @@ registered at once.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -244,10 +245,8 @@ async def _seed_brokers(
         output_asset_id=score, recipients=(bank,), purpose=PURPOSE, scenario="Loan pre-approval",
     )  # fmt: skip
     for actor, spec in ((dealer, hidden), (cloud_actor, flow)):  # the second: while suspended
-        try:
-            await step(db, lambda s, a=actor, f=spec: broker.record_data_flow(s, a, f))
-        except broker.Refused as refused:
-            await broker.record_refused(db, actor, refused)
+        with contextlib.suppress(broker.Refused):  # recorded by its after-rollback step
+            await step(db, lambda s, a=actor, f=spec: broker.record_data_flow(s, a, f), actor)
 
     # The month so far, evaluated: the licensed broker earns grade A (README) and keeps it on
     # its licence; the refused flow and the suspended broker's attempt raise risk alerts.

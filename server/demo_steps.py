@@ -10,15 +10,19 @@ from typing import TypeVar
 
 from core.db import AsyncSession, Database
 from core.errors import UserError
+from core.identity import Principal
+from core.usecase import run
 
 T = TypeVar("T")
 log = logging.getLogger("pdex.demo")
 
 
-async def step(db: Database, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """One use case, one transaction: as a mutation runs it."""
-    async with db.transaction() as session:
-        return await work(session)
+async def step(
+    db: Database, work: Callable[[AsyncSession], Awaitable[T]], actor: Principal | None = None
+) -> T:
+    """One use case, one transaction, as a mutation runs it (`core.usecase.run`): should it be
+    refused with an after-rollback step (`broker.Refused`), that step runs with `actor`."""
+    return await run(db, actor, lambda session, _actor: work(session))
 
 
 @asynccontextmanager

@@ -116,7 +116,7 @@ def upgrade() -> None:
         + "0" * 64
         + "', '[]')"
     )
-    # Append-only at the database level (Art. 24: a trusted circulation chain).
+    # Art. 24: append-only at the database level, a trusted circulation chain.
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             """

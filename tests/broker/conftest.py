@@ -14,6 +14,7 @@ import consent
 from core.clock import now
 from core.identity import Role
 from core.models import Organization, OrganizationKind
+from core.usecase import run
 from registry.models import (
     Asset,
     AssetKind,
@@ -71,19 +72,14 @@ def every() -> Any:
 
 @pytest.fixture(scope="session")
 def attempt(db: Any) -> Any:
-    """What the API does (`schema.brokers.perform_refusable`): run one broker use case in its
-    own transaction; should it be `Refused`, record the attempt afterwards with
-    `broker.record_refused` and raise the refusal again."""
+    """What the API does (`core.usecase.run`): run one broker use case in its own
+    transaction; should it be `Refused`, its after-rollback step records the attempt and
+    the refusal is raised again."""
 
-    async def run(use_case: Any, actor: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            async with db.transaction() as session:
-                return await use_case(session, actor, *args, **kwargs)
-        except broker.Refused as refused:
-            await broker.record_refused(db, actor, refused)
-            raise
+    async def attempt_one(use_case: Any, actor: Any, *args: Any, **kwargs: Any) -> Any:
+        return await run(db, actor, lambda session, a: use_case(session, a, *args, **kwargs))
 
-    return run
+    return attempt_one
 
 
 @pytest.fixture(scope="session")

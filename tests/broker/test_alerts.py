@@ -12,6 +12,8 @@ import broker
 from core.clock import now
 from core.errors import Forbidden, UserError
 
+pytestmark = pytest.mark.article(26)
+
 
 async def suspended_attempt(make_broker, attempt):
     caller, licence = await make_broker(

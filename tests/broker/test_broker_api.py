@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 import broker
@@ -15,6 +16,8 @@ from core.models import OrganizationKind
 from ledger import merkle
 from registry.models import AssetKind, ShareType
 from schema.relay import to_global_id
+
+pytestmark = pytest.mark.article(26)
 
 ERRORS = "userErrors { field code message }"
 APPLY = f"""mutation($input: ApplyBrokerLicenceInput!) {{ applyBrokerLicence(input: $input) {{
@@ -368,6 +371,8 @@ async def test_who_may_not_ask(gql, make_caller, make_asset):
     assert own["data"]["brokerLicences"]["edges"] == []  # another organisation's are not shown
 
 
+@pytest.mark.article(24)
+@pytest.mark.article(27)
 async def test_a_flow_relying_on_a_consent_over_http(gql, make_broker, make_asset, make_consent):
     caller, _ = await make_broker()
     output = await make_asset(caller.org_id)

@@ -16,6 +16,8 @@ from core.identity import Role
 from core.models import OrganizationKind
 from registry.models import Asset, AssetStatus
 
+pytestmark = pytest.mark.article(26)
+
 TERMS = broker.ListingTerms(
     price=Decimal("5000.00"), pricing_model=broker.PricingModel.ONE_TIME,
     purposes=("SME credit scoring",), term="P1Y", territory="Jiangmen",

@@ -22,6 +22,8 @@ from core.identity import Role
 from core.models import OrganizationKind
 from ledger.models import LedgerEntry
 
+pytestmark = pytest.mark.article(26)
+
 # Test data: the defaults migration 0010 publishes (`test_test_data_is_what_0010_publishes`
 # checks), which the hand-computed results below are worked out with.
 DEFINITIONS = [

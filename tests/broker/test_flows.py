@@ -19,6 +19,8 @@ from core.models import OrganizationKind
 from ledger.models import LedgerEntry
 from registry.models import AssetKind, AssetStatus, ShareType
 
+pytestmark = [pytest.mark.article(24), pytest.mark.article(26)]
+
 ITEM = "certificate:BUSINESS_LICENCE"
 PURPOSE = "SME credit scoring"
 
@@ -179,6 +181,7 @@ async def test_malformed_input_is_a_plain_user_error(db, setup, make_asset, atte
     assert await refusals(db, caller.org_id) == []  # malformed input is not a supervised fact
 
 
+@pytest.mark.article(27)
 async def test_denied_consents_refuse_the_flow_and_change_nothing_else(
     db, setup, make_consent, make_caller, attempt, authority
 ):
@@ -299,6 +302,7 @@ async def test_lineage_upstream_and_downstream(
     assert len(as_recipient.upstream) == 2
 
 
+@pytest.mark.article(27)
 async def test_a_replay_the_gate_would_now_allow_is_not_recorded_as_a_use(db, setup, make_consent):
     """Should a denied consent have become usable between the refused flow and the recording
     of its refusal, the replay would pass: `ReplayAllowed` rolls it back, and the refusal is
@@ -326,15 +330,16 @@ async def test_a_replay_the_gate_would_now_allow_is_not_recorded_as_a_use(db, se
     assert [r.kind for r in await refusals(db, caller.org_id)] == [
         broker.RefusalKind.CONSENT_DENIED
     ]
-    # `record_refused` (what the API and the demo call) takes both steps by itself; and so
-    # when the replay is malformed (a consent no longer found) rather than allowed.
+    # The refusal's after-rollback step (`record_refused`, what `core.usecase.run` runs for
+    # the API, the demo and tests) takes both steps by itself; and so when the replay is
+    # malformed (a consent no longer found) rather than allowed.
     vanished = broker.Refused(
         [Problem("CONSENT_REVOKED", "revoked")],
         broker_id=caller.org_id, kind=broker.RefusalKind.CONSENT_DENIED,
         action="record_data_flow", denied=[(uuid.uuid4(), ITEM, PURPOSE)],
     )  # fmt: skip
     for refusal in (refused, vanished):
-        row = await broker.record_refused(db, caller.principal, refusal)
+        row = await refusal.after_rollback(db, caller.principal)
         assert (row.broker_id, row.kind, row.codes) == (
             caller.org_id, broker.RefusalKind.CONSENT_DENIED, refusal.code,
         )  # fmt: skip

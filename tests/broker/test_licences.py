@@ -19,6 +19,8 @@ from core.identity import Role
 from core.models import OrganizationKind
 from ledger.models import LedgerEntry
 
+pytestmark = pytest.mark.article(26)
+
 TERMS = broker.ListingTerms(
     price=Decimal("100.00"), pricing_model=broker.PricingModel.ONE_TIME,
     purposes=("SME credit scoring",), term="P1Y", territory="Jiangmen",

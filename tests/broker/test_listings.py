@@ -16,6 +16,8 @@ from core.models import OrganizationKind
 from registry.models import AssetKind, AssetStatus
 from schema.relay import to_global_id
 
+pytestmark = pytest.mark.article(26)
+
 
 def terms(price: str = "100.00", **overrides):
     data = dict(

@@ -38,6 +38,7 @@ async def kinds_about(db, complaint_id) -> list[str]:
         return list(rows)
 
 
+@pytest.mark.article(27)
 async def test_file_assign_resolve_each_a_ledger_entry(db, subject, grantee, grant, use, authority):
     granted = await grant(subject, grantee)
     used = await use(grantee, granted.id)
@@ -86,6 +87,7 @@ async def test_file_assign_resolve_each_a_ledger_entry(db, subject, grantee, gra
         assert error.value.code == "COMPLAINT_STATUS_INVALID"
 
 
+@pytest.mark.article(27)
 async def test_filing_refusals(db, subject, grantee, grant, use, make_caller):
     with pytest.raises(UserError) as error:
         await file(db, subject, grantee.org_id, text="   ")
@@ -112,6 +114,7 @@ async def test_filing_in_a_year_the_calendar_lacks_is_a_user_error(
     assert error.value.code == "CALENDAR_NOT_COVERED"
 
 
+@pytest.mark.article(27)
 async def test_assign_and_resolve_refusals(db, subject, grantee, authority, make_caller):
     complaint = await file(db, subject, grantee.org_id)
     with pytest.raises(AuthError):
@@ -147,6 +150,7 @@ FILE = """mutation($input: FileComplaintInput!) { fileComplaint(input: $input) {
   complaint { id status dueAt overdue consentId against { id } } userErrors { field code } } }"""
 
 
+@pytest.mark.article(27)
 async def test_complaints_over_http_and_overdue_for_the_authority(
     gql, db, subject, grantee, grant, authority, make_caller
 ):

@@ -7,6 +7,7 @@ import base64
 import uuid
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 import consent
@@ -68,6 +69,8 @@ async def granted(gql, subject, grantee, **overrides) -> str:
     return payload["consent"]["id"]
 
 
+@pytest.mark.article(27)
+@pytest.mark.article(24)
 async def test_grant_returns_an_active_consent_with_a_verifiable_receipt(
     gql, subject, grantee, make_item
 ):
@@ -111,6 +114,7 @@ async def test_grant_returns_an_active_consent_with_a_verifiable_receipt(
     assert kantara["sensitive"] is True and "medical health" in kantara["spiCat"]
 
 
+@pytest.mark.article(27)
 async def test_grant_validates_every_field(gql, subject, grantee, make_item):
     bad = {
         "purpose": "  ",
@@ -159,6 +163,8 @@ async def test_grant_validates_every_field(gql, subject, grantee, make_item):
     assert sensitive in errors[0]["message"]
 
 
+@pytest.mark.article(28, law="PIPL")
+@pytest.mark.article(29, law="PIPL")
 async def test_an_agency_marks_its_item_sensitive_and_consents_to_it_must_be_separate(
     gql, subject, grantee, make_caller
 ):
@@ -179,6 +185,7 @@ async def test_an_agency_marks_its_item_sensitive_and_consents_to_it_must_be_sep
     assert await granted(gql, subject, grantee, dataItems=[code], separate=True)
 
 
+@pytest.mark.article(27)
 async def test_only_data_subjects_grant_and_revoke(gql, grantee, make_caller):
     for role, kind in [(Role.AGENCY, OrganizationKind.AGENCY), (Role.AUTHORITY, None)]:
         caller = await make_caller(role, kind)
@@ -188,6 +195,8 @@ async def test_only_data_subjects_grant_and_revoke(gql, grantee, make_caller):
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
+@pytest.mark.article(27)
+@pytest.mark.article(15, law="PIPL")
 async def test_revoke_once_by_the_subject_only_and_the_gate_then_denies(
     gql, subject, grantee, make_caller
 ):
@@ -256,6 +265,7 @@ async def test_gate_user_errors_over_http(gql, subject, grantee):
     assert result["userErrors"][0]["code"] == "CONSENT_NOT_FOUND"
 
 
+@pytest.mark.article(27)
 async def test_dashboards_are_scoped_to_their_owner(gql, make_caller, grantee, db):
     alice = await make_caller(Role.DATA_SUBJECT)
     bob = await make_caller(Role.DATA_SUBJECT)

@@ -22,6 +22,7 @@ from schema.relay import to_global_id
 from server.app import create_app
 
 
+@pytest.mark.article(27)
 async def test_grant_records_scope_sensitivity_and_a_ledger_entry(
     db, subject, grantee, grant, make_item
 ):
@@ -49,6 +50,7 @@ async def test_grant_records_scope_sensitivity_and_a_ledger_entry(
     assert person.kind is consent.SubjectKind.PERSON  # made on first action
 
 
+@pytest.mark.article(27)
 async def test_one_time_is_one_use_and_a_future_start_is_not_yet_valid(subject, grantee, grant):
     once = await grant(subject, grantee, mode=consent.ConsentMode.ONE_TIME, frequency=None)
     assert once.max_uses == 1 and once.frequency is None
@@ -56,6 +58,7 @@ async def test_one_time_is_one_use_and_a_future_start_is_not_yet_valid(subject, 
     assert consent.status_of(later, now()) is consent.ConsentStatus.NOT_YET_VALID
 
 
+@pytest.mark.article(27)
 async def test_an_organisation_can_be_a_data_subject(db, make_caller, grantee, grant):
     firm = await make_caller(Role.DATA_SUBJECT, OrganizationKind.MARKET_ENTITY)
     await grant(firm, grantee)
@@ -64,6 +67,8 @@ async def test_an_organisation_can_be_a_data_subject(db, make_caller, grantee, g
     assert row.kind is consent.SubjectKind.ORGANIZATION and row.uscc
 
 
+@pytest.mark.article(27)
+@pytest.mark.article(15, law="PIPL")
 async def test_revocation_is_recorded_and_only_by_the_subject(
     db, subject, grantee, grant, make_caller
 ):
@@ -191,6 +196,7 @@ def test_consent_events_need_an_organisation_or_a_subject(settings, tokens):
         assert "FORBIDDEN" in str(message)
 
 
+@pytest.mark.article(27)
 async def test_get_consents_returns_only_what_the_caller_may_see(
     db, subject, grantee, grant, make_caller
 ):

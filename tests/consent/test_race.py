@@ -16,6 +16,8 @@ import sqlalchemy as sa
 import consent
 from core.clock import now
 
+pytestmark = [pytest.mark.article(27), pytest.mark.article(15, law="PIPL")]
+
 USERS = 48  # started at once; the revocation lands among them
 LATE = 8  # started after the revocation committed
 TOTAL = USERS + LATE

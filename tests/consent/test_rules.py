@@ -66,6 +66,7 @@ def expected(
     return None
 
 
+@pytest.mark.article(27)
 @pytest.mark.parametrize("stored", [ConsentStatus.ACTIVE, ConsentStatus.REVOKED])
 def test_decide_every_combination(stored):
     checked = 0
@@ -89,6 +90,8 @@ def test_decide_every_combination(stored):
     assert checked == 2 * len(TIMES) * len(USES) * 2 * 2
 
 
+@pytest.mark.article(27)
+@pytest.mark.article(15, law="PIPL")
 def test_status_is_computed_from_time_and_uses():
     assert rules.status_of(Terms(), TIMES["inside"]) is ConsentStatus.ACTIVE
     assert rules.status_of(Terms(), TIMES["before"]) is ConsentStatus.NOT_YET_VALID
@@ -133,6 +136,8 @@ def test_purposes_match_ignoring_case_and_spacing():
     )
 
 
+@pytest.mark.article(27)
+@pytest.mark.article(28, law="PIPL")
 def test_sensitive_certificates_are_pipl_article_28_categories():
     assert rules.is_sensitive_certificate(CertificateType.MEDICAL_RECORD)
     assert rules.is_sensitive_certificate(CertificateType.RESIDENT_ID_CARD)

@@ -17,6 +17,8 @@ from ledger.canonical import subject_commitment
 from ledger.log import subject_salt
 from ledger.models import LedgerEntry, LedgerParty
 
+pytestmark = pytest.mark.article(27)
+
 
 async def test_the_grantee_is_allowed_and_the_use_is_recorded(db, subject, grantee, grant, use):
     granted = await grant(subject, grantee)
@@ -83,6 +85,7 @@ async def test_purpose_matches_case_and_space_insensitively(subject, grantee, gr
     assert (await use(grantee, granted.id, purpose="  loan   APPLICATION ")).reason is None
 
 
+@pytest.mark.article(15, law="PIPL")
 async def test_revoked_expired_not_yet_valid_and_exhausted_are_denied(
     db, subject, grantee, grant, use
 ):

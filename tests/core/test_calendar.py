@@ -12,6 +12,8 @@ import pytest
 
 from core.calendar import PACKAGE_YEARS, CalendarNotCoveredError, WorkingCalendar
 
+pytestmark = pytest.mark.article(15)
+
 CAL = WorkingCalendar()
 
 

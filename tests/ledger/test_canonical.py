@@ -19,6 +19,8 @@ from ledger.canonical import (
 )
 from ledger.merkle import leaf_hash
 
+pytestmark = pytest.mark.article(24)
+
 ENTRY = {
     "seq": 0,
     "kind": "registry.asset.registered",

@@ -15,6 +15,8 @@ from ledger import merkle
 from ledger.audit import verify_database
 from ledger.models import LedgerEntry
 
+pytestmark = pytest.mark.article(24)
+
 WRITERS, PER_WRITER = 16, 200
 
 

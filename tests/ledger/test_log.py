@@ -17,6 +17,8 @@ from ledger.audit import verify_database
 from ledger.canonical import GENESIS_PREV
 from ledger.models import LedgerEntry, LedgerHead, SubjectSalt
 
+pytestmark = pytest.mark.article(24)
+
 AGENCY = Principal("clerk-1", uuid.uuid4(), frozenset({Role.AGENCY}))
 CITIZEN = Principal("citizen-42", None, frozenset({Role.DATA_SUBJECT}))
 
@@ -91,6 +93,7 @@ async def test_floats_are_refused_before_anything_is_written(fresh_db):
     assert await rows(fresh_db) == []
 
 
+@pytest.mark.article(47, law="PIPL")
 async def test_subjects_are_salted_commitments(fresh_db):
     async with fresh_db.transaction() as session:
         entry = await ledger.append(
@@ -110,7 +113,7 @@ async def test_subjects_are_salted_commitments(fresh_db):
     assert json.loads(entry.subjects) == [commitment]
     assert json.loads(entry.actor)["sub"] == "commitment:" + commitment
 
-    # PIPL erasure: deleting the salt unlinks the entry and breaks no hash.
+    # PIPL Art. 47: erasure deletes the salt; that unlinks the entry and breaks no hash.
     async with fresh_db.transaction() as session:
         await session.execute(sa.delete(SubjectSalt).where(SubjectSalt.subject_id == "citizen-42"))
     assert (await verify_database(fresh_db)).ok

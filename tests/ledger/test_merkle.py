@@ -28,6 +28,8 @@ from ledger.merkle import (
     verify_inclusion,
 )
 
+pytestmark = pytest.mark.article(24)
+
 VECTORS = json.loads((Path(__file__).parents[1] / "data" / "rfc6962-vectors.json").read_text())
 
 

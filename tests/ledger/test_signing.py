@@ -21,6 +21,8 @@ from ledger.signing import (
     verify_possession,
 )
 
+pytestmark = pytest.mark.article(24)
+
 MSG = checkpoint_message("pdex.test/ledger", 5, bytes(range(32)), "2026-11-27T03:07:29.123456Z")
 
 

@@ -16,6 +16,8 @@ from ledger.merkle import EMPTY_ROOT, root_of
 from ledger.signing import aggregate, checkpoint_message, generate_secret_key, public_key, sign
 from ledger.verify import BUNDLE_FORMAT, verify_bundle, verify_chain, verify_checkpoint
 
+pytestmark = pytest.mark.article(24)
+
 ORIGIN = "pdex.test/ledger"
 START = datetime(2026, 11, 27, 3, 7, 29, 123456, tzinfo=UTC)
 

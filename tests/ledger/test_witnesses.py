@@ -5,11 +5,15 @@ from __future__ import annotations
 import threading
 import uuid
 
+import pytest
+
 import ledger
 from core.identity import Principal, Role
 from core.models import Organization, OrganizationKind
 from core.validators import make_org_code, make_uscc
 from ledger import signing
+
+pytestmark = pytest.mark.article(24)
 
 
 async def test_bls_verification_does_not_block_the_event_loop(fresh_db, settings, monkeypatch):

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from core.identity import Role
 from core.models import OrganizationKind
+
+pytestmark = pytest.mark.article(25)
 
 REGISTER = """mutation($input: RegisterAssetInput!) { registerAsset(input: $input) { asset { id } userErrors { code } } }"""
 APPRAISE = """mutation($input: AppraiseAssetInput!) { appraiseAsset(input: $input) {

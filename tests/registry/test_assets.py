@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from core.clock import SHANGHAI, now
@@ -14,6 +15,8 @@ from ledger import merkle
 from ledger.models import LedgerEntry
 from registry.models import ASSET_TRANSITIONS, Asset, AssetStatus
 from schema.relay import from_global_id
+
+pytestmark = pytest.mark.article(25)
 
 FIELDS = "id status noticeEndsAt decisionReason version certificate { number ledgerSeq rights holder { name } }"
 REGISTER = f"""mutation($input: RegisterAssetInput!) {{ registerAsset(input: $input) {{

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from core.identity import Role
 from core.models import OrganizationKind
 from schema.relay import to_global_id
@@ -53,6 +55,7 @@ async def agency_with_item(gql, make_caller):
     return agency, code
 
 
+@pytest.mark.article(9)
 async def test_create_with_items_history_and_ledger(gql, make_caller):
     agency, item = await agency_with_item(gql, make_caller)
     result = (await gql(CREATE, {"input": resource_input(dataItems=[item])}, agency))["data"][
@@ -77,6 +80,10 @@ async def test_create_with_items_history_and_ledger(gql, make_caller):
     )
 
 
+@pytest.mark.article(8)
+@pytest.mark.article(14)
+@pytest.mark.article(15)
+@pytest.mark.article(21, law="DSL")
 async def test_rules_on_create(gql, make_caller):
     agency, item = await agency_with_item(gql, make_caller)
     other, foreign_item = await agency_with_item(gql, make_caller)
@@ -111,6 +118,8 @@ async def test_rules_on_create(gql, make_caller):
         assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
+@pytest.mark.article(7)
+@pytest.mark.article(9)
 async def test_only_the_owner_updates_and_each_change_is_a_version(gql, make_caller):
     agency, _ = await agency_with_item(gql, make_caller)
     other = await make_caller(Role.AGENCY, OrganizationKind.AGENCY)
@@ -161,6 +170,8 @@ async def test_only_the_owner_updates_and_each_change_is_a_version(gql, make_cal
     assert after["data"]["resource"] == {"version": 2, "name": "Registered enterprises"}
 
 
+@pytest.mark.article(6)
+@pytest.mark.article(8)
 async def test_a_transferred_item_stays_on_the_old_owners_resource(gql, make_caller, authority):
     """Art. 5-8: after the authority moves an item to another agency, the old owner can still
     edit the resource that lists it; it only may not add items it is not the source of."""
@@ -213,6 +224,7 @@ async def test_a_transferred_item_stays_on_the_old_owners_resource(gql, make_cal
     assert [e["code"] for e in again["userErrors"]] == ["DATA_ITEM_NOT_OWNED"]
 
 
+@pytest.mark.article(11)
 async def test_refresh_and_staleness(gql, make_caller):
     agency, _ = await agency_with_item(gql, make_caller)
     created = (await gql(CREATE, {"input": resource_input(updateFrequency="DAILY")}, agency))[
@@ -244,6 +256,8 @@ async def test_refresh_and_staleness(gql, make_caller):
         assert [e["code"] for e in result["userErrors"]] == [code]
 
 
+@pytest.mark.article(10)
+@pytest.mark.article(18)
 async def test_open_catalogue_without_a_token_and_visibility(gql, make_caller, client):
     agency, _ = await agency_with_item(gql, make_caller)
     marker = uuid.uuid4().hex[:8]

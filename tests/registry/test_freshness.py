@@ -7,6 +7,8 @@ import pytest
 from registry.freshness import ALLOWANCE, is_stale, stale_after
 from registry.models import UpdateFrequency
 
+pytestmark = pytest.mark.article(11)
+
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 

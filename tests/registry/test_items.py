@@ -14,6 +14,8 @@ from core.identity import Role
 from core.models import OrganizationKind
 from ledger.models import LedgerEntry
 
+pytestmark = pytest.mark.article(8)
+
 CLAIM = """mutation($input: ClaimDataItemInput!) { claimDataItem(input: $input) {
   dataItem { id code name legalBasis sourceDepartment { id name } } userErrors { field code message } } }"""
 TRANSFER = """mutation($input: TransferDataItemInput!) { transferDataItem(input: $input) {
@@ -82,6 +84,7 @@ async def test_claims_are_validated_and_only_agencies_claim(gql, make_caller):
         assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
+@pytest.mark.article(6)
 async def test_the_authority_transfers_with_a_reason(gql, make_caller, authority, db):
     holder = await make_caller(Role.AGENCY, OrganizationKind.AGENCY)
     successor = await make_caller(Role.AGENCY, OrganizationKind.AGENCY)

@@ -33,6 +33,8 @@ from registry.valuation import (
     quality_score,
 )
 
+pytestmark = pytest.mark.article(25)
+
 D = Decimal
 
 

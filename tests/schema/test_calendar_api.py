@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from core.identity import Role
 from core.models import OrganizationKind
+
+pytestmark = pytest.mark.article(15)
 
 DEADLINE = (
     "query($at: DateTime!, $n: Int!) { workingDayDeadline(receivedAt: $at, workingDays: $n) }"

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 import ledger
 from core.identity import Principal, Role
 from core.models import OrganizationKind
 from ledger import merkle, signing
+
+pytestmark = pytest.mark.article(24)
 
 
 async def record(db, kind, actor, body, **kwargs):

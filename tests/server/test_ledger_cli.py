@@ -9,9 +9,13 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
+
 import ledger
 from core.identity import Principal, Role
 from ledger import signing
+
+pytestmark = pytest.mark.article(24)
 
 PDEX = str(Path(sys.executable).parent / "pdex")
 ACTOR = Principal("clerk", uuid.uuid4(), frozenset({Role.AGENCY}))

@@ -1,0 +1,90 @@
+"""GraphQL for the ledger: the mutations and their payloads."""
+
+from __future__ import annotations
+
+import strawberry
+
+import ledger
+from core.identity import Role, require
+from schema.context import Info
+from schema.errors import UserErrorType, perform
+from schema.ledger.inputs import CosignCheckpointInput, RegisterWitnessKeyInput
+from schema.ledger.queries import _signed
+from schema.ledger.types import Checkpoint, Witness
+
+
+@strawberry.type
+class RegisterWitnessKeyPayload:
+    witness: Witness | None = None
+    user_errors: list[UserErrorType]
+
+
+@strawberry.type
+class CosignCheckpointPayload:
+    checkpoint: Checkpoint | None = None
+    user_errors: list[UserErrorType]
+
+
+@strawberry.type
+class PublishCheckpointPayload:
+    checkpoint: Checkpoint | None = None
+    user_errors: list[UserErrorType]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Register your organisation's witness key. Auditor or authority. "
+        "userErrors codes: HEX_INVALID, PROOF_OF_POSSESSION_INVALID, "
+        "WITNESS_ALREADY_REGISTERED, WITNESS_KEY_TAKEN, ORGANIZATION_REQUIRED."
+    )
+    async def register_witness_key(
+        self, info: Info, input: RegisterWitnessKeyInput
+    ) -> RegisterWitnessKeyPayload:
+        row, errors = await perform(
+            info,
+            lambda session, actor: ledger.register_witness_key(
+                session,
+                actor,
+                public_key=input.public_key,
+                proof_of_possession=input.proof_of_possession,
+            ),
+        )
+        return RegisterWitnessKeyPayload(
+            witness=Witness.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Co-sign a checkpoint after checking consistency from your last "
+        "co-signed size. Auditor or authority. userErrors codes: WITNESS_NOT_REGISTERED, "
+        "CHECKPOINT_NOT_FOUND, CHECKPOINT_MISMATCH, STALE_CHECKPOINT, "
+        "CONSISTENCY_NOT_CHECKED, ALREADY_COSIGNED, SIGNATURE_INVALID, HEX_INVALID."
+    )
+    async def cosign_checkpoint(
+        self, info: Info, input: CosignCheckpointInput
+    ) -> CosignCheckpointPayload:
+        row, errors = await perform(
+            info,
+            lambda session, actor: ledger.cosign_checkpoint(
+                session,
+                actor,
+                tree_size=input.tree_size,
+                root_hash=input.root_hash,
+                from_size=input.from_size,
+                signature=input.signature,
+            ),
+        )
+        if row is None:
+            return CosignCheckpointPayload(user_errors=errors)
+        return CosignCheckpointPayload(
+            checkpoint=await _signed(info, row.tree_size), user_errors=[]
+        )
+
+    @strawberry.mutation(
+        description="Sign the current tree now (if it grew). Auditor or authority."
+    )
+    async def publish_checkpoint(self, info: Info) -> PublishCheckpointPayload:
+        require(info.context.actor, Role.AUTHORITY, Role.AUDITOR)
+        checkpoint = await ledger.publish_checkpoint(info.context.db, info.context.signer)
+        signed = await _signed(info, checkpoint.tree_size) if checkpoint else None
+        return PublishCheckpointPayload(checkpoint=signed, user_errors=[])

@@ -1,0 +1,122 @@
+"""GraphQL for data items, the resource catalogue and public data assets: the queries."""
+
+from __future__ import annotations
+
+import strawberry
+
+import registry
+from core.identity import require
+from schema.context import Info
+from schema.registry.inputs import AssetFilterInput, ResourceFilterInput
+from schema.registry.types import Asset, DataItem, Resource
+from schema.relay import (
+    Connection,
+    connection,
+    resolve_node,
+    selected_node_fields,
+    uuid_of,
+)
+
+
+@strawberry.type
+class DataItemQuery:
+    @strawberry.field(description="One data item by its code. Needs a token.")
+    async def data_item(self, info: Info, code: str) -> DataItem | None:
+        require(info.context.actor)
+        async with info.context.db.read() as session:
+            row = await registry.find_item(session, code)
+        return DataItem.from_row(row) if row else None
+
+    @strawberry.field(
+        description="Data items by code; one agency's collection list with `sourceDepartment`. "
+        "Needs a token."
+    )
+    async def data_items(
+        self,
+        info: Info,
+        source_department: strawberry.ID | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[DataItem]:
+        require(info.context.actor)
+        owner = uuid_of(source_department, "Organization") if source_department else None
+        async with info.context.db.read() as session:
+            page = await registry.list_items(
+                session, source_department_id=owner, first=first, after=after
+            )
+        return connection(page, DataItem.from_row)
+
+
+@strawberry.type
+class ResourceQuery:
+    @strawberry.field(
+        description="One catalogue entry. Without a token only OPEN entries are visible."
+    )
+    async def resource(self, info: Info, id: strawberry.ID) -> Resource | None:
+        return await resolve_node(info, "Resource", uuid_of(id, "Resource"))
+
+    @strawberry.field(
+        description="The catalogue by code. Without a token: the open catalogue (OPEN only); "
+        "agencies, the authority and auditors see every entry; others all but NOT_OPEN."
+    )
+    async def resources(
+        self,
+        info: Info,
+        filter: ResourceFilterInput | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[Resource]:
+        f = filter or ResourceFilterInput()
+        where = registry.ResourceFilter(
+            owner_id=uuid_of(f.owner, "Organization") if f.owner else None,
+            share_type=f.share_type,
+            open_type=f.open_type,
+            stale=f.stale,
+            text=f.text,
+        )
+        async with info.context.db.read() as session:
+            page = await registry.list_resources(
+                session, info.context.actor, where, first=first, after=after
+            )
+        return connection(page, Resource.from_row)
+
+
+@strawberry.type
+class AssetQuery:
+    @strawberry.field(
+        description="One asset. Drafts are the holder's; registered assets are "
+        "public; the rest need a token."
+    )
+    async def asset(self, info: Info, id: strawberry.ID) -> Asset | None:
+        return await resolve_node(info, "Asset", uuid_of(id, "Asset"))
+
+    @strawberry.field(description="Assets, oldest first, as visible to you (see `asset`).")
+    async def assets(
+        self,
+        info: Info,
+        filter: AssetFilterInput | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[Asset]:
+        f = filter or AssetFilterInput()
+        where = registry.AssetFilter(
+            kind=f.kind,
+            status=f.status,
+            text=f.text,
+            holder_id=uuid_of(f.holder, "Organization") if f.holder else None,
+        )
+        wanted = selected_node_fields(info)
+        loaders = info.context.loaders
+        async with info.context.db.read() as session:
+            page = await registry.list_assets(
+                session, info.context.actor, where, first=first, after=after
+            )
+            ids = [row.id for row in page.items]
+            # The relations the query will read, fetched in this session (no second one).
+            if "holder" in wanted:
+                await loaders.organization.prefetch(session, [r.holder_id for r in page.items])
+            if "sources" in wanted:
+                await loaders.asset_sources.prefetch(session, ids)
+            if "currentValuation" in wanted:
+                await loaders.asset_current_valuation.prefetch(session, ids)
+        return connection(page, Asset.from_row)
