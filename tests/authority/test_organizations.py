@@ -1,6 +1,7 @@
 """Organisations as the data authority's domain (issue 10 §8): admissions and changes of kind
 are ledger facts; a fresh ledger starts with the first authority's admission, and every
-organisation's first entry is its own admission — the demo's included."""
+organisation's first entry is its own admission (the demo's: tests/broker/test_demo_brokers.py,
+after its one seeding)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,11 @@ import sqlalchemy as sa
 from authority import bootstrap_authority, reclassify_organization, register_organization
 from core.errors import Forbidden, UserError
 from core.identity import Principal, Role
-from core.models import Organization, OrganizationKind
+from core.models import OrganizationKind
 from core.validators import make_org_code, make_uscc
 from ledger.audit import verify_database
 from ledger.models import LedgerEntry, LedgerParty
 from schema.relay import to_global_id
-from server import demo
 
 
 def code(n: int) -> str:
@@ -58,19 +58,6 @@ async def test_a_fresh_ledger_begins_with_the_first_authoritys_admission(fresh_d
         "admittedBy": str(boss.id),
     }  # fmt: skip
     assert (await verify_database(fresh_db)).ok
-
-
-async def test_the_demo_admits_every_organisation_through_the_ledger(fresh_db):
-    await demo.seed(fresh_db)
-    async with fresh_db.read() as session:
-        orgs = list(await session.scalars(sa.select(Organization)))
-        first = await session.get(LedgerEntry, 0) or await session.get(LedgerEntry, 1)
-        firsts = [await first_entry_of(session, org.id) for org in orgs]
-    assert first.kind == "authority.organization.admitted"
-    assert len(orgs) > 5
-    for org, entry in zip(orgs, firsts, strict=True):
-        assert entry.kind == "authority.organization.admitted", org.name
-        assert json.loads(entry.body)["organization"] == str(org.id)
 
 
 @pytest.mark.article(5)

@@ -13,7 +13,9 @@ import broker
 import registry
 from core.clock import SHANGHAI
 from core.identity import Principal, Role
+from core.models import Organization
 from ledger.audit import verify_database
+from ledger.models import LedgerEntry, LedgerParty
 from server import demo
 from server.demo_brokers import FLOWS, UNLISTED
 
@@ -50,6 +52,7 @@ async def test_demo_brokers(fresh_db):
     assert (await verify_database(fresh_db)).ok
     await readme_and_demo_agree_on_the_licensed_brokers_grade(fresh_db, orgs)
     await the_broker_has_a_registered_unlisted_product_to_list(fresh_db, orgs)
+    await the_demo_admits_every_organisation_through_the_ledger(fresh_db)  # issue 10 §8
 
 
 async def readme_and_demo_agree_on_the_licensed_brokers_grade(fresh_db, orgs):
@@ -95,3 +98,23 @@ async def the_broker_has_a_registered_unlisted_product_to_list(fresh_db, orgs):
     async with fresh_db.transaction() as session:
         listing = await broker.list_product(session, dealer, asset.id, terms)
     assert listing.status is broker.ListingStatus.LISTED and str(listing.price) == "5000.00"
+
+
+async def the_demo_admits_every_organisation_through_the_ledger(fresh_db):
+    """Issue 10 §8: the demo admits its organisations as the API does, each a ledger fact."""
+    async with fresh_db.read() as session:
+        orgs = list(await session.scalars(sa.select(Organization)))
+        first = await session.scalar(sa.select(LedgerEntry).order_by(LedgerEntry.seq).limit(1))
+        firsts = [await first_entry_of(session, org.id) for org in orgs]
+    assert first.kind == "authority.organization.admitted"
+    assert len(orgs) > 5
+    for org, entry in zip(orgs, firsts, strict=True):
+        assert entry.kind == "authority.organization.admitted", org.name
+        assert json.loads(entry.body)["organization"] == str(org.id)
+
+
+async def first_entry_of(session, org_id):
+    seq = await session.scalar(
+        sa.select(sa.func.min(LedgerParty.seq)).where(LedgerParty.party == f"org:{org_id}")
+    )
+    return await session.get(LedgerEntry, seq)
