@@ -1,7 +1,8 @@
-"""What the data authority administers that no other domain owns: the working-day table
-statutory deadlines are counted in (Art. 15, 25, 27), entered a year at a time from the State
-Council notice. Its changes are ledger facts, and entering a year recomputes the open deadlines
-every domain registered with `core.deadlines`."""
+"""What the data authority administers that no other domain owns: the organisations admitted
+to the exchange and their kinds (Art. 5), and the working-day table statutory deadlines are
+counted in (Art. 15, 25, 27), entered a year at a time from the State Council notice. Every
+change is a ledger fact, and entering a year recomputes the open deadlines every domain
+registered with `core.deadlines`."""
 
 from authority.calendar import (
     MAX_DAYS_PER_CALL,
@@ -12,6 +13,12 @@ from authority.calendar import (
     set_calendar_days,
     set_calendar_year,
 )
+from authority.organizations import (
+    bootstrap_authority,
+    list_organizations,
+    reclassify_organization,
+    register_organization,
+)
 
 __all__ = [
     "MAX_DAYS_PER_CALL",
@@ -19,6 +26,10 @@ __all__ = [
     "HolidayRange",
     "YearArrangement",
     "YearEntered",
+    "bootstrap_authority",
+    "list_organizations",
+    "reclassify_organization",
+    "register_organization",
     "set_calendar_days",
     "set_calendar_year",
 ]

@@ -23,7 +23,7 @@ import ledger
 from core import deadlines, workdays
 from core.batching import fetch_by_ids, fetch_children
 from core.calendar import WorkingCalendar
-from core.clock import SHANGHAI, now
+from core.clock import SHANGHAI, for_people, now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
@@ -450,7 +450,9 @@ async def complete_asset_registration(
         )
     if not notice_over(asset, now()):
         raise UserError(
-            "NOTICE_RUNNING", f"The public notice runs until {asset.notice_ends_at}.", "id"
+            "NOTICE_RUNNING",
+            f"The public notice runs until {for_people(asset.notice_ends_at)}.",
+            "id",
         )
     return await _register(session, actor, asset)
 

@@ -77,7 +77,8 @@ async def seed_consents(
         await use(bank, active.id, SOCIAL_INSURANCE, loan)
         await use(bank, active.id, "BUSINESS_LICENCE", loan)  # DENIED: FREQUENCY_EXCEEDED
     await use(bank, active.id, "BUSINESS_LICENCE", "Marketing")  # DENIED: PURPOSE_MISMATCH
-    await use(dealer, active.id, "BUSINESS_LICENCE", loan)  # DENIED: NOT_GRANTEE
+    # (The broker cannot try the bank's consent: to it the consent does not exist, and the
+    # gate writes nothing into the citizen's record for it: CONSENT_NOT_FOUND.)
 
     # REVOKED: the broker had a one-off tax certificate consent; a use before, one after.
     revoked = await grant(

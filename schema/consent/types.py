@@ -9,7 +9,6 @@ from strawberry.scalars import JSON
 
 import consent
 from core.clock import now
-from core.identity import Role
 from schema.calendar import PROVISIONAL
 from schema.consent.enums import (
     ComplaintOutcomeEnum,
@@ -54,7 +53,6 @@ class ConsentReceipt:
 
 @strawberry.type(description="A data subject's authorisation of one organisation (Art. 27).")
 class Consent(Node):
-    subject: str = strawberry.field(description="The subject's account id (token `sub`).")
     purpose: str
     scenario: str
     valid_from: datetime
@@ -78,6 +76,16 @@ class Consent(Node):
     created_at: datetime
     row: strawberry.Private[consent.Consent]
 
+    @strawberry.field(
+        description="The subject's account id (token `sub`) to the subject; to anyone else "
+        "the salted commitment the ledger names them by (hex SHA-256, as in the receipt), "
+        "since an account id may be a resident ID. Empty once the salt is erased (PIPL Art. 47)."
+    )
+    def subject(self, info: Info) -> str:
+        if consent.is_self(info.context.actor, self.row.subject):
+            return self.row.subject
+        return load_then(info.context.loaders.consent_subject, self.row.subject, str)  # type: ignore[return-value]
+
     @strawberry.field
     def grantee(self, info: Info) -> Organization | None:
         return load_then(info.context.loaders.organization, self.row.grantee_id, from_row)
@@ -92,7 +100,7 @@ class Consent(Node):
     )
     async def receipt(self, info: Info) -> ConsentReceipt | None:
         actor = info.context.actor
-        if actor is None or not actor.has(Role.DATA_SUBJECT) or actor.subject != self.subject:
+        if not consent.is_self(actor, self.row.subject):
             return None
         receipt = await consent.consent_receipt(
             info.context.db, info.context.signer, actor, self.row.id
@@ -115,7 +123,7 @@ class Consent(Node):
     @classmethod
     def from_row(cls, row: consent.Consent) -> Consent:
         return cls(
-            id=to_global_id("Consent", row.id), subject=row.subject, purpose=row.purpose,
+            id=to_global_id("Consent", row.id), purpose=row.purpose,
             scenario=row.scenario, valid_from=row.valid_from, valid_until=row.valid_until,
             mode=row.mode, frequency=row.frequency, max_uses=row.max_uses,
             uses_per_period=row.uses_per_period, data_life=row.data_life, uses=row.uses,

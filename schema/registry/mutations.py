@@ -330,14 +330,30 @@ class AssetMutation:
 
 @strawberry.type
 class AssessQualityPayload:
-    assessment: QualityAssessment | None = None
+    assessment: QualityAssessment | None = strawberry.field(
+        default=None,
+        deprecation_reason="Named after its type like every payload's object: "
+        "use `qualityAssessment`.",
+    )
     user_errors: list[UserErrorType]
+
+    @strawberry.field
+    def quality_assessment(self) -> QualityAssessment | None:
+        return self.assessment
 
 
 @strawberry.type
 class AppraiseAssetPayload:
-    valuation: AssetValuation | None = None
+    valuation: AssetValuation | None = strawberry.field(
+        default=None,
+        deprecation_reason="Named after its type like every payload's object: "
+        "use `assetValuation`.",
+    )
     user_errors: list[UserErrorType]
+
+    @strawberry.field
+    def asset_valuation(self) -> AssetValuation | None:
+        return self.valuation
 
 
 def _dimensions(cls: type, given: DimensionsInput) -> object:

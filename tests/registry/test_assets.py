@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from core.clock import now
+from core.clock import SHANGHAI, now
 from core.identity import Role
 from core.models import OrganizationKind
 from ledger import merkle
@@ -157,6 +157,9 @@ async def test_full_lifecycle_to_a_certificate(gql, make_caller, authority, db, 
 
     early = await payload(gql, COMPLETE, {"id": asset_id}, firm, "completeAssetRegistration")
     assert [e["code"] for e in early["userErrors"]] == ["NOTICE_RUNNING"]
+    # Issue 10 §7: the message shows the Shanghai date, not UTC with microseconds.
+    ends = datetime.fromisoformat(noticed["noticeEndsAt"]).astimezone(SHANGHAI)
+    assert f"{ends:%Y-%m-%d} 23:59 (Asia/Shanghai)" in early["userErrors"][0]["message"]
     await end_notice(db, asset_id)
     registered = (
         await payload(gql, COMPLETE, {"id": asset_id}, firm, "completeAssetRegistration")
