@@ -1,6 +1,35 @@
-"""What the data authority administers that no other domain owns: the working-day table
-statutory deadlines are counted in (Art. 15, 25, 27). Its changes are ledger facts."""
+"""What the data authority administers that no other domain owns: the organisations admitted
+to the exchange and their kinds (Art. 5), and the working-day table statutory deadlines are
+counted in (Art. 15, 25, 27), entered a year at a time from the State Council notice. Every
+change is a ledger fact, and entering a year recomputes the open deadlines every domain
+registered with `core.deadlines`."""
 
-from authority.calendar import MAX_DAYS_PER_CALL, DaySetting, set_calendar_days
+from authority.calendar import (
+    MAX_DAYS_PER_CALL,
+    DaySetting,
+    HolidayRange,
+    YearArrangement,
+    YearEntered,
+    set_calendar_days,
+    set_calendar_year,
+)
+from authority.organizations import (
+    bootstrap_authority,
+    list_organizations,
+    reclassify_organization,
+    register_organization,
+)
 
-__all__ = ["MAX_DAYS_PER_CALL", "DaySetting", "set_calendar_days"]
+__all__ = [
+    "MAX_DAYS_PER_CALL",
+    "DaySetting",
+    "HolidayRange",
+    "YearArrangement",
+    "YearEntered",
+    "bootstrap_authority",
+    "list_organizations",
+    "reclassify_organization",
+    "register_organization",
+    "set_calendar_days",
+    "set_calendar_year",
+]

@@ -23,6 +23,7 @@ from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
 from core.models import Organization
 from core.pagination import Page, paginate
+from core.sqltypes import to_money
 from registry.models import Asset, AssetStatus
 
 
@@ -120,7 +121,7 @@ async def match_deal(session: AsyncSession, actor: Principal | None, terms: Deal
         buyer_id=terms.buyer_id,
         purpose=purpose,
         scenario=terms.scenario.strip(),
-        price=terms.price,
+        price=to_money(terms.price),
         status=DealStatus.MATCHED,
         matched_at=now(),
     )

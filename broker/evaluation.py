@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -345,6 +345,11 @@ _RULE_VALUES: dict[AlertRule, tuple[str, str]] = {
 }
 
 
+# The volume a rate rule is a rate of: below the rule's published `min_volume` in the period
+# the rate says nothing yet (one complaint with one flow is not 100 per 100 flows).
+RATE_VOLUME: dict[AlertRule, str] = {AlertRule.COMPLAINT_RATE: "flows_recorded"}
+
+
 # Art. 26: risk prevention: rules over each broker's facts raise alerts
 def risk_rules(facts: dict[str, Decimal], rules: Sequence[RiskRule]) -> list[Fired]:
     """The alerts one broker's facts for a period raise under the published rules."""
@@ -357,6 +362,9 @@ def risk_rules(facts: dict[str, Decimal], rules: Sequence[RiskRule]) -> list[Fir
         value, threshold = values[key], Decimal(rule.threshold)
         if rule.rule is AlertRule.COMPLAINT_RATE and facts["complaints"] == 0:
             continue  # no complaint, no rate to speak of
+        volume = RATE_VOLUME.get(rule.rule)
+        if volume is not None and facts[volume] < rule.min_volume:
+            continue  # Art. 26: a risk control reads a rate once there is enough to rate
         if value > threshold:
             fired.append(Fired(rule.rule, value, threshold, f"{value} {what}, above {threshold}."))
     return fired
@@ -375,16 +383,32 @@ async def update_risk_rule(
     *,
     threshold: Decimal | None = None,
     enabled: bool | None = None,
+    min_volume: int | None = None,
 ) -> RiskRule:
-    """The data authority moves a rule's threshold or switches it; a ledger entry says what
-    changed. Periods evaluated later use the new rule; alerts already raised stay."""
+    """The data authority moves a rule's threshold or minimum volume, or switches it; a
+    ledger entry says what changed. Periods evaluated later use the new rule; alerts
+    already raised stay."""
     actor = require(actor, Role.AUTHORITY)
     row = await session.get(RiskRule, rule, with_for_update=True)
     if row is None:
         raise UserError("RULE_NOT_FOUND", f"No risk rule {rule.value!r}.", "rule")
     if threshold is not None and not (threshold.is_finite() and threshold >= 0):
         raise UserError("THRESHOLD_INVALID", "A threshold is 0 or more.", "threshold")
+    if min_volume is not None:
+        if rule not in RATE_VOLUME:
+            raise UserError(
+                "MIN_VOLUME_NOT_APPLICABLE",
+                "Only a rate rule has a minimum volume; this rule counts events.",
+                "min_volume",
+            )
+        if not 0 <= min_volume <= 1_000_000:
+            raise UserError(
+                "MIN_VOLUME_INVALID", "A minimum volume is from 0 to 1000000.", "min_volume"
+            )
     change: dict[str, list[object]] = {}
+    if min_volume is not None and row.min_volume != min_volume:
+        change["minVolume"] = [row.min_volume, min_volume]
+        row.min_volume = min_volume
     if threshold is not None and Decimal(row.threshold) != threshold:
         change["threshold"] = [row.threshold, str(threshold)]
         row.threshold = str(threshold)
@@ -430,6 +454,7 @@ class EvaluationRun:
     evaluations: list[BrokerEvaluation]
     alerts_raised: list[RiskAlert]
     ledger_seq: int
+    licences_regraded: list[Regraded] = field(default_factory=list)
 
 
 # Art. 26: daily supervision: every licensed broker evaluated and graded per period
@@ -446,6 +471,12 @@ async def evaluate_brokers(
         (await session.scalars(sa.select(RiskRule).order_by(RiskRule.rule).with_for_update())).all()
     )
     facts = await gather_facts(session, start, end)
+    if not facts:  # nothing to evaluate is said, not recorded as an empty run
+        raise UserError(
+            "NO_BROKERS_IN_PERIOD",
+            "No broker was licensed before this period ended; there is nothing to evaluate.",
+            "period_end",
+        )
     results = {
         broker_id: scoring.evaluate(broker_facts, definitions, thresholds)
         for broker_id, broker_facts in facts.items()
@@ -466,6 +497,7 @@ async def evaluate_brokers(
         for broker_id, broker_facts in facts.items()
     }
     order = sorted(facts, key=str)
+    regraded = await _licence_grades(session, end, {b: results[b].grade for b in order})
     entry = await ledger.append(
         session,
         "broker.evaluation.recorded",
@@ -480,7 +512,8 @@ async def evaluate_brokers(
             ],
             "thresholds": {g: str(v) for g, v in sorted(thresholds.items())},
             "riskRules": [
-                {"rule": r.rule.value, "threshold": r.threshold, "enabled": r.enabled}
+                {"rule": r.rule.value, "threshold": r.threshold, "enabled": r.enabled,
+                 "minVolume": r.min_volume}
                 for r in rules
             ],
             "results": [
@@ -491,6 +524,11 @@ async def evaluate_brokers(
                 {"broker": str(b), "rule": f.rule.value, "value": str(f.value)}
                 for b in order
                 for f in fired[b]
+            ],
+            "licenceGrades": [
+                {"licence": str(c.licence_id), "broker": str(c.broker_id), "from": c.before,
+                 "to": c.after}
+                for c in regraded
             ],
         },
         parties=order,
@@ -543,15 +581,91 @@ async def evaluate_brokers(
     session.add_all(evaluations)
     session.add_all(alerts)
     await session.flush()
-    return EvaluationRun(start, end, evaluations, alerts, entry.seq)
+    # One statement however many licences move (the statement count does not grow with
+    # brokers); the licences are re-read by whoever shows them next.
+    await session.execute(
+        sa.update(BrokerLicence)
+        .where(BrokerLicence.id.in_([c.licence_id for c in regraded]))
+        .values(
+            grade=sa.select(BrokerEvaluation.grade)
+            .where(
+                BrokerEvaluation.broker_id == BrokerLicence.broker_id,
+                BrokerEvaluation.period_start == start,
+                BrokerEvaluation.period_end == end,
+            )
+            .scalar_subquery()
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return EvaluationRun(start, end, evaluations, alerts, entry.seq, regraded)
 
 
-def _evaluations_visible(actor: Principal) -> sa.ColumnElement[bool]:
+@dataclass(frozen=True)
+class Regraded:
+    licence_id: uuid.UUID
+    broker_id: uuid.UUID
+    before: str | None
+    after: str
+
+
+# Art. 26: supervision moves the licence: each evaluation regrades the licensed broker
+async def _licence_grades(
+    session: AsyncSession, end: datetime, grades: dict[uuid.UUID, str]
+) -> list[Regraded]:
+    """Art. 26: supervision moves the licence. A broker's LICENSED or SUSPENDED licence takes
+    the grade of its latest evaluated period: this one, unless a period ending later was
+    evaluated already (re-running an old period does not move today's grade)."""
+    later = sa.exists().where(
+        BrokerEvaluation.broker_id == BrokerLicence.broker_id, BrokerEvaluation.period_end > end
+    )
+    rows = (
+        await session.execute(
+            sa.select(BrokerLicence.id, BrokerLicence.broker_id, BrokerLicence.grade)
+            .where(
+                BrokerLicence.broker_id.in_(list(grades)),
+                BrokerLicence.status.in_([LicenceStatus.LICENSED, LicenceStatus.SUSPENDED]),
+                sa.not_(later),
+            )
+            .with_for_update(of=BrokerLicence.__table__)
+        )
+    ).all()
+    return sorted(
+        (
+            Regraded(row.id, row.broker_id, row.grade, grades[row.broker_id])
+            for row in rows
+            if row.grade != grades[row.broker_id]
+        ),
+        key=lambda c: str(c.broker_id),
+    )
+
+
+def _supervision_visible(
+    actor: Principal, broker_id: sa.ColumnElement[uuid.UUID]
+) -> sa.ColumnElement[bool] | None:
+    """Evaluations and alerts: the authority and auditors see all, a broker its own; None
+    for anyone else."""
     if actor.has(Role.AUTHORITY, Role.AUDITOR):
         return sa.true()
     if actor.has(Role.BROKER) and actor.organization_id is not None:
-        return BrokerEvaluation.broker_id == actor.organization_id
-    raise Forbidden("Broker evaluations are for the data authority and each broker's own.")
+        return broker_id == actor.organization_id
+    return None
+
+
+def _evaluations_visible(actor: Principal) -> sa.ColumnElement[bool]:
+    visible = _supervision_visible(actor, BrokerEvaluation.broker_id)
+    if visible is None:
+        raise Forbidden("Broker evaluations are for the data authority and each broker's own.")
+    return visible
+
+
+async def get_evaluations(
+    session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
+) -> list[BrokerEvaluation | None]:
+    """Evaluations by id as `actor` may see them (None for the others)."""
+    visible = _supervision_visible(actor, BrokerEvaluation.broker_id) if actor else None
+    return await fetch_by_ids(
+        session, BrokerEvaluation, ids, sa.false() if visible is None else visible
+    )
 
 
 # Art. 26: the periodic evaluations and grades, for regulators and the broker
@@ -637,6 +751,7 @@ async def acknowledge_alert(
 async def get_alerts(
     session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
 ) -> list[RiskAlert | None]:
-    """Risk alerts are the data authority's alone."""
-    mine = actor is not None and actor.has(Role.AUTHORITY)
-    return await fetch_by_ids(session, RiskAlert, ids, sa.true() if mine else sa.false())
+    """Alerts by id as `actor` may see them: the authority and auditors all, a broker the
+    alerts raised about it (they are in its evaluation's ledger entry already)."""
+    visible = _supervision_visible(actor, RiskAlert.broker_id) if actor else None
+    return await fetch_by_ids(session, RiskAlert, ids, sa.false() if visible is None else visible)

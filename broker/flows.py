@@ -29,6 +29,7 @@ from broker.models import (
 )
 from broker.refusals import Refused
 from consent import Consent, DataUse, UseOutcome, authorize_data_use
+from consent import visible_to as consent_visible_to
 from core.batching import fetch_by_ids, fetch_children, many_each
 from core.clock import now
 from core.db import AsyncSession
@@ -367,12 +368,15 @@ async def inputs_of(
 
 
 async def consents_of(
-    session: AsyncSession, flow_ids: Sequence[uuid.UUID]
+    session: AsyncSession, actor: Principal | None, flow_ids: Sequence[uuid.UUID]
 ) -> list[list[tuple[DataFlowConsent, Consent]]]:
+    """The consents each flow relied on, as far as `actor` may see them (the consent's
+    subject and grantee, the authority, auditors): a flow's recipient sees the flow, not the
+    consents granted to the broker."""
     result = await session.execute(
         sa.select(DataFlowConsent, Consent)
         .join(Consent, Consent.id == DataFlowConsent.consent_id)
-        .where(DataFlowConsent.flow_id.in_(set(flow_ids)))
+        .where(DataFlowConsent.flow_id.in_(set(flow_ids)), consent_visible_to(actor))
     )
     return many_each(flow_ids, [tuple(r) for r in result.all()], lambda row: row[0].flow_id)
 

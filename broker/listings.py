@@ -35,6 +35,7 @@ from core.identity import Principal, require
 from core.models import Organization
 from core.pagination import Page, paginate
 from core.search import contains_text
+from core.sqltypes import to_money
 from registry.models import Asset, AssetKind, AssetStatus
 
 TERM = re.compile(r"P(?:[1-9][0-9]{0,3}[DWMY])")  # ISO 8601 duration of one unit: P1Y, P6M …
@@ -163,7 +164,7 @@ async def list_product(
     listing = Listing(
         broker_id=broker_id,
         asset_id=asset.id,
-        price=terms.price,
+        price=to_money(terms.price),
         pricing_model=terms.pricing_model,
         purposes=json.dumps(purposes, ensure_ascii=False),
         term=terms.term.strip(),

@@ -395,6 +395,11 @@ class RiskRule(SQLModel, table=True):
     rule: AlertRule = Field(sa_column=enum_column(AlertRule, primary_key=True))
     description: str = Field(max_length=1000)
     threshold: str = Field(max_length=40)  # the exact Decimal, as text
+    # A rate rule fires only when its denominator (broker.evaluation.RATE_VOLUME) reached
+    # this in the period; 0 for count rules, where one event is already the fact.
+    min_volume: int = Field(
+        default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0")
+    )
     enabled: bool = True
     updated_at: datetime = Field(
         default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)

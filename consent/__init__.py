@@ -25,6 +25,7 @@ from consent.grants import (
     list_my_consents,
     list_received_consents,
     revoke_consent,
+    visible_to,
 )
 from consent.models import (
     COMPLAINT_TRANSITIONS,
@@ -44,7 +45,14 @@ from consent.models import (
 )
 from consent.receipts import Receipt, consent_receipt, kantara
 from consent.rules import SENSITIVE_CERTIFICATES, decide, scope_key, status_of
-from consent.subjects import ensure_subject, identity_key, my_subject, update_my_identity
+from consent.subjects import (
+    ensure_subject,
+    identity_key,
+    is_self,
+    my_subject,
+    subjects_as_seen,
+    update_my_identity,
+)
 from consent.uses import authorize_data_use, get_uses, list_my_data_uses
 
 __all__ = [
@@ -85,6 +93,7 @@ __all__ = [
     "get_uses",
     "grant_consent",
     "identity_key",
+    "is_self",
     "items_of",
     "list_my_consents",
     "list_my_data_uses",
@@ -92,5 +101,7 @@ __all__ = [
     "revoke_consent",
     "scope_key",
     "status_of",
+    "subjects_as_seen",
     "update_my_identity",
+    "visible_to",
 ]

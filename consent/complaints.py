@@ -24,8 +24,9 @@ from consent.models import (
     DataUse,
 )
 from consent.subjects import ensure_subject
-from core import workdays
+from core import deadlines, workdays
 from core.batching import fetch_by_ids
+from core.calendar import WorkingCalendar
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Problem, UserError
@@ -33,7 +34,7 @@ from core.identity import Principal, Role, require
 from core.models import Organization
 from core.pagination import Page, paginate
 
-DUE_WORKING_DAYS = 15
+DUE_WORKING_DAYS = 15  # Art. 27: the authority answers a complaint within 15 working days
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ async def file_complaint(
     if problems:
         raise UserError.of(problems)
     received = now()
+    # Never refused for the calendar: a year without its official arrangement gives a
+    # provisional due date, recomputed when the authority enters that year.
     due = await workdays.working_day_deadline(session, received, DUE_WORKING_DAYS)
     subject = await ensure_subject(session, actor)
     complaint = Complaint(
@@ -98,7 +101,8 @@ async def file_complaint(
         text=text,
         status=ComplaintStatus.RECEIVED,
         received_at=received,
-        due_at=due,
+        due_at=due.at,
+        due_provisional=due.provisional,
     )
     session.add(complaint)
     await session.flush()
@@ -109,9 +113,43 @@ async def file_complaint(
         "filed",
         consent=str(fields.consent_id) if fields.consent_id else None,
         use=str(fields.use_id) if fields.use_id else None,
-        dueAt=due.isoformat(),
+        dueAt=due.at.isoformat(),
+        dueProvisional=due.provisional,
     )
     return complaint
+
+
+# Art. 27: an open complaint's due date is recounted once its year's holidays are entered
+@deadlines.holder("consent.complaint")
+async def recompute_due_dates(
+    session: AsyncSession, calendar: WorkingCalendar
+) -> list[deadlines.Recomputed]:
+    """Every unresolved complaint whose due date was provisional, counted again on `calendar`
+    from its receipt (Art. 27: 15 working days)."""
+    open_provisional = await session.scalars(
+        sa.select(Complaint)
+        .where(Complaint.status != ComplaintStatus.RESOLVED, Complaint.due_provisional)
+        .order_by(Complaint.due_at, Complaint.id)
+        .with_for_update()
+    )
+    done = []
+    for complaint in open_provisional:
+        due = workdays.deadline_on(calendar, complaint.received_at, DUE_WORKING_DAYS)
+        done.append(
+            deadlines.Recomputed(
+                holder="consent.complaint",
+                id=complaint.id,
+                field="dueAt",
+                before=complaint.due_at,
+                after=due.at,
+                provisional=due.provisional,
+                subjects=(complaint.subject,),
+                parties=(complaint.against_id,),
+            )
+        )
+        complaint.due_at, complaint.due_provisional = due.at, due.provisional
+    await session.flush()
+    return done
 
 
 async def _locked(session: AsyncSession, complaint_id: uuid.UUID) -> Complaint:

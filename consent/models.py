@@ -196,6 +196,10 @@ class Complaint(SQLModel, table=True):
         default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)
     )
     due_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    # Counted on a year whose official holidays are not known yet; recomputed when entered.
+    due_provisional: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
     assignee: str = Field(default="", max_length=200)  # the handling officer or unit
     outcome: ComplaintOutcome | None = Field(
         default=None, sa_column=enum_column(ComplaintOutcome, nullable=True)

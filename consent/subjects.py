@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from core.identity import Principal, Role, require
 from core.models import Organization
 from core.settings import Settings
 from core.validators import is_valid_resident_id, normalize_resident_id
+from ledger.canonical import subject_commitment
+from ledger.models import SubjectSalt
 
 KEY_ENV = "PDEX_IDENTITY_KEY"  # hex; else a key kept in the data directory, made on first use
 
@@ -48,6 +51,31 @@ def _key_file(path: Path) -> bytes:
 
 def resident_id_hash(key: bytes, number: str) -> str:
     return hmac.new(key, normalize_resident_id(number).encode(), hashlib.sha256).hexdigest()
+
+
+def is_self(actor: Principal | None, subject: str) -> bool:
+    return actor is not None and actor.has(Role.DATA_SUBJECT) and actor.subject == subject
+
+
+async def subjects_as_seen(
+    session: AsyncSession, actor: Principal | None, subjects: Sequence[str]
+) -> list[str]:
+    """How each subject is shown to `actor`: a subject sees their own account id; everyone
+    else (grantees, the authority) only the salted commitment the ledger names them by,
+    since an identity provider may use the resident ID as the account id. Empty when the
+    subject's salt was erased (PIPL Art. 47)."""
+    others = [s for s in set(subjects) if not is_self(actor, s)]
+    rows = (
+        await session.execute(
+            sa.select(SubjectSalt.subject_id, SubjectSalt.salt).where(
+                SubjectSalt.subject_id.in_(others)
+            )
+        )
+        if others
+        else []
+    )
+    commitments = {sid: subject_commitment(salt, sid) for sid, salt in rows}
+    return [s if is_self(actor, s) else commitments.get(s, "") for s in subjects]
 
 
 async def _new_subject(session: AsyncSession, actor: Principal) -> DataSubject:

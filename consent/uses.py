@@ -49,6 +49,16 @@ def _check_request(item: str, purpose: str) -> tuple[str, str]:
     return key, purpose
 
 
+def may_see(actor: Principal, subject: str, grantee_id: uuid.UUID) -> bool:
+    """`grants.visible_to` for one row already read: the subject, the grantee, the authority
+    and auditors (who may still be denied NOT_GRANTEE; their attempt is on record)."""
+    if actor.has(Role.AUTHORITY, Role.AUDITOR):
+        return True
+    if actor.has(Role.DATA_SUBJECT) and actor.subject == subject:
+        return True
+    return actor.organization_id is not None and actor.organization_id == grantee_id
+
+
 async def lock_consent(session: AsyncSession, consent_id: uuid.UUID) -> Consent | None:
     """The consent row, locked until the caller's transaction ends (re-read, never cached)."""
     return await session.scalar(
@@ -97,8 +107,9 @@ async def authorize_data_use(
 
     Returns the recorded `DataUse` (outcome ALLOWED, or DENIED with a reason); a denial is a
     result, so the caller must commit it. Raises `UserError` only for malformed input
-    (ITEM_INVALID, PURPOSE_REQUIRED, ORGANIZATION_REQUIRED) or an unknown consent
-    (CONSENT_NOT_FOUND)."""
+    (ITEM_INVALID, PURPOSE_REQUIRED, ORGANIZATION_REQUIRED) or a consent the caller may not
+    see (CONSENT_NOT_FOUND, as for an unknown id: a stranger holding a consent id learns
+    nothing and writes nothing into the subject's record of uses)."""
     actor = require(actor)
     if actor.organization_id is None:
         raise UserError(
@@ -107,7 +118,7 @@ async def authorize_data_use(
     key, purpose = _check_request(item, purpose)
     connection = await session.connection()  # Core statements, built once: the hot path
     terms = (await connection.execute(_TERMS, {"consent_id": consent_id, "key": key})).one_or_none()
-    if terms is None:
+    if terms is None or not may_see(actor, terms.subject, terms.grantee_id):
         raise UserError("CONSENT_NOT_FOUND", "No consent has this id.", "consent_id")
     at = now()  # after the lock: a revocation that held it has committed before this instant
     in_window = 0

@@ -41,14 +41,28 @@ class Organization(SQLModel, table=True):
 
 
 class CalendarDay(SQLModel, table=True):
-    """The data authority's explicit working-day table: a day the `chinesecalendar` package
-    does not know (a year it does not cover yet) or gets wrong. True = working day."""
+    """The data authority's explicit working-day table: the days of a year it entered whole
+    (`CalendarYear`), or a correction of a day the calendar gets wrong. True = working day."""
 
     __tablename__ = "calendar_day"
 
     day: date = Field(primary_key=True)
     working: bool
     note: str = Field(default="", max_length=200)
+    set_by_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id")
+    set_at: datetime = Field(
+        default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)
+    )
+
+
+class CalendarYear(SQLModel, table=True):
+    """A year whose official holiday arrangement the data authority entered whole, from the
+    State Council notice: its deadlines are confirmed, no longer provisional (core/calendar.py)."""
+
+    __tablename__ = "calendar_year"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    notice: str = Field(max_length=200)
     set_by_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id")
     set_at: datetime = Field(
         default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,8 +37,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+CENT = Decimal("0.01")
+
+
+def to_money(value: Decimal) -> Decimal:
+    """A CNY amount as pdex holds and shows it: exactly two decimals (`5000` is `5000.00`),
+    on both engines and on the wire (a GraphQL Decimal is `str(value)`)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 class Money(TypeDecorator[Decimal]):
-    """CNY amount: NUMERIC(20, 2) on PostgreSQL, exact text on SQLite."""
+    """CNY amount: NUMERIC(20, 2) on PostgreSQL, exact text on SQLite; read back always
+    with two decimals (`to_money`), whichever engine stored it."""
 
     impl = sa.Numeric(20, 2)
     cache_ok = True
@@ -51,10 +61,11 @@ class Money(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None:
             return None
+        value = to_money(Decimal(value))
         return str(value) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        return None if value is None else Decimal(str(value))
+        return None if value is None else to_money(Decimal(str(value)))
 
 
 def enum_column(enum_type: type[enum.Enum], **kwargs: Any) -> sa.Column[Any]:

@@ -1,6 +1,6 @@
 """Reading the working-day table the data authority keeps (see core/calendar.py): the
-explicit days, and deadlines counted in working days. Changing it is a ledger fact, so that
-use case lives above the ledger, in `authority.calendar`."""
+explicit days, the years entered whole, and deadlines counted in working days. Changing it is
+a ledger fact, so that use case lives above the ledger, in `authority.calendar`."""
 
 from __future__ import annotations
 
@@ -8,13 +8,24 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from core.calendar import CalendarNotCoveredError, WorkingCalendar
+from core.calendar import YEARS, CalendarNotCoveredError, Deadline, WorkingCalendar
 from core.db import AsyncSession
 from core.errors import UserError
-from core.models import CalendarDay
+from core.models import CalendarDay, CalendarYear
+
+MAX_WORKING_DAYS = 365
+
+
+def check_year(year: int, field: str = "year") -> None:
+    """A year deadlines can be counted in, or a clear user error (not a calendar gap)."""
+    if year not in YEARS:
+        raise UserError(
+            "YEAR_OUT_OF_RANGE", f"Give a year from {YEARS.start} to {YEARS.stop - 1}.", field
+        )
 
 
 async def calendar_days(session: AsyncSession, year: int) -> list[CalendarDay]:
+    check_year(year)
     statement = (
         sa.select(CalendarDay)
         .where(CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31)))
@@ -23,22 +34,38 @@ async def calendar_days(session: AsyncSession, year: int) -> list[CalendarDay]:
     return list((await session.execute(statement)).scalars())
 
 
+async def calendar_year(session: AsyncSession, year: int) -> CalendarYear | None:
+    """The authority's entry of `year`'s arrangement, if it entered it whole."""
+    check_year(year)
+    return await session.get(CalendarYear, year)
+
+
 async def load_working_calendar(session: AsyncSession) -> WorkingCalendar:
     rows = await session.execute(sa.select(CalendarDay.day, CalendarDay.working))
-    return WorkingCalendar({day: working for day, working in rows})
+    years = await session.scalars(sa.select(CalendarYear.year))
+    return WorkingCalendar({day: working for day, working in rows}, entered_years=list(years))
 
 
 # Art. 15: answer within 5 working days, deliver within 5 more: counted here
-async def working_day_deadline(session: AsyncSession, received_at: datetime, days: int) -> datetime:
-    """End of the `days`-th working day after receipt, in Asia/Shanghai (e.g. Art. 15)."""
-    if not 1 <= days <= 365:
-        raise UserError("WORKING_DAYS_INVALID", "Give from 1 to 365 working days.", "workingDays")
+def deadline_on(calendar: WorkingCalendar, received_at: datetime, days: int) -> Deadline:
+    """End of the `days`-th working day after receipt on `calendar`, and its basis."""
+    if not 1 <= days <= MAX_WORKING_DAYS:
+        raise UserError(
+            "WORKING_DAYS_INVALID",
+            f"Give from 1 to {MAX_WORKING_DAYS} working days.",
+            "workingDays",
+        )
     if received_at.tzinfo is None:
         raise UserError(
             "TIME_ZONE_REQUIRED", "Give the time with its UTC offset, e.g. …+08:00.", "receivedAt"
         )
-    calendar = await load_working_calendar(session)
     try:
-        return calendar.deadline_at(received_at, days)
+        return calendar.deadline(received_at, days)
     except CalendarNotCoveredError as exc:
-        raise UserError("CALENDAR_NOT_COVERED", str(exc), "receivedAt") from exc
+        raise UserError("YEAR_OUT_OF_RANGE", str(exc), "receivedAt") from exc
+
+
+async def working_day_deadline(session: AsyncSession, received_at: datetime, days: int) -> Deadline:
+    """End of the `days`-th working day after receipt, in Asia/Shanghai (e.g. Art. 15), and
+    whether it was counted on a provisional year. Never refused for a year in 1950-2100."""
+    return deadline_on(await load_working_calendar(session), received_at, days)

@@ -4,6 +4,10 @@ DRAFT → SUBMITTED → (authority review) PUBLIC_NOTICE for 5 working days → 
 registration number, unless someone objects (OBJECTED, until the authority resolves it) or
 the authority rejects it (with a reason). Every transition is a ledger entry, and the moves
 allowed are the table `ASSET_TRANSITIONS` in models.py.
+
+An objection pauses the notice clock: the working days not yet run (the day of the objection
+included) are kept, and when the last open objection is dismissed they run again from the
+dismissal, so others always have the rest of the notice to object in.
 """
 
 from __future__ import annotations
@@ -11,14 +15,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 import ledger
-from core import workdays
+from core import deadlines, workdays
 from core.batching import fetch_by_ids, fetch_children
-from core.clock import now
+from core.calendar import WorkingCalendar
+from core.clock import SHANGHAI, for_people, now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
@@ -197,6 +202,64 @@ def notice_over(asset: Asset, at: datetime) -> bool:
     return asset.notice_ends_at is not None and at > asset.notice_ends_at
 
 
+def _run_notice(asset: Asset, calendar: WorkingCalendar, at: datetime) -> None:
+    """Start (or resume) the notice clock at `at` for the `notice_days` working days left."""
+    assert asset.notice_days is not None
+    ends = workdays.deadline_on(calendar, at, asset.notice_days)
+    asset.notice_from, asset.notice_ends_at = at, ends.at
+    asset.notice_ends_provisional = ends.provisional
+
+
+# Art. 25: an objection pauses the public notice; the days left resume on its dismissal
+def _pause_notice(asset: Asset, calendar: WorkingCalendar, at: datetime) -> None:
+    """Stop the clock at `at`: keep the working days from that day to the notice's last day
+    (the day of the objection counts as not yet run)."""
+    assert asset.notice_ends_at is not None
+    today = at.astimezone(SHANGHAI).date()
+    last_day = asset.notice_ends_at.astimezone(SHANGHAI).date()
+    left = calendar.working_days_between(today - timedelta(days=1), last_day)
+    asset.notice_days = max(1, left)
+    asset.notice_from = asset.notice_ends_at = None
+    asset.notice_ends_provisional = False
+
+
+# Art. 25: a running notice's end is recounted once its year's holidays are entered
+@deadlines.holder("registry.asset")
+async def recompute_notice_ends(
+    session: AsyncSession, calendar: WorkingCalendar
+) -> list[deadlines.Recomputed]:
+    """Every running public notice whose end was provisional, counted again on `calendar`."""
+    running = await session.scalars(
+        sa.select(Asset)
+        .where(
+            Asset.status == AssetStatus.PUBLIC_NOTICE,
+            Asset.notice_ends_provisional,
+            Asset.notice_from.is_not(None),
+        )
+        .order_by(Asset.notice_ends_at, Asset.id)
+        .with_for_update()
+    )
+    done = []
+    for asset in running:
+        before = asset.notice_ends_at
+        assert before is not None and asset.notice_from is not None
+        _run_notice(asset, calendar, asset.notice_from)
+        assert asset.notice_ends_at is not None
+        done.append(
+            deadlines.Recomputed(
+                holder="registry.asset",
+                id=asset.id,
+                field="noticeEndsAt",
+                before=before,
+                after=asset.notice_ends_at,
+                provisional=asset.notice_ends_provisional,
+                parties=(asset.holder_id,),
+            )
+        )
+    await session.flush()
+    return done
+
+
 def _holder(actor: Principal, asset: Asset) -> None:
     if actor.organization_id != asset.holder_id:
         raise Forbidden("Only the holder of an asset does this.")
@@ -268,11 +331,18 @@ async def review_asset_registration(
         )
     asset.decision_reason = reason
     if accept:
-        asset.notice_ends_at = await workdays.working_day_deadline(
-            session, now(), NOTICE_WORKING_DAYS
-        )
+        asset.notice_days = NOTICE_WORKING_DAYS
+        _run_notice(asset, await workdays.load_working_calendar(session), now())
+        assert asset.notice_ends_at is not None
         _move(asset, AssetStatus.PUBLIC_NOTICE)
-        await _fact(session, actor, asset, "noticed", noticeEndsAt=asset.notice_ends_at.isoformat())
+        await _fact(
+            session,
+            actor,
+            asset,
+            "noticed",
+            noticeEndsAt=asset.notice_ends_at.isoformat(),
+            noticeEndsProvisional=asset.notice_ends_provisional,
+        )
     else:
         _move(asset, AssetStatus.REJECTED)
         await _fact(session, actor, asset, "rejected", reason=reason)
@@ -283,7 +353,8 @@ async def review_asset_registration(
 async def object_to_asset(
     session: AsyncSession, actor: Principal | None, asset_id: uuid.UUID, *, text: str
 ) -> AssetObjection:
-    """Anyone signed in may object while the notice runs; the registration pauses."""
+    """Anyone signed in may object while the notice runs (or is paused by another objection);
+    the registration and the notice clock pause until the authority resolves it (Art. 25)."""
     actor = require(actor)
     text = text.strip()
     if not text:
@@ -302,9 +373,13 @@ async def object_to_asset(
     )
     session.add(objection)
     if asset.status is AssetStatus.PUBLIC_NOTICE:
+        _pause_notice(asset, await workdays.load_working_calendar(session), now())
         _move(asset, AssetStatus.OBJECTED)
     await session.flush()
-    await _fact(session, actor, asset, "objected", objection=str(objection.id))
+    await _fact(
+        session, actor, asset, "objected", objection=str(objection.id),
+        noticeDaysLeft=asset.notice_days,
+    )  # fmt: skip
     return objection
 
 
@@ -316,8 +391,8 @@ async def resolve_objection(
     upheld: bool,
     resolution: str,
 ) -> Asset:
-    """Upheld: the registration is rejected. Dismissed: the notice resumes once no objection
-    is open."""
+    """Upheld: the registration is rejected. Dismissed: once no objection is open, the notice
+    resumes from now for the working days it had left when it was paused (a new end)."""
     actor = require(actor, Role.AUTHORITY)
     resolution = resolution.strip()
     if not resolution:
@@ -339,7 +414,11 @@ async def resolve_objection(
         asset.decision_reason = resolution
         _move(asset, AssetStatus.REJECTED)
     elif not open_left:
+        # Objections filed before migration 0011 paused no clock: their notice keeps its end.
+        if asset.notice_days is not None and asset.notice_ends_at is None:
+            _run_notice(asset, await workdays.load_working_calendar(session), now())
         _move(asset, AssetStatus.PUBLIC_NOTICE)
+    resumed = asset.status is AssetStatus.PUBLIC_NOTICE and asset.notice_ends_at is not None
     await _fact(
         session,
         actor,
@@ -348,6 +427,7 @@ async def resolve_objection(
         objection=str(objection.id),
         upheld=upheld,
         resolution=resolution,
+        noticeEndsAt=asset.notice_ends_at.isoformat() if resumed else None,
     )
     return asset
 
@@ -370,7 +450,9 @@ async def complete_asset_registration(
         )
     if not notice_over(asset, now()):
         raise UserError(
-            "NOTICE_RUNNING", f"The public notice runs until {asset.notice_ends_at}.", "id"
+            "NOTICE_RUNNING",
+            f"The public notice runs until {for_people(asset.notice_ends_at)}.",
+            "id",
         )
     return await _register(session, actor, asset)
 

@@ -202,6 +202,16 @@ class Asset(SQLModel, table=True):
     notice_ends_at: datetime | None = Field(
         default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
     )
+    # Art. 25: the public notice clock, `notice_days` working days from `notice_from`. While
+    # an objection is open the clock is paused: `notice_from` and `notice_ends_at` are NULL and
+    # `notice_days` holds the working days left.
+    notice_from: datetime | None = Field(
+        default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
+    )
+    notice_days: int | None = None
+    notice_ends_provisional: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
     registration_number: str | None = Field(default=None, max_length=40, unique=True)
     registered_at: datetime | None = Field(
         default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+import authority as authority_domain
 from core import organizations
 from core.db import Database
 from core.identity import Principal, Role, Tokens
@@ -64,15 +65,10 @@ DEMO_SUBJECT = "demo-citizen-0001"
 
 
 async def bootstrap_authority(db: Database, *, name: str, uscc: str) -> Organization:
-    """Create the first data-authority organisation, which admits every other one."""
+    """Create the first data-authority organisation, which admits every other one: a ledger
+    fact, the first of a fresh ledger (`authority.bootstrap_authority`)."""
     async with db.transaction() as session:
-        existing = await organizations.find_by_uscc(session, uscc)
-        if existing is not None:
-            return existing
-        authority = Organization(kind=OrganizationKind.AUTHORITY, name=name, uscc=uscc)
-        session.add(authority)
-        await session.flush()
-        return authority
+        return await authority_domain.bootstrap_authority(session, name=name, uscc=uscc)
 
 
 async def seed(db: Database) -> dict[Role, uuid.UUID | None]:
@@ -84,7 +80,7 @@ async def seed(db: Database) -> dict[Role, uuid.UUID | None]:
         async with db.transaction() as session:
             org = await organizations.find_by_uscc(session, demo.uscc)
             if org is None:
-                org = await organizations.register_organization(
+                org = await authority_domain.register_organization(
                     session, actor, kind=demo.kind, name=demo.name, uscc=demo.uscc
                 )
             orgs[demo.role] = org.id

@@ -17,7 +17,7 @@ from core.clock import now
 from core.db import Database
 from core.identity import Principal, Role
 from registry import AssetKind, AssetRight, SourceSpec, UpdateFrequency
-from server.demo_steps import step, unless_calendar_missing
+from server.demo_steps import step
 
 DATASET = SourceSpec(
     dataset_name="Bank SME loan book", dataset_holder="五邑农村商业银行 (Wuyi Rural Bank)",
@@ -44,14 +44,6 @@ WEIGHTS = {"accuracy": "0.25", "consistency": "0.15", "completeness": "0.2",
 
 
 async def seed_assets(
-    db: Database, *, authority: uuid.UUID, agency: uuid.UUID, firm: uuid.UUID, broker: uuid.UUID
-) -> None:
-    # A public notice ends 5 working days out (Art. 25): it may reach an unentered year.
-    async with unless_calendar_missing("demo assets"):
-        await _seed_assets(db, authority=authority, agency=agency, firm=firm, broker=broker)
-
-
-async def _seed_assets(
     db: Database, *, authority: uuid.UUID, agency: uuid.UUID, firm: uuid.UUID, broker: uuid.UUID
 ) -> None:
     async with db.read() as session:

@@ -16,20 +16,23 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+import authority as authority_domain
 import broker
 import consent
 import registry
 from broker import FlowInputKind as K
 from broker import LicenceDecisionKind as D
-from core import organizations
-from core.clock import now
+from core.clock import SHANGHAI, now
 from core.db import Database
 from core.identity import Principal, Role
 from core.models import OrganizationKind
 from registry import AssetKind, AssetRight, SourceSpec, UpdateFrequency
-from server.demo_steps import step, unless_calendar_missing
+from server.demo_steps import step
 
 PURPOSE = "SME credit scoring"
+UNLISTED = "供应链融资评分 Supply-chain finance score"  # registered, not listed (for listProduct)
+DELIVERED_DEALS = 6
+FLOWS = 20  # recorded in the period, one of them relying on the demo citizen's consent
 LOAN_BOOK = broker.FlowInputSpec(
     kind=K.NON_PUBLIC_DATASET, dataset_name="SME loan book",
     dataset_holder="五邑农村商业银行 (Wuyi Rural Bank)",
@@ -49,19 +52,15 @@ def _application(kind: broker.BrokerType, scope: str) -> broker.LicenceApplicati
 async def seed_brokers(
     db: Database, *, authority: uuid.UUID, firm: uuid.UUID, broker_org: uuid.UUID
 ) -> None:
-    async with unless_calendar_missing("demo brokers"):
-        await _seed_brokers(db, authority=authority, firm=firm, broker_org=broker_org)
-
-
-async def _seed_brokers(
-    db: Database, *, authority: uuid.UUID, firm: uuid.UUID, broker_org: uuid.UUID
-) -> None:
     async with db.read() as session:
         if await session.scalar(sa.select(sa.func.count()).select_from(broker.BrokerLicence)):
             return
     from server.demo import demo_uscc
 
-    start = now() - timedelta(seconds=1)
+    # The evaluated period: this calendar month so far (Asia/Shanghai), as the authority
+    # evaluates brokers monthly. It holds every demo fact about the broker, the consent demo's
+    # complaint and denied use included.
+    start = now().astimezone(SHANGHAI).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     boss = Principal("demo-admin", authority, frozenset({Role.AUTHORITY}))
     dealer = Principal("demo-dealer", broker_org, frozenset({Role.BROKER}))
     analyst = Principal("demo-analyst", firm, frozenset({Role.MARKET_ENTITY}))
@@ -71,7 +70,7 @@ async def _seed_brokers(
         return (
             await step(
                 db,
-                lambda s: organizations.register_organization(
+                lambda s: authority_domain.register_organization(
                     s, boss, kind=kind, name=name, uscc=demo_uscc("91", "440700", body)
                 ),
             )
@@ -120,36 +119,50 @@ async def _seed_brokers(
     )  # fmt: skip
     await decide(shell_licence, D.REJECT, "Business scope is resale of personal information.")
 
-    # The broker's own product, registered (notice shortened, as in demo_assets).
-    fields = registry.AssetFields(
-        kind=AssetKind.DATA_PRODUCT, name="融合信用评分 Fused SME credit score",
-        scenario="SME lending", rights=(AssetRight.PROCESSING_USE, AssetRight.OPERATION),
-        update_frequency=UpdateFrequency.MONTHLY,
-        sources=(SourceSpec(resource_code="JM-SCJG-001"),
-                 SourceSpec(dataset_name=LOAN_BOOK.dataset_name,
-                            dataset_holder=LOAN_BOOK.dataset_holder,
-                            legal_basis=LOAN_BOOK.legal_basis)),
-        description="Public enterprise registration data fused with a bank loan book.",
-        delivery_mode="API",
-    )  # fmt: skip
-    score = (await step(db, lambda s: registry.register_asset(s, dealer, fields))).id
-    await step(db, lambda s: registry.submit_asset_registration(s, dealer, score))
-    await step(
-        db, lambda s: registry.review_asset_registration(s, boss, score, accept=True, reason="")
-    )
-    await step(
-        db,
-        lambda s: s.execute(
-            sa.update(registry.Asset)
-            .where(registry.Asset.id == score)
-            .values(notice_ends_at=now() - timedelta(minutes=1))
-        ),
-    )
-    await step(db, lambda s: registry.complete_asset_registration(s, dealer, score))
+    # The broker's own products, registered (notice shortened, as in demo_assets): the credit
+    # score it lists below, and a supply-chain score it has not listed yet — for a broker
+    # token to show `listProduct` straight away.
+    async def registered(name: str, scenario: str, description: str) -> uuid.UUID:
+        fields = registry.AssetFields(
+            kind=AssetKind.DATA_PRODUCT, name=name, scenario=scenario,
+            rights=(AssetRight.PROCESSING_USE, AssetRight.OPERATION),
+            update_frequency=UpdateFrequency.MONTHLY,
+            sources=(SourceSpec(resource_code="JM-SCJG-001"),
+                     SourceSpec(dataset_name=LOAN_BOOK.dataset_name,
+                                dataset_holder=LOAN_BOOK.dataset_holder,
+                                legal_basis=LOAN_BOOK.legal_basis)),
+            description=description, delivery_mode="API",
+        )  # fmt: skip
+        asset = (await step(db, lambda s: registry.register_asset(s, dealer, fields))).id
+        await step(db, lambda s: registry.submit_asset_registration(s, dealer, asset))
+        await step(
+            db,
+            lambda s: registry.review_asset_registration(s, boss, asset, accept=True, reason=""),
+        )
+        await step(
+            db,
+            lambda s: s.execute(
+                sa.update(registry.Asset)
+                .where(registry.Asset.id == asset)
+                .values(notice_ends_at=now() - timedelta(minutes=1))
+            ),
+        )
+        await step(db, lambda s: registry.complete_asset_registration(s, dealer, asset))
+        return asset
 
-    # Listings: its own product, and the firm's credit profile entrusted to it.
+    score = await registered(
+        "融合信用评分 Fused SME credit score", "SME lending",
+        "Public enterprise registration data fused with a bank loan book.",
+    )  # fmt: skip
+    await registered(
+        UNLISTED, "Supply-chain finance",
+        "Supplier registration data fused with invoice-financing history.",
+    )  # fmt: skip
+
+    # Listings: its own product (a bank's yearly subscription), and the firm's credit profile
+    # entrusted to it.
     terms = broker.ListingTerms(
-        price=Decimal("3000.00"), pricing_model=broker.PricingModel.SUBSCRIPTION,
+        price=Decimal("200000.00"), pricing_model=broker.PricingModel.SUBSCRIPTION,
         purposes=(PURPOSE, "Supply-chain finance"), term="P1Y", territory="Jiangmen",
     )  # fmt: skip
     listing = await step(db, lambda s: broker.list_product(s, dealer, score, terms))
@@ -168,15 +181,24 @@ async def _seed_brokers(
         )  # fmt: skip
         await step(db, lambda s: broker.list_product(s, dealer, credit, entrusted))
 
-    # Deals: delivered, matched (awaiting the buyer), cancelled.
+    # Deals: six delivered (one a month's work for a bank's branches), one matched (awaiting
+    # the buyer), one cancelled.
     bank = await org(
         OrganizationKind.MARKET_ENTITY, "五邑农村商业银行 (Wuyi Rural Bank)", "MA4W0008"
     )
     banker = Principal("demo-banker", bank, frozenset({Role.MARKET_ENTITY}))
-    deal_terms = broker.DealTerms(listing.id, bank, PURPOSE, "Loan pre-approval", Decimal("2800"))
-    delivered = await step(db, lambda s: broker.match_deal(s, dealer, deal_terms))
-    await step(db, lambda s: broker.confirm_deal(s, banker, delivered.id))
-    await step(db, lambda s: broker.record_delivery(s, dealer, delivered.id, note="API key issued"))
+    deal_terms = broker.DealTerms(
+        listing.id, bank, PURPOSE, "Loan pre-approval", Decimal("190000.00")
+    )
+    for branch in range(DELIVERED_DEALS):
+        delivered = await step(db, lambda s: broker.match_deal(s, dealer, deal_terms))
+        await step(db, lambda s, d=delivered: broker.confirm_deal(s, banker, d.id))
+        await step(
+            db,
+            lambda s, d=delivered, n=branch: broker.record_delivery(
+                s, dealer, d.id, note=f"API key issued to branch {n + 1}"
+            ),
+        )
     await step(db, lambda s: broker.match_deal(s, dealer, deal_terms))
     cancelled = await step(db, lambda s: broker.match_deal(s, dealer, deal_terms))
     await step(
@@ -190,7 +212,8 @@ async def _seed_brokers(
                 LOAN_BOOK),
         output_asset_id=score, recipients=(bank,), purpose=PURPOSE, scenario="Loan pre-approval",
     )  # fmt: skip
-    await step(db, lambda s: broker.record_data_flow(s, dealer, flow))
+    for _ in range(FLOWS - 1):  # a month of monthly refreshes for the bank's branches
+        await step(db, lambda s: broker.record_data_flow(s, dealer, flow))
     granted = await step(
         db,
         lambda s: consent.grant_consent(
@@ -218,5 +241,6 @@ async def _seed_brokers(
         with contextlib.suppress(broker.Refused):  # recorded by its after-rollback step
             await step(db, lambda s, a=actor, f=spec: broker.record_data_flow(s, a, f), actor)
 
-    # One computed evaluation period, with the alerts it raises.
+    # The month so far, evaluated: the licensed broker earns grade A (README) and keeps it on
+    # its licence; the refused flow and the suspended broker's attempt raise risk alerts.
     await step(db, lambda s: broker.evaluate_brokers(s, boss, start, now()))

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+import authority as authority_domain
 import registry
 from core import organizations
 from core.clock import now
@@ -256,7 +257,7 @@ async def seed_catalogue(
         async with db.transaction() as session:
             org = await organizations.find_by_uscc(session, uscc)
             if org is None:
-                org = await organizations.register_organization(
+                org = await authority_domain.register_organization(
                     session, authority, kind=OrganizationKind.AGENCY, name=name, uscc=uscc
                 )
         await _seed_agency(db, org.id, items, resources)

@@ -19,7 +19,7 @@ from core.clock import now
 from core.db import Database
 from core.identity import Principal, Role
 from registry.models import DataItem
-from server.demo_steps import step, unless_calendar_missing
+from server.demo_steps import step
 
 CITIZEN = "demo-citizen-0001"  # the demo data_subject token's `sub`
 NEIGHBOUR = "demo-citizen-0002"
@@ -77,7 +77,8 @@ async def seed_consents(
         await use(bank, active.id, SOCIAL_INSURANCE, loan)
         await use(bank, active.id, "BUSINESS_LICENCE", loan)  # DENIED: FREQUENCY_EXCEEDED
     await use(bank, active.id, "BUSINESS_LICENCE", "Marketing")  # DENIED: PURPOSE_MISMATCH
-    await use(dealer, active.id, "BUSINESS_LICENCE", loan)  # DENIED: NOT_GRANTEE
+    # (The broker cannot try the bank's consent: to it the consent does not exist, and the
+    # gate writes nothing into the citizen's record for it: CONSENT_NOT_FOUND.)
 
     # REVOKED: the broker had a one-off tax certificate consent; a use before, one after.
     revoked = await grant(
@@ -136,23 +137,23 @@ async def seed_consents(
     )
 
     # A complaint in progress: filed about the broker, assigned by the authority.
-    async with unless_calendar_missing("demo complaint"):  # due in 15 working days (Art. 27)
-        complaint = await step(
-            db,
-            lambda s: consent.file_complaint(
-                s,
-                citizen,
-                consent.ComplaintFields(
-                    against_id=broker,
-                    consent_id=revoked.id,
-                    text="The broker fused my tax record into a credit score it sells; "
-                    "please check what it did with it before I revoked.",
-                ),
+    # Art. 27: due in 15 working days; provisional when that reaches an unentered year.
+    complaint = await step(
+        db,
+        lambda s: consent.file_complaint(
+            s,
+            citizen,
+            consent.ComplaintFields(
+                against_id=broker,
+                consent_id=revoked.id,
+                text="The broker fused my tax record into a credit score it sells; "
+                "please check what it did with it before I revoked.",
             ),
-        )
-        await step(
-            db,
-            lambda s: consent.assign_complaint(
-                s, boss, complaint.id, assignee="Data rights enforcement unit"
-            ),
-        )
+        ),
+    )
+    await step(
+        db,
+        lambda s: consent.assign_complaint(
+            s, boss, complaint.id, assignee="Data rights enforcement unit"
+        ),
+    )

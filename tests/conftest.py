@@ -71,33 +71,11 @@ async def fresh_settings(settings: Settings, tmp_path: Path) -> AsyncIterator[Se
         await admin.close()
 
 
-async def cover_next_year(database: Database) -> None:
-    """Deadlines counted from today may run into next year, which `chinesecalendar` may not
-    cover yet (in 2026 it stops at 2026-12-31). Production waits for the data authority to
-    enter the State Council's notice; tests enter the one day every notice has — New Year's
-    Day off — so the year counts as covered (Mon-Fri otherwise) and the suite does not start
-    failing in late December."""
-    from datetime import date
-
-    from core.calendar import PACKAGE_YEARS
-    from core.models import CalendarDay
-
-    year = date.today().year + 1
-    if year in PACKAGE_YEARS:
-        return
-    async with database.transaction() as session:
-        if await session.get(CalendarDay, date(year, 1, 1)) is None:
-            session.add(
-                CalendarDay(day=date(year, 1, 1), working=False, note="test: New Year's Day")
-            )
-
-
 @pytest.fixture
 async def fresh_db(fresh_settings: Settings) -> AsyncIterator[Database]:
     """A new database migrated to head: for tests that need an empty ledger."""
     database = Database(fresh_settings)
     await migrate.upgrade(database.writer)
-    await cover_next_year(database)
     yield database
     await database.dispose()
 
@@ -111,7 +89,6 @@ def is_postgres(settings: Settings) -> bool:
 async def app(settings: Settings) -> AsyncIterator[Any]:
     application = create_app(settings)
     await migrate.upgrade(application.state.db.writer)
-    await cover_next_year(application.state.db)
     yield application
     await application.state.db.dispose()
 

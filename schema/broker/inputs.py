@@ -162,6 +162,7 @@ class UpdateRiskRuleInput:
     rule: AlertRuleEnum
     threshold: Decimal | None = None
     enabled: bool | None = None
+    min_volume: int | None = None
 
 
 @strawberry.input

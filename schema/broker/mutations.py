@@ -44,11 +44,20 @@ from schema.errors import UserErrorType, perform
 from schema.registry import Asset
 from schema.relay import uuid_of
 
+# A payload names its object after the object's type, as elsewhere in the API (issue 10 §7).
+_RENAMED = "Named after its type like every payload's object: use `"
+
 
 @strawberry.type
 class BrokerLicencePayload:
-    licence: BrokerLicence | None = None
+    licence: BrokerLicence | None = strawberry.field(
+        default=None, deprecation_reason=_RENAMED + "brokerLicence`."
+    )
     user_errors: list[UserErrorType]
+
+    @strawberry.field
+    def broker_licence(self) -> BrokerLicence | None:
+        return self.licence
 
 
 @strawberry.type
@@ -71,26 +80,50 @@ class DealPayload:
 
 @strawberry.type
 class DataFlowPayload:
-    flow: DataFlow | None = None
+    flow: DataFlow | None = strawberry.field(
+        default=None, deprecation_reason=_RENAMED + "dataFlow`."
+    )
     user_errors: list[UserErrorType]
+
+    @strawberry.field
+    def data_flow(self) -> DataFlow | None:
+        return self.flow
 
 
 @strawberry.type
 class SupervisionIndicatorPayload:
-    indicator: SupervisionIndicator | None = None
+    indicator: SupervisionIndicator | None = strawberry.field(
+        default=None, deprecation_reason=_RENAMED + "supervisionIndicator`."
+    )
     user_errors: list[UserErrorType]
+
+    @strawberry.field
+    def supervision_indicator(self) -> SupervisionIndicator | None:
+        return self.indicator
 
 
 @strawberry.type
 class RiskRulePayload:
-    rule: RiskRule | None = None
+    rule: RiskRule | None = strawberry.field(
+        default=None, deprecation_reason=_RENAMED + "riskRule`."
+    )
     user_errors: list[UserErrorType]
+
+    @strawberry.field
+    def risk_rule(self) -> RiskRule | None:
+        return self.rule
 
 
 @strawberry.type
 class SupervisionGradePayload:
-    grade: SupervisionGrade | None = None
+    grade: SupervisionGrade | None = strawberry.field(
+        default=None, deprecation_reason=_RENAMED + "supervisionGrade`."
+    )
     user_errors: list[UserErrorType]
+
+    @strawberry.field
+    def supervision_grade(self) -> SupervisionGrade | None:
+        return self.grade
 
 
 @strawberry.type
@@ -103,8 +136,14 @@ class EvaluateBrokersPayload:
 
 @strawberry.type
 class RiskAlertPayload:
-    alert: RiskAlert | None = None
+    alert: RiskAlert | None = strawberry.field(
+        default=None, deprecation_reason=_RENAMED + "riskAlert`."
+    )
     user_errors: list[UserErrorType]
+
+    @strawberry.field
+    def risk_alert(self) -> RiskAlert | None:
+        return self.alert
 
 
 LICENCE_CODES = "LICENCE_REQUIRED, LICENCE_SUSPENDED, LICENCE_REVOKED, LICENCE_EXPIRED"
@@ -329,15 +368,16 @@ class Mutation:
     @strawberry.mutation(
         description="Change a published risk rule's threshold or switch it on or off; periods "
         "evaluated afterwards use it. Data authority only. userErrors codes: RULE_NOT_FOUND, "
-        "THRESHOLD_INVALID, NOTHING_CHANGED."
+        "THRESHOLD_INVALID, MIN_VOLUME_INVALID, MIN_VOLUME_NOT_APPLICABLE, NOTHING_CHANGED."
     )
     async def update_risk_rule(self, info: Info, input: UpdateRiskRuleInput) -> RiskRulePayload:
         row, errors = await perform(
             info,
             lambda s, a: domain.update_risk_rule(
-                s, a, input.rule, threshold=input.threshold, enabled=input.enabled
+                s, a, input.rule, threshold=input.threshold, enabled=input.enabled,
+                min_volume=input.min_volume,
             ),
-        )
+        )  # fmt: skip
         return RiskRulePayload(rule=RiskRule.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(
@@ -357,8 +397,10 @@ class Mutation:
 
     @strawberry.mutation(
         description="Evaluate every licensed broker over a period that has ended, from "
-        "recorded facts; replaces the period's results and raises risk alerts. Data authority "
-        "only. userErrors codes: PERIOD_INVALID, PERIOD_NOT_OVER."
+        "recorded facts; replaces the period's results, raises risk alerts and moves each "
+        "broker's licence grade to its latest evaluated period's. A period before any broker "
+        "was licensed is refused, with no ledger entry. Data authority only. userErrors codes: "
+        "PERIOD_INVALID, PERIOD_NOT_OVER, NO_BROKERS_IN_PERIOD."
     )
     async def evaluate_brokers(
         self, info: Info, input: EvaluateBrokersInput

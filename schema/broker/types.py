@@ -75,7 +75,12 @@ class BrokerLicence(Node):
     status: LicenceStatusEnum = strawberry.field(
         description="EXPIRED is computed from validUntil, never stored."
     )
-    grade: str | None
+    grade: str | None = strawberry.field(
+        description="The licence's current supervision grade (Art. 26): set at approval, then "
+        "moved by each evaluation to the grade of the broker's latest evaluated period (a "
+        "re-run of an older period does not move it); each move is in the evaluation's ledger "
+        "entry (`licenceGrades`). The per-period grades are `brokerEvaluations`."
+    )
     applied_at: datetime
     licensed_at: datetime | None
     valid_until: datetime | None
@@ -326,6 +331,10 @@ class RiskRule:
     rule: AlertRuleEnum
     description: str
     threshold: Decimal
+    min_volume: int = strawberry.field(
+        description="A rate rule (COMPLAINT_RATE: per 100 flows) fires only for a broker whose "
+        "volume in the period (flows recorded) is at least this; 0 for rules that count events."
+    )
     enabled: bool
     updated_at: datetime
 
@@ -333,7 +342,7 @@ class RiskRule:
     def from_row(cls, row: domain.RiskRule) -> RiskRule:
         return cls(
             rule=row.rule, description=row.description, threshold=Decimal(row.threshold),
-            enabled=row.enabled, updated_at=row.updated_at,
+            min_volume=row.min_volume, enabled=row.enabled, updated_at=row.updated_at,
         )  # fmt: skip
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from schema.calendar.mutations import Mutation
 from schema.calendar.queries import Query
+from schema.calendar.types import PROVISIONAL
 
 QUERIES = (Query,)
 MUTATIONS = (Mutation,)
 SUBSCRIPTIONS: tuple[type, ...] = ()
 TYPES: tuple[type, ...] = ()
 
-__all__ = ["MUTATIONS", "QUERIES", "SUBSCRIPTIONS", "TYPES"]
+__all__ = ["MUTATIONS", "PROVISIONAL", "QUERIES", "SUBSCRIPTIONS", "TYPES"]

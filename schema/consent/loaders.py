@@ -9,6 +9,7 @@ from schema.relay import node_type
 
 loader("consent_items", consent.items_of)
 visible_loader("consent", consent.get_consents)
+visible_loader("consent_subject", consent.subjects_as_seen)  # else the ledger commitment
 visible_loader("data_use", consent.get_uses)
 visible_loader("complaint", consent.get_complaints)
 

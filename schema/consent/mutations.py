@@ -154,7 +154,8 @@ class Mutation:
     @strawberry.mutation(
         description="Data subjects: complain to the data authority; due in 15 working days. "
         "userErrors codes: TEXT_REQUIRED, ORGANIZATION_NOT_FOUND, CONSENT_NOT_FOUND, "
-        "USE_NOT_FOUND, CALENDAR_NOT_COVERED, ID_INVALID."
+        "USE_NOT_FOUND, ID_INVALID. Never refused for the calendar: a due date in a year "
+        "without its official holiday arrangement is provisional (dueProvisional)."
     )
     async def file_complaint(self, info: Info, input: FileComplaintInput) -> ComplaintPayload:
         async def use_case(session: AsyncSession, actor: Principal | None) -> consent.Complaint:

@@ -9,7 +9,7 @@ from strawberry.scalars import JSON
 
 import consent
 from core.clock import now
-from core.identity import Role
+from schema.calendar import PROVISIONAL
 from schema.consent.enums import (
     ComplaintOutcomeEnum,
     ComplaintStatusEnum,
@@ -53,7 +53,6 @@ class ConsentReceipt:
 
 @strawberry.type(description="A data subject's authorisation of one organisation (Art. 27).")
 class Consent(Node):
-    subject: str = strawberry.field(description="The subject's account id (token `sub`).")
     purpose: str
     scenario: str
     valid_from: datetime
@@ -77,6 +76,16 @@ class Consent(Node):
     created_at: datetime
     row: strawberry.Private[consent.Consent]
 
+    @strawberry.field(
+        description="The subject's account id (token `sub`) to the subject; to anyone else "
+        "the salted commitment the ledger names them by (hex SHA-256, as in the receipt), "
+        "since an account id may be a resident ID. Empty once the salt is erased (PIPL Art. 47)."
+    )
+    def subject(self, info: Info) -> str:
+        if consent.is_self(info.context.actor, self.row.subject):
+            return self.row.subject
+        return load_then(info.context.loaders.consent_subject, self.row.subject, str)  # type: ignore[return-value]
+
     @strawberry.field
     def grantee(self, info: Info) -> Organization | None:
         return load_then(info.context.loaders.organization, self.row.grantee_id, from_row)
@@ -91,7 +100,7 @@ class Consent(Node):
     )
     async def receipt(self, info: Info) -> ConsentReceipt | None:
         actor = info.context.actor
-        if actor is None or not actor.has(Role.DATA_SUBJECT) or actor.subject != self.subject:
+        if not consent.is_self(actor, self.row.subject):
             return None
         receipt = await consent.consent_receipt(
             info.context.db, info.context.signer, actor, self.row.id
@@ -114,7 +123,7 @@ class Consent(Node):
     @classmethod
     def from_row(cls, row: consent.Consent) -> Consent:
         return cls(
-            id=to_global_id("Consent", row.id), subject=row.subject, purpose=row.purpose,
+            id=to_global_id("Consent", row.id), purpose=row.purpose,
             scenario=row.scenario, valid_from=row.valid_from, valid_until=row.valid_until,
             mode=row.mode, frequency=row.frequency, max_uses=row.max_uses,
             uses_per_period=row.uses_per_period, data_life=row.data_life, uses=row.uses,
@@ -168,7 +177,10 @@ class Complaint(Node):
     text: str
     status: ComplaintStatusEnum
     received_at: datetime
-    due_at: datetime = strawberry.field(description="15 working days (CN calendar).")
+    due_at: datetime = strawberry.field(
+        description="Art. 27: 15 working days after receipt (CN calendar)."
+    )
+    due_provisional: bool = strawberry.field(description=PROVISIONAL)
     overdue: bool
     assignee: str
     outcome: ComplaintOutcomeEnum | None
@@ -193,6 +205,7 @@ class Complaint(Node):
         return cls(
             id=to_global_id("Complaint", row.id), subject=row.subject, text=row.text,
             status=row.status, received_at=row.received_at, due_at=row.due_at,
+            due_provisional=row.due_provisional,
             overdue=consent.is_overdue(row, now()), assignee=row.assignee,
             outcome=row.outcome, resolution=row.resolution, resolved_at=row.resolved_at,
             row=row,

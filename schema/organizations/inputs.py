@@ -12,3 +12,10 @@ class RegisterOrganizationInput:
     kind: OrganizationKindEnum
     name: str
     uscc: str = strawberry.field(description="Unified social credit code, 18 characters.")
+
+
+@strawberry.input
+class ChangeOrganizationKindInput:
+    organization: strawberry.ID
+    kind: OrganizationKindEnum
+    reason: str

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
-from core import organizations
+import authority
 from schema.context import Info
 from schema.errors import UserErrorType, perform
-from schema.organizations.inputs import RegisterOrganizationInput
+from schema.organizations.inputs import ChangeOrganizationKindInput, RegisterOrganizationInput
 from schema.organizations.types import Organization
+from schema.relay import uuid_of
 
 
 @strawberry.type
@@ -18,20 +19,51 @@ class RegisterOrganizationPayload:
 
 
 @strawberry.type
+class ChangeOrganizationKindPayload:
+    organization: Organization | None = None
+    user_errors: list[UserErrorType]
+
+
+@strawberry.type
 class Mutation:
     @strawberry.mutation(
-        description="Admit an organisation to the exchange. Data authority only. "
-        "userErrors codes: NAME_REQUIRED, NAME_TOO_LONG, USCC_INVALID, USCC_TAKEN."
+        description="Admit an organisation to the exchange (Art. 5); the admission is a ledger "
+        "entry (`authority.organization.admitted`). Data authority only. userErrors codes: "
+        "NAME_REQUIRED, NAME_TOO_LONG, USCC_INVALID, USCC_TAKEN."
     )
     async def register_organization(
         self, info: Info, input: RegisterOrganizationInput
     ) -> RegisterOrganizationPayload:
         row, errors = await perform(
             info,
-            lambda session, actor: organizations.register_organization(
+            lambda session, actor: authority.register_organization(
                 session, actor, kind=input.kind, name=input.name, uscc=input.uscc
             ),
         )
         return RegisterOrganizationPayload(
+            organization=Organization.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Change what an organisation is to the exchange (its kind decides who may "
+        "be a source department, broker or regulator), with a reason; a ledger entry "
+        "(`authority.organization.reclassified`) names the kind before and after. Data "
+        "authority only. userErrors codes: REASON_REQUIRED, ORGANIZATION_NOT_FOUND, "
+        "NOTHING_CHANGED, LAST_AUTHORITY, ID_INVALID."
+    )
+    async def change_organization_kind(
+        self, info: Info, input: ChangeOrganizationKindInput
+    ) -> ChangeOrganizationKindPayload:
+        row, errors = await perform(
+            info,
+            lambda session, actor: authority.reclassify_organization(
+                session,
+                actor,
+                uuid_of(input.organization, "Organization"),
+                kind=input.kind,
+                reason=input.reason,
+            ),
+        )
+        return ChangeOrganizationKindPayload(
             organization=Organization.from_row(row) if row else None, user_errors=errors
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from core import organizations
+import authority
 from core.identity import require
 from schema.context import Info
 from schema.organizations.enums import OrganizationKindEnum
@@ -44,9 +44,7 @@ class Query:
     ) -> Connection[Organization]:
         require(info.context.actor)
         async with info.context.db.read() as session:
-            page = await organizations.list_organizations(
-                session, kind=kind, first=first, after=after
-            )
+            page = await authority.list_organizations(session, kind=kind, first=first, after=after)
         # Each row brought its registrant along (one statement): prime the request's loader
         # so `registeredBy` resolves without a second query.
         info.context.loaders.organization.prime_many(

@@ -250,7 +250,8 @@ class AssetMutation:
         )
 
     @strawberry.mutation(
-        description="Object during the public notice; the registration pauses. "
+        description="Object during the public notice; the registration and the notice clock "
+        "pause (noticeEndsAt is null) until the authority resolves every open objection. "
         "Anyone signed in. userErrors codes: OBJECTION_TEXT_REQUIRED, NOT_IN_PUBLIC_NOTICE, "
         f"NOTICE_ENDED, {STATUS_CODES}."
     )
@@ -266,9 +267,10 @@ class AssetMutation:
         return await _asset_payload(info, use_case)
 
     @strawberry.mutation(
-        description="Uphold (the registration is rejected) or dismiss an objection. "
-        "Data authority only. userErrors codes: RESOLUTION_REQUIRED, OBJECTION_NOT_OPEN, "
-        "ID_INVALID."
+        description="Uphold (the registration is rejected) or dismiss an objection. When the "
+        "last open objection is dismissed, the notice resumes: the working days it had left "
+        "run from now (a new noticeEndsAt, recorded in the ledger). Data authority only. "
+        "userErrors codes: RESOLUTION_REQUIRED, OBJECTION_NOT_OPEN, ID_INVALID."
     )
     async def resolve_asset_objection(
         self, info: Info, input: ResolveObjectionInput
@@ -328,14 +330,30 @@ class AssetMutation:
 
 @strawberry.type
 class AssessQualityPayload:
-    assessment: QualityAssessment | None = None
+    assessment: QualityAssessment | None = strawberry.field(
+        default=None,
+        deprecation_reason="Named after its type like every payload's object: "
+        "use `qualityAssessment`.",
+    )
     user_errors: list[UserErrorType]
+
+    @strawberry.field
+    def quality_assessment(self) -> QualityAssessment | None:
+        return self.assessment
 
 
 @strawberry.type
 class AppraiseAssetPayload:
-    valuation: AssetValuation | None = None
+    valuation: AssetValuation | None = strawberry.field(
+        default=None,
+        deprecation_reason="Named after its type like every payload's object: "
+        "use `assetValuation`.",
+    )
     user_errors: list[UserErrorType]
+
+    @strawberry.field
+    def asset_valuation(self) -> AssetValuation | None:
+        return self.valuation
 
 
 def _dimensions(cls: type, given: DimensionsInput) -> object:

@@ -13,6 +13,7 @@ from strawberry.scalars import JSON
 
 import registry
 from core.clock import now
+from schema.calendar import PROVISIONAL
 from schema.context import Info
 from schema.dataloaders import load_then
 from schema.ledger import InclusionProof
@@ -259,7 +260,13 @@ class Asset(Node):
     time_span: str
     scale: str
     status: AssetStatusEnum
-    notice_ends_at: datetime | None
+    notice_ends_at: datetime | None = strawberry.field(
+        description="Art. 25: when the 5-working-day public notice ends. An open objection "
+        "pauses the notice clock: null while paused; when the last open objection is dismissed "
+        "the working days that were left (the day of the objection included) run again from "
+        "the dismissal, giving a new end."
+    )
+    notice_ends_provisional: bool = strawberry.field(description=PROVISIONAL)
     decision_reason: str
     version: int
     created_at: datetime
@@ -334,6 +341,7 @@ class Asset(Node):
             delivery_mode=row.delivery_mode, update_frequency=row.update_frequency,
             time_span=row.time_span, scale=row.scale, status=row.status,
             notice_ends_at=row.notice_ends_at, decision_reason=row.decision_reason,
+            notice_ends_provisional=row.notice_ends_provisional,
             version=row.version, created_at=row.created_at, row=row,
         )  # fmt: skip
 

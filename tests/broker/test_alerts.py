@@ -56,7 +56,12 @@ async def test_alerts_raised_once_listed_and_acknowledged(
     assert alert.id in await listed(broker.AlertStatus.ACKNOWLEDGED)
     async with db.read() as session:
         [stored] = await broker.get_alerts(session, authority.principal, [alert.id])
-        assert await broker.get_alerts(session, caller.principal, [alert.id]) == [None]
+        # Issue 10 §6: the broker reads an alert about itself by id (it is in its evaluation's
+        # ledger entry); the alert queue stays the authority's; other brokers see nothing.
+        [own] = await broker.get_alerts(session, caller.principal, [alert.id])
+        other, _ = await make_broker()
+        assert await broker.get_alerts(session, other.principal, [alert.id]) == [None]
+    assert own is not None and own.id == alert.id
     assert (stored.id, stored.status, stored.broker_id) == (
         alert.id, broker.AlertStatus.ACKNOWLEDGED, caller.org_id,
     )  # fmt: skip

@@ -33,12 +33,12 @@ CONFIRM = f"""mutation($input: DealIdInput!) {{ confirmDeal(input: $input) {{
 DELIVER = f"""mutation($input: RecordDeliveryInput!) {{ recordDelivery(input: $input) {{
   deal {{ id status deliveredAt }} {ERRORS} }} }}"""
 FLOW = f"""mutation($input: RecordDataFlowInput!) {{ recordDataFlow(input: $input) {{
-  flow {{ id ledgerSeq }} {ERRORS} }} }}"""
+  flow {{ id ledgerSeq }} dataFlow {{ id }} {ERRORS} }} }}"""
 EVALUATE = f"""mutation($input: EvaluateBrokersInput!) {{ evaluateBrokers(input: $input) {{
   evaluations {{ grade score broker {{ id }} }} alertsRaised {{ id rule broker {{ id }} }}
   ledgerSeq {ERRORS} }} }}"""
 ACK = f"""mutation($input: AcknowledgeRiskAlertInput!) {{ acknowledgeRiskAlert(input: $input) {{
-  alert {{ id status acknowledgement }} {ERRORS} }} }}"""
+  riskAlert {{ id status acknowledgement }} alert {{ id }} {ERRORS} }} }}"""
 
 APPLICATION = {
     "brokerType": "ENTRUSTED_RIGHTS",
@@ -131,11 +131,13 @@ async def test_licence_to_evaluation_over_http(
         "recipients": [to_global_id("Organization", buyer.org_id)],
         "purpose": "SME credit scoring", "scenario": "Pre-approval",
     }  # fmt: skip
-    flow = (await ok(gql, FLOW, flow_input, firm, "recordDataFlow"))["flow"]
+    recorded = await ok(gql, FLOW, flow_input, firm, "recordDataFlow")
+    flow = recorded["flow"]
+    assert recorded["dataFlow"] == {"id": flow["id"]}
     refused_input = {**flow_input, "inputs": [{"kind": "PUBLIC_RESOURCE", "resource": hidden.code}]}
     refused = await gql(FLOW, {"input": refused_input}, firm)
     assert refused["data"]["recordDataFlow"] == {
-        "flow": None,
+        "flow": None, "dataFlow": None,
         "userErrors": [
             {"field": "inputs[0].resource", "code": "RESOURCE_NOT_SHARED",
              "message": refused["data"]["recordDataFlow"]["userErrors"][0]["message"]}
@@ -239,12 +241,32 @@ async def test_licence_to_evaluation_over_http(
     acked = await ok(
         gql, ACK, {"id": ids[0], "note": "Broker interviewed"}, authority, "acknowledgeRiskAlert"
     )
-    assert acked["alert"]["status"] == "ACKNOWLEDGED"
+    assert acked["riskAlert"]["status"] == "ACKNOWLEDGED"
+    assert acked["alert"]["id"] == acked["riskAlert"]["id"]  # the deprecated name still answers
     assert await errors_of(gql, ACK, {"id": ids[0]}, authority, "acknowledgeRiskAlert") == [
         "ALERT_ALREADY_ACKNOWLEDGED"
     ]
     forbidden_ack = await gql(ACK, {"input": {"id": ids[1]}}, firm)
     assert forbidden_ack["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+    # Issue 10 §6: node(id) answers for evaluations and alerts, to who may see them.
+    node = """query($id: ID!) { node(id: $id) { id __typename
+      ... on BrokerEvaluation { grade broker { id } } ... on RiskAlert { rule broker { id } } } }"""
+    own_ids = await gql(
+        "query($p: PeriodInput) { brokerEvaluations(period: $p, first: 1) { nodes { id } } }",
+        {"p": p},
+        firm,
+    )
+    [evaluation_id] = [n["id"] for n in own_ids["data"]["brokerEvaluations"]["nodes"]]
+    auditor = await make_caller(Role.AUDITOR)
+    for caller, shown in ((authority, True), (auditor, True), (firm, True), (other, False),
+                          (buyer, False)):  # fmt: skip
+        for node_id, type_name in ((evaluation_id, "BrokerEvaluation"), (ids[1], "RiskAlert")):
+            found = (await gql(node, {"id": node_id}, caller))["data"]["node"]
+            if shown:
+                assert found["__typename"] == type_name and found["broker"]["id"] == firm_id
+            else:
+                assert found is None, (caller, type_name)
 
 
 async def test_indicators_over_http(gql, make_caller, authority):
@@ -274,20 +296,23 @@ async def test_indicators_over_http(gql, make_caller, authority):
 
 async def test_risk_rules_are_published_data_the_authority_changes(gql, make_caller, authority):
     reader = await make_caller(Role.AGENCY, OrganizationKind.AGENCY)
-    rules = (await gql("{ riskRules { rule threshold enabled } }", None, reader))["data"]
-    assert {r["rule"]: r["threshold"] for r in rules["riskRules"]} == {
-        "COMPLAINT_RATE": "5", "FLOW_BASIS_MISSING": "0",
-        "ACTIVITY_WHILE_SUSPENDED": "0", "USE_AFTER_REVOCATION": "0",
+    rules = (await gql("{ riskRules { rule threshold minVolume enabled } }", None, reader))["data"]
+    assert {r["rule"]: (r["threshold"], r["minVolume"]) for r in rules["riskRules"]} == {
+        "COMPLAINT_RATE": ("5", 20), "FLOW_BASIS_MISSING": ("0", 0),
+        "ACTIVITY_WHILE_SUSPENDED": ("0", 0), "USE_AFTER_REVOCATION": ("0", 0),
     }  # fmt: skip
     update = """mutation($input: UpdateRiskRuleInput!) { updateRiskRule(input: $input) {
       rule { rule threshold enabled } userErrors { code field } } }"""
     denied = await gql(update, {"input": {"rule": "COMPLAINT_RATE", "threshold": "9"}}, reader)
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    for bad, code in (
-        ({"threshold": "-1"}, "THRESHOLD_INVALID"),
-        ({"threshold": "5"}, "NOTHING_CHANGED"),
+    for rule, bad, code in (
+        ("COMPLAINT_RATE", {"threshold": "-1"}, "THRESHOLD_INVALID"),
+        ("COMPLAINT_RATE", {"threshold": "5"}, "NOTHING_CHANGED"),
+        ("COMPLAINT_RATE", {"minVolume": -1}, "MIN_VOLUME_INVALID"),
+        ("COMPLAINT_RATE", {"minVolume": 20}, "NOTHING_CHANGED"),
+        ("FLOW_BASIS_MISSING", {"minVolume": 3}, "MIN_VOLUME_NOT_APPLICABLE"),
     ):
-        result = await gql(update, {"input": {"rule": "COMPLAINT_RATE", **bad}}, authority)
+        result = await gql(update, {"input": {"rule": rule, **bad}}, authority)
         assert [e["code"] for e in result["data"]["updateRiskRule"]["userErrors"]] == [code]
     try:
         changed = await gql(

@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 import broker
 import consent
@@ -44,6 +45,7 @@ DEFINITIONS = [
 THRESHOLDS = {"A": Decimal(85), "B": Decimal(70), "C": Decimal(55), "D": Decimal(0)}
 RULE_THRESHOLDS = {"COMPLAINT_RATE": "5", "FLOW_BASIS_MISSING": "0",
                    "ACTIVITY_WHILE_SUSPENDED": "0", "USE_AFTER_REVOCATION": "0"}  # fmt: skip
+RULE_MIN_VOLUMES = {"COMPLAINT_RATE": 20}  # flows; 0 for the count rules (migration 0012)
 
 
 # --- pure -----------------------------------------------------------------------------------
@@ -125,8 +127,12 @@ def published_rules(**changes: tuple[str, bool]) -> list[broker.RiskRule]:
         threshold, enabled = changes.get(name, (threshold, True))
         rules.append(
             broker.RiskRule(
-                rule=broker.AlertRule(name), description="", threshold=threshold, enabled=enabled
-            )
+                rule=broker.AlertRule(name),
+                description="",
+                threshold=threshold,
+                enabled=enabled,
+                min_volume=RULE_MIN_VOLUMES.get(name, 0),
+            )  # fmt: skip
         )
     return rules
 
@@ -144,8 +150,8 @@ async def test_test_data_is_what_0010_publishes(fresh_db, authority):
     ]
     assert published == DEFINITIONS
     assert [(g.grade, Decimal(g.min_score)) for g in grades] == list(THRESHOLDS.items())
-    assert sorted((r.rule, r.threshold, r.enabled) for r in rules) == sorted(
-        (r.rule, r.threshold, r.enabled) for r in published_rules()
+    assert sorted((r.rule, r.threshold, r.enabled, r.min_volume) for r in rules) == sorted(
+        (r.rule, r.threshold, r.enabled, r.min_volume) for r in published_rules()
     )
     assert [r.rule for r in published_rules()] == list(broker.AlertRule)
 
@@ -153,18 +159,34 @@ async def test_test_data_is_what_0010_publishes(fresh_db, authority):
 def test_risk_rules():
     quiet = broker.risk_rules(facts(flows_recorded=100, complaints=5), published_rules())
     assert quiet == []  # 5 per 100 is not above 5
-    noisy = facts(flows_recorded=10, complaints=1, flows_refused_basis=1,
+    noisy = facts(flows_recorded=20, complaints=2, flows_refused_basis=1,
                   attempts_while_suspended=2, uses_after_revocation=1)  # fmt: skip
     loud = broker.risk_rules(noisy, published_rules())
     assert [f.rule for f in loud] == list(broker.AlertRule)
     assert loud[0].value == Decimal(10) and loud[0].threshold == Decimal(5)
     # The authority's published changes: a higher complaint threshold, a rule switched off.
+    # (Above 10 per 100 with 20 flows: the minimum volume is reached, the threshold is not.)
     tuned = broker.risk_rules(
         noisy, published_rules(COMPLAINT_RATE=("10", True), FLOW_BASIS_MISSING=("0", False))
     )
     assert [f.rule for f in tuned] == [
         broker.AlertRule.ACTIVITY_WHILE_SUSPENDED, broker.AlertRule.USE_AFTER_REVOCATION,
     ]  # fmt: skip
+
+
+@pytest.mark.article(26)
+def test_a_rate_alerts_only_from_its_published_minimum_volume():
+    """Issue 10 §8: a broker's first complaint with one flow is not "100 per 100 flows"."""
+    rules = published_rules()
+    first = broker.risk_rules(facts(flows_recorded=1, complaints=1), rules)
+    assert first == []
+    just_under = broker.risk_rules(facts(flows_recorded=19, complaints=3), rules)
+    assert just_under == []
+    [at_volume] = broker.risk_rules(facts(flows_recorded=20, complaints=2), rules)
+    assert (at_volume.rule, at_volume.value) == (broker.AlertRule.COMPLAINT_RATE, Decimal(10))
+    # The count rules have no volume: one event is the fact.
+    [count] = broker.risk_rules(facts(flows_recorded=0, flows_refused_basis=1), rules)
+    assert count.rule is broker.AlertRule.FLOW_BASIS_MISSING
 
 
 # --- from recorded facts --------------------------------------------------------------------
@@ -267,9 +289,8 @@ async def test_evaluation_from_recorded_facts_is_reproducible(
     expected = scoring.evaluate(json.loads(evaluation.facts), DEFINITIONS, THRESHOLDS)
     assert (Decimal(evaluation.score), evaluation.grade) == (expected.score, expected.grade)
     raised = {a.rule for a in run.alerts_raised if a.broker_id == caller.org_id}
-    assert raised == {
-        broker.AlertRule.COMPLAINT_RATE, broker.AlertRule.FLOW_BASIS_MISSING,
-        broker.AlertRule.ACTIVITY_WHILE_SUSPENDED,
+    assert raised == {  # 3 complaints over 2 flows: under COMPLAINT_RATE's minimum volume
+        broker.AlertRule.FLOW_BASIS_MISSING, broker.AlertRule.ACTIVITY_WHILE_SUSPENDED,
     }  # fmt: skip
     async with db.read() as session:
         entry = await session.get(LedgerEntry, run.ledger_seq)
@@ -457,3 +478,55 @@ async def test_grade_thresholds_are_data_too(db, make_broker, act, authority):
     assert moved.min_score == "90"
     back = await act(broker.update_grade, authority.principal, "A", min_score=Decimal("85"))
     assert back.min_score == "85"
+
+
+@pytest.mark.article(26)
+async def test_each_evaluation_moves_the_licence_grade_to_its_latest_period(
+    db, make_broker, act, authority
+):
+    """Issue 10 §8: the licence grade set at approval and the evaluation grade meet: each run
+    moves the licence to its latest evaluated period's grade, and says so in its entry."""
+    caller, licence = await make_broker()
+    assert licence.grade is None  # approved without a grade
+    t0 = now()
+    await asyncio.sleep(0.01)
+    t1 = now()
+    first = await act(broker.evaluate_brokers, authority.principal, t0, t1)
+    idle = (await mine(first, caller.org_id)).grade  # an idle broker: no deals, no flows
+    assert idle == "C"
+    async with db.read() as session:
+        body = json.loads((await session.get(LedgerEntry, first.ledger_seq)).body)
+        assert (await session.get(broker.BrokerLicence, licence.id)).grade == idle
+    assert {"licence": str(licence.id), "broker": str(caller.org_id), "from": None,
+            "to": idle} in body["licenceGrades"]  # fmt: skip
+    await asyncio.sleep(0.01)
+    t2 = now()
+    second = await act(broker.evaluate_brokers, authority.principal, t1, t2)
+    assert not [c for c in second.licences_regraded if c.licence_id == licence.id]  # unchanged
+    # The authority grades the licence at a decision; an old period re-run does not move it,
+    # the latest period re-run does.
+    D = broker.LicenceDecisionKind
+    await act(broker.decide_broker_licence, authority.principal, licence.id,
+              decision=D.SUSPEND, reason="audit")  # fmt: skip
+    await act(broker.decide_broker_licence, authority.principal, licence.id,
+              decision=D.REINSTATE, reason="audit passed", grade="A")  # fmt: skip
+    await act(broker.evaluate_brokers, authority.principal, t0, t1)
+    async with db.read() as session:
+        assert (await session.get(broker.BrokerLicence, licence.id)).grade == "A"
+    latest = await act(broker.evaluate_brokers, authority.principal, t1, t2)
+    [moved] = [c for c in latest.licences_regraded if c.licence_id == licence.id]
+    assert (moved.before, moved.after) == ("A", idle)
+    async with db.read() as session:
+        assert (await session.get(broker.BrokerLicence, licence.id)).grade == idle
+
+
+async def test_a_period_with_no_broker_is_refused_and_records_nothing(db, act, authority):
+    """Issue 10 §7: no silent empty run, and no ledger entry for nothing."""
+    async with db.read() as session:
+        before = await session.scalar(sa.select(sa.func.max(LedgerEntry.seq)))
+    start = datetime(2001, 1, 1, tzinfo=UTC)
+    with pytest.raises(UserError) as refused:
+        await act(broker.evaluate_brokers, authority.principal, start, start + timedelta(days=31))
+    assert (refused.value.code, refused.value.field) == ("NO_BROKERS_IN_PERIOD", "period_end")
+    async with db.read() as session:
+        assert await session.scalar(sa.select(sa.func.max(LedgerEntry.seq))) == before

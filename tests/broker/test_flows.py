@@ -92,7 +92,8 @@ async def test_a_flow_with_every_basis_is_recorded(
     )  # fmt: skip
     async with db.read() as session:
         (inputs,) = await broker.inputs_of(session, [flow.id])
-        (links,) = await broker.consents_of(session, [flow.id])
+        (links,) = await broker.consents_of(session, caller.principal, [flow.id])
+        (recipients_view,) = await broker.consents_of(session, lender.principal, [flow.id])
         entry = await session.get(LedgerEntry, flow.ledger_seq)
         uses = (await session.get(consent.Consent, granted.id)).uses
     assert [(i.kind, i.basis) for i in inputs] == [
@@ -102,6 +103,7 @@ async def test_a_flow_with_every_basis_is_recorded(
     ]
     assert inputs[1].asset_id == public.id
     assert [link.consent_id for link, _ in links] == [granted.id] and uses == 1
+    assert recipients_view == []  # issue 10 §6: the recipient sees the flow, not the consents
     assert entry.kind == "broker.flow.recorded"
     body = json.loads(entry.body)
     assert body["flow"] == str(flow.id) and body["recipients"] == [str(lender.org_id)]
@@ -189,12 +191,10 @@ async def test_denied_consents_refuse_the_flow_and_change_nothing_else(
     async with db.transaction() as session:
         await consent.revoke_consent(session, person.principal, revoked.id, reason="changed mind")
     _, wrong_purpose = await make_consent(caller.org_id, purpose="Marketing")
-    _, someone_elses = await make_consent(lender.org_id)
     relied = [
         broker.ConsentRelied(good.id, ITEM),
         broker.ConsentRelied(revoked.id, ITEM),
         broker.ConsentRelied(wrong_purpose.id, ITEM),
-        broker.ConsentRelied(someone_elses.id, ITEM),
         broker.ConsentRelied(good.id, "certificate:MEDICAL_RECORD"),
     ]
     with pytest.raises(broker.Refused) as refused:
@@ -206,8 +206,7 @@ async def test_denied_consents_refuse_the_flow_and_change_nothing_else(
     assert [(p.code, p.field) for p in refused.value.problems] == [
         ("CONSENT_REVOKED", "consents[1]"),
         ("CONSENT_PURPOSE_MISMATCH", "consents[2]"),
-        ("CONSENT_NOT_GRANTEE", "consents[3]"),
-        ("CONSENT_OUT_OF_SCOPE", "consents[4]"),
+        ("CONSENT_OUT_OF_SCOPE", "consents[3]"),
     ]
     assert "REVOKED" in refused.value.problems[0].message
     async with db.read() as session:
@@ -221,7 +220,6 @@ async def test_denied_consents_refuse_the_flow_and_change_nothing_else(
         ).all()
     assert uses == 0  # the allowed check rolled back with the flow
     assert sorted(r.value for _, r in outcomes) == [
-        "NOT_GRANTEE",
         "OUT_OF_SCOPE",
         "PURPOSE_MISMATCH",
         "REVOKED",
@@ -236,6 +234,20 @@ async def test_denied_consents_refuse_the_flow_and_change_nothing_else(
             spec(output, lender, DATASET, consents=[broker.ConsentRelied(output.id, ITEM)]),
         )
     assert (unknown.value.code, unknown.value.field) == ("CONSENT_NOT_FOUND", "consents[0]")
+    # Issue 10 §6: a consent granted to someone else is, to this broker, no consent at all.
+    _, someone_elses = await make_consent(lender.org_id)
+    with pytest.raises(UserError) as hidden:
+        await attempt(
+            broker.record_data_flow,
+            caller.principal,
+            spec(output, lender, DATASET, consents=[broker.ConsentRelied(someone_elses.id, ITEM)]),
+        )
+    assert (hidden.value.code, hidden.value.field) == ("CONSENT_NOT_FOUND", "consents[0]")
+    async with db.read() as session:
+        against_it = await session.scalar(
+            sa.select(sa.func.count()).where(consent.DataUse.consent_id == someone_elses.id)
+        )
+    assert against_it == 0
 
 
 async def test_a_suspended_broker_records_no_flow_but_the_attempt(

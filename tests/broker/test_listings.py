@@ -151,3 +151,20 @@ async def test_a_suspended_brokers_listings_are_hidden(db, make_broker, make_ass
     async with db.read() as session:
         after = await broker.list_listings(session, authority.principal, where, first=5, after=None)
     assert len(before.items) == 1 and after.items == []
+
+
+async def test_money_has_two_decimals_as_given_and_as_read_on_both_engines(
+    make_broker, make_asset, act, db
+):
+    """Issue 10 §7: prices came back as "5000" on one path and "3000.00" on another."""
+    caller, _ = await make_broker()
+    listing = await act(
+        broker.list_product, caller.principal, (await make_asset(caller.org_id)).id, terms("5000")
+    )
+    async with db.read() as session:
+        stored = await session.get(broker.Listing, listing.id, populate_existing=True)
+    assert str(listing.price) == str(stored.price) == "5000.00"
+    cheaper = await act(
+        broker.list_product, caller.principal, (await make_asset(caller.org_id)).id, terms("2.5")
+    )
+    assert str(cheaper.price) == "2.50"

@@ -3,6 +3,7 @@ the data authority, overdue ones listed; every step a ledger entry; every refusa
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -46,7 +47,8 @@ async def test_file_assign_resolve_each_a_ledger_entry(db, subject, grantee, gra
     assert complaint.status is consent.ComplaintStatus.RECEIVED
     async with db.read() as session:
         due = await workdays.working_day_deadline(session, complaint.received_at, 15)
-    assert complaint.due_at == due and complaint.due_at - complaint.received_at >= timedelta(
+    assert complaint.due_provisional is due.provisional
+    assert complaint.due_at == due.at and complaint.due_at - complaint.received_at >= timedelta(
         days=19
     )
 
@@ -105,13 +107,22 @@ async def test_filing_refusals(db, subject, grantee, grant, use, make_caller):
         await file(db, grantee, grantee.org_id)
 
 
-async def test_filing_in_a_year_the_calendar_lacks_is_a_user_error(
-    db, subject, grantee, monkeypatch
-):
+@pytest.mark.article(27)
+async def test_filing_is_never_refused_for_the_calendar(db, subject, grantee, monkeypatch):
+    """A year without its official arrangement gives a provisional due date (issue 10 §1)."""
     monkeypatch.setattr("consent.complaints.now", lambda: datetime(2041, 3, 1, 2, 0, tzinfo=UTC))
-    with pytest.raises(UserError) as error:
-        await file(db, subject, grantee.org_id)
-    assert error.value.code == "CALENDAR_NOT_COVERED"
+    complaint = await file(db, subject, grantee.org_id)
+    assert complaint.due_provisional
+    # Fri 1 Mar 2041 + 15 working days, weekends only (no statutory day in March): Fri 22 Mar.
+    assert complaint.due_at == datetime(2041, 3, 22, 15, 59, 59, 999999, tzinfo=UTC)
+    async with db.read() as session:
+        (entry,) = await session.scalars(
+            sa.select(LedgerEntry.body).where(
+                LedgerEntry.kind == "consent.complaint.filed",
+                LedgerEntry.body.contains(str(complaint.id)),
+            )
+        )
+    assert json.loads(entry)["dueProvisional"] is True
 
 
 @pytest.mark.article(27)

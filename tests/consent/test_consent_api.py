@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 import consent
+import ledger
 from core.clock import now
 from core.identity import Role
 from core.models import OrganizationKind
@@ -265,7 +266,7 @@ async def test_gate_user_errors_over_http(gql, subject, grantee):
 
 
 @pytest.mark.article(27)
-async def test_dashboards_are_scoped_to_their_owner(gql, make_caller, grantee):
+async def test_dashboards_are_scoped_to_their_owner(gql, make_caller, grantee, db):
     alice = await make_caller(Role.DATA_SUBJECT)
     bob = await make_caller(Role.DATA_SUBJECT)
     other_org = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
@@ -292,7 +293,19 @@ async def test_dashboards_are_scoped_to_their_owner(gql, make_caller, grantee):
     assert {n["id"] for n in received} >= set(alice_ids) and bob_id not in {
         n["id"] for n in received
     }
-    assert all(n["subject"] == alice.principal.subject for n in received if n["id"] in alice_ids)
+    # Issue 10 §6: the grantee sees the subject only as the ledger's salted commitment.
+    async with db.read() as session:
+        alices = subject_commitment(
+            await ledger.subject_salt(session, alice.principal.subject), alice.principal.subject
+        )
+    assert all(n["subject"] == alices for n in received if n["id"] in alice_ids)
+    assert not any(alice.principal.subject in n["subject"] for n in received)
+    authority = await make_caller(Role.AUTHORITY, OrganizationKind.AUTHORITY)
+    seen = "query($id: ID!) { node(id: $id) { ... on Consent { subject } } }"
+    assert (await gql(seen, {"id": alice_ids[1]}, authority))["data"]["node"]["subject"] == alices
+    assert (await gql(seen, {"id": alice_ids[1]}, alice))["data"]["node"]["subject"] == (
+        alice.principal.subject
+    )
     others = (await gql(RECEIVED, {"first": 50}, other_org))["data"]["receivedConsents"]["nodes"]
     assert [n["id"] for n in others] == [bob_id]
 
@@ -472,9 +485,9 @@ async def test_a_data_uses_consent_is_shown_only_to_who_may_see_it(
     consent_id = await granted(gql, subject, grantee)
     stranger = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
     use = {"consentId": consent_id, "item": "BUSINESS_LICENCE", "purpose": "Loan application"}
-    denied = (await gql(USE, {"input": use}, stranger))["data"]["authorizeDataUse"]
-    assert denied["dataUse"]["reason"] == "NOT_GRANTEE"
-    assert denied["dataUse"]["consent"] is None  # the stranger's own use, not the consent
+    hidden = (await gql(USE, {"input": use}, stranger))["data"]["authorizeDataUse"]
+    assert hidden["dataUse"] is None  # issue 10 §6: no use is written against a hidden consent
+    assert hidden["userErrors"] == [{"field": "consentId", "code": "CONSENT_NOT_FOUND"}]
     allowed = (await gql(USE, {"input": use}, grantee))["data"]["authorizeDataUse"]
     assert allowed["dataUse"]["consent"] == {"id": consent_id}
 

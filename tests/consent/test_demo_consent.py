@@ -37,7 +37,6 @@ async def test_demo_seeds_every_consent_status_and_a_complaint_in_progress(fresh
         None,
         consent.DenialReason.REVOKED,
         consent.DenialReason.EXPIRED,
-        consent.DenialReason.NOT_GRANTEE,
         consent.DenialReason.PURPOSE_MISMATCH,
         consent.DenialReason.FREQUENCY_EXCEEDED,
     }

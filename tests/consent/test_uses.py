@@ -43,12 +43,22 @@ async def test_the_grantee_is_allowed_and_the_use_is_recorded(db, subject, grant
     assert f"org:{grantee.org_id}" in parties
 
 
-async def test_a_stranger_is_denied_not_grantee_and_the_denial_is_recorded(
-    db, subject, grantee, grant, use, make_caller
+async def test_a_stranger_cannot_see_the_consent_nor_record_a_use_against_it(
+    db, subject, grantee, grant, use, make_caller, authority
 ):
+    """Issue 10 §6: to anyone who may not see a consent it does not exist; nothing is written
+    into the subject's record of uses. The authority may see it and is denied NOT_GRANTEE."""
     granted = await grant(subject, grantee)
     stranger = await make_caller(Role.BROKER, OrganizationKind.BROKER)
-    denied = await use(stranger, granted.id)
+    with pytest.raises(UserError) as refused:
+        await use(stranger, granted.id)
+    assert refused.value.code == "CONSENT_NOT_FOUND"
+    async with db.read() as session:
+        recorded = await session.scalar(
+            sa.select(sa.func.count()).where(consent.DataUse.consent_id == granted.id)
+        )
+    assert recorded == 0
+    denied = await use(authority, granted.id)
     assert denied.outcome is consent.UseOutcome.DENIED
     assert denied.reason is consent.DenialReason.NOT_GRANTEE
     async with db.read() as session:

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from core.calendar import PACKAGE_YEARS, CalendarNotCoveredError, WorkingCalendar
+from core.calendar import PACKAGE_YEARS, YEARS, CalendarNotCoveredError, WorkingCalendar
 
 pytestmark = pytest.mark.article(15)
 
@@ -62,29 +62,35 @@ def test_package_covers_2004_to_2026() -> None:
     assert (PACKAGE_YEARS.start, PACKAGE_YEARS.stop - 1) == (2004, 2026)
 
 
-def test_uncovered_year_raises_with_a_clear_message() -> None:
-    with pytest.raises(CalendarNotCoveredError) as caught:
-        CAL.add_working_days(date(2026, 12, 31), 1)
-    assert caught.value.year == 2027
-    assert isinstance(caught.value, LookupError)
-    message = str(caught.value)
-    assert "2027" in message and "2004-2026" in message and "data authority" in message
-    assert not CAL.covers(2027)
-    with pytest.raises(CalendarNotCoveredError):
-        CAL.is_working_day(date(2003, 12, 31))
+def test_an_absurd_year_raises_with_a_clear_message() -> None:
+    for day in (date(1949, 12, 31), date(2101, 1, 1)):
+        with pytest.raises(CalendarNotCoveredError) as caught:
+            CAL.is_working_day(day)
+        assert caught.value.year == day.year
+        assert isinstance(caught.value, LookupError)
+        assert "1950-2100" in str(caught.value)
+    assert (YEARS.start, YEARS.stop - 1) == (1950, 2100)
 
 
-def test_overrides_extend_the_calendar_to_a_new_year() -> None:
-    cal = WorkingCalendar({date(2027, 1, 1): False, date(2027, 2, 20): True})
-    assert cal.covers(2027)
-    assert not cal.is_working_day(date(2027, 1, 1))  # listed holiday, a Friday
+def test_overrides_correct_a_provisional_year_without_confirming_it() -> None:
+    cal = WorkingCalendar({date(2027, 1, 4): False, date(2027, 2, 20): True})
+    assert not cal.is_confirmed(2027)
+    assert not cal.is_working_day(date(2027, 1, 4))  # listed day off, a Monday
     assert cal.is_working_day(date(2027, 2, 20))  # listed make-up Saturday
-    assert cal.is_working_day(date(2027, 1, 4))  # unlisted Monday
+    assert not cal.is_working_day(date(2027, 1, 1))  # statutory New Year's Day, unlisted
+    assert cal.is_working_day(date(2027, 1, 5))  # unlisted Tuesday
+    # Thu 31 Dec 2026 (package) -> Fri 1 Jan off, weekend, Mon 4 Jan listed off -> Tue 5 Jan.
+    assert cal.add_working_days(date(2026, 12, 31), 1) == date(2027, 1, 5)
+
+
+def test_a_year_entered_whole_is_mon_fri_plus_its_days() -> None:
+    cal = WorkingCalendar({date(2027, 1, 1): False, date(2027, 2, 20): True}, entered_years=[2027])
+    assert cal.is_confirmed(2027) and not cal.is_confirmed(2028)
+    assert not cal.is_working_day(date(2027, 1, 1))
+    assert cal.is_working_day(date(2027, 2, 20))
+    assert cal.is_working_day(date(2027, 2, 8))  # a Monday the notice did not list
     assert not cal.is_working_day(date(2027, 1, 9))  # unlisted Saturday
-    # Thu 31 Dec 2026 (package) -> Fri 1 Jan off, weekend -> Mon 4 Jan.
-    assert cal.add_working_days(date(2026, 12, 31), 1) == date(2027, 1, 4)
-    with pytest.raises(CalendarNotCoveredError):
-        cal.is_working_day(date(2028, 1, 3))
+    assert not cal.is_working_day(date(2028, 1, 1))  # 2028 is provisional: statutory day off
 
 
 def test_an_override_beats_the_package() -> None:

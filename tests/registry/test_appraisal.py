@@ -13,9 +13,11 @@ pytestmark = pytest.mark.article(25)
 
 REGISTER = """mutation($input: RegisterAssetInput!) { registerAsset(input: $input) { asset { id } userErrors { code } } }"""
 APPRAISE = """mutation($input: AppraiseAssetInput!) { appraiseAsset(input: $input) {
-  valuation { method value inputs breakdown ledgerSeq } userErrors { field code message } } }"""
+  valuation { method value inputs breakdown ledgerSeq } assetValuation { value }
+  userErrors { field code message } } }"""
 ASSESS = """mutation($input: AssessQualityInput!) { assessQuality(input: $input) {
-  assessment { overall scores weights } userErrors { field code message } } }"""
+  assessment { overall scores weights } qualityAssessment { overall }
+  userErrors { field code message } } }"""
 
 SCORES = {
     "accuracy": "0.9",
@@ -59,7 +61,11 @@ async def appraise(gql, caller, asset_id, method, **inputs):
         APPRAISE, {"input": {"assetId": asset_id, "method": method, **inputs}}, caller
     )
     assert "errors" not in result, result
-    return result["data"]["appraiseAsset"]
+    payload = result["data"]["appraiseAsset"]
+    assert payload["assetValuation"] == (
+        {"value": payload["valuation"]["value"]} if payload["valuation"] else None
+    )
+    return payload
 
 
 async def test_three_methods_hand_computed_and_recorded(gql, make_caller):
@@ -204,6 +210,10 @@ async def test_quality_assessment(gql, make_caller):
         ASSESS, {"input": {"assetId": asset_id, "scores": SCORES, "weights": WEIGHTS}}, firm
     )
     assessment = result["data"]["assessQuality"]["assessment"]
+    # Issue 10 §7: the payload names its object after the type; the old name still answers.
+    assert result["data"]["assessQuality"]["qualityAssessment"] == {
+        "overall": assessment["overall"]
+    }
     assert assessment["overall"] == "0.84" and assessment["scores"]["accessibility"] == "0.6"
     bad = await gql(
         ASSESS,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from core.clock import now
+from core.clock import SHANGHAI, now
 from core.identity import Role
 from core.models import OrganizationKind
 from ledger import merkle
@@ -18,7 +18,7 @@ from schema.relay import from_global_id
 
 pytestmark = pytest.mark.article(25)
 
-FIELDS = "id status noticeEndsAt decisionReason version certificate { number ledgerSeq rights holder { name } }"
+FIELDS = "id status noticeEndsAt noticeEndsProvisional decisionReason version certificate { number ledgerSeq rights holder { name } }"
 REGISTER = f"""mutation($input: RegisterAssetInput!) {{ registerAsset(input: $input) {{
   asset {{ {FIELDS} sources {{ datasetName resource {{ code }} }} }} userErrors {{ field code message }} }} }}"""
 
@@ -146,14 +146,20 @@ async def test_full_lifecycle_to_a_certificate(gql, make_caller, authority, db, 
     assert noticed["status"] == "PUBLIC_NOTICE"
     # 5 working days on the CN calendar, ending at 24:00 Shanghai time (core.workdays).
     deadline = await gql(
-        "query($at: DateTime!) { workingDayDeadline(receivedAt: $at, workingDays: 5) }",
+        "query($at: DateTime!) { workingDayDeadline(receivedAt: $at, workingDays: 5) {"
+        " at provisional } }",
         {"at": now().isoformat()},
         authority,
     )
-    assert noticed["noticeEndsAt"][:10] == deadline["data"]["workingDayDeadline"][:10]
+    expected = deadline["data"]["workingDayDeadline"]
+    assert noticed["noticeEndsAt"][:10] == expected["at"][:10]
+    assert noticed["noticeEndsProvisional"] is expected["provisional"]
 
     early = await payload(gql, COMPLETE, {"id": asset_id}, firm, "completeAssetRegistration")
     assert [e["code"] for e in early["userErrors"]] == ["NOTICE_RUNNING"]
+    # Issue 10 §7: the message shows the Shanghai date, not UTC with microseconds.
+    ends = datetime.fromisoformat(noticed["noticeEndsAt"]).astimezone(SHANGHAI)
+    assert f"{ends:%Y-%m-%d} 23:59 (Asia/Shanghai)" in early["userErrors"][0]["message"]
     await end_notice(db, asset_id)
     registered = (
         await payload(gql, COMPLETE, {"id": asset_id}, firm, "completeAssetRegistration")

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from starlette.testclient import TestClient
 
-from core import organizations
+import authority as authority_domain
 from core.identity import Role
 from server.app import create_app
 
@@ -70,7 +70,7 @@ async def test_unexpected_errors_are_masked_and_logged(gql, authority, monkeypat
     async def broken(*args, **kwargs):
         raise RuntimeError("secret internals: password=hunter2")
 
-    monkeypatch.setattr(organizations, "list_organizations", broken)
+    monkeypatch.setattr(authority_domain, "list_organizations", broken)
     with caplog.at_level(logging.ERROR, logger="pdex.graphql"):
         result = await gql("{ organizations { edges { cursor } } }", caller=authority)
     error = result["errors"][0]

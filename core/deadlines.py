@@ -1,0 +1,64 @@
+"""Working-day deadlines held by domains, recomputed when the official arrangement of a year
+they were counted on provisionally becomes known (issue 10 §1).
+
+A domain that stores such a deadline registers a hook once, at import:
+
+    @deadlines.holder("consent.complaint")
+    async def _recompute(session, calendar) -> list[deadlines.Recomputed]: ...
+
+The hook recomputes its OPEN provisional deadlines on `calendar` (the new one), updates its
+rows, and returns what it recomputed. `authority.set_calendar_year` runs every hook in the
+transaction that enters the year and records each moved date as a ledger fact, so the
+authority needs to know no domain, and a new domain plugs in without editing authority/.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+
+from core.calendar import WorkingCalendar
+from core.db import AsyncSession
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    """One open deadline counted again: what holds it, which date, before and after."""
+
+    holder: str  # the registered kind, e.g. "consent.complaint"
+    id: uuid.UUID
+    field: str  # the API field, e.g. "dueAt"
+    before: datetime
+    after: datetime
+    provisional: bool  # still provisional: it also spans a year not confirmed yet
+    subjects: tuple[str, ...] = ()  # data subjects concerned (the ledger stores commitments)
+    parties: tuple[uuid.UUID, ...] = ()  # organisations that may read the fact
+
+    @property
+    def moved(self) -> bool:
+        return self.before != self.after
+
+
+Hook = Callable[[AsyncSession, WorkingCalendar], Awaitable[list[Recomputed]]]
+_HOLDERS: dict[str, Hook] = {}
+
+
+def holder(kind: str) -> Callable[[Hook], Hook]:
+    """Register the hook that recomputes the open provisional deadlines of `kind`."""
+
+    def register(hook: Hook) -> Hook:
+        known = _HOLDERS.get(kind, hook)
+        if (known.__module__, known.__qualname__) != (hook.__module__, hook.__qualname__):
+            raise ValueError(f"deadline holder {kind!r} is registered twice")
+        _HOLDERS[kind] = hook
+        return hook
+
+    return register
+
+
+def holders() -> Mapping[str, Hook]:
+    """Every registered holder, read-only, by kind."""
+    return MappingProxyType(_HOLDERS)
