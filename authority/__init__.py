@@ -13,6 +13,7 @@ from authority.calendar import (
     set_calendar_days,
     set_calendar_year,
 )
+from authority.errors import Code
 from authority.organizations import (
     bootstrap_authority,
     list_organizations,
@@ -21,6 +22,7 @@ from authority.organizations import (
 )
 
 __all__ = [
+    "Code",
     "MAX_DAYS_PER_CALL",
     "DaySetting",
     "HolidayRange",

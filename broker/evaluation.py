@@ -20,12 +20,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 import ledger
 from broker import scoring
+from broker.errors import Code
 from broker.models import (
     AlertRule,
     AlertStatus,
@@ -72,16 +73,6 @@ async def list_grades(session: AsyncSession, actor: Principal | None) -> list[Su
     return sorted(grades, key=lambda g: Decimal(g.min_score), reverse=True)
 
 
-def _decimal(value: str | Decimal, code: str, field: str) -> Decimal:
-    try:
-        result = Decimal(value)
-    except InvalidOperation as exc:
-        raise UserError(code, "Give a decimal number.", field) from exc
-    if not result.is_finite():
-        raise UserError(code, "Give a finite number.", field)
-    return result
-
-
 # Art. 26: the data authority publishes specific evaluation indicators
 async def update_indicator(
     session: AsyncSession,
@@ -98,16 +89,16 @@ async def update_indicator(
     actor = require(actor, Role.AUTHORITY)
     row = await session.get(SupervisionIndicator, code, with_for_update=True)
     if row is None:
-        raise UserError("INDICATOR_NOT_FOUND", f"No indicator {code!r}.", "code")
+        raise UserError(Code.INDICATOR_NOT_FOUND, f"No indicator {code!r}.", "code")
     problems = []
     if weight is not None and not (weight.is_finite() and Decimal(0) <= weight <= 1):
-        problems.append(Problem("WEIGHT_INVALID", "A weight is between 0 and 1.", "weight"))
+        problems.append(Problem(Code.WEIGHT_INVALID, "A weight is between 0 and 1.", "weight"))
     if parameter is not None and not (parameter.is_finite() and parameter >= 0):
-        problems.append(Problem("PARAMETER_INVALID", "A parameter is 0 or more.", "parameter"))
+        problems.append(Problem(Code.PARAMETER_INVALID, "A parameter is 0 or more.", "parameter"))
     elif parameter is not None and parameter == 0 and row.scoring is Scoring.TARGET:
-        problems.append(Problem("PARAMETER_INVALID", "A target must be above 0.", "parameter"))
+        problems.append(Problem(Code.PARAMETER_INVALID, "A target must be above 0.", "parameter"))
     if name is not None and not name.strip():
-        problems.append(Problem("NAME_INVALID", "Give the indicator a name.", "name"))
+        problems.append(Problem(Code.NAME_INVALID, "Give the indicator a name.", "name"))
     if problems:
         raise UserError.of(problems)
     change: dict[str, list[object]] = {}
@@ -122,7 +113,7 @@ async def update_indicator(
             change[key] = [getattr(row, key), value]
             setattr(row, key, value)
     if not change:
-        raise UserError("NOTHING_CHANGED", "The update repeats the published indicator.", None)
+        raise UserError(Code.NOTHING_CHANGED, "The update repeats the published indicator.", None)
     row.updated_at = now()
     await ledger.append(
         session, "broker.indicator.updated", actor, {"indicator": code, "change": change}
@@ -142,17 +133,17 @@ async def update_grade(
     }
     row = rows.get(grade)
     if row is None:
-        raise UserError("GRADE_NOT_FOUND", f"No grade {grade!r}.", "grade")
+        raise UserError(Code.GRADE_NOT_FOUND, f"No grade {grade!r}.", "grade")
     if not (min_score.is_finite() and Decimal(0) <= min_score <= 100):
-        raise UserError("MIN_SCORE_INVALID", "A threshold is between 0 and 100.", "min_score")
+        raise UserError(Code.MIN_SCORE_INVALID, "A threshold is between 0 and 100.", "min_score")
     ordered = sorted(rows)  # "A" < "B" < …: the best grade first
     thresholds = [min_score if g == grade else Decimal(rows[g].min_score) for g in ordered]
     if any(a <= b for a, b in zip(thresholds, thresholds[1:], strict=False)):
         raise UserError(
-            "GRADES_OUT_OF_ORDER", "Each grade needs a higher score than the next.", "min_score"
+            Code.GRADES_OUT_OF_ORDER, "Each grade needs a higher score than the next.", "min_score"
         )
     if str(min_score) == row.min_score:
-        raise UserError("NOTHING_CHANGED", "The update repeats the published threshold.", None)
+        raise UserError(Code.NOTHING_CHANGED, "The update repeats the published threshold.", None)
     before, row.min_score = row.min_score, str(min_score)
     await ledger.append(
         session,
@@ -391,19 +382,19 @@ async def update_risk_rule(
     actor = require(actor, Role.AUTHORITY)
     row = await session.get(RiskRule, rule, with_for_update=True)
     if row is None:
-        raise UserError("RULE_NOT_FOUND", f"No risk rule {rule.value!r}.", "rule")
+        raise UserError(Code.RULE_NOT_FOUND, f"No risk rule {rule.value!r}.", "rule")
     if threshold is not None and not (threshold.is_finite() and threshold >= 0):
-        raise UserError("THRESHOLD_INVALID", "A threshold is 0 or more.", "threshold")
+        raise UserError(Code.THRESHOLD_INVALID, "A threshold is 0 or more.", "threshold")
     if min_volume is not None:
         if rule not in RATE_VOLUME:
             raise UserError(
-                "MIN_VOLUME_NOT_APPLICABLE",
+                Code.MIN_VOLUME_NOT_APPLICABLE,
                 "Only a rate rule has a minimum volume; this rule counts events.",
                 "min_volume",
             )
         if not 0 <= min_volume <= 1_000_000:
             raise UserError(
-                "MIN_VOLUME_INVALID", "A minimum volume is from 0 to 1000000.", "min_volume"
+                Code.MIN_VOLUME_INVALID, "A minimum volume is from 0 to 1000000.", "min_volume"
             )
     change: dict[str, list[object]] = {}
     if min_volume is not None and row.min_volume != min_volume:
@@ -416,7 +407,7 @@ async def update_risk_rule(
         change["enabled"] = [row.enabled, enabled]
         row.enabled = enabled
     if not change:
-        raise UserError("NOTHING_CHANGED", "The update repeats the published rule.", None)
+        raise UserError(Code.NOTHING_CHANGED, "The update repeats the published rule.", None)
     row.updated_at = now()
     await ledger.append(
         session, "broker.risk_rule.updated", actor, {"rule": rule.value, "change": change}
@@ -430,15 +421,17 @@ async def update_risk_rule(
 def check_period(start: datetime, end: datetime, at: datetime) -> None:
     problems = []
     if start.tzinfo is None or end.tzinfo is None:
-        problems.append(Problem("PERIOD_INVALID", "Give times with a UTC offset.", "period_start"))
+        problems.append(
+            Problem(Code.PERIOD_INVALID, "Give times with a UTC offset.", "period_start")
+        )
     elif start >= end:
         problems.append(
-            Problem("PERIOD_INVALID", "The period must end after it starts.", "period_end")
+            Problem(Code.PERIOD_INVALID, "The period must end after it starts.", "period_end")
         )
     elif end > at:
         problems.append(
             Problem(
-                "PERIOD_NOT_OVER",
+                Code.PERIOD_NOT_OVER,
                 "Only a period that has ended is evaluated (so that it is reproducible).",
                 "period_end",
             )
@@ -473,7 +466,7 @@ async def evaluate_brokers(
     facts = await gather_facts(session, start, end)
     if not facts:  # nothing to evaluate is said, not recorded as an empty run
         raise UserError(
-            "NO_BROKERS_IN_PERIOD",
+            Code.NO_BROKERS_IN_PERIOD,
             "No broker was licensed before this period ended; there is nothing to evaluate.",
             "period_end",
         )
@@ -731,9 +724,11 @@ async def acknowledge_alert(
         sa.select(RiskAlert).where(RiskAlert.id == alert_id).with_for_update()
     )
     if alert is None:
-        raise UserError("ALERT_NOT_FOUND", "No such risk alert.", "id")
+        raise UserError(Code.ALERT_NOT_FOUND, "No such risk alert.", "id")
     if alert.status is AlertStatus.ACKNOWLEDGED:
-        raise UserError("ALERT_ALREADY_ACKNOWLEDGED", "The alert was acknowledged already.", "id")
+        raise UserError(
+            Code.ALERT_ALREADY_ACKNOWLEDGED, "The alert was acknowledged already.", "id"
+        )
     alert.status = AlertStatus.ACKNOWLEDGED
     alert.acknowledged_at = now()
     alert.acknowledged_by_id = actor.organization_id

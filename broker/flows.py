@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 import ledger
+from broker.errors import Code
 from broker.licences import require_licensed
 from broker.listings import may_offer
 from broker.models import (
@@ -28,7 +29,7 @@ from broker.models import (
     ResourceBasis,
 )
 from broker.refusals import Refused
-from consent import Consent, DataUse, UseOutcome, authorize_data_use
+from consent import Consent, DataUse, DenialReason, UseOutcome, authorize_data_use
 from consent import visible_to as consent_visible_to
 from core.batching import fetch_by_ids, fetch_children, many_each
 from core.clock import now
@@ -92,12 +93,12 @@ async def _check_inputs(session: AsyncSession, inputs: Sequence[FlowInputSpec]) 
             row.legal_basis = spec.legal_basis.strip()
             if not row.dataset_name:
                 checked.malformed.append(
-                    Problem("DATASET_NAME_REQUIRED", "Name the dataset.", f"{at}.dataset_name")
+                    Problem(Code.DATASET_NAME_REQUIRED, "Name the dataset.", f"{at}.dataset_name")
                 )
             if not row.dataset_holder:
                 checked.basis.append(
                     Problem(
-                        "DATASET_HOLDER_REQUIRED",
+                        Code.DATASET_HOLDER_REQUIRED,
                         "A non-public dataset needs its holder.",
                         f"{at}.dataset_holder",
                     )
@@ -105,7 +106,7 @@ async def _check_inputs(session: AsyncSession, inputs: Sequence[FlowInputSpec]) 
             if not row.legal_basis:
                 checked.basis.append(
                     Problem(
-                        "LEGAL_BASIS_REQUIRED",
+                        Code.LEGAL_BASIS_REQUIRED,
                         "A non-public dataset needs the legal basis for using it.",
                         f"{at}.legal_basis",
                     )
@@ -114,12 +115,12 @@ async def _check_inputs(session: AsyncSession, inputs: Sequence[FlowInputSpec]) 
             asset = await session.get(Asset, spec.asset_id) if spec.asset_id else None
             if asset is None:
                 checked.malformed.append(
-                    Problem("ASSET_NOT_FOUND", "Name an asset as the input.", f"{at}.asset_id")
+                    Problem(Code.ASSET_NOT_FOUND, "Name an asset as the input.", f"{at}.asset_id")
                 )
             elif asset.status is not AssetStatus.REGISTERED:
                 checked.basis.append(
                     Problem(
-                        "INPUT_ASSET_NOT_REGISTERED",
+                        Code.INPUT_ASSET_NOT_REGISTERED,
                         f"An asset enters a flow once REGISTERED; it is {asset.status.value}.",
                         f"{at}.asset_id",
                     )
@@ -136,14 +137,14 @@ async def _check_resource(
     resource = await find_resource(session, code) if code else None
     if resource is None:
         checked.malformed.append(
-            Problem("RESOURCE_NOT_FOUND", f"No catalogue resource {code!r}.", f"{at}.resource")
+            Problem(Code.RESOURCE_NOT_FOUND, f"No catalogue resource {code!r}.", f"{at}.resource")
         )
         return
     row.resource_id = resource.id
     if resource.share_type is ShareType.NOT_SHARED:
         checked.basis.append(
             Problem(
-                "RESOURCE_NOT_SHARED",
+                Code.RESOURCE_NOT_SHARED,
                 f"{resource.code} is NOT_SHARED ({resource.share_legal_basis or 'by law'}); it "
                 "cannot enter a flow.",
                 f"{at}.resource",
@@ -154,16 +155,16 @@ async def _check_resource(
         asset = await session.get(Asset, spec.basis_asset_id)
         problem = None
         if asset is None:
-            problem = Problem("BASIS_ASSET_NOT_FOUND", "No such asset.", f"{at}.basis_asset")
+            problem = Problem(Code.BASIS_ASSET_NOT_FOUND, "No such asset.", f"{at}.basis_asset")
         elif asset.kind is not AssetKind.PUBLIC_DATA_ASSET:
             problem = Problem(
-                "BASIS_ASSET_NOT_PUBLIC",
+                Code.BASIS_ASSET_NOT_PUBLIC,
                 "The basis of a public resource is a registered public data asset.",
                 f"{at}.basis_asset",
             )
         elif asset.status is not AssetStatus.REGISTERED:
             problem = Problem(
-                "BASIS_ASSET_NOT_REGISTERED",
+                Code.BASIS_ASSET_NOT_REGISTERED,
                 f"The public data asset is {asset.status.value}, not REGISTERED.",
                 f"{at}.basis_asset",
             )
@@ -175,7 +176,7 @@ async def _check_resource(
             )
             if covered is None:
                 problem = Problem(
-                    "BASIS_ASSET_MISMATCH",
+                    Code.BASIS_ASSET_MISMATCH,
                     f"The public data asset does not cover {resource.code}.",
                     f"{at}.basis_asset",
                 )
@@ -188,12 +189,25 @@ async def _check_resource(
     else:
         checked.basis.append(
             Problem(
-                "PUBLIC_BASIS_REQUIRED",
+                Code.PUBLIC_BASIS_REQUIRED,
                 f"{resource.code} is shared CONDITIONALLY: name the registered public data asset "
                 "that allows its use.",
                 f"{at}.basis_asset",
             )
         )
+
+
+# What a denial by the consent gate is called in a refused flow's userErrors.
+_DENIAL_CODES = {
+    DenialReason.REVOKED: Code.CONSENT_REVOKED,
+    DenialReason.EXPIRED: Code.CONSENT_EXPIRED,
+    DenialReason.NOT_YET_VALID: Code.CONSENT_NOT_YET_VALID,
+    DenialReason.OUT_OF_SCOPE: Code.CONSENT_OUT_OF_SCOPE,
+    DenialReason.PURPOSE_MISMATCH: Code.CONSENT_PURPOSE_MISMATCH,
+    DenialReason.EXHAUSTED: Code.CONSENT_EXHAUSTED,
+    DenialReason.FREQUENCY_EXCEEDED: Code.CONSENT_FREQUENCY_EXCEEDED,
+    DenialReason.NOT_GRANTEE: Code.CONSENT_NOT_GRANTEE,
+}
 
 
 # Art. 24: each fusion of public with non-public data is a recorded flow with its basis
@@ -206,24 +220,26 @@ async def record_data_flow(
     purpose = " ".join(spec.purpose.split())
     malformed: list[Problem] = []
     if not purpose or len(purpose) > 200:
-        malformed.append(Problem("PURPOSE_REQUIRED", "Say what the flow is for.", "purpose"))
+        malformed.append(Problem(Code.PURPOSE_REQUIRED, "Say what the flow is for.", "purpose"))
     if not spec.scenario.strip():
-        malformed.append(Problem("SCENARIO_REQUIRED", "Name the application scenario.", "scenario"))
+        malformed.append(
+            Problem(Code.SCENARIO_REQUIRED, "Name the application scenario.", "scenario")
+        )
     if not spec.inputs:
-        malformed.append(Problem("INPUTS_REQUIRED", "A flow has at least one input.", "inputs"))
+        malformed.append(Problem(Code.INPUTS_REQUIRED, "A flow has at least one input.", "inputs"))
     if not spec.recipients:
         malformed.append(
-            Problem("RECIPIENTS_REQUIRED", "Name who receives the output.", "recipients")
+            Problem(Code.RECIPIENTS_REQUIRED, "Name who receives the output.", "recipients")
         )
     checked = await _check_inputs(session, spec.inputs)
     malformed += checked.malformed
     output = await session.get(Asset, spec.output_asset_id)
     if output is None:
-        malformed.append(Problem("ASSET_NOT_FOUND", "No such output asset.", "output_asset_id"))
+        malformed.append(Problem(Code.ASSET_NOT_FOUND, "No such output asset.", "output_asset_id"))
     elif not await may_offer(session, broker_id, output):
         malformed.append(
             Problem(
-                "OUTPUT_NOT_OFFERABLE",
+                Code.OUTPUT_NOT_OFFERABLE,
                 "The output is a product your organisation holds or was entrusted with.",
                 "output_asset_id",
             )
@@ -239,7 +255,7 @@ async def record_data_flow(
         )
         if missing := [r for r in recipients if r not in found]:
             malformed.append(
-                Problem("RECIPIENT_NOT_FOUND", f"No organisation {missing[0]}.", "recipients")
+                Problem(Code.RECIPIENT_NOT_FOUND, f"No organisation {missing[0]}.", "recipients")
             )
     # Art. 24: a flow without its legal basis (grant, licence or consent) is refused
     if checked.basis:
@@ -269,7 +285,7 @@ async def record_data_flow(
             assert use.reason is not None
             denied.append(
                 Problem(
-                    f"CONSENT_{use.reason.value}",
+                    _DENIAL_CODES[use.reason],
                     f"The consent does not allow this use: {use.reason.value}.",
                     f"consents[{i}]",
                 )
@@ -396,7 +412,7 @@ async def data_lineage(
     each way (one or two statements per hop), as far as the caller may see flows."""
     actor = require(actor)
     if await session.get(Asset, asset_id) is None:
-        raise UserError("ASSET_NOT_FOUND", "No such asset.", "asset_id")
+        raise UserError(Code.ASSET_NOT_FOUND, "No such asset.", "asset_id")
     seen = visible_to(actor)
     upstream: dict[uuid.UUID, DataFlow] = {}
     frontier, reached = {asset_id}, {asset_id}

@@ -18,6 +18,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 import ledger
+from broker.errors import Code
 from broker.licences import effective_status_is, require_licensed
 from broker.models import (
     BrokerLicence,
@@ -45,7 +46,7 @@ MAX_PRICE = Decimal("1e15")
 async def _asset(session: AsyncSession, asset_id: uuid.UUID, field: str = "asset_id") -> Asset:
     asset = await session.get(Asset, asset_id)
     if asset is None:
-        raise UserError("ASSET_NOT_FOUND", "No such asset.", field)
+        raise UserError(Code.ASSET_NOT_FOUND, "No such asset.", field)
     return asset
 
 
@@ -67,7 +68,7 @@ async def entrust_asset(
     if actor.organization_id != asset.holder_id:
         raise Forbidden("Only the holder of an asset entrusts it to a broker.")
     if await session.get(Organization, broker_id) is None:
-        raise UserError("BROKER_NOT_FOUND", "No such organisation.", "broker")
+        raise UserError(Code.BROKER_NOT_FOUND, "No such organisation.", "broker")
     existing = await session.get(Entrustment, {"asset_id": asset.id, "broker_id": broker_id})
     if existing is not None:
         return existing
@@ -102,13 +103,13 @@ class ListingTerms:
 def _check_terms(terms: ListingTerms) -> list[Problem]:
     problems = []
     if not terms.price.is_finite() or not Decimal(0) < terms.price < MAX_PRICE:
-        problems.append(Problem("PRICE_INVALID", "A price is a positive CNY amount.", "price"))
+        problems.append(Problem(Code.PRICE_INVALID, "A price is a positive CNY amount.", "price"))
     elif terms.price != terms.price.quantize(Decimal("0.01")):
-        problems.append(Problem("PRICE_INVALID", "Prices are in whole fen (0.01).", "price"))
+        problems.append(Problem(Code.PRICE_INVALID, "Prices are in whole fen (0.01).", "price"))
     if not [p for p in terms.purposes if p.strip()]:
         problems.append(
             Problem(
-                "PURPOSES_REQUIRED",
+                Code.PURPOSES_REQUIRED,
                 "Licence at least one purpose.",
                 "licence_terms.purposes",
             )
@@ -116,14 +117,14 @@ def _check_terms(terms: ListingTerms) -> list[Problem]:
     if not TERM.fullmatch(terms.term.strip()):
         problems.append(
             Problem(
-                "TERM_INVALID",
+                Code.TERM_INVALID,
                 "The term is an ISO 8601 duration such as P1Y or P6M.",
                 "licence_terms.term",
             )
         )
     if not terms.territory.strip():
         problems.append(
-            Problem("TERRITORY_REQUIRED", "Say where it may be used.", "licence_terms.territory")
+            Problem(Code.TERRITORY_REQUIRED, "Say where it may be used.", "licence_terms.territory")
         )
     return problems
 
@@ -141,13 +142,13 @@ async def list_product(
     asset = await _asset(session, asset_id)
     if asset.status is not AssetStatus.REGISTERED:
         raise UserError(
-            "ASSET_NOT_REGISTERED",
+            Code.ASSET_NOT_REGISTERED,
             f"Only REGISTERED assets are listed; this one is {asset.status.value}.",
             "asset_id",
         )
     if not await may_offer(session, broker_id, asset):
         raise UserError(
-            "ASSET_NOT_OFFERABLE",
+            Code.ASSET_NOT_OFFERABLE,
             "List an asset your organisation holds, or one its holder entrusted to you.",
             "asset_id",
         )
@@ -159,7 +160,7 @@ async def list_product(
         )
     )
     if duplicate is not None:
-        raise UserError("ALREADY_LISTED", "You list this asset already.", "asset_id")
+        raise UserError(Code.ALREADY_LISTED, "You list this asset already.", "asset_id")
     purposes = sorted({" ".join(p.split()) for p in terms.purposes if p.strip()})
     listing = Listing(
         broker_id=broker_id,
@@ -204,11 +205,11 @@ async def delist_product(
         sa.select(Listing).where(Listing.id == listing_id).with_for_update()
     )
     if listing is None:
-        raise UserError("LISTING_NOT_FOUND", "No such listing.", "id")
+        raise UserError(Code.LISTING_NOT_FOUND, "No such listing.", "id")
     if listing.broker_id != actor.organization_id:
         raise Forbidden("Only the listing's broker delists it.")
     if listing.status is not ListingStatus.LISTED:
-        raise UserError("LISTING_NOT_LISTED", "The listing is already delisted.", "id")
+        raise UserError(Code.LISTING_NOT_LISTED, "The listing is already delisted.", "id")
     listing.status = ListingStatus.DELISTED
     listing.delisted_at = now()
     listing.delist_reason = reason.strip()

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 import ledger
 from consent import rules
+from consent.errors import Code
 from consent.models import Consent, ConsentItem, DataUse, UseOutcome
 from core.batching import fetch_by_ids
 from core.clock import now
@@ -30,7 +31,7 @@ def _check_request(item: str, purpose: str) -> tuple[str, str]:
     if key is None:
         problems.append(
             Problem(
-                "ITEM_INVALID",
+                Code.ITEM_INVALID,
                 'Name the data: "item:<data item code>", "certificate:<TYPE>", a data item '
                 "code or a certificate type.",
                 "item",
@@ -40,7 +41,9 @@ def _check_request(item: str, purpose: str) -> tuple[str, str]:
     if not purpose or len(purpose) > 200:
         problems.append(
             Problem(
-                "PURPOSE_REQUIRED", "Say what the data is used for (1-200 characters).", "purpose"
+                Code.PURPOSE_REQUIRED,
+                "Say what the data is used for (1-200 characters).",
+                "purpose",
             )
         )
     if problems:
@@ -113,13 +116,14 @@ async def authorize_data_use(
     actor = require(actor)
     if actor.organization_id is None:
         raise UserError(
-            "ORGANIZATION_REQUIRED", "A data use is made by an organisation; your token names none."
+            Code.ORGANIZATION_REQUIRED,
+            "A data use is made by an organisation; your token names none.",
         )
     key, purpose = _check_request(item, purpose)
     connection = await session.connection()  # Core statements, built once: the hot path
     terms = (await connection.execute(_TERMS, {"consent_id": consent_id, "key": key})).one_or_none()
     if terms is None or not may_see(actor, terms.subject, terms.grantee_id):
-        raise UserError("CONSENT_NOT_FOUND", "No consent has this id.", "consent_id")
+        raise UserError(Code.CONSENT_NOT_FOUND, "No consent has this id.", "consent_id")
     at = now()  # after the lock: a revocation that held it has committed before this instant
     in_window = 0
     if terms.uses_per_period is not None and terms.frequency:  # a rate: count this window

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,11 +22,26 @@ if TYPE_CHECKING:
 AfterRollback = Callable[["Database", "Principal | None"], Awaitable[Any]]
 
 
+class Code(StrEnum):
+    """The codes core's own rules raise (pagination, working-day counting). Each domain has
+    its `Code` in `<domain>/errors.py`; the API's own in `schema/errors.py`."""
+
+    CURSOR_INVALID = "CURSOR_INVALID"
+    PAGE_SIZE_INVALID = "PAGE_SIZE_INVALID"
+    TIME_ZONE_REQUIRED = "TIME_ZONE_REQUIRED"
+    WORKING_DAYS_INVALID = "WORKING_DAYS_INVALID"
+    YEAR_OUT_OF_RANGE = "YEAR_OUT_OF_RANGE"
+
+
 @dataclass(frozen=True)
 class Problem:
     code: str
     message: str
     field: str | None = None
+
+    def __post_init__(self) -> None:
+        # A member of a `Code` enum is kept as its plain value: payloads and the ledger see str.
+        object.__setattr__(self, "code", str(self.code))
 
 
 class UserError(Exception):

@@ -15,6 +15,7 @@ from ledger.checkpoints import (
     signed_checkpoint,
 )
 from ledger.entries import get_entry, list_entries
+from ledger.errors import Code
 from ledger.log import append, commitment_for, subject_identity, subject_salt
 from ledger.models import Checkpoint, LedgerEntry, WitnessKey
 from ledger.proofs import (
@@ -28,6 +29,7 @@ from ledger.proofs import (
 from ledger.witnesses import cosign_checkpoint, get_witnesses, list_witnesses, register_witness_key
 
 __all__ = [
+    "Code",
     "Checkpoint",
     "ConsistencyProof",
     "InclusionProof",

@@ -18,6 +18,7 @@ from strawberry.types.nodes import SelectedField
 
 from core.errors import UserError
 from core.pagination import Page
+from schema.errors import Code
 
 NodeT = TypeVar("NodeT")
 
@@ -37,9 +38,9 @@ def from_global_id(global_id: str, expected: str | None = None) -> tuple[str, uu
         type_name, raw = base64.b64decode(global_id, validate=True).decode().split(":", 1)
         row_id = uuid.UUID(raw)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise UserError("ID_INVALID", f"{global_id!r} is not a pdex ID.", "id") from exc
+        raise UserError(Code.ID_INVALID, f"{global_id!r} is not a pdex ID.", "id") from exc
     if expected is not None and type_name != expected:
-        raise UserError("ID_INVALID", f"{global_id!r} is not the ID of a {expected}.", "id")
+        raise UserError(Code.ID_INVALID, f"{global_id!r} is not the ID of a {expected}.", "id")
     return type_name, row_id
 
 
