@@ -81,7 +81,7 @@ async def set_calendar_days(
         session.add(row)
         rows.append(row)
     await session.flush()
-    await ledger.append(session, "authority.calendar.days_set", actor, {"days": changes})
+    await ledger.append(session, ledger.Kind.CALENDAR_DAYS_SET, actor, {"days": changes})
     return rows
 
 
@@ -219,7 +219,7 @@ async def set_calendar_year(
     await session.flush()
     await ledger.append(
         session,
-        "authority.calendar.year_set",
+        ledger.Kind.CALENDAR_YEAR_SET,
         actor,
         {
             "year": arrangement.year,
@@ -249,7 +249,7 @@ async def _recompute(
             if item.moved:
                 await ledger.append(
                     session,
-                    "authority.deadline.recomputed",
+                    ledger.Kind.DEADLINE_RECOMPUTED,
                     actor,
                     {
                         "holder": item.holder,

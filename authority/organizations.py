@@ -27,8 +27,6 @@ from core.validators import is_valid_uscc, normalize_uscc
 
 NAME_MAX = 200
 REASON_MAX = 2000
-ADMITTED = "authority.organization.admitted"
-RECLASSIFIED = "authority.organization.reclassified"
 
 
 def _check(name: str, code: str) -> None:
@@ -78,7 +76,7 @@ async def _admit(
         raise _uscc_taken(winner) from None
     await ledger.append(
         session,
-        ADMITTED,
+        ledger.Kind.ORGANIZATION_ADMITTED,
         actor,
         {
             "organization": str(organization.id),
@@ -161,7 +159,7 @@ async def reclassify_organization(
     await session.flush()
     await ledger.append(
         session,
-        RECLASSIFIED,
+        ledger.Kind.ORGANIZATION_RECLASSIFIED,
         actor,
         {
             "organization": str(organization.id),

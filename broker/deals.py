@@ -48,11 +48,11 @@ def _move(deal: Deal, to: DealStatus) -> None:
 
 
 async def _fact(
-    session: AsyncSession, actor: Principal, deal: Deal, verb: str, **body: object
+    session: AsyncSession, actor: Principal, deal: Deal, kind: ledger.Kind, **body: object
 ) -> None:
     await ledger.append(
         session,
-        f"broker.deal.{verb}",
+        kind,
         actor,
         {
             "deal": str(deal.id),
@@ -135,7 +135,7 @@ async def match_deal(session: AsyncSession, actor: Principal | None, terms: Deal
     session.add(deal)
     await session.flush()
     await _fact(
-        session, actor, deal, "matched", buyer=str(deal.buyer_id), purpose=purpose,
+        session, actor, deal, ledger.Kind.DEAL_MATCHED, buyer=str(deal.buyer_id), purpose=purpose,
         scenario=deal.scenario,
     )  # fmt: skip
     return deal
@@ -152,7 +152,7 @@ async def confirm_deal(session: AsyncSession, actor: Principal | None, deal_id: 
         )
     _move(deal, DealStatus.CONFIRMED)
     deal.confirmed_at = now()
-    await _fact(session, actor, deal, "confirmed")
+    await _fact(session, actor, deal, ledger.Kind.DEAL_CONFIRMED)
     return deal
 
 
@@ -168,7 +168,7 @@ async def record_delivery(
     _move(deal, DealStatus.DELIVERED)
     deal.delivered_at = now()
     deal.delivery_note = note.strip()
-    await _fact(session, actor, deal, "delivered", note=deal.delivery_note)
+    await _fact(session, actor, deal, ledger.Kind.DEAL_DELIVERED, note=deal.delivery_note)
     return deal
 
 
@@ -193,7 +193,7 @@ async def cancel_deal(
     deal.cancelled_at = now()
     deal.cancel_reason = reason
     deal.cancelled_by_id = actor.organization_id
-    await _fact(session, actor, deal, "cancelled", reason=reason)
+    await _fact(session, actor, deal, ledger.Kind.DEAL_CANCELLED, reason=reason)
     return deal
 
 

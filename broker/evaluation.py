@@ -116,7 +116,7 @@ async def update_indicator(
         raise UserError(Code.NOTHING_CHANGED, "The update repeats the published indicator.", None)
     row.updated_at = now()
     await ledger.append(
-        session, "broker.indicator.updated", actor, {"indicator": code, "change": change}
+        session, ledger.Kind.INDICATOR_UPDATED, actor, {"indicator": code, "change": change}
     )
     return row
 
@@ -147,7 +147,7 @@ async def update_grade(
     before, row.min_score = row.min_score, str(min_score)
     await ledger.append(
         session,
-        "broker.grade.updated",
+        ledger.Kind.GRADE_UPDATED,
         actor,
         {"grade": grade, "change": {"minScore": [before, row.min_score]}},
     )
@@ -410,7 +410,7 @@ async def update_risk_rule(
         raise UserError(Code.NOTHING_CHANGED, "The update repeats the published rule.", None)
     row.updated_at = now()
     await ledger.append(
-        session, "broker.risk_rule.updated", actor, {"rule": rule.value, "change": change}
+        session, ledger.Kind.RISK_RULE_UPDATED, actor, {"rule": rule.value, "change": change}
     )
     return row
 
@@ -493,7 +493,7 @@ async def evaluate_brokers(
     regraded = await _licence_grades(session, end, {b: results[b].grade for b in order})
     entry = await ledger.append(
         session,
-        "broker.evaluation.recorded",
+        ledger.Kind.EVALUATION_RECORDED,
         actor,
         {
             "periodStart": start.isoformat(),
@@ -735,7 +735,7 @@ async def acknowledge_alert(
     alert.acknowledgement = note.strip()
     await ledger.append(
         session,
-        "broker.alert.acknowledged",
+        ledger.Kind.ALERT_ACKNOWLEDGED,
         actor,
         {"alert": str(alert.id), "rule": alert.rule.value, "note": alert.acknowledgement},
         parties=[alert.broker_id],

@@ -318,7 +318,7 @@ async def record_data_flow(
     subjects = sorted({use.subject for _, use in uses})
     entry = await ledger.append(
         session,
-        "broker.flow.recorded",
+        ledger.Kind.FLOW_RECORDED,
         actor,
         {
             "flow": str(flow.id),

@@ -43,12 +43,12 @@ LICENCE_TERM = timedelta(days=3 * 365)  # the default term of a licence when non
 MIN_MLPS_LEVEL = 2  # MLPS 2.0 level 2 (等保二级) at least, as the Haizhu pilot asks
 GRADES = ("A", "B", "C", "D")
 OPEN = (LicenceStatus.APPLIED, LicenceStatus.LICENSED, LicenceStatus.SUSPENDED)
-VERBS = {
-    LicenceDecisionKind.APPROVE: "licensed",
-    LicenceDecisionKind.REJECT: "rejected",
-    LicenceDecisionKind.SUSPEND: "suspended",
-    LicenceDecisionKind.REINSTATE: "reinstated",
-    LicenceDecisionKind.REVOKE: "revoked",
+DECIDED = {  # the ledger fact each decision records
+    LicenceDecisionKind.APPROVE: ledger.Kind.LICENCE_LICENSED,
+    LicenceDecisionKind.REJECT: ledger.Kind.LICENCE_REJECTED,
+    LicenceDecisionKind.SUSPEND: ledger.Kind.LICENCE_SUSPENDED,
+    LicenceDecisionKind.REINSTATE: ledger.Kind.LICENCE_REINSTATED,
+    LicenceDecisionKind.REVOKE: ledger.Kind.LICENCE_REVOKED,
 }
 # Decisions that need one particular starting status besides the transition table's rule.
 DECISION_FROM = {
@@ -201,7 +201,7 @@ async def apply_broker_licence(
     )
     entry = await ledger.append(
         session,
-        "broker.licence.applied",
+        ledger.Kind.LICENCE_APPLIED,
         actor,
         {
             "licence": str(licence.id),
@@ -272,7 +272,7 @@ async def decide_broker_licence(
         licence.valid_until = valid_until
     entry = await ledger.append(
         session,
-        f"broker.licence.{VERBS[decision]}",
+        DECIDED[decision],
         actor,
         {
             "licence": str(licence.id),

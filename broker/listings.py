@@ -74,7 +74,7 @@ async def entrust_asset(
         return existing
     entry = await ledger.append(
         session,
-        "broker.asset.entrusted",
+        ledger.Kind.ASSET_ENTRUSTED,
         actor,
         {"asset": str(asset.id), "broker": str(broker_id)},
         parties=[asset.holder_id, broker_id],
@@ -176,7 +176,7 @@ async def list_product(
     )
     entry = await ledger.append(
         session,
-        "broker.listing.listed",
+        ledger.Kind.LISTING_LISTED,
         actor,
         {
             "listing": str(listing.id),
@@ -215,7 +215,7 @@ async def delist_product(
     listing.delist_reason = reason.strip()
     await ledger.append(
         session,
-        "broker.listing.delisted",
+        ledger.Kind.LISTING_DELISTED,
         actor,
         {"listing": str(listing.id), "reason": listing.delist_reason},
         parties=[listing.broker_id],

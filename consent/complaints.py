@@ -47,11 +47,11 @@ class ComplaintFields:
 
 
 async def _fact(
-    session: AsyncSession, actor: Principal, complaint: Complaint, verb: str, **body: object
+    session: AsyncSession, actor: Principal, complaint: Complaint, kind: ledger.Kind, **body: object
 ) -> None:
     await ledger.append(
         session,
-        f"consent.complaint.{verb}",
+        kind,
         actor,
         {
             "complaint": str(complaint.id),
@@ -113,7 +113,7 @@ async def file_complaint(
         session,
         actor,
         complaint,
-        "filed",
+        ledger.Kind.COMPLAINT_FILED,
         consent=str(fields.consent_id) if fields.consent_id else None,
         use=str(fields.use_id) if fields.use_id else None,
         dueAt=due.at.isoformat(),
@@ -191,7 +191,7 @@ async def assign_complaint(
     _move(complaint, ComplaintStatus.ASSIGNED)
     complaint.assignee = assignee
     await session.flush()
-    await _fact(session, actor, complaint, "assigned", assignee=assignee)
+    await _fact(session, actor, complaint, ledger.Kind.COMPLAINT_ASSIGNED, assignee=assignee)
     return complaint
 
 
@@ -218,7 +218,7 @@ async def resolve_complaint(
         session,
         actor,
         complaint,
-        "resolved",
+        ledger.Kind.COMPLAINT_RESOLVED,
         outcome=outcome.value,
         resolution=resolution,
         late=complaint.resolved_at > complaint.due_at,

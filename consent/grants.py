@@ -243,7 +243,7 @@ async def grant_consent(
     session.add_all(items)
     entry = await ledger.append(
         session,
-        "consent.consent.granted",
+        ledger.Kind.CONSENT_GRANTED,
         actor,
         {
             "consent": str(consent.id),
@@ -289,7 +289,7 @@ async def revoke_consent(
     consent.revoke_reason = reason
     entry = await ledger.append(
         session,
-        "consent.consent.revoked",
+        ledger.Kind.CONSENT_REVOKED,
         actor,
         {"consent": str(consent.id), "grantee": str(consent.grantee_id), "reason": reason},
         subjects=[consent.subject],

@@ -161,7 +161,7 @@ async def authorize_data_use(
     # Art. 27: every use, allowed or denied, is recorded and shown to the subject
     entry = await ledger.append(
         session,
-        f"consent.data_use.{outcome.value.lower()}",
+        ledger.Kind.DATA_USE_ALLOWED if reason is None else ledger.Kind.DATA_USE_DENIED,
         actor,
         {
             "use": str(use.id),

@@ -16,6 +16,7 @@ from ledger.checkpoints import (
 )
 from ledger.entries import get_entry, list_entries
 from ledger.errors import Code
+from ledger.kinds import MEANINGS, Kind
 from ledger.log import append, commitment_for, subject_identity, subject_salt
 from ledger.models import Checkpoint, LedgerEntry, WitnessKey
 from ledger.proofs import (
@@ -29,6 +30,8 @@ from ledger.proofs import (
 from ledger.witnesses import cosign_checkpoint, get_witnesses, list_witnesses, register_witness_key
 
 __all__ = [
+    "Kind",
+    "MEANINGS",
     "Code",
     "Checkpoint",
     "ConsistencyProof",

@@ -256,9 +256,11 @@ async def append(
     subjects: Iterable[str] = (),
     parties: Iterable[uuid.UUID] = (),
 ) -> LedgerEntry:
-    """Record one fact: `kind` like `registry.asset.registered`, a JSON `body` (no floats:
-    money and large numbers as strings), the data `subjects` it concerns (stored only as
-    salted commitments) and the organisations that are party to it (who may read it)."""
+    """Record one fact: `kind` a `ledger.Kind` (`registry.asset.registered`; its body's meaning
+    is in `ledger.kinds.MEANINGS`), a JSON `body` (no floats: money and large numbers as
+    strings), the data `subjects` it concerns (stored only as salted commitments) and the
+    organisations that are party to it (who may read it)."""
+    kind = str(kind)  # a Kind member is stored as its plain value
     subject_ids = list(dict.fromkeys(subjects))
     actor_doc = await actor_document(session, actor)
     commitments = [await commitment_for(session, s) for s in subject_ids]

@@ -21,6 +21,7 @@ from core.identity import Principal, Role, require
 from ledger import signing
 from ledger.checkpoints import get_checkpoint, message
 from ledger.errors import Code
+from ledger.kinds import Kind
 from ledger.log import append
 from ledger.models import Cosignature, WitnessKey
 
@@ -81,7 +82,7 @@ async def register_witness_key(
     await session.flush()
     await append(
         session,
-        "ledger.witness.registered",
+        Kind.WITNESS_REGISTERED,
         actor,
         {"witness": str(witness.id), "publicKey": key.hex()},
     )

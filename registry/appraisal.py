@@ -87,7 +87,7 @@ async def assess_quality(
     session.add(assessment)
     await session.flush()
     await ledger.append(
-        session, "registry.asset.quality_assessed", actor,
+        session, ledger.Kind.ASSET_QUALITY_ASSESSED, actor,
         {"asset": str(asset.id), "scores": jsonable(scores), "weights": jsonable(weights),
          "overall": str(overall)},
         parties=[asset.holder_id],
@@ -109,7 +109,7 @@ async def appraise_asset(
     result = appraise(method, inputs)
     recorded_inputs = jsonable(inputs)
     entry = await ledger.append(
-        session, "registry.asset.appraised", actor,
+        session, ledger.Kind.ASSET_APPRAISED, actor,
         {"asset": str(asset.id), "method": result.method.value, "value": str(result.value),
          "inputs": recorded_inputs},
         parties=[asset.holder_id],

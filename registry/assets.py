@@ -171,11 +171,11 @@ async def _sources(
 
 
 async def _fact(
-    session: AsyncSession, actor: Principal | None, asset: Asset, verb: str, **body: object
+    session: AsyncSession, actor: Principal | None, asset: Asset, kind: ledger.Kind, **body: object
 ) -> int:
     entry = await ledger.append(
         session,
-        f"registry.asset.{verb}",
+        kind,
         actor,
         {
             "asset": str(asset.id),
@@ -303,7 +303,7 @@ async def register_asset(
     await session.flush()
     session.add_all(await _sources(session, asset.id, fields.sources))
     await session.flush()
-    await _fact(session, actor, asset, "drafted")
+    await _fact(session, actor, asset, ledger.Kind.ASSET_DRAFTED)
     return asset
 
 
@@ -314,7 +314,7 @@ async def submit_asset_registration(
     asset = await _locked(session, asset_id)
     _holder(actor, asset)
     _move(asset, AssetStatus.SUBMITTED)
-    await _fact(session, actor, asset, "submitted")
+    await _fact(session, actor, asset, ledger.Kind.ASSET_SUBMITTED)
     return asset
 
 
@@ -349,13 +349,13 @@ async def review_asset_registration(
             session,
             actor,
             asset,
-            "noticed",
+            ledger.Kind.ASSET_NOTICED,
             noticeEndsAt=asset.notice_ends_at.isoformat(),
             noticeEndsProvisional=asset.notice_ends_provisional,
         )
     else:
         _move(asset, AssetStatus.REJECTED)
-        await _fact(session, actor, asset, "rejected", reason=reason)
+        await _fact(session, actor, asset, ledger.Kind.ASSET_REJECTED, reason=reason)
     return asset
 
 
@@ -387,7 +387,7 @@ async def object_to_asset(
         _move(asset, AssetStatus.OBJECTED)
     await session.flush()
     await _fact(
-        session, actor, asset, "objected", objection=str(objection.id),
+        session, actor, asset, ledger.Kind.ASSET_OBJECTED, objection=str(objection.id),
         noticeDaysLeft=asset.notice_days,
     )  # fmt: skip
     return objection
@@ -433,7 +433,7 @@ async def resolve_objection(
         session,
         actor,
         asset,
-        "objection_resolved",
+        ledger.Kind.ASSET_OBJECTION_RESOLVED,
         objection=str(objection.id),
         upheld=upheld,
         resolution=resolution,
@@ -477,7 +477,7 @@ async def _register(session: AsyncSession, actor: Principal | None, asset: Asset
         session,
         actor,
         asset,
-        "registered",
+        ledger.Kind.ASSET_REGISTERED,
         registrationNumber=asset.registration_number,
         rights=asset.rights,
     )
@@ -537,7 +537,7 @@ async def change_asset_registration(
         setattr(asset, key, new)
     asset.version += 1
     _move(asset, AssetStatus.SUBMITTED)
-    await _fact(session, actor, asset, "changed", change=diff)
+    await _fact(session, actor, asset, ledger.Kind.ASSET_CHANGED, change=diff)
     return asset
 
 
@@ -554,7 +554,7 @@ async def cancel_asset_registration(
         _holder(actor, asset)
     _move(asset, AssetStatus.CANCELLED)
     asset.decision_reason = reason
-    await _fact(session, actor, asset, "cancelled", reason=reason)
+    await _fact(session, actor, asset, ledger.Kind.ASSET_CANCELLED, reason=reason)
     return asset
 
 

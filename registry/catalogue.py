@@ -201,7 +201,11 @@ async def _set_items(session: AsyncSession, resource: Resource, items: list[Data
 
 
 async def _record(
-    session: AsyncSession, actor: Principal, resource: Resource, kind: str, change: dict[str, Any]
+    session: AsyncSession,
+    actor: Principal,
+    resource: Resource,
+    kind: ledger.Kind,
+    change: dict[str, Any],
 ) -> None:
     session.add(
         ResourceChange(
@@ -256,7 +260,7 @@ async def create_resource(
         session,
         actor,
         resource,
-        "registry.resource.created",
+        ledger.Kind.RESOURCE_CREATED,
         {"created": _state(resource, fields.data_items)},
     )
     return resource
@@ -314,7 +318,7 @@ async def update_resource(
     resource.version += 1
     if fields.data_items != tuple(before_items):
         await _set_items(session, resource, items)
-    await _record(session, actor, resource, "registry.resource.updated", diff)
+    await _record(session, actor, resource, ledger.Kind.RESOURCE_UPDATED, diff)
     return resource
 
 
@@ -341,7 +345,7 @@ async def record_resource_update(
         session,
         actor,
         resource,
-        "registry.resource.refreshed",
+        ledger.Kind.RESOURCE_REFRESHED,
         {"lastUpdatedAt": [previous.isoformat() if previous else None, at.isoformat()]},
     )
     return resource

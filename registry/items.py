@@ -106,7 +106,7 @@ async def claim_data_item(
         raise await _already_claimed(session, code) from None
     await ledger.append(
         session,
-        "registry.data_item.claimed",
+        ledger.Kind.DATA_ITEM_CLAIMED,
         actor,
         {
             "code": code,
@@ -156,7 +156,7 @@ async def transfer_data_item(
     await session.flush()
     await ledger.append(
         session,
-        "registry.data_item.transferred",
+        ledger.Kind.DATA_ITEM_TRANSFERRED,
         actor,
         {"code": item.code, "from": str(previous), "to": str(target.id), "reason": reason},
         parties=[previous, target.id],
