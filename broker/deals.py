@@ -25,7 +25,7 @@ from core.identity import Principal, Role, require
 from core.models import Organization
 from core.pagination import Page, paginate
 from core.sqltypes import to_money
-from registry.models import Asset, AssetStatus
+from registry import Asset, AssetStatus
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,7 @@ from core.db import AsyncSession
 from core.errors import Problem, UserError
 from core.identity import Principal, Role, require
 from core.models import Organization
-from registry import find_resource
-from registry.models import Asset, AssetKind, AssetSource, AssetStatus, ShareType
+from registry import Asset, AssetKind, AssetSource, AssetStatus, ShareType, find_resource
 
 LINEAGE_DEPTH = 10  # hops followed each way by `data_lineage`
 

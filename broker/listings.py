@@ -37,7 +37,7 @@ from core.models import Organization
 from core.pagination import Page, paginate
 from core.search import contains_text
 from core.sqltypes import to_money
-from registry.models import Asset, AssetKind, AssetStatus
+from registry import Asset, AssetKind, AssetStatus
 
 TERM = re.compile(r"P(?:[1-9][0-9]{0,3}[DWMY])")  # ISO 8601 duration of one unit: P1Y, P6M …
 MAX_PRICE = Decimal("1e15")

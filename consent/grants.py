@@ -35,7 +35,7 @@ from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
 from core.models import Organization
 from core.pagination import Page, paginate
-from registry.models import DataItem
+from registry import DataItem
 
 MAX_ITEMS = 50
 MAX_VALIDITY = timedelta(days=5 * 366)  # a consent is renewed, not granted for ever

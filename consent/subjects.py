@@ -26,8 +26,7 @@ from core.identity import Principal, Role, require
 from core.models import Organization
 from core.settings import Settings
 from core.validators import is_valid_resident_id, normalize_resident_id
-from ledger.canonical import subject_commitment
-from ledger.models import SubjectSalt
+from ledger import SubjectSalt, subject_commitment
 
 KEY_ENV = "PDEX_IDENTITY_KEY"  # hex; else a key kept in the data directory, made on first use
 

@@ -28,8 +28,7 @@ from core.settings import Settings, get_settings
 if TYPE_CHECKING:
     from core.db import Database
     from core.identity import Role
-    from ledger.audit import AuditReport
-    from ledger.verify import BundleReport
+    from ledger import AuditReport, BundleReport
 
 T = TypeVar("T")
 
@@ -227,7 +226,7 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger_verify(args: argparse.Namespace) -> int:
-    from ledger.audit import verify_database
+    from ledger import verify_database
 
     return print_report(with_database(lambda db: verify_database(db, progress=show_progress)))
 
@@ -250,8 +249,7 @@ def print_report(report: AuditReport | BundleReport) -> int:
 
 
 def cmd_ledger_export(args: argparse.Namespace) -> int:
-    from ledger import load_signer
-    from ledger.audit import export_bundle
+    from ledger import export_bundle, load_signer
 
     settings = get_settings()
     key = load_signer(settings).public_key.hex()
@@ -268,7 +266,7 @@ def cmd_ledger_verify_bundle(args: argparse.Namespace) -> int:
     """Offline: needs no database, no server, no settings."""
     import json
 
-    from ledger.verify import verify_bundle
+    from ledger import verify_bundle
 
     try:
         bundle = json.loads(args.file.read_text(encoding="utf-8"))
