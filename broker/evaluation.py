@@ -52,6 +52,7 @@ from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
+from core.sqltypes import money_sum
 
 # --- published definitions ------------------------------------------------------------------
 
@@ -73,6 +74,32 @@ async def list_grades(session: AsyncSession, actor: Principal | None) -> list[Su
     return sorted(grades, key=lambda g: Decimal(g.min_score), reverse=True)
 
 
+def _indicator_problems(
+    row: SupervisionIndicator, weight: Decimal | None, parameter: Decimal | None, name: str | None
+) -> list[Problem]:
+    """A weight in [0, 1]; a parameter of 0 or more (above 0 for a target); a name."""
+    problems = []
+    if weight is not None and not (weight.is_finite() and Decimal(0) <= weight <= 1):
+        problems.append(Problem(Code.WEIGHT_INVALID, "A weight is between 0 and 1.", "weight"))
+    if parameter is not None and not (parameter.is_finite() and parameter >= 0):
+        problems.append(Problem(Code.PARAMETER_INVALID, "A parameter is 0 or more.", "parameter"))
+    elif parameter is not None and parameter == 0 and row.scoring is Scoring.TARGET:
+        problems.append(Problem(Code.PARAMETER_INVALID, "A target must be above 0.", "parameter"))
+    if name is not None and not name.strip():
+        problems.append(Problem(Code.NAME_INVALID, "Give the indicator a name.", "name"))
+    return problems
+
+
+def _apply_changes(row: object, **values: object) -> dict[str, list[object]]:
+    """Set each given (not None) value that differs on `row`; return field: [before, after]."""
+    change: dict[str, list[object]] = {}
+    for key, value in values.items():
+        if value is not None and getattr(row, key) != value:
+            change[key] = [getattr(row, key), value]
+            setattr(row, key, value)
+    return change
+
+
 # Art. 26: the data authority publishes specific evaluation indicators
 async def update_indicator(
     session: AsyncSession,
@@ -90,28 +117,16 @@ async def update_indicator(
     row = await session.get(SupervisionIndicator, code, with_for_update=True)
     if row is None:
         raise UserError(Code.INDICATOR_NOT_FOUND, f"No indicator {code!r}.", "code")
-    problems = []
-    if weight is not None and not (weight.is_finite() and Decimal(0) <= weight <= 1):
-        problems.append(Problem(Code.WEIGHT_INVALID, "A weight is between 0 and 1.", "weight"))
-    if parameter is not None and not (parameter.is_finite() and parameter >= 0):
-        problems.append(Problem(Code.PARAMETER_INVALID, "A parameter is 0 or more.", "parameter"))
-    elif parameter is not None and parameter == 0 and row.scoring is Scoring.TARGET:
-        problems.append(Problem(Code.PARAMETER_INVALID, "A target must be above 0.", "parameter"))
-    if name is not None and not name.strip():
-        problems.append(Problem(Code.NAME_INVALID, "Give the indicator a name.", "name"))
-    if problems:
+    if problems := _indicator_problems(row, weight, parameter, name):
         raise UserError.of(problems)
-    change: dict[str, list[object]] = {}
-    for key, value in (
-        ("weight", str(weight) if weight is not None else None),
-        ("parameter", str(parameter) if parameter is not None else None),
-        ("name", name.strip() if name is not None else None),
-        ("description", description.strip() if description is not None else None),
-        ("veto", veto),
-    ):
-        if value is not None and getattr(row, key) != value:
-            change[key] = [getattr(row, key), value]
-            setattr(row, key, value)
+    change = _apply_changes(
+        row,
+        weight=str(weight) if weight is not None else None,
+        parameter=str(parameter) if parameter is not None else None,
+        name=name.strip() if name is not None else None,
+        description=description.strip() if description is not None else None,
+        veto=veto,
+    )
     if not change:
         raise UserError(Code.NOTHING_CHANGED, "The update repeats the published indicator.", None)
     row.updated_at = now()
@@ -190,14 +205,6 @@ def _in(
     return sa.and_(column >= start, column < end)
 
 
-def _fen_sum(session: AsyncSession, column: sa.ColumnElement[Decimal]) -> sa.ColumnElement[object]:
-    """SUM of a Money column, exactly: NUMERIC on PostgreSQL; integer fen on SQLite (where
-    money is text and SUM would add doubles)."""
-    if session.bind.dialect.name == "sqlite":
-        return sa.func.sum(sa.cast(sa.func.round(sa.cast(column, sa.Float) * 100), sa.Integer))
-    return sa.func.sum(column)
-
-
 async def gather_facts(
     session: AsyncSession, start: datetime, end: datetime
 ) -> dict[uuid.UUID, dict[str, Decimal]]:
@@ -225,15 +232,12 @@ async def gather_facts(
         "deals_matched",
     )
     await tally(
-        sa.select(Deal.broker_id, count, _fen_sum(session, Deal.price))
+        sa.select(Deal.broker_id, count, money_sum(Deal.price))
         .where(_in(Deal.delivered_at, start, end))
         .group_by(Deal.broker_id),
         "deals_delivered",
         "deal_value",
     )
-    if session.bind.dialect.name == "sqlite":  # the SQLite sum above is in fen
-        for f in facts.values():
-            f["deal_value"] = (f["deal_value"] / 100).quantize(scoring.CENT)
     await tally(
         sa.select(Deal.broker_id, count)
         .where(_in(Deal.cancelled_at, start, end))

@@ -213,50 +213,86 @@ _DENIAL_CODES = {
 async def record_data_flow(
     session: AsyncSession, actor: Principal | None, spec: FlowSpec
 ) -> DataFlow:
+    """Check the licence, the request and every input's basis; pass each consent through the
+    gate; then record the flow, its inputs and consents, and its ledger entry."""
     actor, _ = await require_licensed(session, actor, "record_data_flow")
     broker_id = actor.organization_id
     assert broker_id is not None
     purpose = " ".join(spec.purpose.split())
-    malformed: list[Problem] = []
+    malformed = _request_problems(spec, purpose)
+    checked = await _check_inputs(session, spec.inputs)
+    malformed += checked.malformed
+    output, problems = await _check_output(session, broker_id, spec.output_asset_id)
+    malformed += problems
+    recipients, problems = await _check_recipients(session, spec.recipients)
+    malformed += problems
+    _refuse_without_basis(checked, malformed, broker_id)
+    if malformed:
+        raise UserError.of(malformed)
+    assert output is not None
+    uses = await _pass_consent_gate(session, actor, broker_id, spec.consents, purpose)
+    return await _record_flow(session, actor, spec, purpose, output, recipients, checked, uses)
+
+
+def _request_problems(spec: FlowSpec, purpose: str) -> list[Problem]:
+    """A purpose (1-200 characters), a scenario, at least one input and one recipient."""
+    problems = []
     if not purpose or len(purpose) > 200:
-        malformed.append(Problem(Code.PURPOSE_REQUIRED, "Say what the flow is for.", "purpose"))
+        problems.append(Problem(Code.PURPOSE_REQUIRED, "Say what the flow is for.", "purpose"))
     if not spec.scenario.strip():
-        malformed.append(
+        problems.append(
             Problem(Code.SCENARIO_REQUIRED, "Name the application scenario.", "scenario")
         )
     if not spec.inputs:
-        malformed.append(Problem(Code.INPUTS_REQUIRED, "A flow has at least one input.", "inputs"))
+        problems.append(Problem(Code.INPUTS_REQUIRED, "A flow has at least one input.", "inputs"))
     if not spec.recipients:
-        malformed.append(
+        problems.append(
             Problem(Code.RECIPIENTS_REQUIRED, "Name who receives the output.", "recipients")
         )
-    checked = await _check_inputs(session, spec.inputs)
-    malformed += checked.malformed
-    output = await session.get(Asset, spec.output_asset_id)
+    return problems
+
+
+async def _check_output(
+    session: AsyncSession, broker_id: uuid.UUID, asset_id: uuid.UUID
+) -> tuple[Asset | None, list[Problem]]:
+    """The output is a product the broker may offer (its own or entrusted to it)."""
+    output = await session.get(Asset, asset_id)
     if output is None:
-        malformed.append(Problem(Code.ASSET_NOT_FOUND, "No such output asset.", "output_asset_id"))
-    elif not await may_offer(session, broker_id, output):
-        malformed.append(
+        return None, [Problem(Code.ASSET_NOT_FOUND, "No such output asset.", "output_asset_id")]
+    if not await may_offer(session, broker_id, output):
+        return output, [
             Problem(
                 Code.OUTPUT_NOT_OFFERABLE,
                 "The output is a product your organisation holds or was entrusted with.",
                 "output_asset_id",
             )
-        )
-    recipients = sorted(set(spec.recipients))
-    if recipients:
-        found = set(
-            (
-                await session.scalars(
-                    sa.select(Organization.id).where(Organization.id.in_(recipients))
-                )
-            ).all()
-        )
-        if missing := [r for r in recipients if r not in found]:
-            malformed.append(
-                Problem(Code.RECIPIENT_NOT_FOUND, f"No organisation {missing[0]}.", "recipients")
-            )
-    # Art. 24: a flow without its legal basis (grant, licence or consent) is refused
+        ]
+    return output, []
+
+
+async def _check_recipients(
+    session: AsyncSession, given: Sequence[uuid.UUID]
+) -> tuple[list[uuid.UUID], list[Problem]]:
+    """The recipients, each once and sorted; every one an organisation of the exchange."""
+    recipients = sorted(set(given))
+    if not recipients:
+        return recipients, []
+    found = set(
+        (
+            await session.scalars(sa.select(Organization.id).where(Organization.id.in_(recipients)))
+        ).all()
+    )
+    if missing := [r for r in recipients if r not in found]:
+        return recipients, [
+            Problem(Code.RECIPIENT_NOT_FOUND, f"No organisation {missing[0]}.", "recipients")
+        ]
+    return recipients, []
+
+
+# Art. 24: a flow without its legal basis (grant, licence or consent) is refused
+def _refuse_without_basis(
+    checked: _Checked, malformed: list[Problem], broker_id: uuid.UUID
+) -> None:
     if checked.basis:
         # A missing legal basis is counted even when the input is also malformed elsewhere.
         raise Refused(
@@ -265,15 +301,22 @@ async def record_data_flow(
             kind=RefusalKind.FLOW_BASIS_MISSING,
             action="record_data_flow",
         )
-    if malformed:
-        raise UserError.of(malformed)
-    assert output is not None
 
+
+# Art. 27: personal data fused into a flow passes the subject's consent gate
+async def _pass_consent_gate(
+    session: AsyncSession,
+    actor: Principal,
+    broker_id: uuid.UUID,
+    consents: Sequence[ConsentRelied],
+    purpose: str,
+) -> list[tuple[ConsentRelied, DataUse]]:
+    """Each consent relied on, through the gate (every use recorded, allowed or denied); a
+    denial refuses the flow, counted for supervision."""
     uses: list[tuple[ConsentRelied, DataUse]] = []
     denied: list[Problem] = []
-    for i, relied in enumerate(spec.consents):
+    for i, relied in enumerate(consents):
         try:
-            # Art. 27: personal data fused into a flow passes the subject's consent gate
             use = await authorize_data_use(
                 session, actor, consent_id=relied.consent_id, item=relied.item, purpose=purpose
             )
@@ -302,7 +345,23 @@ async def record_data_flow(
                 if use.outcome is UseOutcome.DENIED
             ],
         )
+    return uses
 
+
+async def _record_flow(
+    session: AsyncSession,
+    actor: Principal,
+    spec: FlowSpec,
+    purpose: str,
+    output: Asset,
+    recipients: list[uuid.UUID],
+    checked: _Checked,
+    uses: list[tuple[ConsentRelied, DataUse]],
+) -> DataFlow:
+    """The flow, its inputs and consents, and its ledger entry (parties: the broker, the
+    output's holder and the recipients; subjects: those whose consents were used)."""
+    broker_id = actor.organization_id
+    assert broker_id is not None
     flow = DataFlow(
         broker_id=broker_id,
         output_asset_id=output.id,

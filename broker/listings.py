@@ -36,7 +36,7 @@ from core.identity import Principal, require
 from core.models import Organization
 from core.pagination import Page, paginate
 from core.search import contains_text
-from core.sqltypes import to_money
+from core.sqltypes import money_number, to_money
 from registry import Asset, AssetKind, AssetStatus
 
 TERM = re.compile(r"P(?:[1-9][0-9]{0,3}[DWMY])")  # ISO 8601 duration of one unit: P1Y, P6M …
@@ -246,18 +246,6 @@ class ListingFilter:
     max_price: Decimal | None = None
 
 
-def _price(session: AsyncSession) -> sa.ColumnElement[Decimal]:
-    # SQLite keeps money as exact text (core.sqltypes.Money): compare it as a number there.
-    # Fen amounts below 1e13 are exact in a double, so the range compares exactly.
-    if session.bind.dialect.name == "sqlite":
-        return sa.cast(Listing.price, sa.Float)
-    return Listing.price  # type: ignore[return-value]
-
-
-def _bound(session: AsyncSession, value: Decimal) -> object:
-    return float(value) if session.bind.dialect.name == "sqlite" else value
-
-
 def offered_now() -> sa.ColumnElement[bool]:
     """The listing's broker holds a licence that is LICENSED now (not past its term)."""
     return sa.exists().where(
@@ -295,9 +283,9 @@ async def list_listings(
     if where.text:
         statement = statement.where(contains_text(where.text, Asset.name, Asset.description))
     if where.min_price is not None:
-        statement = statement.where(_price(session) >= _bound(session, where.min_price))
+        statement = statement.where(money_number(Listing.price) >= where.min_price)
     if where.max_price is not None:
-        statement = statement.where(_price(session) <= _bound(session, where.max_price))
+        statement = statement.where(money_number(Listing.price) <= where.max_price)
     return await paginate(
         session, statement, sort=Listing.listed_at, id_column=Listing.id, first=first, after=after
     )

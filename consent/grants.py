@@ -61,6 +61,19 @@ class GrantFields:
 
 
 def _check(fields: GrantFields, at: datetime) -> list[Problem]:
+    """Every problem with a grant's fields, rule by rule in the order the form asks them."""
+    return [
+        *_purpose_rule(fields),
+        *_scope_rule(fields),
+        *_validity_rule(fields, at),
+        *_frequency_rule(fields),
+        *_use_limit_rule(fields),
+        *_data_life_rule(fields),
+    ]
+
+
+def _purpose_rule(fields: GrantFields) -> list[Problem]:
+    """A purpose of 1-200 characters; a scenario of at most 2000."""
     problems = []
     purpose = " ".join(fields.purpose.split())
     if not purpose or len(purpose) > 200:
@@ -73,6 +86,12 @@ def _check(fields: GrantFields, at: datetime) -> list[Problem]:
         problems.append(
             Problem(Code.SCENARIO_TOO_LONG, "The scenario is over 2000 characters.", "scenario")
         )
+    return problems
+
+
+def _scope_rule(fields: GrantFields) -> list[Problem]:
+    """1 to MAX_ITEMS data items and certificates, each named once."""
+    problems = []
     scope = len(fields.data_items) + len(fields.certificates)
     if scope == 0:
         problems.append(
@@ -89,6 +108,12 @@ def _check(fields: GrantFields, at: datetime) -> list[Problem]:
     codes = [c.strip() for c in fields.data_items]
     if len(set(codes)) != len(codes) or len(set(fields.certificates)) != len(fields.certificates):
         problems.append(Problem(Code.SCOPE_DUPLICATE, "An item appears twice.", "data_items"))
+    return problems
+
+
+def _validity_rule(fields: GrantFields, at: datetime) -> list[Problem]:
+    """Aware times; starts now or later; ends after it starts, within MAX_VALIDITY."""
+    problems = []
     start = fields.valid_from or at
     if start.tzinfo is None or fields.valid_until.tzinfo is None:
         problems.append(
@@ -111,6 +136,12 @@ def _check(fields: GrantFields, at: datetime) -> list[Problem]:
                     Code.VALIDITY_TOO_LONG, "A consent lasts at most five years.", "valid_until"
                 )
             )
+    return problems
+
+
+def _frequency_rule(fields: GrantFields) -> list[Problem]:
+    """A PERIODIC consent has a fetch frequency; a ONE_TIME one has none."""
+    problems = []
     if fields.mode is ConsentMode.PERIODIC:
         if not fields.frequency or not rules.FREQUENCY.fullmatch(fields.frequency.strip()):
             problems.append(
@@ -125,6 +156,13 @@ def _check(fields: GrantFields, at: datetime) -> list[Problem]:
         problems.append(
             Problem(Code.FREQUENCY_NOT_ALLOWED, "A ONE_TIME consent has no frequency.", "frequency")
         )
+    return problems
+
+
+def _use_limit_rule(fields: GrantFields) -> list[Problem]:
+    """maxUses within bounds (exactly one for ONE_TIME); a rate per period only for a
+    PERIODIC consent, at most maxUses."""
+    problems = []
     if fields.max_uses is not None and not 1 <= fields.max_uses <= MAX_USES:
         problems.append(
             Problem(Code.MAX_USES_INVALID, f"maxUses is from 1 to {MAX_USES}.", "max_uses")
@@ -152,6 +190,12 @@ def _check(fields: GrantFields, at: datetime) -> list[Problem]:
                     "uses_per_period",
                 )
             )
+    return problems
+
+
+def _data_life_rule(fields: GrantFields) -> list[Problem]:
+    """How long the grantee may keep the data, as an ISO 8601 duration."""
+    problems = []
     if fields.data_life is not None and not rules.DATA_LIFE.fullmatch(fields.data_life.strip()):
         problems.append(
             Problem(
