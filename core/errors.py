@@ -23,8 +23,14 @@ AfterRollback = Callable[["Database", "Principal | None"], Awaitable[Any]]
 
 
 class Code(StrEnum):
-    """The codes core's own rules raise (pagination, working-day counting). Each domain has
-    its `Code` in `<domain>/errors.py`; the API's own in `schema/errors.py`."""
+    """The codes core's own rules raise (pagination, working-day counting).
+
+    Every package that raises `UserError`s has one such enum: `<domain>/errors.py`, the
+    API's own in `schema/errors.py`. A raise site names a member, never a string; each
+    mutation's description is built from the members it can raise
+    (`schema.errors.with_codes`), and `tests/house/test_error_codes.py` fails when a mutation
+    can raise a code its description does not list. Values are stable: programs match on
+    them."""
 
     CURSOR_INVALID = "CURSOR_INVALID"
     PAGE_SIZE_INVALID = "PAGE_SIZE_INVALID"

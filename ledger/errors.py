@@ -1,10 +1,6 @@
-"""The codes of the `UserError`s ledger raises (the ledger: witnesses, proofs).
+"""The codes of the `UserError`s ledger raises (witnesses, proofs).
 
-Raise sites name a member (`UserError(Code.NAME_INVALID, …)`), never a string; the schema
-builds each mutation's description from the members it can raise (`schema.errors.with_codes`),
-and `tests/house/test_error_codes.py` fails when a mutation can raise a code its description
-does not list. The codes live beside the rules that raise them (a domain's vocabulary, used by
-demo and tests as well as the API); values are stable: programs match on them.
+How codes work: `core.errors.Code`.
 """
 
 from enum import StrEnum

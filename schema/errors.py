@@ -3,6 +3,8 @@
 - `perform`, the one mutation runner, runs one mutation's use case in one transaction
   (`core.usecase.run`) and turns a `UserError` into `userErrors`; nothing the use case wrote
   survives a failure (a refusal's after-rollback step records the attempt afterwards).
+- `payload` runs a mutation's use case through `perform` and builds its payload: the one
+  way a resolver answers (`return await payload(info, use_case, DealPayload, deal=Deal.from_row)`).
 - `with_codes` builds a mutation's description from the `Code` members it can raise, so the
   SDL lists every code (`tests/house/test_error_codes.py` checks it against the raise sites).
 - `ErrorPolicy` gives every GraphQL error an `extensions.code`, and replaces unexpected
@@ -84,6 +86,24 @@ async def perform(
         return await run(context.db, context.actor, action), []
     except UserError as error:
         return None, user_errors(error)
+
+
+P = TypeVar("P")
+
+
+async def payload(
+    info: Info,
+    action: Callable[[AsyncSession, Principal | None], Awaitable[T]],
+    make: Callable[..., P],
+    **fields: Callable[[T], object],
+) -> P:
+    """Run `action` as `perform` does and answer with `make(<field>=convert(result),
+    user_errors=[])`, or, when it raised a `UserError`, `make(<field>=None, user_errors=…)`."""
+    result, errors = await perform(info, action)
+    values = {
+        name: convert(result) if result is not None else None for name, convert in fields.items()
+    }
+    return make(**values, user_errors=errors)
 
 
 class ErrorPolicy(SchemaExtension):

@@ -43,12 +43,21 @@ from schema.broker.types import (
 )
 from schema.context import Info
 from schema.errors import Code as ApiCode
-from schema.errors import UserErrorType, perform, with_codes
+from schema.errors import UserErrorType, payload, perform, with_codes
 from schema.registry import Asset
 from schema.relay import uuid_of
 
 # A payload names its object after the object's type, as elsewhere in the API (issue 10 §7).
 _RENAMED = "Named after its type like every payload's object: use `"
+
+
+# Every action of a broker is checked against a current licence (broker.require_licensed).
+LICENCE_CODES = (
+    Code.LICENCE_REQUIRED,
+    Code.LICENCE_SUSPENDED,
+    Code.LICENCE_REVOKED,
+    Code.LICENCE_EXPIRED,
+)
 
 
 @strawberry.type
@@ -204,11 +213,11 @@ class Mutation:
             minors_data_handling=input.minors_data_handling,
             sensitive_data_handling=input.sensitive_data_handling,
         )
-        row, errors = await perform(
-            info, lambda s, a: domain.apply_broker_licence(s, a, application)
-        )
-        return BrokerLicencePayload(
-            licence=BrokerLicence.from_row(row) if row else None, user_errors=errors
+        return await payload(
+            info,
+            lambda s, a: domain.apply_broker_licence(s, a, application),
+            BrokerLicencePayload,
+            licence=BrokerLicence.from_row,
         )
 
     @strawberry.mutation(
@@ -228,7 +237,7 @@ class Mutation:
     async def decide_broker_licence(
         self, info: Info, input: DecideBrokerLicenceInput
     ) -> BrokerLicencePayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: domain.decide_broker_licence(
                 s,
@@ -239,9 +248,8 @@ class Mutation:
                 grade=input.grade,
                 valid_until=input.valid_until,
             ),
-        )
-        return BrokerLicencePayload(
-            licence=BrokerLicence.from_row(row) if row else None, user_errors=errors
+            BrokerLicencePayload,
+            licence=BrokerLicence.from_row,
         )
 
     @strawberry.mutation(
@@ -263,8 +271,7 @@ class Mutation:
             assert asset is not None
             return asset
 
-        row, errors = await perform(info, use_case)
-        return EntrustAssetPayload(asset=Asset.from_row(row) if row else None, user_errors=errors)
+        return await payload(info, use_case, EntrustAssetPayload, asset=Asset.from_row)
 
     @strawberry.mutation(
         description=with_codes(
@@ -277,10 +284,7 @@ class Mutation:
             Code.ASSET_NOT_REGISTERED,
             Code.ASSET_NOT_OFFERABLE,
             Code.ALREADY_LISTED,
-            Code.LICENCE_REQUIRED,
-            Code.LICENCE_SUSPENDED,
-            Code.LICENCE_REVOKED,
-            Code.LICENCE_EXPIRED,
+            *LICENCE_CODES,
             ApiCode.ID_INVALID,
             Code.ORGANIZATION_REQUIRED,
         )
@@ -294,32 +298,32 @@ class Mutation:
             territory=input.licence_terms.territory,
             resale=input.licence_terms.resale,
         )
-        row, errors = await perform(
-            info, lambda s, a: domain.list_product(s, a, uuid_of(input.asset_id, "Asset"), terms)
+        return await payload(
+            info,
+            lambda s, a: domain.list_product(s, a, uuid_of(input.asset_id, "Asset"), terms),
+            ListingPayload,
+            listing=Listing.from_row,
         )
-        return ListingPayload(listing=Listing.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(
         description=with_codes(
             "Withdraw a listing. Its broker only, licensed.",
             Code.LISTING_NOT_FOUND,
             Code.LISTING_NOT_LISTED,
-            Code.LICENCE_REQUIRED,
-            Code.LICENCE_SUSPENDED,
-            Code.LICENCE_REVOKED,
-            Code.LICENCE_EXPIRED,
+            *LICENCE_CODES,
             ApiCode.ID_INVALID,
             Code.ORGANIZATION_REQUIRED,
         )
     )
     async def delist_product(self, info: Info, input: DelistProductInput) -> ListingPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: domain.delist_product(
                 s, a, uuid_of(input.id, "Listing"), reason=input.reason
             ),
+            ListingPayload,
+            listing=Listing.from_row,
         )
-        return ListingPayload(listing=Listing.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(
         description=with_codes(
@@ -333,10 +337,7 @@ class Mutation:
             Code.BUYER_NOT_FOUND,
             Code.BUYER_INVALID,
             Code.PURPOSE_NOT_LICENSED,
-            Code.LICENCE_REQUIRED,
-            Code.LICENCE_SUSPENDED,
-            Code.LICENCE_REVOKED,
-            Code.LICENCE_EXPIRED,
+            *LICENCE_CODES,
             ApiCode.ID_INVALID,
             Code.ORGANIZATION_REQUIRED,
         )
@@ -373,10 +374,7 @@ class Mutation:
             Code.DEAL_NOT_FOUND,
             Code.DEAL_NOT_CONFIRMED,
             Code.DEAL_STATUS_INVALID,
-            Code.LICENCE_REQUIRED,
-            Code.LICENCE_SUSPENDED,
-            Code.LICENCE_REVOKED,
-            Code.LICENCE_EXPIRED,
+            *LICENCE_CODES,
             ApiCode.ID_INVALID,
             Code.ORGANIZATION_REQUIRED,
         )
@@ -393,10 +391,7 @@ class Mutation:
             Code.REASON_REQUIRED,
             Code.DEAL_NOT_FOUND,
             Code.DEAL_STATUS_INVALID,
-            Code.LICENCE_REQUIRED,
-            Code.LICENCE_SUSPENDED,
-            Code.LICENCE_REVOKED,
-            Code.LICENCE_EXPIRED,
+            *LICENCE_CODES,
             ApiCode.ID_INVALID,
             Code.ORGANIZATION_REQUIRED,
         )
@@ -441,19 +436,18 @@ class Mutation:
             Code.INPUTS_REQUIRED,
             Code.PURPOSE_REQUIRED,
             Code.SCENARIO_REQUIRED,
-            Code.LICENCE_REQUIRED,
-            Code.LICENCE_SUSPENDED,
-            Code.LICENCE_REVOKED,
-            Code.LICENCE_EXPIRED,
+            *LICENCE_CODES,
             ApiCode.ID_INVALID,
             Code.ORGANIZATION_REQUIRED,
         )
     )
     async def record_data_flow(self, info: Info, input: RecordDataFlowInput) -> DataFlowPayload:
-        row, errors = await perform(
-            info, lambda s, a: domain.record_data_flow(s, a, _flow_spec(input))
+        return await payload(
+            info,
+            lambda s, a: domain.record_data_flow(s, a, _flow_spec(input)),
+            DataFlowPayload,
+            flow=DataFlow.from_row,
         )
-        return DataFlowPayload(flow=DataFlow.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(
         description=with_codes(
@@ -471,15 +465,20 @@ class Mutation:
     async def update_supervision_indicator(
         self, info: Info, input: UpdateSupervisionIndicatorInput
     ) -> SupervisionIndicatorPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: domain.update_indicator(
-                s, a, input.code.strip(), weight=input.weight, parameter=input.parameter,
-                name=input.name, description=input.description, veto=input.veto,
+                s,
+                a,
+                input.code.strip(),
+                weight=input.weight,
+                parameter=input.parameter,
+                name=input.name,
+                description=input.description,
+                veto=input.veto,
             ),
-        )  # fmt: skip
-        return SupervisionIndicatorPayload(
-            indicator=SupervisionIndicator.from_row(row) if row else None, user_errors=errors
+            SupervisionIndicatorPayload,
+            indicator=SupervisionIndicator.from_row,
         )
 
     @strawberry.mutation(
@@ -496,14 +495,19 @@ class Mutation:
         )
     )
     async def update_risk_rule(self, info: Info, input: UpdateRiskRuleInput) -> RiskRulePayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: domain.update_risk_rule(
-                s, a, input.rule, threshold=input.threshold, enabled=input.enabled,
+                s,
+                a,
+                input.rule,
+                threshold=input.threshold,
+                enabled=input.enabled,
                 min_volume=input.min_volume,
             ),
-        )  # fmt: skip
-        return RiskRulePayload(rule=RiskRule.from_row(row) if row else None, user_errors=errors)
+            RiskRulePayload,
+            rule=RiskRule.from_row,
+        )
 
     @strawberry.mutation(
         description=with_codes(
@@ -567,17 +571,17 @@ class Mutation:
     async def acknowledge_risk_alert(
         self, info: Info, input: AcknowledgeRiskAlertInput
     ) -> RiskAlertPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: domain.acknowledge_alert(
                 s, a, uuid_of(input.id, "RiskAlert"), note=input.note
             ),
+            RiskAlertPayload,
+            alert=RiskAlert.from_row,
         )
-        return RiskAlertPayload(alert=RiskAlert.from_row(row) if row else None, user_errors=errors)
 
 
 async def _deal_payload(
     info: Info, use_case: Callable[[AsyncSession, Principal | None], Awaitable[domain.Deal]]
 ) -> DealPayload:
-    row, errors = await perform(info, use_case)
-    return DealPayload(deal=Deal.from_row(row) if row else None, user_errors=errors)
+    return await payload(info, use_case, DealPayload, deal=Deal.from_row)

@@ -23,7 +23,7 @@ from schema.consent.inputs import (
 from schema.consent.types import Complaint, Consent, DataSubject, DataUse
 from schema.context import Info
 from schema.errors import Code as ApiCode
-from schema.errors import UserErrorType, perform, with_codes
+from schema.errors import UserErrorType, payload, perform, with_codes
 from schema.relay import (
     from_global_id,
     uuid_of,
@@ -62,13 +62,11 @@ def _uuid(global_id: str | None, type_name: str) -> uuid.UUID | None:
 
 
 async def _consent_payload(info: Info, use_case: object) -> ConsentPayload:
-    row, errors = await perform(info, use_case)  # type: ignore[arg-type]
-    return ConsentPayload(consent=Consent.from_row(row) if row else None, user_errors=errors)
+    return await payload(info, use_case, ConsentPayload, consent=Consent.from_row)
 
 
 async def _complaint_payload(info: Info, use_case: object) -> ComplaintPayload:
-    row, errors = await perform(info, use_case)  # type: ignore[arg-type]
-    return ComplaintPayload(complaint=Complaint.from_row(row) if row else None, user_errors=errors)
+    return await payload(info, use_case, ComplaintPayload, complaint=Complaint.from_row)
 
 
 @strawberry.type
@@ -86,14 +84,13 @@ class Mutation:
         self, info: Info, input: UpdateMyIdentityInput
     ) -> DataSubjectPayload:
         key = consent.identity_key(info.context.settings)
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: consent.update_my_identity(
                 s, a, display_name=input.display_name, resident_id=input.resident_id, key=key
             ),
-        )
-        return DataSubjectPayload(
-            data_subject=DataSubject.from_row(row) if row else None, user_errors=errors
+            DataSubjectPayload,
+            data_subject=DataSubject.from_row,
         )
 
     @strawberry.mutation(

@@ -8,7 +8,7 @@ import ledger
 from core.identity import Role, require
 from ledger import Code
 from schema.context import Info
-from schema.errors import UserErrorType, perform, with_codes
+from schema.errors import UserErrorType, payload, perform, with_codes
 from schema.ledger.inputs import CosignCheckpointInput, RegisterWitnessKeyInput
 from schema.ledger.queries import _signed
 from schema.ledger.types import Checkpoint, Witness
@@ -47,7 +47,7 @@ class Mutation:
     async def register_witness_key(
         self, info: Info, input: RegisterWitnessKeyInput
     ) -> RegisterWitnessKeyPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda session, actor: ledger.register_witness_key(
                 session,
@@ -55,9 +55,8 @@ class Mutation:
                 public_key=input.public_key,
                 proof_of_possession=input.proof_of_possession,
             ),
-        )
-        return RegisterWitnessKeyPayload(
-            witness=Witness.from_row(row) if row else None, user_errors=errors
+            RegisterWitnessKeyPayload,
+            witness=Witness.from_row,
         )
 
     @strawberry.mutation(

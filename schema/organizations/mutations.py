@@ -8,7 +8,7 @@ import authority
 from authority import Code
 from schema.context import Info
 from schema.errors import Code as ApiCode
-from schema.errors import UserErrorType, perform, with_codes
+from schema.errors import UserErrorType, payload, with_codes
 from schema.organizations.inputs import ChangeOrganizationKindInput, RegisterOrganizationInput
 from schema.organizations.types import Organization
 from schema.relay import uuid_of
@@ -43,14 +43,13 @@ class Mutation:
     async def register_organization(
         self, info: Info, input: RegisterOrganizationInput
     ) -> RegisterOrganizationPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda session, actor: authority.register_organization(
                 session, actor, kind=input.kind, name=input.name, uscc=input.uscc
             ),
-        )
-        return RegisterOrganizationPayload(
-            organization=Organization.from_row(row) if row else None, user_errors=errors
+            RegisterOrganizationPayload,
+            organization=Organization.from_row,
         )
 
     @strawberry.mutation(
@@ -71,7 +70,7 @@ class Mutation:
     async def change_organization_kind(
         self, info: Info, input: ChangeOrganizationKindInput
     ) -> ChangeOrganizationKindPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda session, actor: authority.reclassify_organization(
                 session,
@@ -80,7 +79,6 @@ class Mutation:
                 kind=input.kind,
                 reason=input.reason,
             ),
-        )
-        return ChangeOrganizationKindPayload(
-            organization=Organization.from_row(row) if row else None, user_errors=errors
+            ChangeOrganizationKindPayload,
+            organization=Organization.from_row,
         )

@@ -15,7 +15,7 @@ from core.identity import Principal
 from registry import Code
 from schema.context import Info
 from schema.errors import Code as ApiCode
-from schema.errors import UserErrorType, perform, with_codes
+from schema.errors import UserErrorType, payload, with_codes
 from schema.registry.enums import IncomeForm, ReviewDecision, ValuationMethod
 from schema.registry.inputs import (
     AppraiseAssetInput,
@@ -64,7 +64,7 @@ class DataItemMutation:
         )
     )
     async def claim_data_item(self, info: Info, input: ClaimDataItemInput) -> DataItemPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda session, actor: registry.claim_data_item(
                 session,
@@ -74,9 +74,8 @@ class DataItemMutation:
                 legal_basis=input.legal_basis,
                 sensitive_personal=input.sensitive_personal,
             ),
-        )
-        return DataItemPayload(
-            data_item=DataItem.from_row(row) if row else None, user_errors=errors
+            DataItemPayload,
+            data_item=DataItem.from_row,
         )
 
     @strawberry.mutation(
@@ -96,10 +95,7 @@ class DataItemMutation:
                 session, actor, code=input.code, to_organization_id=target, reason=input.reason
             )
 
-        row, errors = await perform(info, transfer)
-        return DataItemPayload(
-            data_item=DataItem.from_row(row) if row else None, user_errors=errors
-        )
+        return await payload(info, transfer, DataItemPayload, data_item=DataItem.from_row)
 
 
 @strawberry.type
@@ -108,8 +104,18 @@ class ResourcePayload:
     user_errors: list[UserErrorType]
 
 
-def _payload(row: registry.Resource | None, errors: list[UserErrorType]) -> ResourcePayload:
-    return ResourcePayload(resource=Resource.from_row(row) if row else None, user_errors=errors)
+# What a catalogue entry's fields are checked for (registry.create_resource, update_resource).
+RESOURCE_CODES = (
+    Code.RESOURCE_CODE_INVALID,
+    Code.RESOURCE_CODE_TAKEN,
+    Code.NAME_INVALID,
+    Code.DESCRIPTION_TOO_LONG,
+    Code.SHARE_CONDITIONS_REQUIRED,
+    Code.SHARE_LEGAL_BASIS_REQUIRED,
+    Code.OPEN_TYPE_NOT_ALLOWED,
+    Code.DATA_ITEM_NOT_FOUND,
+    Code.DATA_ITEM_NOT_OWNED,
+)
 
 
 @strawberry.type
@@ -117,15 +123,7 @@ class ResourceMutation:
     @strawberry.mutation(
         description=with_codes(
             "Catalogue a resource (Art. 9). Agency only.",
-            Code.RESOURCE_CODE_INVALID,
-            Code.RESOURCE_CODE_TAKEN,
-            Code.NAME_INVALID,
-            Code.DESCRIPTION_TOO_LONG,
-            Code.SHARE_CONDITIONS_REQUIRED,
-            Code.SHARE_LEGAL_BASIS_REQUIRED,
-            Code.OPEN_TYPE_NOT_ALLOWED,
-            Code.DATA_ITEM_NOT_FOUND,
-            Code.DATA_ITEM_NOT_OWNED,
+            *RESOURCE_CODES,
             Code.ORGANIZATION_REQUIRED,
         )
     )
@@ -144,25 +142,19 @@ class ResourceMutation:
             contains_personal_info=input.contains_personal_info,
             data_items=tuple(input.data_items),
         )
-        row, errors = await perform(
-            info, lambda session, actor: registry.create_resource(session, actor, fields)
+        return await payload(
+            info,
+            lambda session, actor: registry.create_resource(session, actor, fields),
+            ResourcePayload,
+            resource=Resource.from_row,
         )
-        return _payload(row, errors)
 
     @strawberry.mutation(
         description=with_codes(
             "Change a catalogue entry; a new version is recorded. Owning agency only.",
             Code.RESOURCE_NOT_FOUND,
             ApiCode.FIELD_REQUIRED,
-            Code.RESOURCE_CODE_INVALID,
-            Code.RESOURCE_CODE_TAKEN,
-            Code.NAME_INVALID,
-            Code.DESCRIPTION_TOO_LONG,
-            Code.SHARE_CONDITIONS_REQUIRED,
-            Code.SHARE_LEGAL_BASIS_REQUIRED,
-            Code.OPEN_TYPE_NOT_ALLOWED,
-            Code.DATA_ITEM_NOT_FOUND,
-            Code.DATA_ITEM_NOT_OWNED,
+            *RESOURCE_CODES,
             ApiCode.ID_INVALID,
         )
     )
@@ -187,8 +179,7 @@ class ResourceMutation:
                 session, actor, uuid_of(input.id, "Resource"), changes
             )
 
-        row, errors = await perform(info, update)
-        return _payload(row, errors)
+        return await payload(info, update, ResourcePayload, resource=Resource.from_row)
 
     @strawberry.mutation(
         description=with_codes(
@@ -203,13 +194,14 @@ class ResourceMutation:
     async def record_resource_update(
         self, info: Info, input: RecordResourceUpdateInput
     ) -> ResourcePayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda session, actor: registry.record_resource_update(
                 session, actor, uuid_of(input.id, "Resource"), input.updated_at
             ),
+            ResourcePayload,
+            resource=Resource.from_row,
         )
-        return _payload(row, errors)
 
 
 @strawberry.type
@@ -222,8 +214,7 @@ UseCase = Callable[[AsyncSession, Principal | None], Awaitable[registry.Asset]]
 
 
 async def _asset_payload(info: Info, use_case: UseCase) -> AssetPayload:
-    row, errors = await perform(info, use_case)
-    return AssetPayload(asset=Asset.from_row(row) if row else None, user_errors=errors)
+    return await payload(info, use_case, AssetPayload, asset=Asset.from_row)
 
 
 @strawberry.type
@@ -566,9 +557,8 @@ class AppraisalMutation:
                 _dimensions(registry.QualityWeights, input.weights),
             )
 
-        row, errors = await perform(info, use_case)
-        return AssessQualityPayload(
-            assessment=QualityAssessment.from_row(row) if row else None, user_errors=errors
+        return await payload(
+            info, use_case, AssessQualityPayload, assessment=QualityAssessment.from_row
         )
 
     @strawberry.mutation(
@@ -609,7 +599,6 @@ class AppraisalMutation:
                 inputs,
             )
 
-        row, errors = await perform(info, use_case)
-        return AppraiseAssetPayload(
-            valuation=AssetValuation.from_row(row) if row else None, user_errors=errors
+        return await payload(
+            info, use_case, AppraiseAssetPayload, valuation=AssetValuation.from_row
         )
