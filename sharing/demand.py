@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 import ledger
-from core.batching import many_each
+from core.batching import fetch_by_ids, many_each
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
@@ -213,3 +213,9 @@ async def items_of_demands(
     )
     pairs = list(rows)
     return [[i for _, i in group] for group in many_each(demand_ids, pairs, lambda p: p[0])]
+
+
+async def get_demands(
+    session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
+) -> list[ShareDemand | None]:
+    return await fetch_by_ids(session, ShareDemand, ids, visible_to(actor))
