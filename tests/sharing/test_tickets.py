@@ -234,3 +234,28 @@ async def test_a_data_service_outside_pdex_verifies_offline(
     assert json.loads(ok.stdout)["items"] == [world.items["status"]]
     tampered = issued.token[:-4] + ("AAAA" if not issued.token.endswith("AAAA") else "BBBB")
     assert service(tampered).returncode == 1
+
+
+async def test_statements_of_a_ticket_are_pinned(
+    db, settings, world, ask, act, make_caller, count_statements, is_postgres
+):
+    """Grant, items, resource, the consent gate (terms, uses + 1, DataUse, its ledger entry),
+    the ticket's ledger entry and row: a fixed number, whatever the grant holds."""
+    address = world.items["address"]
+    request = await ask(world.requester, world.personal, (address,))
+    person = await make_caller(Role.DATA_SUBJECT, sub=f"person-{uuid.uuid4().hex[:10]}")
+    granted = await act(
+        consent.grant_consent, person.principal,
+        consent.GrantFields(
+            grantee_id=world.requester.org_id, purpose="Business licence check",
+            valid_until=now() + timedelta(days=10), data_items=(address,), separate=True,
+            mode=consent.ConsentMode.PERIODIC, frequency="P1D",
+        ),
+    )  # fmt: skip
+    await issue(db, settings, world.requester, request.grant_id, [address], consent_id=granted.id)
+    with count_statements(db.writer) as counted:
+        await issue(
+            db, settings, world.requester, request.grant_id, [address], consent_id=granted.id
+        )
+    # PostgreSQL appends a ledger entry in one statement; SQLite in five
+    assert len(counted.statements) == (9 if is_postgres else 17), "\n".join(counted.statements)
