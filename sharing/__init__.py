@@ -108,7 +108,12 @@ from sharing.verification import (
     upload_verification_batch,
     verify_data_claim,
 )
-from sharing.violations import list_violation_candidates, record_violation, violation_counts
+from sharing.violations import (
+    get_violation_candidates,
+    list_violation_candidates,
+    record_violation,
+    violation_counts,
+)
 
 __all__ = [
     "oprf",
@@ -179,6 +184,7 @@ __all__ = [
     "get_grants",
     "get_share_requests",
     "get_tickets",
+    "get_violation_candidates",
     "is_expired",
     "is_overdue",
     "issue_access_ticket",

@@ -259,3 +259,26 @@ async def test_statements_of_a_ticket_are_pinned(
         )
     # PostgreSQL appends a ledger entry in one statement; SQLite in five
     assert len(counted.statements) == (9 if is_postgres else 17), "\n".join(counted.statements)
+
+
+@pytest.mark.article(16)
+async def test_grants_and_tickets_are_seen_by_their_parties_only(
+    db, settings, world, granted, authority
+):
+    issued = await issue(db, settings, world.requester, granted.grant_id, [world.items["status"]])
+    with pytest.raises(UserError):
+        await issue(db, settings, world.other, granted.grant_id, [world.items["status"]])
+    async with db.read() as session:
+        for caller, sees in ((world.requester, True), (world.source, True), (world.other, False),
+                             (authority, True)):  # fmt: skip
+            grants = await sharing.list_grants(
+                session, caller.principal, sharing.GrantFilter(), first=100
+            )
+            tickets = await sharing.list_tickets(session, caller.principal, first=100)
+            assert (granted.grant_id in {g.id for g in grants.items}) is sees
+            assert (issued.ticket.id in {t.id for t in tickets.items}) is sees
+        counted = await sharing.list_violation_candidates(session, world.other.principal, first=100)
+        assert [c.kind for c in counted.items] == [sharing.ViolationKind.NO_GRANT]
+        assert (
+            await sharing.list_violation_candidates(session, world.source.principal, first=100)
+        ).items == []
