@@ -111,7 +111,7 @@ async def _prepare(db: Database, settings: Settings, seed_demo: bool) -> dict[Ro
     await migrate.upgrade(db.writer)
     if not seed_demo:
         return {}
-    orgs = await demo.seed(db)
+    orgs = await demo.seed(db, settings)
     return demo.demo_tokens(Tokens(settings), orgs)
 
 
