@@ -34,7 +34,7 @@ async def test_a_remembered_token_still_expires(settings):
     """Verified tokens are cached (the signature check is dear), but only until they expire:
     this one is inside the 30 s leeway for 1-2 seconds, then it must be refused."""
     tokens = Tokens(settings)
-    token = tokens.issue(roles=[Role.AGENCY], org=None, sub="bob", ttl=timedelta(seconds=-28))
+    token = tokens.issue(roles=[Role.AUDITOR], org=None, sub="bob", ttl=timedelta(seconds=-28))
     assert (await tokens.verify(token)).subject == "bob"
     assert (await tokens.verify(token)).subject == "bob"  # from the cache
     await asyncio.sleep(2.1)  # exp is whole seconds: 1-2 s of leeway were left
@@ -44,12 +44,12 @@ async def test_a_remembered_token_still_expires(settings):
 
 async def test_expired_bad_signature_and_garbage_are_refused(settings):
     tokens = Tokens(settings)
-    expired = tokens.issue(roles=[Role.AGENCY], org=None, ttl=timedelta(seconds=-120))
+    expired = tokens.issue(roles=[Role.AUDITOR], org=None, ttl=timedelta(seconds=-120))
     with pytest.raises(TokenError, match="expired"):
         await tokens.verify(expired)
     other = Tokens(replace(settings, token_secret="another-secret-entirely-000000000000"))
     with pytest.raises(TokenError, match="not valid"):
-        await tokens.verify(other.issue(roles=[Role.AGENCY], org=None))
+        await tokens.verify(other.issue(roles=[Role.AUDITOR], org=None))
     with pytest.raises(TokenError):
         await tokens.verify("not.a.jwt")
     unknown_role = jwt.encode(
@@ -94,7 +94,7 @@ async def test_external_issuer_jwks(settings, tmp_path, serve_dir):
         "aud": "pdex",
         "sub": "bob",
         "org": str(org),
-        "roles": "broker auditor",
+        "roles": ["broker", "auditor"],
         "exp": int(time.time()) + 300,
     }
     token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
@@ -102,10 +102,10 @@ async def test_external_issuer_jwks(settings, tmp_path, serve_dir):
     assert principal == Principal("bob", org, frozenset({Role.BROKER, Role.AUDITOR}))
 
     with pytest.raises(RuntimeError):  # production never signs its own tokens
-        tokens.issue(roles=[Role.AGENCY], org=None)
+        tokens.issue(roles=[Role.AUDITOR], org=None)
     # An HS256 token made with the embedded secret is no good against the external issuer.
     with pytest.raises(TokenError):
-        await tokens.verify(Tokens(settings).issue(roles=[Role.AUTHORITY], org=None))
+        await tokens.verify(Tokens(settings).issue(roles=[Role.AUDITOR], org=None))
     wrong_issuer = jwt.encode(
         {**claims, "iss": "https://evil"}, key, algorithm="RS256", headers={"kid": "k1"}
     )
