@@ -88,6 +88,10 @@ def is_postgres(settings: Settings) -> bool:
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[Any]:
     application = create_app(settings)
+    # Organisations' kinds stay cached for the session (30 s in production): a statement
+    # count must not catch the token check's lookup however slow the machine is
+    # (tests/core/test_identity.py pins the expiry itself).
+    application.state.tokens.ORGANIZATION_TTL = 24 * 3600.0
     await migrate.upgrade(application.state.db.writer)
     yield application
     await application.state.db.dispose()

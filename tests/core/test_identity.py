@@ -121,3 +121,66 @@ def test_require():
         require(agency, Role.AUTHORITY)
     with pytest.raises(Unauthenticated):
         require(None)
+
+
+async def test_claims_are_checked_against_the_organisation(settings, db, make_caller, new_uscc):
+    """Issue 10 §5: the organisation must exist and be of a kind that may hold the roles
+    claimed; its kind is cached briefly, so a change of kind takes effect within the TTL,
+    and a newly admitted organisation is usable at once (absence is not cached)."""
+    import sqlalchemy as sa
+
+    from core.models import Organization, OrganizationKind
+
+    tokens = Tokens(settings, db)
+    firm = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
+    assert (await tokens.verify(firm.token)).organization_id == firm.org_id
+    as_authority = tokens.issue(roles=[Role.AUTHORITY], org=firm.org_id)
+    with pytest.raises(TokenError, match="may not be held for an organisation of kind"):
+        await tokens.verify(as_authority)
+    ghost = uuid.uuid4()
+    with pytest.raises(TokenError, match="does not exist"):
+        await tokens.verify(tokens.issue(roles=[Role.BROKER], org=ghost))
+    async with db.transaction() as session:
+        session.add(
+            Organization(id=ghost, kind=OrganizationKind.BROKER, name="Late", uscc=new_uscc())
+        )
+    assert (await tokens.verify(tokens.issue(roles=[Role.BROKER], org=ghost))).has(Role.BROKER)
+    async with db.transaction() as session:
+        await session.execute(
+            sa.update(Organization)
+            .where(Organization.id == firm.org_id)
+            .values(kind=OrganizationKind.BROKER)
+        )
+    assert (await tokens.verify(firm.token)).has(Role.MARKET_ENTITY)  # cached kind
+    tokens._kinds.clear()  # as when ORGANIZATION_TTL has passed
+    with pytest.raises(TokenError, match="market_entity may not be held"):
+        await tokens.verify(firm.token)
+    assert Tokens.ORGANIZATION_TTL == 30.0
+
+
+async def test_strict_claim_types(settings, db):
+    tokens = Tokens(settings, db)
+    base = {
+        "iss": "pdex",
+        "aud": "pdex",
+        "sub": "x",
+        "roles": ["auditor"],
+        "exp": int(time.time()) + 60,
+    }
+    bad = {
+        "org a number": {"org": 12345},
+        "roles a mapping": {"roles": {"authority": True}},
+        "roles a string": {"roles": "auditor"},
+        "empty sub": {"sub": ""},
+        "blank sub": {"sub": "  "},
+        "sub a number": {"sub": 7},
+        "org not a uuid": {"org": "acme"},
+        "no roles": {"roles": None},
+    }
+    for label, change in bad.items():
+        token = jwt.encode({**base, **change}, tokens.secret, algorithm="HS256")
+        with pytest.raises(TokenError):
+            await tokens.verify(token)
+            pytest.fail(label)
+    ok = jwt.encode(base, tokens.secret, algorithm="HS256")
+    assert (await tokens.verify(ok)).roles == {Role.AUDITOR}

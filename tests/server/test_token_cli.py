@@ -84,3 +84,20 @@ def test_token_in_oidc_mode_says_where_tokens_come_from(cli_env, capsys):
     assert main(["token", "--role", "auditor"]) == 2
     err = capsys.readouterr().err
     assert "identity provider" in err and err.count("\n") == 1
+
+
+async def test_serve_demo_with_oidc_says_demo_tokens_need_pdex_signing(
+    fresh_db, fresh_settings, capsys
+):
+    """Issue 17: `pdex serve --demo` with OIDC on seeds the demo and says plainly why it
+    prints no tokens (it failed with a RuntimeError)."""
+    from dataclasses import replace
+
+    from server.cli import _prepare
+
+    oidc = replace(
+        fresh_settings, oidc_jwks_url="https://idp.example/jwks.json", oidc_issuer="https://idp"
+    )
+    assert await _prepare(fresh_db, oidc, True) == {}
+    out = capsys.readouterr().out
+    assert "demo tokens" in out and "pdex's own signing" in out and "PDEX_OIDC_JWKS_URL" in out
