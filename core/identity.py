@@ -208,6 +208,7 @@ class Tokens:
             log.info("bearer token refused", extra={"reason": exc.code})
             raise
         except jwt.ExpiredSignatureError:
+            log.info("bearer token refused", extra={"reason": "expired"})
             raise TokenError("The bearer token has expired.") from None
         except jwt.PyJWTError as exc:
             log.info("bearer token refused", extra={"reason": type(exc).__name__})

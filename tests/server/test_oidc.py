@@ -142,7 +142,7 @@ async def test_bad_token_matrix_is_401_with_one_line_and_no_traceback(
         assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", label
         assert "WWW-Authenticate" in response.headers, label
         refusals = [r for r in caplog.records if r.getMessage() == "bearer token refused"]
-        assert len(refusals) <= 1, label
+        assert len(refusals) == 1, label
         assert not [r for r in caplog.records if r.exc_info], label
     good = await ask(http, idp.token(org=str(firm.org_id), roles=["market_entity"]))
     assert good.status_code == 200, good.text
@@ -228,3 +228,37 @@ async def test_an_old_set_is_refetched_and_a_stale_one_is_not_trusted(http, idp,
     keys._fetched_at -= keys.MAX_STALE
     keys._attempted_at -= keys.REFRESH
     assert (await ask(http, idp.token("ec-1"))).status_code == 503
+
+
+def test_websocket_with_a_key_confused_token_closes_4401(settings, app, idp):
+    """Issue 17 item 1 on the socket: the connection dropped with no close code."""
+    from starlette.testclient import TestClient
+
+    application = create_app(replace(settings, oidc_jwks_url=idp.url, oidc_issuer=ISSUER))
+    cases = {
+        "valid": (idp.token("ec-1"), None),
+        "EC signature under the RSA kid": (idp.token("rsa-1", key="ec-1"), 4401),
+        "authority role, no organisation": (idp.token(roles=["authority"]), 4401),
+    }
+    with TestClient(application) as http:
+        for label, (token, code) in cases.items():
+            with http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+                ws.send_json(
+                    {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+                )
+                message = ws.receive()
+                if code is None:
+                    assert json.loads(message["text"])["type"] == "connection_ack", label
+                else:
+                    assert message["type"] == "websocket.close", label
+                    assert message["code"] == code, label
+        application.state.tokens.keys.TIMEOUT = 0.5
+        application.state.tokens.keys._attempted_at -= KeySet.REFRESH
+        idp.hang()
+        with http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            stranger = idp.token(headers={"kid": "rotated-in"})
+            ws.send_json(
+                {"type": "connection_init", "payload": {"authorization": f"Bearer {stranger}"}}
+            )
+            message = ws.receive()
+            assert message["type"] == "websocket.close" and message["code"] == 1013  # try later
