@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import jwt
 
-from core import organizations
+from core import jwks, organizations
 from core.clock import now
 from core.errors import AuthError, Forbidden, Unauthenticated
 from core.jwks import KeySet
@@ -117,9 +117,6 @@ class Tokens:
     With a `db`, a verified token's organisation is also checked (it exists, and its kind may
     hold the roles claimed); kinds are remembered for `ORGANIZATION_TTL` seconds."""
 
-    ALGORITHMS_EXTERNAL = frozenset(
-        {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
-    )
     CACHE_SIZE = 10_000
     ORGANIZATION_TTL = 30.0  # how long an organisation's kind (or a change of it) is cached
 
@@ -199,7 +196,7 @@ class Tokens:
             else:
                 header = jwt.get_unverified_header(token)
                 kid, alg = header.get("kid"), header.get("alg")
-                if alg not in self.ALGORITHMS_EXTERNAL:
+                if alg not in jwks.ALGORITHMS:
                     raise TokenError("The bearer token is not valid: its algorithm is not allowed.")
                 key = await self.keys.key_for(kid, alg)
                 claims = self._decode(token, key.key, [alg], self.settings.oidc_issuer)

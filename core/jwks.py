@@ -37,6 +37,7 @@ ALGORITHMS_BY_KTY: dict[str, frozenset[str]] = {
     "EC": frozenset({"ES256", "ES384", "ES512"}),
     "OKP": frozenset({"EdDSA"}),
 }
+ALGORITHMS = frozenset().union(*ALGORITHMS_BY_KTY.values())
 EC_CURVE_ALGORITHM = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
 MAX_JWKS_BYTES = 1_000_000
 
