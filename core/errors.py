@@ -91,6 +91,9 @@ class IdentityProviderUnavailable(AuthError):
     code = "IDENTITY_PROVIDER_UNAVAILABLE"
 
     def __init__(
-        self, message: str = "The identity provider cannot be reached; try again shortly."
+        self,
+        message: str = "The identity provider cannot be reached; try again shortly.",
+        retry_after: int = 60,
     ) -> None:
         super().__init__(message)
+        self.retry_after = retry_after  # seconds until pdex will try the provider again

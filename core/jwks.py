@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -105,6 +106,11 @@ class KeySet:
             return since >= self.REFRESH
         return since >= self.REFRESH or self._age() >= self.MAX_AGE
 
+    def _next_fetch_in(self) -> int:
+        """Whole seconds until a fetch may be tried again (at least 1)."""
+        since = time.monotonic() - (self._attempted_at or 0.0)
+        return max(1, math.ceil(self.REFRESH - since))
+
     def trusts(self, kid: str) -> bool:
         """Without I/O: is a verification made under `kid` still good? (It also starts a
         background refresh when the set is due, so a busy server notices removals.)"""
@@ -124,7 +130,7 @@ class KeySet:
         if self._may_fetch() or self._flight is not None:
             await self._fetch_once()
         if self._age() >= self.MAX_STALE or (kid not in self._keys and self._failing):
-            raise IdentityProviderUnavailable()
+            raise IdentityProviderUnavailable(retry_after=self._next_fetch_in())
         if kid not in self._keys:
             raise InvalidKey("The bearer token is not valid: its key (kid) is unknown.")
         return self._checked(self._keys[kid], alg)

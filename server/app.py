@@ -130,13 +130,13 @@ class Authenticate:
                 token = bearer_token(request.headers.get("authorization"))
                 actor: Principal | None = await self.tokens.verify(token) if token else None
             except AuthError as exc:
-                unavailable = isinstance(exc, IdentityProviderUnavailable)
+                status, headers = 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+                if isinstance(exc, IdentityProviderUnavailable):  # not refused: retry later
+                    status, headers = 503, {"Retry-After": str(exc.retry_after)}
                 response = JSONResponse(
                     {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]},
-                    status_code=503 if unavailable else 401,
-                    headers={"Retry-After": "5"}
-                    if unavailable
-                    else {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                    status_code=status,
+                    headers=headers,
                 )
                 await response(scope, receive, send)
                 return
