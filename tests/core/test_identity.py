@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-import http.server
-import json
-import threading
 import time
 import uuid
 from dataclasses import replace
@@ -14,10 +10,10 @@ from datetime import timedelta
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from core.errors import Forbidden, Unauthenticated
 from core.identity import Principal, Role, TokenError, Tokens, require
+from tests.oidc import ISSUER, IdentityProvider
 
 
 async def test_embedded_token_round_trip(settings):
@@ -67,50 +63,22 @@ async def test_expired_bad_signature_and_garbage_are_refused(settings):
         await tokens.verify(unknown_role)
 
 
-@pytest.fixture
-def serve_dir(tmp_path):
-    """A real HTTP server on loopback serving tmp_path, as an identity provider would."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
-async def test_external_issuer_jwks(settings, tmp_path, serve_dir):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
-    jwk.update(kid="k1", use="sig", alg="RS256")
-    jwks_file = tmp_path / "jwks.json"
-    jwks_file.write_text(json.dumps({"keys": [jwk]}))
-    external = replace(
-        settings, oidc_jwks_url=f"{serve_dir}/jwks.json", oidc_issuer="https://idp.example"
-    )
-    tokens = Tokens(external)
-    org = uuid.uuid4()
-    claims = {
-        "iss": "https://idp.example",
-        "aud": "pdex",
-        "sub": "bob",
-        "org": str(org),
-        "roles": ["broker", "auditor"],
-        "exp": int(time.time()) + 300,
-    }
-    token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
-    principal = await tokens.verify(token)
-    assert principal == Principal("bob", org, frozenset({Role.BROKER, Role.AUDITOR}))
-
-    with pytest.raises(RuntimeError):  # production never signs its own tokens
-        tokens.issue(roles=[Role.AUDITOR], org=None)
-    # An HS256 token made with the embedded secret is no good against the external issuer.
-    with pytest.raises(TokenError):
-        await tokens.verify(Tokens(settings).issue(roles=[Role.AUDITOR], org=None))
-    wrong_issuer = jwt.encode(
-        {**claims, "iss": "https://evil"}, key, algorithm="RS256", headers={"kid": "k1"}
-    )
-    with pytest.raises(TokenError):
-        await tokens.verify(wrong_issuer)
+async def test_external_issuer_jwks(settings):
+    """Verification against a real local identity provider (tests/oidc.py); the refusal
+    matrix is in tests/server/test_oidc.py."""
+    with IdentityProvider() as idp:
+        tokens = Tokens(replace(settings, oidc_jwks_url=idp.url, oidc_issuer=ISSUER))
+        org = uuid.uuid4()
+        token = idp.token(sub="bob", org=str(org), roles=["broker", "auditor"])
+        principal = await tokens.verify(token)  # no database: the organisation is not looked up
+        assert principal == Principal("bob", org, frozenset({Role.BROKER, Role.AUDITOR}))
+        with pytest.raises(RuntimeError):  # production never signs its own tokens
+            tokens.issue(roles=[Role.AUDITOR], org=None)
+        # An HS256 token made with the embedded secret is no good against the external issuer.
+        with pytest.raises(TokenError):
+            await tokens.verify(Tokens(settings).issue(roles=[Role.AUDITOR], org=None))
+        with pytest.raises(TokenError):
+            await tokens.verify(idp.token(iss="https://evil"))
 
 
 def test_require():
