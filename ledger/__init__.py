@@ -15,7 +15,14 @@ from ledger.checkpoints import (
     signed_checkpoint,
 )
 from ledger.entries import get_entry, list_entries
-from ledger.log import append, commitment_for, subject_identity, subject_salt
+from ledger.log import (
+    append,
+    commitment_for,
+    remember_salt,
+    salt_column,
+    subject_identity,
+    subject_salt,
+)
 from ledger.models import Checkpoint, LedgerEntry, WitnessKey
 from ledger.proofs import (
     ConsistencyProof,
@@ -51,6 +58,8 @@ __all__ = [
     "load_signer",
     "publish_checkpoint",
     "register_witness_key",
+    "remember_salt",
+    "salt_column",
     "signed_checkpoint",
     "subject_identity",
     "subject_salt",
