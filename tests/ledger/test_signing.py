@@ -161,6 +161,8 @@ def test_every_backend_gives_the_reference_bytes_and_answers(
 ) -> None:
     """Keys, signatures, proofs and aggregates byte for byte as py_ecc makes them, and the
     same verdict on good, wrong and malformed input."""
+    if backend == PyEcc.name:
+        pytest.skip("the reference itself")
     impl = signing._impl
     messages = [MSG, b"", "签名 ✓".encode() * 50]
     for sk, pk in keys:
