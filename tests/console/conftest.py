@@ -8,6 +8,7 @@ the repository root) under `console-<engine>/`.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import re
@@ -54,6 +55,12 @@ class Server:
         return body["data"]
 
 
+def in_thread(coroutine) -> None:
+    """Runs `coroutine` to the end on a loop of its own (the suite's loop may be running)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
 def _fresh_database(settings, tmp: Path) -> tuple[str, str | None]:
     """A new, empty database URL of the suite's engine (and the PostgreSQL name to drop)."""
     if settings.is_sqlite:
@@ -71,7 +78,7 @@ def _fresh_database(settings, tmp: Path) -> tuple[str, str | None]:
         finally:
             await admin.close()
 
-    asyncio.run(create())
+    in_thread(create())
     return f"{base}/{name}", name
 
 
@@ -89,7 +96,7 @@ def _drop_database(settings, name: str) -> None:
         finally:
             await admin.close()
 
-    asyncio.run(drop())
+    in_thread(drop())
 
 
 @pytest.fixture(scope="module")

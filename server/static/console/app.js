@@ -163,7 +163,10 @@ export async function render() {
   if (document.activeElement === document.body || !main.contains(document.activeElement)) {
     heading.focus();
   }
-  const entry = { page: name, requests: stats.requests, ms: Math.round(performance.now() - started) };
+  // ms: from the route change to the page rendered; sinceLoad: from the navigation start
+  // (for the first page, script loading included).
+  const ended = performance.now();
+  const entry = { page: name, requests: stats.requests, ms: Math.round(ended - started), sinceLoad: Math.round(ended) };
   stats.history.push(entry);
   document.body.dataset.ready = `${name}:${stats.history.length}`;
 }

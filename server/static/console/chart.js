@@ -8,7 +8,7 @@ const PALETTE = ["#0b5cad", "#8a4b00", "#1b6e3a", "#6b2fa0", "#a3123a", "#345060
 
 /** Scores (0-100) per period, one bar per broker in each period's group. */
 export function barChart(evaluations) {
-  const periods = [...new Set(evaluations.map((e) => e.periodEnd.slice(0, 10)))].sort();
+  const periods = [...new Set(evaluations.map((e) => e.periodStart.slice(0, 10)))].sort();
   const brokers = [...new Map(evaluations.map((e) => [e.broker?.id, e.broker?.name ?? "—"])).entries()];
   const width = 640;
   const height = 280;
@@ -34,7 +34,7 @@ export function barChart(evaluations) {
   periods.forEach((period, p) => {
     const x0 = left + p * group + 8;
     brokers.forEach(([id], b) => {
-      const e = evaluations.find((x) => x.broker?.id === id && x.periodEnd.slice(0, 10) === period);
+      const e = evaluations.find((x) => x.broker?.id === id && x.periodStart.slice(0, 10) === period);
       if (!e) return;
       const x = x0 + b * bar;
       svg.append(
