@@ -8,7 +8,10 @@ the repository root) under `console-<engine>/`.
 from __future__ import annotations
 
 import asyncio
+import base64
 import concurrent.futures
+import hashlib
+import http.server
 import json
 import os
 import re
@@ -17,7 +20,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -99,8 +104,92 @@ def _drop_database(settings, name: str) -> None:
     in_thread(drop())
 
 
+class FakeIssuer:
+    """A minimal OpenID provider for the console's authorization-code + PKCE flow: discovery,
+    an authorize endpoint that approves at once, and a token endpoint that checks the PKCE
+    verifier (RFC 7636 S256) before handing out `token` (set once the server is up)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.token = ""
+        self.requests: list[dict] = []
+        self.codes: dict[str, dict] = {}
+        issuer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def reply(self, status: int, body: dict | None = None, location: str = "") -> None:
+                self.send_response(status)
+                self.send_header("Access-Control-Allow-Origin", "*")
+                if location:
+                    self.send_header("Location", location)
+                data = json.dumps(body or {}).encode()
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                url = urllib.parse.urlsplit(self.path)
+                query = dict(urllib.parse.parse_qsl(url.query))
+                if url.path == "/.well-known/openid-configuration":
+                    self.reply(
+                        200,
+                        {
+                            "issuer": issuer.url,
+                            "authorization_endpoint": f"{issuer.url}/authorize",
+                            "token_endpoint": f"{issuer.url}/token",
+                        },
+                    )
+                elif url.path == "/authorize":
+                    issuer.requests.append({"authorize": query})
+                    code = uuid.uuid4().hex
+                    issuer.codes[code] = query
+                    back = urllib.parse.urlencode({"code": code, "state": query.get("state", "")})
+                    self.reply(302, location=f"{query['redirect_uri']}?{back}")
+                else:
+                    self.reply(404)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+                issuer.requests.append({"token": form})
+                asked = issuer.codes.pop(form.get("code", ""), None)
+                digest = hashlib.sha256(form.get("code_verifier", "").encode()).digest()
+                challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+                if (
+                    asked is None
+                    or form.get("grant_type") != "authorization_code"
+                    or asked.get("code_challenge_method") != "S256"
+                    or asked.get("code_challenge") != challenge
+                    or asked.get("redirect_uri") != form.get("redirect_uri")
+                    or asked.get("client_id") != form.get("client_id")
+                ):
+                    self.reply(400, {"error": "invalid_grant"})
+                    return
+                self.reply(200, {"access_token": issuer.token, "token_type": "Bearer"})
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 @pytest.fixture(scope="module")
-def server(settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def issuer() -> Iterator[FakeIssuer]:
+    fake = FakeIssuer()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture(scope="module")
+def server(settings, issuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("console")
     url, pg_name = _fresh_database(settings, tmp)
     port = free_port()
@@ -110,8 +199,10 @@ def server(settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
         "PDEX_DATA_DIR": str(tmp),
         "PDEX_TOKEN_SECRET": settings.token_secret or "",
         "PDEX_CHECKPOINT_INTERVAL": "1",
+        # The console offers OIDC sign-in; with no JWKS URL pdex still verifies its own tokens,
+        # so the fake issuer hands out the demo citizen's.
+        "PDEX_OIDC_ISSUER": issuer.url,
     }
-    env.pop("PDEX_OIDC_ISSUER", None)
     env.pop("PDEX_OIDC_JWKS_URL", None)
     pdex = Path(sys.executable).parent / "pdex"
     log = tmp / "server.log"
@@ -132,6 +223,7 @@ def server(settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
             if len(tokens) == 6:
                 break
         assert len(tokens) == 6, log.read_text()[-2000:]
+        issuer.token = tokens["data_subject"]
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:

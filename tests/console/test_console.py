@@ -134,6 +134,26 @@ def test_citizen_grants_sees_the_use_verifies_the_receipt_and_revokes(
     page.context.close()
 
 
+@pytest.mark.slow
+def test_sign_in_through_openid_connect_with_pkce(browser, server, issuer):
+    page = browser.new_context().new_page()
+    page.goto(f"{server.base}/console/")
+    page.click("button.primary >> text=统一身份认证")
+    page.wait_for_function("() => (document.body.dataset.ready || '').startsWith('citizen')")
+    authorize = next(r["authorize"] for r in issuer.requests if "authorize" in r)
+    assert authorize["code_challenge_method"] == "S256" and len(authorize["code_challenge"]) == 43
+    assert authorize["redirect_uri"] == f"{server.base}/console/"
+    token_request = next(r["token"] for r in issuer.requests if "token" in r)
+    assert "client_secret" not in token_request  # a public client: PKCE instead of a secret
+    # The code is gone from the address bar; nothing of the flow or the token is stored.
+    assert "code=" not in page.url
+    assert page.evaluate("() => [sessionStorage.length, localStorage.getItem('pdex.token')]") == [
+        0,
+        None,
+    ]
+    page.context.close()
+
+
 def tab_to(page, selector: str, limit: int = 80) -> None:
     """Press Tab until the (Playwright) `selector`'s element has the focus."""
     target = page.locator(selector).first.element_handle()
