@@ -153,6 +153,8 @@ const ZH = {
   cosigned: "联署数",
   lastSigned: "最后签署的规模",
   sinceCheckpoint: "距最新检查点",
+  sinceCosign: "距最近一次联署",
+  noCosign: "最新检查点尚无见证方联署",
   comingBoards: "即将上线",
   comingBoardsText:
     "数据共享（超期答复）、部门评分与整改督办看板将在相应模块上线后显示在这里。",
@@ -337,6 +339,8 @@ const EN = {
   cosigned: "Co-signatures",
   lastSigned: "Last signed size",
   sinceCheckpoint: "Since the latest checkpoint",
+  sinceCosign: "Since the last co-signature",
+  noCosign: "No witness has co-signed the latest checkpoint yet",
   comingBoards: "Coming",
   comingBoardsText:
     "Sharing (overdue answers), agency scorecards and rectification boards appear here when those modules land.",

@@ -489,7 +489,7 @@ async function regulator() {
     riskAlerts(first: 50) { nodes { id rule status message raisedAt acknowledgedAt broker { name } } }
     complaints(overdue: true, first: 50) { nodes { id text status receivedAt dueAt dueProvisional overdue against { name } } }
     brokerLicences(first: 50) { nodes { id status grade broker { name } decisions { decision toStatus reason decidedAt } } }
-    ledgerCheckpoint { treeSize timestamp cosignatures { witness { id } } }
+    ledgerCheckpoint { treeSize timestamp cosignatures { signedAt witness { id } } }
     witnesses { id lastSignedSize organization { name } }
   }`);
   const parts = [];
@@ -575,7 +575,9 @@ async function regulator() {
 
 function ledgerHealth(checkpoint, witnesses) {
   if (!checkpoint) return section(t("ledgerHealth"), h("p", {}, t("none")));
-  const age = Math.max(0, Math.round((Date.now() - new Date(checkpoint.timestamp).getTime()) / 60000));
+  const minutesSince = (iso) => Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 60000));
+  const age = minutesSince(checkpoint.timestamp);
+  const lastCosign = checkpoint.cosignatures.map((c) => c.signedAt).sort().at(-1);
   return section(
     t("ledgerHealth"),
     h(
@@ -589,6 +591,8 @@ function ledgerHealth(checkpoint, witnesses) {
       h("dd", {}, t("minutes", { n: age })),
       h("dt", {}, t("cosigned")),
       h("dd", {}, String(checkpoint.cosignatures.length)),
+      h("dt", {}, t("sinceCosign")),
+      h("dd", {}, lastCosign ? t("minutes", { n: minutesSince(lastCosign) }) : t("noCosign")),
     ),
     h("h3", {}, t("witnesses")),
     table(
