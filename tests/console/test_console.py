@@ -154,6 +154,35 @@ def test_sign_in_through_openid_connect_with_pkce(browser, server, issuer):
     page.context.close()
 
 
+@pytest.mark.slow
+@pytest.mark.article(29, law="PIPL")
+def test_sensitive_items_need_the_separate_consent_with_the_pipl_text(browser, server, output):
+    page = open_console(browser, server, role="data_subject")
+    navigate(page, "grant")
+    assert page.is_hidden("#separate")
+    page.select_option("#grantee", grantee_id(server))
+    page.check("input[value='item:jm.hrss.social-insurance']")  # sensitive in the catalogue
+    assert page.is_visible("#separate") and "第二十九条" in page.inner_text("#pipl-text")
+    page.fill("#purpose", "Sensitive without the separate consent")
+    page.click("form button[type=submit]")
+    page.wait_for_selector("#grant-errors [role=alert]")
+    assert my_consents_named(server, "Sensitive without the separate consent") == []
+    page.screenshot(path=str(output / "grant-separate-consent.png"), full_page=True)
+    page.check("#separate-ok")
+    before = renders(page)
+    page.click("form button[type=submit]")
+    wait_page(page, "citizen", before)
+    assert my_consents_named(server, "Sensitive without the separate consent") == ["ACTIVE"]
+    page.context.close()
+
+
+def my_consents_named(server, purpose: str) -> list[str]:
+    nodes = server.graphql(
+        "data_subject", "{ myConsents(first: 100) { nodes { purpose status } } }"
+    )
+    return [c["status"] for c in nodes["myConsents"]["nodes"] if c["purpose"] == purpose]
+
+
 def tab_to(page, selector: str, limit: int = 80) -> None:
     """Press Tab until the (Playwright) `selector`'s element has the focus."""
     target = page.locator(selector).first.element_handle()
@@ -237,8 +266,10 @@ def test_regulator_reads_the_chart_and_acknowledges_an_alert(browser, server, ou
 PAGES = {
     "data_subject": ["citizen", "grant", "verify", "complaint"],
     "authority": ["regulator"],
+    "auditor": ["regulator"],  # risk alerts are the authority's: the rest still shows
     "agency": ["agency"],
     "broker": ["broker"],
+    "market_entity": ["broker"],
 }
 
 

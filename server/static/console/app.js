@@ -29,8 +29,9 @@ export const stats = { requests: 0, history: [] };
 
 export class ApiError extends Error {}
 
-/** One GraphQL request. Returns {data, errors}; throws only when there is no data at all. */
-export async function gql(query, variables = {}) {
+/** One GraphQL request. Returns {data, errors}; throws when there is no data at all
+ * (unless `partial`, which returns {data: null, errors} for the caller to handle). */
+export async function gql(query, variables = {}, { partial = false } = {}) {
   stats.requests += 1;
   const headers = { "content-type": "application/json" };
   if (session.token) headers.authorization = `Bearer ${session.token}`;
@@ -45,8 +46,30 @@ export async function gql(query, variables = {}) {
     signOut();
     throw new ApiError(body.errors?.[0]?.message || "401");
   }
-  if (!body.data) throw new ApiError(body.errors?.[0]?.message || `HTTP ${response.status}`);
-  return { data: body.data, errors: body.errors || [] };
+  if (!body.data && !(partial && body.errors?.length)) {
+    throw new ApiError(body.errors?.[0]?.message || `HTTP ${response.status}`);
+  }
+  return { data: body.data ?? null, errors: body.errors || [] };
+}
+
+/** A page's root fields in one request, `{name: "name(args) { … }"}`. A field this role may
+ * not read (FORBIDDEN) nulls the whole answer when it is non-null in the schema, so it is
+ * dropped and the rest asked again (at most twice more); it comes back as null with its error. */
+export async function gqlParts(parts) {
+  const names = new Set(Object.keys(parts));
+  const refused = [];
+  for (let attempt = 0; attempt < 3 && names.size; attempt++) {
+    const query = `{ ${[...names].map((n) => parts[n]).join("\n")} }`;
+    const { data, errors } = await gql(query, {}, { partial: true });
+    const forbidden = errors.filter((e) => e.extensions?.code === "FORBIDDEN" && names.has(e.path?.[0]));
+    if (data && !forbidden.length) {
+      return { data: Object.fromEntries(Object.keys(parts).map((n) => [n, data[n] ?? null])), errors: [...refused, ...errors] };
+    }
+    if (!forbidden.length) throw new ApiError(errors[0]?.message || "no data");
+    for (const e of forbidden) names.delete(e.path[0]);
+    refused.push(...forbidden);
+  }
+  return { data: Object.fromEntries(Object.keys(parts).map((n) => [n, null])), errors: refused };
 }
 
 /** A mutation's payload; `userErrors` are shown next to the form by the caller. */
@@ -272,6 +295,13 @@ async function start() {
     applyPreferences();
   });
   window.addEventListener("hashchange", render);
+  // A failed action (network down, server error) is said on the page, never swallowed.
+  window.addEventListener("unhandledrejection", (event) => {
+    const main = document.getElementById("main");
+    const note = h("p", { class: "error", role: "alert" }, t("error", { m: event.reason?.message || event.reason }));
+    main.querySelector(":scope > p.error[role=alert]")?.remove();
+    main.querySelector("h1")?.after(note);
+  });
   session.config = await fetch("/console/config.json")
     .then((r) => r.json())
     .catch(() => ({}));

@@ -1,5 +1,5 @@
 // The pages. Each is `async (arg) => content` and makes at most 3 GraphQL requests to load.
-import { announce, fieldError, gql, go, h, mutate, session, signIn, oidcStart } from "./app.js";
+import { announce, fieldError, gql, gqlParts, go, h, mutate, oidcStart, session, signIn } from "./app.js";
 import { barChart, indicatorBars } from "./chart.js";
 import { fmtDate, fmtNumber, t } from "./i18n.js";
 import { verifyReceipt } from "./merkle.js";
@@ -483,15 +483,15 @@ async function complaint() {
 export const regulatorBoards = [];
 
 async function regulator() {
-  const { data, errors } = await gql(`{
-    brokerEvaluations(first: 100) { nodes { id periodStart periodEnd score grade broker { id name } indicators { code value score weight } } }
-    supervisionIndicators { code name }
-    riskAlerts(first: 50) { nodes { id rule status message raisedAt acknowledgedAt broker { name } } }
-    complaints(overdue: true, first: 50) { nodes { id text status receivedAt dueAt dueProvisional overdue against { name } } }
-    brokerLicences(first: 50) { nodes { id status grade broker { name } decisions { decision toStatus reason decidedAt } } }
-    ledgerCheckpoint { treeSize timestamp cosignatures { signedAt witness { id } } }
-    witnesses { id lastSignedSize organization { name } }
-  }`);
+  const { data, errors } = await gqlParts({
+    brokerEvaluations: `brokerEvaluations(first: 100) { nodes { id periodStart periodEnd score grade broker { id name } indicators { code value score weight } } }`,
+    supervisionIndicators: `supervisionIndicators { code name }`,
+    riskAlerts: `riskAlerts(first: 50) { nodes { id rule status message raisedAt acknowledgedAt broker { name } } }`,
+    complaints: `complaints(overdue: true, first: 50) { nodes { id text status receivedAt dueAt dueProvisional overdue against { name } } }`,
+    brokerLicences: `brokerLicences(first: 50) { nodes { id status grade broker { name } decisions { decision toStatus reason decidedAt } } }`,
+    ledgerCheckpoint: `ledgerCheckpoint { treeSize timestamp cosignatures { signedAt witness { id } } }`,
+    witnesses: `witnesses { id lastSignedSize organization { name } }`,
+  });
   const parts = [];
   const evaluations = data.brokerEvaluations?.nodes;
   if (evaluations) {
@@ -636,11 +636,11 @@ async function agency() {
 }
 
 async function broker() {
-  const { data, errors } = await gql(`{
-    brokerLicences(first: 20) { nodes { id status grade validUntil broker { name } } }
-    listings(first: 100) { nodes { id price status listedAt asset { name } } }
-    deals(first: 100) { nodes { id purpose price status matchedAt buyer { name } } }
-  }`);
+  const { data, errors } = await gqlParts({
+    brokerLicences: `brokerLicences(first: 20) { nodes { id status grade validUntil broker { name } } }`,
+    listings: `listings(first: 100) { nodes { id price status listedAt asset { name } } }`,
+    deals: `deals(first: 100) { nodes { id purpose price status matchedAt buyer { name } } }`,
+  });
   const list = (field, build) => (data[field] ? build(data[field].nodes) : h("p", {}, fieldError(errors, field)));
   return [
     section(
