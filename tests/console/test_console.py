@@ -4,12 +4,13 @@ engines, the rest once (`slow`). Art. 18: elderly and disabled users (keyboard o
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
 import pytest
 
-AXE = Path(__file__).with_name("axe.min.js")
+AXE = Path(__file__).with_name("axe.min.js")  # axe-core 4.14.1 from npm (MPL-2.0): a test asset
 VECTORS = Path(__file__).parents[1] / "data" / "rfc6962-vectors.json"
 PURPOSE = "Console test: rental deposit check"
 SELF_CERT = "certificate:BUSINESS_LICENCE"
@@ -65,6 +66,10 @@ def my_consent(server) -> dict:
     return next(c for c in nodes if c["purpose"] == PURPOSE)
 
 
+def consent_uuid(global_id: str) -> str:
+    return base64.b64decode(global_id).decode()  # "Consent:<uuid>"
+
+
 def grantee_id(server) -> str:
     return server.graphql("market_entity", "{ viewer { organization { id } } }")["viewer"][
         "organization"
@@ -102,16 +107,34 @@ def test_citizen_grants_sees_the_use_verifies_the_receipt_and_revokes(
 
     # The receipt verifies in the browser; a tampered one does not.
     navigate(page, f"verify/{consent['id']}")
+    with page.expect_download() as download:
+        page.click("a[download]")
+    downloaded = Path(download.value.path())
+    bundle = json.loads(downloaded.read_text())
+    assert bundle["receipt"]["consentReceiptID"] in consent_uuid(consent["id"])
+    page.fill("#receipt-json", "")
+    page.set_input_files("#receipt-file", str(downloaded))
+    page.wait_for_function("() => document.querySelector('#receipt-json').value.length > 0")
     page.click("#main form button[type=submit]")
     page.wait_for_selector("[data-verified]")
     page.screenshot(path=str(output / "verify.png"), full_page=True)
     assert page.get_attribute("[data-verified]", "data-verified") == "true"
     assert page.locator("#verify-result li", has_text="✗").count() == 0
-    bundle = json.loads(page.input_value("#receipt-json"))
     entry = json.loads(next(iter(bundle["documents"].values())))
     entry["body"]["purpose"] = "Anything at all"
     tampered = dict(bundle, documents={k: json.dumps(entry) for k in bundle["documents"]})
-    page.fill("#receipt-json", json.dumps(tampered))
+    page.fill("#receipt-json", "")
+    page.set_input_files(
+        "#receipt-file",
+        files=[
+            {
+                "name": "receipt.json",
+                "mimeType": "application/json",
+                "buffer": json.dumps(tampered).encode(),
+            }
+        ],
+    )
+    page.wait_for_function("() => document.querySelector('#receipt-json').value.length > 0")
     page.click("#main form button[type=submit]")
     page.wait_for_selector("[data-verified=false]")
     page.screenshot(path=str(output / "verify-tampered.png"), full_page=True)
@@ -316,6 +339,8 @@ def test_every_page_passes_axe_in_both_languages_and_at_320_px(browser, server, 
     wait_page(page, "citizen", before)
     page.click("#large")
     assert page.evaluate("document.documentElement.lang") == "en"
+    # Dates are shown in Asia/Shanghai whatever the browser's zone: 16:30 UTC is the next day.
+    assert "2027" in page.evaluate("pdexConsole.fmtDate('2026-12-31T16:30:00Z')")
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     problems["citizen-en-large-320"] = axe_problems(page)
     page.screenshot(path=str(output / "citizen-en-large-320.png"), full_page=True)

@@ -431,6 +431,16 @@ async function verify(consentId) {
           run();
         },
       },
+      h("label", { for: "receipt-file" }, t("receiptFile")),
+      h("input", {
+        id: "receipt-file",
+        type: "file",
+        accept: "application/json,.json",
+        onchange: async (event) => {
+          const file = event.target.files?.[0];
+          if (file) area.value = await file.text();
+        },
+      }),
       h("label", { for: "receipt-json" }, t("receiptJson")),
       area,
       h("button", { type: "submit", class: "primary" }, t("verify")),
