@@ -36,7 +36,7 @@ from core.identity import Principal, Tokens
 from core.settings import Settings, get_settings
 from schema import build_schema
 from schema.context import Context
-from server import catalogue, metrics, pages, receipts, tasks
+from server import catalogue, console, metrics, pages, receipts, tasks
 from server.logs import request_id_var
 
 log = logging.getLogger("pdex.http")
@@ -294,6 +294,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/", pages.home),
             Route("/schema.graphql", pages.sdl),
             Mount("/static/graphiql", pages.static_files()),
+            console.routes(settings.oidc_issuer),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

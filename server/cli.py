@@ -212,7 +212,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     else:
         from server.app import create_app  # imported late: a wrong setting fails fast
 
-        config = uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]
+        app = create_app(settings)
+        app.state.demo_tokens = {role.value: token for role, token in tokens.items()}  # /console
+        config = uvicorn.Config(app, **options)  # type: ignore[arg-type]
         uvicorn.Server(config).run(sockets=[listener])
     return 0
 
