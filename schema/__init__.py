@@ -32,13 +32,13 @@ from itertools import chain
 from pathlib import Path
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ValidationCache
 from strawberry.tools import merge_types
 
 from core.settings import Settings
 from schema import broker, calendar, consent, ledger, organizations, registry, regulation
 from schema.context import Info
-from schema.errors import ErrorPolicy
+from schema.errors import CodedParserCache, ErrorPolicy, PdexSchema
 from schema.limits import QueryLimits, validation_rules
 from schema.relay import Node, from_global_id, resolve_node
 
@@ -69,7 +69,7 @@ OBJECT_TYPES = list(chain.from_iterable(d.TYPES for d in DOMAINS))
 def build_schema(settings: Settings) -> strawberry.Schema:
     rules = validation_rules(settings)
     max_tokens = settings.max_tokens
-    return strawberry.Schema(
+    return PdexSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -77,7 +77,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions=[
             ErrorPolicy,
             lambda: QueryLimits(rules, max_tokens),  # the same rule classes every request
-            lambda: ParserCache(maxsize=512),
+            lambda: CodedParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
         ],
     )
