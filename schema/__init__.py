@@ -18,7 +18,8 @@ How the schema is laid out, and how to add a domain:
   the package registers its loaders and node types.
 - Shared pieces (the kit): `relay.py` (Node, global IDs, connections, node types and
   `resolve_node`), `errors.py` (`UserError` type, `perform` — the one mutation runner — and
-  error masking), `limits.py`, `context.py`, `dataloaders.py` (`SessionLoader`, the loader
+  error masking), `sanitize.py` (the one check of every string argument), `limits.py`,
+  `context.py`, `dataloaders.py` (`SessionLoader`, the loader
   registry, `load_then`).
 - A mutation resolver calls one use case through `perform(info, lambda s, a: ...)`, which
   runs it in one transaction (`core.usecase.run`) and turns a `UserError` into `userErrors`.
@@ -41,6 +42,7 @@ from schema.context import Info
 from schema.errors import CodedParserCache, ErrorPolicy, PdexSchema
 from schema.limits import QueryLimits, validation_rules
 from schema.relay import Node, from_global_id, resolve_node
+from schema.sanitize import InputSanitizer
 
 __all__ = ["SDL_PATH", "build_schema"]
 
@@ -77,6 +79,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions=[
             ErrorPolicy,
             lambda: QueryLimits(rules, max_tokens),  # the same rule classes every request
+            InputSanitizer,  # every string argument, literal or variable (issue 10 §4)
             lambda: CodedParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
         ],
