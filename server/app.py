@@ -30,6 +30,7 @@ from core.settings import Settings, get_settings
 from schema import build_schema
 from schema.context import Context
 from server import catalogue, metrics, pages, receipts, tasks
+from server.bounds import BoundedRequests, TimedExecution
 from server.logs import request_id_var
 
 log = logging.getLogger("pdex.http")
@@ -44,8 +45,8 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
-class GraphQLEndpoint(GraphQL):
-    """Strawberry's ASGI view with pdex's context and authentication."""
+class GraphQLEndpoint(TimedExecution, GraphQL):
+    """Strawberry's ASGI view with pdex's context, authentication and execution timeout."""
 
     def __init__(self, app_state: Any, **kwargs: Any) -> None:
         super().__init__(
@@ -217,7 +218,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         lifespan=lifespan,
-        middleware=[Middleware(RequestContext, access_log=settings.access_log)],
+        middleware=[
+            Middleware(RequestContext, access_log=settings.access_log),
+            Middleware(
+                BoundedRequests,
+                max_body_bytes=settings.max_body_bytes,
+                body_timeout=settings.body_timeout,
+            ),
+        ],
     )
     app.state.settings = settings
     app.state.db = Database(settings)
