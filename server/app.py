@@ -29,7 +29,7 @@ from core.identity import Principal, Tokens
 from core.settings import Settings, get_settings
 from schema import build_schema
 from schema.context import Context
-from server import catalogue, metrics, pages, receipts, tasks
+from server import catalogue, metrics, pages, ratelimit, receipts, tasks
 from server.bounds import BoundedRequests, TimedExecution
 from server.logs import request_id_var
 
@@ -214,6 +214,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             tasks.background_jobs(app.state.db, app.state.signer, settings),
         ):
             yield
+        await app.state.rate_store.close()
         await app.state.db.dispose()
 
     app = Starlette(
@@ -232,7 +233,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.tokens = Tokens(settings)
     app.state.signer = ledger.load_signer(settings)
     app.state.schema = build_schema(settings)
-    graphql = Authenticate(GraphQLEndpoint(app.state), app.state.tokens)
+    app.state.rate_store = ratelimit.make_store(settings)
+    limited = ratelimit.RateLimited(
+        GraphQLEndpoint(app.state), app.state.rate_store, settings.rate_limit, settings.rate_burst
+    )
+    graphql = Authenticate(limited, app.state.tokens)
     app.router.routes.extend(
         [
             Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -1,0 +1,199 @@
+"""Per-caller rate limits (issue 10 §2): a token bucket per token subject, or per IP address
+for anonymous callers.
+
+A bucket holds `PDEX_RATE_BURST` requests and refills at `PDEX_RATE_LIMIT` a second. A
+request that finds it empty is refused with 429, `Retry-After` (whole seconds until one
+request's worth has refilled) and the GraphQL error code `RATE_LIMITED`.
+
+Where the buckets live: in Redis when `PDEX_REDIS_URL` is set — one Lua script reads, refills
+and takes in one atomic step on Redis's clock, so every worker and every process share one
+bucket per caller — else in this process (the embedded default, one process). Bucket keys
+are hashes: a subject may be a resident's account id and never reaches Redis as such. When
+Redis cannot be reached the request is let through and a warning logged: losing the limit
+for a while is better than refusing everyone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from core.settings import Settings
+
+log = logging.getLogger("pdex.ratelimit")
+
+RATE_LIMITED = "RATE_LIMITED"
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    retry_after: float = 0.0  # seconds until the request would be allowed
+
+
+class Store(Protocol):
+    async def take(self, key: str, rate: float, burst: int) -> Decision: ...
+
+    async def close(self) -> None: ...
+
+
+def refill(tokens: float, elapsed: float, rate: float, burst: int) -> float:
+    return min(float(burst), tokens + max(0.0, elapsed) * rate)
+
+
+class MemoryStore:
+    """Buckets in this process: exact for one process, per process for several."""
+
+    MAX_KEYS = 100_000
+
+    def __init__(self, clock: Any = time.monotonic) -> None:
+        self.clock = clock
+        self.buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
+
+    async def take(self, key: str, rate: float, burst: int) -> Decision:
+        now = self.clock()
+        tokens, at = self.buckets.get(key, (float(burst), now))
+        tokens = refill(tokens, now - at, rate, burst)
+        if tokens >= 1:
+            self._keep(key, tokens - 1, now, rate, burst)
+            return Decision(True)
+        self._keep(key, tokens, now, rate, burst)
+        return Decision(False, (1 - tokens) / rate)
+
+    def _keep(self, key: str, tokens: float, now: float, rate: float, burst: int) -> None:
+        self.buckets[key] = (tokens, now)
+        if len(self.buckets) > self.MAX_KEYS:  # forget the buckets that are full again
+            self.buckets = {
+                k: (t, a)
+                for k, (t, a) in self.buckets.items()
+                if refill(t, now - a, rate, burst) < burst
+            }
+
+    async def close(self) -> None:
+        pass
+
+
+# KEYS[1]: the bucket; ARGV: rate (tokens/s), burst. Time is Redis's own, so workers on
+# different machines agree. Returns {allowed (0/1), seconds to wait (string)}.
+TAKE_SCRIPT = """
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1])
+local at = tonumber(state[2])
+if tokens == nil then
+  tokens = burst
+  at = now
+end
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local allowed = 0
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+else
+  wait = (1 - tokens) / rate
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return {allowed, tostring(wait)}
+"""
+
+
+class RedisStore:
+    """Buckets in Redis, shared by every process; one atomic script per request."""
+
+    PREFIX = "pdex:ratelimit:"
+
+    def __init__(self, url: str) -> None:
+        import redis.asyncio as redis
+
+        self.client = redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        self.script = self.client.register_script(TAKE_SCRIPT)
+
+    async def take(self, key: str, rate: float, burst: int) -> Decision:
+        from redis.exceptions import RedisError
+
+        try:
+            allowed, wait = await self.script(keys=[self.PREFIX + key], args=[rate, burst])
+        except (RedisError, OSError) as exc:
+            log.warning(
+                "rate limit store unreachable; request let through",
+                extra={"error": type(exc).__name__},
+            )
+            return Decision(True)
+        return Decision(bool(int(allowed)), float(wait))
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def make_store(settings: Settings) -> Store:
+    return RedisStore(settings.redis_url) if settings.redis_url else MemoryStore()
+
+
+def caller_key(scope: Scope) -> str:
+    """The token subject when signed in, else the client's IP address; hashed."""
+    actor = (scope.get("state") or {}).get("actor")
+    if actor is not None:
+        raw = f"sub:{actor.subject}"
+    else:
+        client = scope.get("client")
+        raw = f"ip:{client[0] if client else 'unknown'}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+class RateLimited:
+    """ASGI wrapper, inside `Authenticate` (it needs the verified subject)."""
+
+    def __init__(self, app: ASGIApp, store: Store, rate: float, burst: int) -> None:
+        self.app = app
+        self.store = store
+        self.rate = rate
+        self.burst = burst
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.rate > 0 and scope["type"] in ("http", "websocket"):
+            decision = await self.store.take(caller_key(scope), self.rate, self.burst)
+            if not decision.allowed:
+                await self._refuse(scope, receive, send, decision)
+                return
+        await self.app(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, decision: Decision) -> None:
+        retry_after = max(1, math.ceil(decision.retry_after))
+        if scope["type"] == "websocket":
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1013})  # try again later
+            return
+        body = json.dumps(
+            {
+                "errors": [
+                    {
+                        "message": f"Too many requests: try again in {retry_after} s.",
+                        "extensions": {"code": RATE_LIMITED, "retryAfter": retry_after},
+                    }
+                ]
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(retry_after).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
