@@ -7,9 +7,9 @@ clients, and how long one operation may run.
   held); a body that takes longer than `PDEX_BODY_TIMEOUT` is 408. A client that goes away
   is recorded as 499 in /metrics and logged at INFO, without a traceback. A websocket
   message over the limit closes the socket with 1009 (message too big).
-- `HeadTimeoutH11` (uvicorn's h11 protocol) closes a connection whose request head has not
-  arrived in full within `PDEX_HEADER_TIMEOUT`: 500 connections that send half a head and
-  wait no longer hold the server.
+- `http_protocol()` (uvicorn's httptools or h11 protocol, with a head timeout) closes a
+  connection whose request head has not arrived in full within `PDEX_HEADER_TIMEOUT`: 500
+  connections that send half a head and wait no longer hold the server.
 - `TimedExecution` (a mixin of the GraphQL view) stops an operation after
   `PDEX_EXECUTION_TIMEOUT` with `EXECUTION_TIMEOUT` and `Retry-After`; its transaction rolls
   back, so nothing is half-written.
@@ -162,15 +162,17 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-class HeadTimeoutH11(H11Protocol):
-    """uvicorn's h11 protocol, closing connections whose request head stalls.
+class _HeadTimeout:
+    """Closes a connection whose request head stalls (a mixin for uvicorn's protocols).
 
     uvicorn times out idle keep-alive connections, but not one that sent part of a head (or
     nothing) and waits: each would be held for ever. The timer runs from the connection (or
-    the first byte of a later request) until h11 has the whole head.
+    the first byte of a later request) until the parser has the whole head.
     """
 
     timeout: float | None = None  # None: PDEX_HEADER_TIMEOUT
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -180,24 +182,19 @@ class HeadTimeoutH11(H11Protocol):
             self.timeout = get_settings().header_timeout
         self._head_timer: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._arm()
+    def _head_pending(self) -> bool:
+        raise NotImplementedError
 
-    def data_received(self, data: bytes) -> None:
-        super().data_received(data)
-        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
-            if self._head_timer is None:
-                self._arm()  # part of a head: it has `timeout` seconds to complete
-        else:
-            self._disarm()
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
-        super().connection_lost(exc)
+        super().connection_lost(exc)  # type: ignore[misc]
 
     def _arm(self) -> None:
-        if self.timeout:
+        if self.timeout and self._head_timer is None:
             self._head_timer = self.loop.call_later(self.timeout, self._head_timed_out)
 
     def _disarm(self) -> None:
@@ -207,9 +204,56 @@ class HeadTimeoutH11(H11Protocol):
 
     def _head_timed_out(self) -> None:
         self._head_timer = None
-        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+        if self._head_pending() and not self.transport.is_closing():
             log.info("request head timed out", extra={"seconds": self.timeout})
             self.transport.close()
+
+
+class HeadTimeoutH11(_HeadTimeout, H11Protocol):
+    """uvicorn's pure-Python h11 protocol with the head timeout."""
+
+    def _head_pending(self) -> bool:
+        return self.conn.their_state is h11.IDLE
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._head_pending() and not self.transport.is_closing():
+            self._arm()  # part of a head: it has `timeout` seconds to complete
+        else:
+            self._disarm()
+
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # httptools not installed: uvicorn uses h11
+    HttpToolsProtocol = None
+
+
+if HttpToolsProtocol is not None:
+
+    class HeadTimeoutHttpTools(_HeadTimeout, HttpToolsProtocol):
+        """uvicorn's httptools protocol (the C parser) with the head timeout."""
+
+        _in_head = True  # a new connection owes its first head
+
+        def _head_pending(self) -> bool:
+            return self._in_head
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._in_head = True
+            self._arm()
+
+        def on_headers_complete(self) -> None:
+            self._in_head = False
+            self._disarm()
+            super().on_headers_complete()
+
+
+def http_protocol() -> type:
+    """The protocol class `pdex serve` gives uvicorn: httptools when installed (as uvicorn's
+    own "auto" would choose), else h11; either with the head timeout."""
+    return HeadTimeoutH11 if HttpToolsProtocol is None else HeadTimeoutHttpTools
 
 
 EXECUTION_TIMEOUT = "EXECUTION_TIMEOUT"

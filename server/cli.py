@@ -120,7 +120,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from core.db import redact
-    from server.bounds import HeadTimeoutH11
+    from server.bounds import http_protocol
     from server.logs import configure_logging
 
     settings = get_settings()
@@ -155,7 +155,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "access_log": False,
         "lifespan": "on",
         "timeout_graceful_shutdown": 10,
-        "http": HeadTimeoutH11,  # a request head that stalls is closed (PDEX_HEADER_TIMEOUT)
+        "http": http_protocol(),  # a request head that stalls is closed (PDEX_HEADER_TIMEOUT)
         "ws_max_size": settings.max_body_bytes,
     }
     if args.workers > 1:

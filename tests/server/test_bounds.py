@@ -21,7 +21,7 @@ from starlette.websockets import WebSocketDisconnect
 
 import authority as authority_domain
 from server.app import create_app
-from server.bounds import HeadTimeoutH11
+from server.bounds import HeadTimeoutH11, HttpToolsProtocol
 
 QUERY = b'{"query": "{ __typename }"}'
 
@@ -176,11 +176,18 @@ async def test_execution_timeout_is_coded_with_retry_after(bounded, authority, m
     assert response.headers["retry-after"] == "1"
 
 
-async def test_stalled_request_head_is_closed():
+@pytest.mark.parametrize("parser", ["h11", "httptools"])
+async def test_stalled_request_head_is_closed(parser):
     """A connection that sends half a request head is closed after the header timeout; a
-    whole request on another connection is answered meanwhile."""
+    whole request on another connection is answered meanwhile. With either HTTP parser."""
+    if parser == "httptools":
+        if HttpToolsProtocol is None:
+            pytest.skip("httptools is not installed")
+        from server.bounds import HeadTimeoutHttpTools as base
+    else:
+        base = HeadTimeoutH11
 
-    class Quick(HeadTimeoutH11):
+    class Quick(base):  # type: ignore[misc, valid-type]
         timeout = 0.3
 
     app = Starlette(routes=[Route("/", lambda request: PlainTextResponse("ok"))])
