@@ -33,6 +33,7 @@ _PERSONAL = re.compile(
 REDACTED = "[redacted]"
 
 
+# PIPL Art. 51: security measures for personal information: none of it in the logs
 def redact_personal(text: str) -> str:
     """`text` with resident-ID- and phone-shaped runs replaced by `[redacted]`."""
     return _PERSONAL.sub(REDACTED, text)

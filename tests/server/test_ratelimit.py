@@ -148,3 +148,22 @@ async def test_unreachable_redis_lets_requests_through(caplog):
     finally:
         await store.close()
     assert any("unreachable" in r.getMessage() for r in caplog.records)
+
+
+def test_websocket_connections_draw_from_the_bucket(settings):
+    """A socket's handshake takes a request from its caller's bucket; an empty one closes
+    the socket with 1013 (try again later)."""
+    from starlette.testclient import TestClient
+    from starlette.websockets import WebSocketDisconnect
+
+    app = create_app(replace(settings, rate_limit=0.01, rate_burst=1))
+    http = TestClient(app)
+    with http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": {}})
+        assert ws.receive_json()["type"] == "connection_ack"
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
+    ):
+        ws.receive_json()
+    assert refused.value.code == 1013
