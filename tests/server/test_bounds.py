@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 import authority as authority_domain
+from core.identity import Role
 from server.app import create_app
 from server.bounds import HeadTimeoutH11, HttpToolsProtocol
 
@@ -222,3 +223,53 @@ async def test_stalled_request_head_is_closed(parser):
     finally:
         server.should_exit = True
         await serving
+
+
+async def test_a_timed_out_mutation_leaves_nothing_and_the_writer_recovers(
+    bounded, make_caller, monkeypatch
+):
+    """Stopped after its write, before its commit: nothing is kept, and the next write (on
+    SQLite's single writer connection too) goes through."""
+    import consent
+
+    app = bounded(execution_timeout=0.3)
+    subject = await make_caller(Role.DATA_SUBJECT)
+    original = consent.update_my_identity
+
+    async def write_then_hang(*args: Any, **kwargs: Any) -> Any:
+        row = await original(*args, **kwargs)
+        await args[0].flush()
+        await asyncio.sleep(5)
+        return row
+
+    mutation = (
+        "mutation($n: String) { updateMyIdentity(input: {displayName: $n}) "
+        "{ dataSubject { displayName } userErrors { code } } }"
+    )
+    async with client_for(app) as http:
+        monkeypatch.setattr(consent, "update_my_identity", write_then_hang)
+        stopped = await http.post(
+            "/graphql",
+            json={"query": mutation, "variables": {"n": "Lost"}},
+            headers=subject.headers,
+        )
+        assert stopped.json()["errors"][0]["extensions"]["code"] == "EXECUTION_TIMEOUT"
+        monkeypatch.setattr(consent, "update_my_identity", original)
+        after = await http.post(
+            "/graphql",
+            json={"query": "{ myDataSubject { displayName } }"},
+            headers=subject.headers,
+        )
+        assert after.json()["data"]["myDataSubject"]["displayName"] != "Lost"
+        kept = await http.post(
+            "/graphql",
+            json={"query": mutation, "variables": {"n": "Kept"}},
+            headers=subject.headers,
+        )
+        assert kept.json()["data"]["updateMyIdentity"]["dataSubject"]["displayName"] == "Kept"
+        seen = await http.post(
+            "/graphql",
+            json={"query": "{ myDataSubject { displayName } }"},
+            headers=subject.headers,
+        )
+    assert seen.json()["data"]["myDataSubject"]["displayName"] == "Kept"
