@@ -113,25 +113,33 @@ def _values(value: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...]
 
 
 def _literal(
-    node: ValueNode, path: tuple[str, ...], variables: Mapping[str, Any]
+    node: ValueNode,
+    path: tuple[str, ...],
+    variables: Mapping[str, Any],
+    defaults: Mapping[str, ValueNode],
 ) -> Iterator[tuple[tuple[str, ...], str]]:
     """Every string in an argument's value: literals, and variables where they are used."""
     if isinstance(node, StringValueNode):
         yield path, node.value
     elif isinstance(node, VariableNode):
-        yield from _values(variables.get(node.name.value), path)
+        name = node.name.value
+        if name in variables:
+            yield from _values(variables[name], path)
+        elif name in defaults:  # not sent: the operation's declared default reaches resolvers
+            yield from _literal(defaults[name], path, {}, {})
     elif isinstance(node, ObjectValueNode):
         for field in node.fields:
-            yield from _literal(field.value, (*path, field.name.value), variables)
+            yield from _literal(field.value, (*path, field.name.value), variables, defaults)
     elif isinstance(node, ListValueNode):
         for index, item in enumerate(node.values):
-            yield from _literal(item, (*path, str(index)), variables)
+            yield from _literal(item, (*path, str(index)), variables, defaults)
 
 
 def argument_strings(
     selection_set: SelectionSetNode | None,
     fragments: Mapping[str, FragmentDefinitionNode],
     variables: Mapping[str, Any],
+    defaults: Mapping[str, ValueNode],
     seen: frozenset[str] = frozenset(),
 ) -> Iterator[tuple[tuple[str, ...], str]]:
     """Every string passed to any field's arguments, with the path `field.argument.key…`."""
@@ -141,16 +149,20 @@ def argument_strings(
         if isinstance(selection, FieldNode):
             for argument in selection.arguments or ():
                 path = (selection.name.value, argument.name.value)
-                yield from _literal(argument.value, path, variables)
-            yield from argument_strings(selection.selection_set, fragments, variables, seen)
+                yield from _literal(argument.value, path, variables, defaults)
+            yield from argument_strings(
+                selection.selection_set, fragments, variables, defaults, seen
+            )
         elif isinstance(selection, InlineFragmentNode):
-            yield from argument_strings(selection.selection_set, fragments, variables, seen)
+            yield from argument_strings(
+                selection.selection_set, fragments, variables, defaults, seen
+            )
         elif isinstance(selection, FragmentSpreadNode):
             name = selection.name.value
             fragment = fragments.get(name)
             if fragment is not None and name not in seen:
                 yield from argument_strings(
-                    fragment.selection_set, fragments, variables, seen | {name}
+                    fragment.selection_set, fragments, variables, defaults, seen | {name}
                 )
 
 
@@ -161,7 +173,13 @@ def input_problems(
 ) -> list[GraphQLError]:
     """One error per refused string (at most a few: the first tells the client enough)."""
     errors: list[GraphQLError] = []
-    for path, value in argument_strings(operation.selection_set, fragments, variables):
+    declared = {
+        d.variable.name.value: d.default_value
+        for d in operation.variable_definitions or ()
+        if d.default_value is not None
+    }
+    strings = argument_strings(operation.selection_set, fragments, variables, declared)
+    for path, value in strings:
         problem = string_problem(value, field_kind(path))
         if problem:
             field = ".".join(path)

@@ -59,6 +59,10 @@ async def test_literals_nested_inputs_and_lists_are_checked(gql, make_caller):
     subject = await make_caller(Role.DATA_SUBJECT)
     literal = await gql('{ resources(filter: {text: "a\\u0000b"}) { edges { cursor } } }')
     assert refused(literal, "resources.filter.text")
+    defaulted = await gql(
+        'query($t: String = "a\\u0000b") { resources(filter: {text: $t}) { edges { cursor } } }'
+    )
+    assert refused(defaulted, "resources.filter.text")
     listed = await gql(
         'mutation($items: [String!]!) { grantConsent(input: {grantee: "T3JnOjE=", '
         'purpose: "p", validUntil: "2030-01-01T00:00:00Z", dataItems: $items}) '
