@@ -41,13 +41,12 @@ class _Gone(Exception):
     """The client disconnected while its body was being read."""
 
 
-def _error_response(status: int, code: str, message: str, **headers: str) -> list[Message]:
+def _error_response(status: int, code: str, message: str) -> list[Message]:
     body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
     raw = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
         (b"connection", b"close"),  # the rest of the body is never read: do not reuse
-        *((name.lower().encode(), value.encode()) for name, value in headers.items()),
     ]
     return [
         {"type": "http.response.start", "status": status, "headers": raw},
