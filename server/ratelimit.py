@@ -9,8 +9,9 @@ Where the buckets live: in Redis when `PDEX_REDIS_URL` is set — one Lua script
 and takes in one atomic step on Redis's clock, so every worker and every process share one
 bucket per caller — else in this process (the embedded default, one process). Bucket keys
 are hashes: a subject may be a resident's account id and never reaches Redis as such. When
-Redis cannot be reached the request is let through and a warning logged: losing the limit
-for a while is better than refusing everyone.
+Redis cannot be reached, requests are let through for a few seconds before it is tried again,
+and a warning is logged once a minute: losing the limit for a while is better than refusing
+everyone, or making everyone wait for a timeout.
 """
 
 from __future__ import annotations
@@ -69,12 +70,18 @@ class MemoryStore:
 
     def _keep(self, key: str, tokens: float, now: float, rate: float, burst: int) -> None:
         self.buckets[key] = (tokens, now)
-        if len(self.buckets) > self.MAX_KEYS:  # forget the buckets that are full again
-            self.buckets = {
+        if len(self.buckets) > self.MAX_KEYS:
+            # Forget the buckets that are full again; if that is not enough (very many
+            # callers at once), the least recently used half, so pruning stays rare.
+            kept = {
                 k: (t, a)
                 for k, (t, a) in self.buckets.items()
                 if refill(t, now - a, rate, burst) < burst
             }
+            if len(kept) > self.MAX_KEYS // 2:
+                recent = sorted(kept.items(), key=lambda item: item[1][1])[-self.MAX_KEYS // 2 :]
+                kept = dict(recent)
+            self.buckets = kept
 
     async def close(self) -> None:
         pass
@@ -113,23 +120,32 @@ class RedisStore:
     """Buckets in Redis, shared by every process; one atomic script per request."""
 
     PREFIX = "pdex:ratelimit:"
+    RETRY_SECONDS = 5.0  # after a failure, requests skip Redis this long
 
     def __init__(self, url: str) -> None:
         import redis.asyncio as redis
 
         self.client = redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
         self.script = self.client.register_script(TAKE_SCRIPT)
+        self.warned_at = -math.inf
+        self.down_until = -math.inf
 
     async def take(self, key: str, rate: float, burst: int) -> Decision:
         from redis.exceptions import RedisError
 
+        now = time.monotonic()
+        if now < self.down_until:  # failed a moment ago: do not make every request wait
+            return Decision(True)
         try:
             allowed, wait = await self.script(keys=[self.PREFIX + key], args=[rate, burst])
         except (RedisError, OSError) as exc:
-            log.warning(
-                "rate limit store unreachable; request let through",
-                extra={"error": type(exc).__name__},
-            )
+            self.down_until = now + self.RETRY_SECONDS
+            if now - self.warned_at >= 60:  # one warning a minute, not one per request
+                self.warned_at = now
+                log.warning(
+                    "rate limit store unreachable; requests let through",
+                    extra={"error": type(exc).__name__},
+                )
             return Decision(True)
         return Decision(bool(int(allowed)), float(wait))
 

@@ -141,13 +141,40 @@ async def test_memory_bucket_refills_at_the_rate():
 
 
 async def test_unreachable_redis_lets_requests_through(caplog):
+    """Let through, warned once, and not tried again for a few seconds (no request waits
+    for a connection timeout)."""
     store = RedisStore("redis://127.0.0.1:1/0")
+    calls = 0
+    script = store.script
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return await script(*args, **kwargs)
+
+    store.script = counted  # type: ignore[assignment]
     try:
         with caplog.at_level(logging.WARNING, logger="pdex.ratelimit"):
-            assert (await store.take("k", 1.0, 1)).allowed
+            assert all([(await store.take("k", 1.0, 1)).allowed for _ in range(5)])
     finally:
         await store.close()
-    assert any("unreachable" in r.getMessage() for r in caplog.records)
+    assert calls == 1
+    assert [r.getMessage() for r in caplog.records if r.name == "pdex.ratelimit"] == [
+        "rate limit store unreachable; requests let through"
+    ]
+
+
+async def test_memory_store_stays_bounded_under_many_callers(monkeypatch):
+    monkeypatch.setattr(MemoryStore, "MAX_KEYS", 100)
+    now = [0.0]
+    store = MemoryStore(clock=lambda: now[0])
+    for n in range(1_000):  # a thousand addresses, each half-spending its bucket
+        now[0] += 0.001
+        await store.take(f"ip-{n}", 0.001, 2)
+        assert len(store.buckets) <= 101
+    assert "ip-999" in store.buckets  # the most recent callers are kept
+    assert (await store.take("ip-999", 0.001, 2)).allowed  # its second token: kept, not reset
+    assert not (await store.take("ip-999", 0.001, 2)).allowed
 
 
 def test_websocket_connections_draw_from_the_bucket(settings):
