@@ -67,6 +67,7 @@ class Settings:
     # second refill a bucket of `rate_burst` (0: off). Shared through Redis when set.
     rate_limit: float = 20.0
     rate_burst: int = 100
+    max_concurrent: int = 8  # one caller's HTTP requests running at once, per process
     redis_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -110,6 +111,7 @@ def load_settings() -> Settings:
         execution_timeout=_float("PDEX_EXECUTION_TIMEOUT", 15.0),
         rate_limit=_float("PDEX_RATE_LIMIT", 20.0),
         rate_burst=_int("PDEX_RATE_BURST", 100),
+        max_concurrent=_int("PDEX_MAX_CONCURRENT", 8),
         redis_url=os.environ.get("PDEX_REDIS_URL") or None,
     )
 

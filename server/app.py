@@ -235,7 +235,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.schema = build_schema(settings)
     app.state.rate_store = ratelimit.make_store(settings)
     limited = ratelimit.RateLimited(
-        GraphQLEndpoint(app.state), app.state.rate_store, settings.rate_limit, settings.rate_burst
+        GraphQLEndpoint(app.state),
+        app.state.rate_store,
+        settings.rate_limit,
+        settings.rate_burst,
+        settings.max_concurrent,
     )
     graphql = Authenticate(limited, app.state.tokens)
     app.router.routes.extend(

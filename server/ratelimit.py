@@ -169,47 +169,71 @@ def caller_key(scope: Scope) -> str:
 
 
 class RateLimited:
-    """ASGI wrapper, inside `Authenticate` (it needs the verified subject)."""
+    """ASGI wrapper, inside `Authenticate` (it needs the verified subject): the caller's
+    bucket, and at most `max_concurrent` of its HTTP requests running at once in this process
+    (a burst of heavy queries fired together waits its turn, not the server's)."""
 
-    def __init__(self, app: ASGIApp, store: Store, rate: float, burst: int) -> None:
+    def __init__(
+        self, app: ASGIApp, store: Store, rate: float, burst: int, max_concurrent: int = 0
+    ) -> None:
         self.app = app
         self.store = store
         self.rate = rate
         self.burst = burst
+        self.max_concurrent = max_concurrent
+        self.running: dict[str, int] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.rate > 0 and scope["type"] in ("http", "websocket"):
-            decision = await self.store.take(caller_key(scope), self.rate, self.burst)
-            if not decision.allowed:
-                await self._refuse(scope, receive, send, decision)
-                return
-        await self.app(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, decision: Decision) -> None:
-        retry_after = max(1, math.ceil(decision.retry_after))
-        if scope["type"] == "websocket":
-            await receive()  # websocket.connect
-            await send({"type": "websocket.close", "code": 1013})  # try again later
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
             return
-        body = json.dumps(
-            {
-                "errors": [
-                    {
-                        "message": f"Too many requests: try again in {retry_after} s.",
-                        "extensions": {"code": RATE_LIMITED, "retryAfter": retry_after},
-                    }
-                ]
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 429,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", str(retry_after).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        key = caller_key(scope)
+        if self.rate > 0:
+            decision = await self.store.take(key, self.rate, self.burst)
+            if not decision.allowed:
+                await _refuse(scope, receive, send, decision.retry_after, "Too many requests")
+                return
+        if scope["type"] != "http" or not self.max_concurrent:
+            await self.app(scope, receive, send)
+            return
+        if self.running.get(key, 0) >= self.max_concurrent:
+            message = f"More than {self.max_concurrent} of your requests at once"
+            await _refuse(scope, receive, send, 1.0, message)
+            return
+        self.running[key] = self.running.get(key, 0) + 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.running[key] -= 1
+            if not self.running[key]:
+                del self.running[key]
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, wait: float, why: str) -> None:
+    retry_after = max(1, math.ceil(wait))
+    if scope["type"] == "websocket":
+        await receive()  # websocket.connect
+        await send({"type": "websocket.close", "code": 1013})  # try again later
+        return
+    body = json.dumps(
+        {
+            "errors": [
+                {
+                    "message": f"{why}: try again in {retry_after} s.",
+                    "extensions": {"code": RATE_LIMITED, "retryAfter": retry_after},
+                }
+            ]
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 429,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(retry_after).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from core.identity import Role
+from core.models import OrganizationKind
 from server.app import create_app
 from server.ratelimit import MemoryStore, RedisStore
 
@@ -194,3 +195,49 @@ def test_websocket_connections_draw_from_the_bucket(settings):
     ):
         ws.receive_json()
     assert refused.value.code == 1013
+
+
+async def test_one_callers_requests_at_once_are_capped(settings, make_caller, monkeypatch):
+    """Two of a caller's requests may run at once; a third waiting alongside is refused with
+    429, another caller is not, and the caller's next request after them runs."""
+    import authority as authority_domain
+
+    app = create_app(replace(settings, rate_limit=0.0, max_concurrent=2))
+    release = asyncio.Event()
+    started = 0
+    original = authority_domain.list_organizations
+
+    async def held(*args: Any, **kwargs: Any) -> Any:
+        nonlocal started
+        started += 1
+        await release.wait()
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(authority_domain, "list_organizations", held)
+    first = await make_caller(Role.AUTHORITY, OrganizationKind.AUTHORITY)
+    second = await make_caller(Role.AUTHORITY, OrganizationKind.AUTHORITY)
+    query = {"query": "{ organizations(first: 1) { edges { cursor } } }"}
+    try:
+        async with client_for(app) as http:
+            running = [
+                asyncio.create_task(http.post("/graphql", json=query, headers=first.headers))
+                for _ in range(2)
+            ]
+            while started < 2:
+                await asyncio.sleep(0.01)
+            third = await asyncio.wait_for(
+                http.post("/graphql", json=query, headers=first.headers), 10
+            )  # without the cap it would wait with the others
+            assert third.status_code == 429
+            assert third.headers["retry-after"] == "1"
+            assert third.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+            other = asyncio.create_task(http.post("/graphql", json=query, headers=second.headers))
+            while started < 3:
+                await asyncio.sleep(0.01)
+            release.set()
+            answers = await asyncio.gather(*running, other)
+            assert [r.status_code for r in answers] == [200, 200, 200]
+            again = await http.post("/graphql", json=query, headers=first.headers)
+            assert again.status_code == 200
+    finally:
+        await app.state.db.dispose()
