@@ -163,6 +163,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from core.db import redact
+    from server.bounds import http_protocol
     from server.logs import configure_logging
 
     settings = get_settings()
@@ -197,6 +198,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "access_log": False,
         "lifespan": "on",
         "timeout_graceful_shutdown": 10,
+        "http": http_protocol(),  # a request head that stalls is closed (PDEX_HEADER_TIMEOUT)
+        "ws_max_size": settings.max_body_bytes,
     }
     if args.workers > 1:
         # Each worker builds its own app from the same environment (settings, keys and the
