@@ -254,6 +254,8 @@ async def create_resource(
         async with session.begin_nested():
             await session.flush()
     except IntegrityError:
+        if await find_resource(session, fields.code) is None:
+            raise  # not a duplicate code (e.g. a foreign key): never reported as one
         raise UserError(
             Code.RESOURCE_CODE_TAKEN, f"A resource with code {fields.code} exists.", "code"
         ) from None
