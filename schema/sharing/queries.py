@@ -6,7 +6,7 @@ import strawberry
 
 import sharing
 from schema.context import Info
-from schema.relay import Connection, connection, selected_node_fields, uuid_of
+from schema.relay import Connection, page_connection, uuid_of
 from schema.sharing.enums import AnomalyStatusEnum, OpenApplicationStatusEnum
 from schema.sharing.inputs import DataDemandFilter, ShareGrantFilter, ShareRequestFilter
 from schema.sharing.types import (
@@ -44,15 +44,14 @@ class Query:
             status=f.status, overdue=f.overdue, source_department_id=_org(f.source_department),
             requester_id=_org(f.requester),
         )  # fmt: skip
-        wanted = selected_node_fields(info)
-        loaders = info.context.loaders
-        async with info.context.db.read() as session:
-            page = await sharing.list_share_requests(
-                session, info.context.actor, where, first=first, after=after
-            )
-            if "items" in wanted:
-                await loaders.share_request_items.prefetch(session, [r.id for r in page.items])
-        return connection(page, ShareRequest.from_row)
+        return await page_connection(
+            info,
+            lambda session, actor: sharing.list_share_requests(
+                session, actor, where, first=first, after=after
+            ),
+            ShareRequest.from_row,
+            prefetch={"items": ("share_request_items", lambda r: r.id)},
+        )
 
     @strawberry.field(
         description="The data authority's board (Art. 15): overdue and late answers and "
@@ -79,11 +78,13 @@ class Query:
             status=f.status, grantee_id=_org(f.grantee),
             source_department_id=_org(f.source_department),
         )  # fmt: skip
-        async with info.context.db.read() as session:
-            page = await sharing.list_grants(
-                session, info.context.actor, where, first=first, after=after
-            )
-        return connection(page, ShareGrant.from_row)
+        return await page_connection(
+            info,
+            lambda session, actor: sharing.list_grants(
+                session, actor, where, first=first, after=after
+            ),
+            ShareGrant.from_row,
+        )
 
     @strawberry.field(description="Access tickets, newest first, as for grants.")
     async def access_tickets(
@@ -94,11 +95,13 @@ class Query:
         after: str | None = None,
     ) -> Connection[AccessTicket]:
         grant = uuid_of(grant_id, "ShareGrant") if grant_id else None
-        async with info.context.db.read() as session:
-            page = await sharing.list_tickets(
-                session, info.context.actor, grant_id=grant, first=first, after=after
-            )
-        return connection(page, AccessTicket.from_row)
+        return await page_connection(
+            info,
+            lambda session, actor: sharing.list_tickets(
+                session, actor, grant_id=grant, first=first, after=after
+            ),
+            AccessTicket.from_row,
+        )
 
     @strawberry.field(
         description="Uses asked for outside a grant (Art. 17), newest first: an agency sees "
@@ -111,11 +114,14 @@ class Query:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[ShareViolationCandidate]:
-        async with info.context.db.read() as session:
-            page = await sharing.list_violation_candidates(
-                session, info.context.actor, grantee_id=_org(grantee), first=first, after=after
-            )
-        return connection(page, ShareViolationCandidate.from_row)
+        grantee_id = _org(grantee)
+        return await page_connection(
+            info,
+            lambda session, actor: sharing.list_violation_candidates(
+                session, actor, grantee_id=grantee_id, first=first, after=after
+            ),
+            ShareViolationCandidate.from_row,
+        )
 
     @strawberry.field(
         description="The demand list (Art. 9), newest first: an agency sees its own and those "
@@ -129,12 +135,14 @@ class Query:
         after: str | None = None,
     ) -> Connection[DataDemand]:
         f = filter or DataDemandFilter()
-        async with info.context.db.read() as session:
-            page = await sharing.list_data_demands(
-                session, info.context.actor, sharing.DemandFilter(status=f.status, mine=f.mine),
-                first=first, after=after,
-            )  # fmt: skip
-        return connection(page, DataDemand.from_row)
+        where = sharing.DemandFilter(status=f.status, mine=f.mine)
+        return await page_connection(
+            info,
+            lambda session, actor: sharing.list_data_demands(
+                session, actor, where, first=first, after=after
+            ),
+            DataDemand.from_row,
+        )
 
     @strawberry.field(
         description="Anomaly reports (Art. 19), newest first: the owner's, the reporter's, "
@@ -148,12 +156,13 @@ class Query:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[DataAnomaly]:
-        async with info.context.db.read() as session:
-            page = await sharing.list_data_anomalies(
-                session, info.context.actor, status=status, overdue=overdue, first=first,
-                after=after,
-            )  # fmt: skip
-        return connection(page, DataAnomaly.from_row)
+        return await page_connection(
+            info,
+            lambda session, actor: sharing.list_data_anomalies(
+                session, actor, status=status, overdue=overdue, first=first, after=after
+            ),
+            DataAnomaly.from_row,
+        )
 
     @strawberry.field(
         description='Art. 20: grants in force during the quarter (e.g. "2026Q1") without a '
@@ -175,8 +184,10 @@ class Query:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[OpenApplication]:
-        async with info.context.db.read() as session:
-            page = await sharing.list_open_applications(
-                session, info.context.actor, status=status, first=first, after=after
-            )
-        return connection(page, OpenApplication.from_row)
+        return await page_connection(
+            info,
+            lambda session, actor: sharing.list_open_applications(
+                session, actor, status=status, first=first, after=after
+            ),
+            OpenApplication.from_row,
+        )

@@ -15,6 +15,7 @@ A violation fails with one line per import, e.g.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,15 +23,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 DOMAINS = ("supervision", "sharing", "broker", "consent", "registry", "authority")
 LAYER = {"server": 4, "schema": 3, **dict.fromkeys(DOMAINS, 2), "ledger": 1, "core": 0}
-# Between domains: who may import whom (besides authority, which any domain may use).
-DOMAIN_EDGES = {
-    "supervision": {"sharing", "broker", "consent", "registry"},
-    "broker": {"consent", "registry"},
-    "sharing": {"consent", "registry"},
-    "consent": {"registry"},
-    "registry": set(),
-    "authority": set(),
-}
+
+
+def domain_edges(design: Path = ROOT / "docs" / "DESIGN.md") -> dict[str, set[str]]:
+    """Between domains, who may import whom (besides authority, which any domain may use):
+    read from the one list in DESIGN.md's "Layers" (`broker → consent, registry`; …), so the
+    arrows are stated in one place and this test enforces exactly those."""
+    text = design.read_text("utf-8").split("## Layers", 1)[1].split("\n## ", 1)[0]
+    edges: dict[str, set[str]] = {d: set() for d in DOMAINS}
+    for source, targets in re.findall(r"`([a-z]+) → ([a-z, ]+)`", text):
+        edges[source] = {t.strip() for t in targets.split(",")}
+    return edges
+
+
+DOMAIN_EDGES = domain_edges()
 # Packages other packages reach only through their `__init__`.
 THROUGH_INIT = {*DOMAINS, "ledger"}
 FORBIDDEN = {
@@ -114,6 +120,14 @@ def _check(imp: Import, root: Path, exports: dict[str, set[str]]) -> list[str]:
 
 def test_imports_follow_the_house_rules():
     assert violations() == []
+
+
+def test_the_arrows_are_read_from_design():
+    assert DOMAIN_EDGES["broker"] == {"consent", "registry"}
+    assert DOMAIN_EDGES["sharing"] == {"consent", "registry"}
+    assert DOMAIN_EDGES["consent"] == {"registry"}
+    assert DOMAIN_EDGES["registry"] == DOMAIN_EDGES["authority"] == set()
+    assert set(DOMAIN_EDGES) == set(DOMAINS)
 
 
 def test_a_violation_is_reported_with_its_line(tmp_path):
