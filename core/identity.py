@@ -32,6 +32,7 @@ class Role(StrEnum):
     MARKET_ENTITY = "market_entity"  # a firm, university or person trading data
     DATA_SUBJECT = "data_subject"  # the person or organisation the data is about
     AUDITOR = "auditor"  # verifies the ledger
+    OVERSIGHT = "oversight"  # the superior government (Art. 33): reads supervision decisions
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Supervision of agencies (Art. 9, 28-30, 33, 35)."""
