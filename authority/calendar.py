@@ -203,6 +203,7 @@ async def set_calendar_year(
     ledger fact `authority.deadline.recomputed` (a deadline never moves unrecorded)."""
     actor = require(actor, Role.AUTHORITY)
     _check_year(arrangement)
+    await workdays.lock_calendar(session, exclusive=True)  # no deadline counted meanwhile
     replaced = await _replace_days(session, actor, arrangement)
     entry = await session.get(CalendarYear, arrangement.year)
     before = None if entry is None else entry.notice

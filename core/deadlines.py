@@ -10,6 +10,10 @@ The hook recomputes its OPEN provisional deadlines on `calendar` (the new one), 
 rows, and returns what it recomputed. `authority.set_calendar_year` runs every hook in the
 transaction that enters the year and records each moved date as a ledger fact, so the
 authority needs to know no domain, and a new domain plugs in without editing authority/.
+
+A use case that counts such a deadline reads the table with `workdays.load_working_calendar`
+before it locks any row: that holds the table still (see `workdays.lock_calendar`), so a
+deadline counted while a year is being entered is counted on the entered year.
 """
 
 from __future__ import annotations

@@ -40,7 +40,29 @@ async def calendar_year(session: AsyncSession, year: int) -> CalendarYear | None
     return await session.get(CalendarYear, year)
 
 
+# Any 63-bit number no other lock uses: "pdex.calendar" as ASCII.
+CALENDAR_LOCK = int.from_bytes(b"pdexcal", "big")
+
+
+async def lock_calendar(session: AsyncSession, *, exclusive: bool = False) -> None:
+    """Hold the working-day table still until this transaction ends.
+
+    Entering a year takes it exclusively; every transaction that counts a deadline takes it
+    shared before reading the table. So a deadline is counted either wholly before the year
+    is entered (and its recompute then sees the committed row) or wholly after (on the
+    confirmed year): never on a provisional year the entry has just replaced, which nothing
+    would recompute again. Take it before any row lock, as entering the year updates the
+    rows holding deadlines. SQLite needs nothing: its writers already take turns whole
+    (`BEGIN IMMEDIATE`)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    lock = sa.func.pg_advisory_xact_lock if exclusive else sa.func.pg_advisory_xact_lock_shared
+    await session.execute(sa.select(lock(CALENDAR_LOCK)))
+
+
 async def load_working_calendar(session: AsyncSession) -> WorkingCalendar:
+    """The table as it stands, held still (shared) until the transaction ends."""
+    await lock_calendar(session)
     rows = await session.execute(sa.select(CalendarDay.day, CalendarDay.working))
     years = await session.scalars(sa.select(CalendarYear.year))
     return WorkingCalendar({day: working for day, working in rows}, entered_years=list(years))

@@ -322,6 +322,7 @@ async def review_asset_registration(
     reason = reason.strip()
     if not accept and not reason:
         raise UserError("REASON_REQUIRED", "A rejection must give its reason.", "reason")
+    calendar = await workdays.load_working_calendar(session)  # before the row lock (its doc)
     asset = await _locked(session, asset_id)
     if asset.status is not AssetStatus.SUBMITTED:
         raise UserError(
@@ -332,7 +333,7 @@ async def review_asset_registration(
     asset.decision_reason = reason
     if accept:
         asset.notice_days = NOTICE_WORKING_DAYS
-        _run_notice(asset, await workdays.load_working_calendar(session), now())
+        _run_notice(asset, calendar, now())
         assert asset.notice_ends_at is not None
         _move(asset, AssetStatus.PUBLIC_NOTICE)
         await _fact(
@@ -361,6 +362,7 @@ async def object_to_asset(
         raise UserError(
             "OBJECTION_TEXT_REQUIRED", "Say what is wrong with the registration.", "text"
         )
+    calendar = await workdays.load_working_calendar(session)  # before the row lock (its doc)
     asset = await _locked(session, asset_id)
     if asset.status not in (AssetStatus.PUBLIC_NOTICE, AssetStatus.OBJECTED):
         raise UserError(
@@ -373,7 +375,7 @@ async def object_to_asset(
     )
     session.add(objection)
     if asset.status is AssetStatus.PUBLIC_NOTICE:
-        _pause_notice(asset, await workdays.load_working_calendar(session), now())
+        _pause_notice(asset, calendar, now())
         _move(asset, AssetStatus.OBJECTED)
     await session.flush()
     await _fact(
@@ -399,6 +401,7 @@ async def resolve_objection(
         raise UserError(
             "RESOLUTION_REQUIRED", "Explain the decision on the objection.", "resolution"
         )
+    calendar = await workdays.load_working_calendar(session)  # before the row lock (its doc)
     objection = await session.get(AssetObjection, objection_id)
     if objection is None or objection.upheld is not None:
         raise UserError("OBJECTION_NOT_OPEN", "No open objection has this id.", "id")
@@ -416,7 +419,7 @@ async def resolve_objection(
     elif not open_left:
         # Objections filed before migration 0011 paused no clock: their notice keeps its end.
         if asset.notice_days is not None and asset.notice_ends_at is None:
-            _run_notice(asset, await workdays.load_working_calendar(session), now())
+            _run_notice(asset, calendar, now())
         _move(asset, AssetStatus.PUBLIC_NOTICE)
     resumed = asset.status is AssetStatus.PUBLIC_NOTICE and asset.notice_ends_at is not None
     await _fact(

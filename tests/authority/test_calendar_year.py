@@ -259,3 +259,42 @@ def test_every_domain_deadline_holder_is_registered():
         @deadlines.holder("consent.complaint")
         async def another(session, calendar):  # pragma: no cover
             return []
+
+
+@pytest.mark.article(27)
+async def test_a_deadline_counted_while_the_year_is_entered_is_counted_on_it(
+    fresh_db, new_uscc, monkeypatch
+):
+    """The race: a complaint filed while the authority's entry of 2027 is uncommitted. Without
+    the calendar lock it is counted on the provisional 2027, commits after the entry's
+    recompute has run, and stays provisional (and a day early) for good."""
+    import asyncio
+
+    db = fresh_db
+    boss = Principal("officer", await org(db, OrganizationKind.AUTHORITY, new_uscc),
+                     frozenset({Role.AUTHORITY}))  # fmt: skip
+    firm_id = await org(db, OrganizationKind.MARKET_ENTITY, new_uscc)
+    citizen = Principal("person-race", None, frozenset({Role.DATA_SUBJECT}))
+    monkeypatch.setattr("consent.complaints.now", lambda: at("2027-01-28"))
+    entering = asyncio.Event()
+
+    async def enter_2027() -> None:
+        async with db.transaction() as session:
+            await authority.set_calendar_year(session, boss, arrangement(2027, PLAUSIBLE_2027))
+            entering.set()
+            await asyncio.sleep(0.5)  # the complaint is filed meanwhile, if it can be
+
+    async def file() -> consent.Complaint:
+        await entering.wait()
+        async with db.transaction() as session:
+            complaint = await consent.file_complaint(
+                session, citizen, consent.ComplaintFields(against_id=firm_id, text="Why?")
+            )
+        return complaint
+
+    _, complaint = await asyncio.gather(enter_2027(), file())
+    async with db.read() as session:
+        row = await session.get(consent.Complaint, complaint.id)
+    # Across Spring Festival 2027 on the entered year (see the test above), not provisional.
+    assert not row.due_provisional
+    assert row.due_at == end_of("2027-02-24")
