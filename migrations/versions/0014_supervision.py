@@ -2,7 +2,7 @@
 projects, agency scorecards, findings and rectifications (issue 13)
 
 Revision ID: 0014
-Revises: 0012 (re-chained to 0013 when sharing lands)
+Revises: 0013
 Create Date: 2026-12-03 04:30:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from core.sqltypes import Money
 
 revision: str = "0014"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

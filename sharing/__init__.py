@@ -1,0 +1,1 @@
+"""Sharing between agencies and opening to society (Art. 9, 12-20)."""
