@@ -43,7 +43,7 @@ from registry.catalogue import (
     record_resource_update,
     update_resource,
 )
-from registry.freshness import is_stale
+from registry.freshness import ALLOWANCE, is_stale
 from registry.items import claim_data_item, find_item, get_items, list_items, transfer_data_item
 from registry.models import (
     ASSET_TRANSITIONS,
@@ -85,6 +85,7 @@ from registry.valuation import (
 )
 
 __all__ = [
+    "ALLOWANCE",
     "appraise_asset",
     "assess_quality",
     "assessments_of",

@@ -3,7 +3,9 @@ inventory, IT-project gates, agency scorecards on the one indicator engine
 (`authority.indicators`), findings and rectification orders with escalation to the superior
 government (the `oversight` role)."""
 
+from supervision import scorecards
 from supervision.access import READ_ALL
+from supervision.findings import Sweep, detect_findings, get_findings, list_findings
 from supervision.models import (
     ARTICLE_ITEM,
     OPEN_RECTIFICATION,
@@ -34,6 +36,23 @@ from supervision.projects import (
     list_projects,
     project_gaps,
 )
+from supervision.rectifications import (
+    RectificationOrder,
+    decide_rectification,
+    escalate_overdue,
+    findings_of,
+    get_rectifications,
+    list_rectifications,
+    order_rectification,
+    report_rectification,
+)
+from supervision.scorecards import (
+    ScorecardRun,
+    evaluate_agencies,
+    get_scorecards,
+    list_scorecards,
+    scorecard_trend,
+)
 from supervision.systems import (
     SystemFields,
     list_systems,
@@ -59,22 +78,40 @@ __all__ = [
     "ProjectItem",
     "ProjectStatus",
     "Rectification",
+    "RectificationOrder",
     "RectificationStatus",
+    "ScorecardRun",
+    "Sweep",
     "SystemFields",
     "SystemResource",
     "accept_project",
     "appoint_cdo",
     "approve_project",
+    "decide_rectification",
+    "detect_findings",
     "end_cdo",
+    "escalate_overdue",
+    "evaluate_agencies",
     "file_project",
+    "findings_of",
+    "get_findings",
     "get_projects",
+    "get_rectifications",
+    "get_scorecards",
     "items_of_projects",
     "last_grade",
     "list_cdos",
+    "list_findings",
     "list_projects",
+    "list_rectifications",
+    "list_scorecards",
     "list_systems",
+    "order_rectification",
     "project_gaps",
     "register_system",
+    "report_rectification",
     "resources_of_systems",
     "resources_without_system",
+    "scorecard_trend",
+    "scorecards",
 ]
