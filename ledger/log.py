@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.clock import now
@@ -38,13 +39,19 @@ SYSTEM_ACTOR: dict[str, Any] = {"org": None, "roles": [], "sub": "pdex"}
 # PIPL Art. 47: a subject's entries hold only salted commitments, unlinked when erased
 async def subject_salt(session: AsyncSession, subject_id: str) -> bytes:
     """The subject's salt, made on first use. Kept outside the ledger (DESIGN.md)."""
-    salt = await session.scalar(
-        sa.select(SubjectSalt.salt).where(SubjectSalt.subject_id == subject_id)
-    )
+    select = sa.select(SubjectSalt.salt).where(SubjectSalt.subject_id == subject_id)
+    salt = await session.scalar(select)
     if salt is None:
-        salt = secrets.token_bytes(32)
-        session.add(SubjectSalt(subject_id=subject_id, salt=salt))
-        await session.flush()
+        # Two transactions may make a subject's first facts at once: the second insert does
+        # nothing and both read the one salt that won (a plain insert failed the loser).
+        insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+        await session.execute(
+            insert(SubjectSalt)
+            .values(subject_id=subject_id, salt=secrets.token_bytes(32), created_at=now())
+            .on_conflict_do_nothing(index_elements=["subject_id"])
+        )
+        salt = await session.scalar(select)
+    assert salt is not None
     return salt
 
 

@@ -22,6 +22,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 import ledger
+import sharing
 from core import events, migrate
 from core.db import Database
 from core.errors import AuthError, Unauthenticated
@@ -170,6 +171,7 @@ KNOWN_ROUTES = {
     "/metrics",
     "/catalogue.jsonld",
     "/schema.graphql",
+    "/.well-known/jwks.json",
 }
 
 
@@ -200,6 +202,15 @@ async def readyz(request: Request) -> Response:
 
 async def metrics_endpoint(request: Request) -> Response:
     return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
+
+
+async def jwks_endpoint(request: Request) -> Response:
+    """Art. 12, 17: the keys a source department's data service checks access tickets with."""
+    return JSONResponse(
+        sharing.jwks(request.app.state.settings),
+        headers={"Cache-Control": "public, max-age=300"},
+        media_type="application/jwk-set+json",
+    )
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -236,6 +247,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
             Route("/catalogue.jsonld", catalogue.open_catalogue),
+            Route("/.well-known/jwks.json", jwks_endpoint),
             Route(
                 "/consents/{id}/receipt",
                 Authenticate(request_response(receipts.consent_receipt), app.state.tokens),

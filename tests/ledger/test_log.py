@@ -315,3 +315,32 @@ async def test_checkpoint_witnesses_and_aggregate(fresh_db, settings):
     report = await verify_database(fresh_db)
     assert report.ok, report.problems
     assert report.checkpoints == 2
+
+
+async def test_two_first_facts_about_one_subject_share_one_salt(db):
+    """The salt race: two transactions make a subject's first facts at once. Both commit and
+    both name the subject by the same commitment (the loser's insert does nothing)."""
+    import asyncio
+
+    subject = f"person-race-{uuid.uuid4().hex[:8]}"
+    first_inserted = asyncio.Event()
+
+    async def first() -> bytes:
+        async with db.transaction() as session:
+            salt = await ledger.subject_salt(session, subject)
+            first_inserted.set()
+            await asyncio.sleep(0.2)  # hold the uncommitted row while the other one tries
+            return salt
+
+    async def second() -> bytes:
+        await first_inserted.wait()
+        async with db.transaction() as session:
+            return await ledger.subject_salt(session, subject)
+
+    a, b = await asyncio.gather(first(), second())
+    assert a == b
+    async with db.read() as session:
+        rows = await session.scalars(
+            sa.select(SubjectSalt).where(SubjectSalt.subject_id == subject)
+        )
+        assert len(list(rows)) == 1
