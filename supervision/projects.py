@@ -24,7 +24,7 @@ from core.errors import Problem, UserError
 from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
 from registry import DataItem, Resource, ResourceItem, ShareType
-from sharing.models import ShareRequest
+from sharing import ShareRequest
 from supervision.access import own_agency, visible, visible_or_none
 from supervision.models import (
     PROJECT_TRANSITIONS,

@@ -30,7 +30,7 @@ from core.identity import Principal, Role, require
 from core.models import Organization, OrganizationKind
 from core.pagination import Page, paginate
 from registry import DataItem, Resource, ResourceChange, ResourceItem
-from sharing.models import (
+from sharing import (
     DataAnomaly,
     DisputeOutcome,
     GrantStatus,
