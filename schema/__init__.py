@@ -36,7 +36,16 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from core.settings import Settings
-from schema import broker, calendar, consent, ledger, organizations, registry, regulation
+from schema import (
+    broker,
+    calendar,
+    consent,
+    ledger,
+    organizations,
+    registry,
+    regulation,
+    supervision,
+)
 from schema.context import Info
 from schema.errors import ErrorPolicy
 from schema.limits import QueryLimits, validation_rules
@@ -47,7 +56,7 @@ __all__ = ["SDL_PATH", "build_schema"]
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
 
 # The domains, in the order their fields appear in the SDL.
-DOMAINS = (organizations, calendar, ledger, registry, consent, broker, regulation)
+DOMAINS = (organizations, calendar, ledger, registry, consent, broker, supervision, regulation)
 
 
 @strawberry.type

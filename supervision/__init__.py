@@ -23,12 +23,13 @@ from supervision.models import (
     RectificationStatus,
     SystemResource,
 )
-from supervision.officers import appoint_cdo, end_cdo, list_cdos
+from supervision.officers import appoint_cdo, end_cdo, get_cdos, list_cdos
 from supervision.projects import (
     Gap,
     ProjectFields,
     accept_project,
     approve_project,
+    data_list,
     file_project,
     get_projects,
     items_of_projects,
@@ -40,6 +41,7 @@ from supervision.rectifications import (
     RectificationOrder,
     decide_rectification,
     escalate_overdue,
+    escalate_overdue_rectifications,
     findings_of,
     get_rectifications,
     list_rectifications,
@@ -55,6 +57,7 @@ from supervision.scorecards import (
 )
 from supervision.systems import (
     SystemFields,
+    get_systems,
     list_systems,
     register_system,
     resources_of_systems,
@@ -86,18 +89,22 @@ __all__ = [
     "SystemResource",
     "accept_project",
     "appoint_cdo",
+    "data_list",
     "approve_project",
     "decide_rectification",
     "detect_findings",
     "end_cdo",
     "escalate_overdue",
+    "escalate_overdue_rectifications",
     "evaluate_agencies",
     "file_project",
     "findings_of",
+    "get_cdos",
     "get_findings",
     "get_projects",
     "get_rectifications",
     "get_scorecards",
+    "get_systems",
     "items_of_projects",
     "last_grade",
     "list_cdos",

@@ -8,10 +8,12 @@ the record never holds two officers at once.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 
 import ledger
+from core.batching import fetch_by_ids
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
@@ -136,4 +138,13 @@ async def list_cdos(
         id_column=ChiefDataOfficer.id,
         first=first,
         after=after,
+    )
+
+
+async def get_cdos(
+    session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
+) -> list[ChiefDataOfficer | None]:
+    """Appointments by id: anyone signed in (public record)."""
+    return await fetch_by_ids(
+        session, ChiefDataOfficer, ids, sa.true() if actor is not None else sa.false()
     )

@@ -238,7 +238,8 @@ async def project_gaps(session: AsyncSession, project: ItProject) -> list[Gap]:
         shareable = [r for r in rows if r.share_type is not ShareType.NOT_SHARED]
         if shareable and not any(r.delivered for r in shareable):
             gaps.append(Gap(item, str(label), "NOT_DELIVERED"))
-    return gaps
+    # the order `data_list` shows: data items, then planned entries, each by code
+    return sorted(gaps, key=lambda g: (g.item.data_item_id is None, g.label))
 
 
 # Art. 29: before acceptance the data is catalogued, aggregated and shared
@@ -300,3 +301,16 @@ async def items_of_projects(
     return await fetch_children(
         session, ProjectItem.project_id, project_ids, order_by=[ProjectItem.id]
     )
+
+
+async def data_list(session: AsyncSession, project: ItProject) -> list[str]:
+    """The project's listed public data: data item codes, then planned entry codes."""
+    rows = (
+        await session.execute(
+            sa.select(DataItem.code, ProjectItem.resource_code)
+            .select_from(ProjectItem)
+            .outerjoin(DataItem, DataItem.id == ProjectItem.data_item_id)
+            .where(ProjectItem.project_id == project.id)
+        )
+    ).all()
+    return sorted(code for code, _ in rows if code) + sorted(rc for _, rc in rows if rc)

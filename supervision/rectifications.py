@@ -247,6 +247,13 @@ async def escalate_overdue(
     return list(rows)
 
 
+async def escalate_overdue_rectifications(
+    session: AsyncSession, actor: Principal | None
+) -> list[Rectification]:
+    """The data authority escalates, now, every rectification past its deadline."""
+    return await escalate_overdue(session, require(actor, Role.AUTHORITY))
+
+
 async def list_rectifications(
     session: AsyncSession,
     actor: Principal | None,

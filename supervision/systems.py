@@ -12,14 +12,14 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 import ledger
-from core.batching import fetch_children
+from core.batching import fetch_by_ids, fetch_children
 from core.clock import now
 from core.db import AsyncSession
 from core.errors import Problem, UserError
 from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
 from registry import Resource
-from supervision.access import own_agency, visible
+from supervision.access import own_agency, visible, visible_or_none
 from supervision.models import InformationSystem, SystemResource
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -169,4 +169,13 @@ async def resources_without_system(
         statement = statement.where(Resource.owner_id == owner_id)
     return await paginate(
         session, statement, sort=Resource.code, id_column=Resource.id, first=first, after=after
+    )
+
+
+async def get_systems(
+    session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
+) -> list[InformationSystem | None]:
+    condition = visible_or_none(actor, InformationSystem.owner_id)
+    return await fetch_by_ids(
+        session, InformationSystem, ids, sa.false() if condition is None else condition
     )
