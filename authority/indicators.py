@@ -38,7 +38,7 @@ FACT_KINDS: dict[SubjectKind, tuple[str, str]] = {
 SUBJECT_KEYS: dict[SubjectKind, str] = {SubjectKind.BROKER: "broker", SubjectKind.AGENCY: "agency"}
 
 
-# Art. 26, 30: the evaluation indicators are published
+# Art. 30: the evaluation indicators are published (brokers: Art. 26)
 async def list_indicators(
     session: AsyncSession, actor: Principal | None, kind: SubjectKind
 ) -> list[SupervisionIndicator]:
@@ -75,7 +75,7 @@ def decimal_of(value: str | Decimal, code: str, field: str) -> Decimal:
     return result
 
 
-# Art. 26, 30: the data authority publishes specific evaluation indicators
+# Art. 26: the data authority publishes specific evaluation indicators (agencies: Art. 30)
 async def update_indicator(
     session: AsyncSession,
     actor: Principal | None,

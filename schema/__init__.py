@@ -44,6 +44,7 @@ from schema import (
     organizations,
     registry,
     regulation,
+    sharing,
     supervision,
 )
 from schema.context import Info
@@ -56,7 +57,9 @@ __all__ = ["SDL_PATH", "build_schema"]
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
 
 # The domains, in the order their fields appear in the SDL.
-DOMAINS = (organizations, calendar, ledger, registry, consent, broker, supervision, regulation)
+DOMAINS = (
+    organizations, calendar, ledger, registry, consent, broker, sharing, supervision, regulation,
+)  # fmt: skip
 
 
 @strawberry.type

@@ -92,7 +92,7 @@ async def _locked(session: AsyncSession, grant_id: uuid.UUID) -> ShareGrant:
     return grant
 
 
-# Art. 16, 17: the source department suspends, reinstates or revokes a grant with a reason
+# Art. 16: the source department suspends, reinstates or revokes a grant with a reason
 async def change_grant_status(
     session: AsyncSession,
     actor: Principal | None,

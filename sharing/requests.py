@@ -145,10 +145,10 @@ async def resource_items(
     return rows
 
 
-async def _deadline(session: AsyncSession, start: datetime, days: int) -> tuple[datetime, bool]:
+def _deadline(calendar: WorkingCalendar, start: datetime, days: int) -> tuple[datetime, bool]:
     # Never refused for the calendar: a year without its official arrangement gives a
     # provisional date, recounted when the authority enters the year.
-    due = await workdays.working_day_deadline(session, start, days)
+    due = workdays.deadline_on(calendar, start, days)
     return due.at, due.provisional
 
 
@@ -158,6 +158,7 @@ async def _approve(
     request: ShareRequest,
     items: Sequence[DataItem],
     at: datetime,
+    calendar: WorkingCalendar,
 ) -> None:
     """Mark the kept items, make the grant and start the delivery clock (Art. 15, 16)."""
     kept = {i.id for i in items}
@@ -168,12 +169,12 @@ async def _approve(
         row.approved = row.data_item_id in kept
     grant = await create_grant(session, actor, request, items)
     request.grant_id = grant.id
-    request.delivery_due_at, request.delivery_due_provisional = await _deadline(
-        session, at, DELIVERY_WORKING_DAYS
+    request.delivery_due_at, request.delivery_due_provisional = _deadline(
+        calendar, at, DELIVERY_WORKING_DAYS
     )
 
 
-# Art. 13, 15: an agency asks another for data, one request per concrete use
+# Art. 13: an agency asks another for data, one request per concrete use
 async def request_share(
     session: AsyncSession, actor: Principal | None, fields: RequestFields
 ) -> ShareRequest:
@@ -182,6 +183,7 @@ async def request_share(
         raise UserError("ORGANIZATION_REQUIRED", "Your token names no organisation.")
     at = now()
     purpose, scenario = _check(fields, at)
+    calendar = await workdays.load_working_calendar(session)  # before any row lock
     resource = await session.get(Resource, fields.resource_id)
     if resource is None:
         raise UserError("RESOURCE_NOT_FOUND", "No resource has this id.", "resource_id")
@@ -246,14 +248,14 @@ async def request_share(
         # Art. 15: unconditional sharing — requested and obtained at once
         request.status = ShareRequestStatus.APPROVED
         request.answered_at = at
-        await _approve(session, actor, request, items, at)
+        await _approve(session, actor, request, items, at, calendar)
         if fields.mode not in OFFLINE_MODES:  # released through the platform, on tickets
             request.status = ShareRequestStatus.DELIVERED
             request.delivered_at, request.delivery_channel = at, fields.mode
         body["grant"] = str(request.grant_id)
     else:
-        request.answer_due_at, request.answer_due_provisional = await _deadline(
-            session, at, ANSWER_WORKING_DAYS
+        request.answer_due_at, request.answer_due_provisional = _deadline(
+            calendar, at, ANSWER_WORKING_DAYS
         )
         body["answerDueAt"] = request.answer_due_at.isoformat()
         body["answerDueProvisional"] = request.answer_due_provisional
@@ -302,6 +304,7 @@ async def answer_share_request(
     reason: str = "",
 ) -> ShareRequest:
     actor = require(actor, Role.AGENCY)
+    calendar = await workdays.load_working_calendar(session)  # before the row lock
     request = await _locked(session, request_id)
     _own(actor, request.source_department_id, "source department")
     at = now()
@@ -338,7 +341,7 @@ async def answer_share_request(
     _move(request, ShareRequestStatus.APPROVED)
     request.answered_at = at
     kept = [i for i in asked[0] if i.code in kept_codes]
-    await _approve(session, actor, request, kept, at)
+    await _approve(session, actor, request, kept, at, calendar)
     await session.flush()
     await _fact(
         session, actor, request, "approved", items=sorted(kept_codes), grant=str(request.grant_id),
@@ -413,7 +416,7 @@ async def withdraw_share_request(
     return request
 
 
-# Art. 5, 15: after a refusal the requester may ask the data authority to rule
+# Art. 15: after a refusal the requester may ask the data authority to rule
 async def dispute_share_refusal(
     session: AsyncSession, actor: Principal | None, request_id: uuid.UUID, *, reason: str
 ) -> ShareRequest:
@@ -446,6 +449,7 @@ async def rule_on_share_dispute(
     ruling = ruling.strip()
     if not ruling or len(ruling) > 4000:
         raise UserError("RULING_REQUIRED", "Give the reasons (1-4000 characters).", "ruling")
+    calendar = await workdays.load_working_calendar(session)  # before the row lock
     request = await _locked(session, request_id)
     dispute = await session.scalar(
         sa.select(ShareDispute).where(ShareDispute.request_id == request.id)
@@ -459,7 +463,7 @@ async def rule_on_share_dispute(
         _move(request, ShareRequestStatus.APPROVED)
         request.answered_at = at
         asked = (await items_of_requests(session, [request.id]))[0]
-        await _approve(session, actor, request, asked, at)
+        await _approve(session, actor, request, asked, at, calendar)
     else:
         _move(request, ShareRequestStatus.REFUSED)
     await session.flush()
@@ -616,7 +620,7 @@ class OverdueCount:
     late_deliveries: int
 
 
-# Art. 15, 30: overdue and late answers and deliveries, counted per source department
+# Art. 15: overdue and late answers and deliveries, counted per source department
 async def overdue_board(session: AsyncSession, actor: Principal | None) -> list[OverdueCount]:
     require(actor, Role.AUTHORITY, Role.AUDITOR)
     at = now()

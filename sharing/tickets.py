@@ -184,7 +184,7 @@ _GRANT_STATUS_REFUSALS = {
 }
 
 
-# Art. 16, 17, 27: a release is checked against its grant and, for personal data, consent
+# Art. 17: a release is checked against its grant and, for personal data, consent
 async def issue_access_ticket(
     session: AsyncSession, actor: Principal | None, signer: TicketSigner, asked: TicketRequest
 ) -> IssuedTicket:
@@ -307,7 +307,7 @@ async def issue_access_ticket(
     return IssuedTicket(ticket, token)
 
 
-# Art. 12, 17: the data service reports what it released against a ticket
+# Art. 12: the data service reports what it released against a ticket
 async def report_ticket_use(
     session: AsyncSession,
     actor: Principal | None,

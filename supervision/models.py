@@ -211,7 +211,7 @@ class RectificationStatus(StrEnum):
     REPORTED = "REPORTED"  # the agency reported what it did, with evidence
     ACCEPTED = "ACCEPTED"  # the authority accepted the report: closed
     REOPENED = "REOPENED"  # the authority found the report wanting: still due
-    ESCALATED = "ESCALATED"  # Art. 33, 35: the deadline passed unrectified: to the superior
+    ESCALATED = "ESCALATED"  # Art. 35: the deadline passed unrectified: to the superior (Art. 33)
 
 
 RECTIFICATION_TRANSITIONS: dict[RectificationStatus, frozenset[RectificationStatus]] = {

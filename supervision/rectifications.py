@@ -224,7 +224,7 @@ async def decide_rectification(
     return row
 
 
-# Art. 33, 35: a missed deadline escalates to the superior government
+# Art. 35: a missed deadline escalates to the superior government (Art. 33)
 async def escalate_overdue(
     session: AsyncSession, actor: Principal | None, *, at: datetime | None = None
 ) -> list[Rectification]:

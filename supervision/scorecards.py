@@ -47,7 +47,7 @@ from supervision.models import AgencyScorecard, Rectification
 
 KIND = SubjectKind.AGENCY
 
-# Art. 16, 17: attempts outside a grant (a consent denial or a verification rate limit is not)
+# Art. 17: attempts outside a grant (Art. 16); a consent denial or a rate limit is not one
 OUT_OF_GRANT = (
     ViolationKind.NO_GRANT,
     ViolationKind.ITEMS_OUTSIDE_GRANT,
@@ -123,7 +123,7 @@ async def gather_facts(
     def on_time(done: sa.ColumnElement[datetime], due: sa.ColumnElement[datetime]) -> object:
         return sa.func.sum(sa.case((sa.and_(done.is_not(None), done <= due), 1), else_=0))
 
-    # Art. 8, 9: claimed items, and those in one of the agency's own catalogue entries
+    # Art. 9: claimed items (Art. 8), and those in one of the agency's own catalogue entries
     catalogued = sa.exists().where(
         ResourceItem.data_item_id == DataItem.id,
         Resource.id == ResourceItem.resource_id,
@@ -205,7 +205,7 @@ async def gather_facts(
         "anomalies_due",
         "anomalies_on_time",
     )
-    # Art. 16, 17: attempts outside a grant, counted against the grantee
+    # Art. 17: attempts outside a grant (Art. 16), counted against the grantee
     await tally(
         sa.select(ShareViolationCandidate.grantee_id, count)
         .where(

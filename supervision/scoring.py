@@ -49,7 +49,7 @@ def indicator_values(facts: Mapping[str, Decimal]) -> dict[str, Decimal]:
     }
 
 
-# Art. 11, 30: freshness is the share of the period an entry was not stale
+# Art. 30: freshness (Art. 11) is the share of the period an entry was not stale
 def fresh_seconds(
     frequency: UpdateFrequency,
     created_at: datetime,

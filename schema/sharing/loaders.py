@@ -1,0 +1,19 @@
+"""GraphQL for sharing: the DataLoaders and node types."""
+
+from __future__ import annotations
+
+import sharing
+from schema.dataloaders import loader, visible_loader
+from schema.relay import node_type
+from schema.sharing.types import AccessTicket, ShareGrant, ShareRequest
+
+loader("share_request_items", sharing.items_of_requests)
+loader("share_grant_items", sharing.items_of_grants)
+loader("share_dispute", sharing.disputes_of)
+visible_loader("share_request", sharing.get_share_requests)
+visible_loader("share_grant", sharing.get_grants)
+visible_loader("access_ticket", sharing.get_tickets)
+
+node_type("ShareRequest", "share_request", ShareRequest.from_row)
+node_type("ShareGrant", "share_grant", ShareGrant.from_row)
+node_type("AccessTicket", "access_ticket", AccessTicket.from_row)
