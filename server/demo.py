@@ -100,6 +100,12 @@ async def seed(db: Database) -> dict[Role, uuid.UUID | None]:
     from server.demo_brokers import seed_brokers
 
     await seed_brokers(db, authority=authority.id, firm=firm, broker_org=broker)
+    from server.demo_catalogue import other_agency_ids
+    from server.demo_supervision import seed_supervision
+
+    others = await other_agency_ids(db)
+    await seed_supervision(db, authority=authority.id, agencies=(agency_id, *others))
+    orgs[Role.OVERSIGHT] = None  # the superior government (Art. 33) reads supervision
     return orgs
 
 

@@ -36,8 +36,8 @@ from supervision.rectifications import escalate_overdue
 from supervision.scorecards import OUT_OF_GRANT
 
 # Art. 35: (2) an entry stale this long past its due refresh is a finding (Art. 11 flags it
-# at once; supervision gives a month's grace before it counts as "not updated").
-STALE_GRACE = timedelta(days=30)
+# at once; supervision gives a week's grace before it counts as "not updated").
+STALE_GRACE = timedelta(days=7)
 # Art. 35: (6) a narrowing of what an entry shares, from the widest to the narrowest
 SHARE_RANK = {ShareType.UNCONDITIONAL: 0, ShareType.CONDITIONAL: 1, ShareType.NOT_SHARED: 2}
 
