@@ -43,6 +43,7 @@ from registry.catalogue import (
     record_resource_update,
     update_resource,
 )
+from registry.deidentification import deidentifications_of, record_deidentification
 from registry.freshness import ALLOWANCE, is_stale
 from registry.items import claim_data_item, find_item, get_items, list_items, transfer_data_item
 from registry.models import (
@@ -148,6 +149,8 @@ __all__ = [
     "UpdateFrequency",
     "claim_data_item",
     "create_resource",
+    "deidentifications_of",
+    "record_deidentification",
     "find_item",
     "find_resource",
     "get_items",

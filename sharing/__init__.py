@@ -3,9 +3,31 @@
 Other layers use what is named here: share requests on the statutory calendar and their
 answers, deliveries and disputes (`requests`), grants (`grants`), access tickets checked
 where data is released and their public keys (`tickets`), violation candidates counted
-against grantees (`violations`).
+against grantees (`violations`), the demand list (`demand`), conditional opening
+(`opening`), verification without disclosure (`verification`, over `oprf`), anomaly feedback
+and usage reports (`feedback`).
 """
 
+from sharing import oprf
+from sharing.demand import (
+    DemandFields,
+    DemandFilter,
+    declare_data_demand,
+    get_demands,
+    items_of_demands,
+    list_data_demands,
+    withdraw_data_demand,
+)
+from sharing.feedback import (
+    anomaly_overdue,
+    answer_data_anomaly,
+    get_anomalies,
+    list_data_anomalies,
+    missing_usage_reports,
+    report_data_anomaly,
+    submit_usage_report,
+    usage_reports_of,
+)
 from sharing.grants import (
     GrantFilter,
     change_grant_status,
@@ -35,7 +57,19 @@ from sharing.models import (
     ShareViolationCandidate,
     UsageReport,
     VerificationAnswer,
+    VerificationQuery,
+    VerificationSet,
     ViolationKind,
+)
+from sharing.opening import (
+    ApplicationFields,
+    accept_usage_agreement,
+    answer_open_application,
+    application_overdue,
+    apply_for_open_data,
+    get_open_applications,
+    list_open_applications,
+    terms_hash,
 )
 from sharing.requests import (
     Decision,
@@ -68,9 +102,45 @@ from sharing.tickets import (
     report_ticket_use,
     ticket_signer,
 )
+from sharing.verification import (
+    evaluate_blinded,
+    open_verification_set,
+    upload_verification_batch,
+    verify_data_claim,
+)
 from sharing.violations import list_violation_candidates, record_violation, violation_counts
 
 __all__ = [
+    "oprf",
+    "DemandFields",
+    "DemandFilter",
+    "declare_data_demand",
+    "get_demands",
+    "items_of_demands",
+    "list_data_demands",
+    "withdraw_data_demand",
+    "anomaly_overdue",
+    "answer_data_anomaly",
+    "get_anomalies",
+    "list_data_anomalies",
+    "missing_usage_reports",
+    "report_data_anomaly",
+    "submit_usage_report",
+    "usage_reports_of",
+    "ApplicationFields",
+    "accept_usage_agreement",
+    "answer_open_application",
+    "application_overdue",
+    "apply_for_open_data",
+    "get_open_applications",
+    "list_open_applications",
+    "terms_hash",
+    "evaluate_blinded",
+    "open_verification_set",
+    "upload_verification_batch",
+    "verify_data_claim",
+    "VerificationSet",
+    "VerificationQuery",
     "GRANT_TRANSITIONS",
     "OPEN_APPLICATION_TRANSITIONS",
     "SHARE_REQUEST_TRANSITIONS",

@@ -19,6 +19,7 @@ from core.errors import Forbidden, UserError
 from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
 from registry import DataItem
+from sharing.demand import meet_demands
 from sharing.models import (
     GRANT_TRANSITIONS,
     GrantStatus,
@@ -72,10 +73,13 @@ async def create_grant(
     await session.flush()
     session.add_all(ShareGrantItem(grant_id=grant.id, data_item_id=i.id) for i in items)
     await session.flush()
+    # Art. 9: the grantee's open demands this grant covers are met
+    met = await meet_demands(session, grant.grantee_id, [i.id for i in items])
     grant.ledger_seq = await _fact(
         session, actor, grant, "granted",
         request=str(request.id), items=sorted(i.code for i in items), scenario=grant.scenario,
         purpose=grant.purpose, mode=grant.mode.value, validUntil=grant.valid_until.isoformat(),
+        demandsMet=sorted(str(d) for d in met),
     )  # fmt: skip
     return grant
 

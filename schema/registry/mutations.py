@@ -27,6 +27,7 @@ from schema.registry.inputs import (
     IncomeInput,
     MarketInput,
     ObjectToAssetInput,
+    RecordDeidentificationInput,
     RecordResourceUpdateInput,
     RegisterAssetInput,
     ResolveObjectionInput,
@@ -97,7 +98,7 @@ class ResourcePayload:
 RESOURCE_CODES = (
     "RESOURCE_CODE_INVALID, RESOURCE_CODE_TAKEN, NAME_INVALID, DESCRIPTION_TOO_LONG, "
     "SHARE_CONDITIONS_REQUIRED, SHARE_LEGAL_BASIS_REQUIRED, OPEN_TYPE_NOT_ALLOWED, "
-    "DATA_ITEM_NOT_FOUND, DATA_ITEM_NOT_OWNED"
+    "DATA_ITEM_NOT_FOUND, DATA_ITEM_NOT_OWNED, DEIDENTIFICATION_REQUIRED"
 )
 
 
@@ -107,6 +108,27 @@ def _payload(row: registry.Resource | None, errors: list[UserErrorType]) -> Reso
 
 @strawberry.type
 class ResourceMutation:
+    @strawberry.mutation(
+        description="Art. 18: record how a resource was de-identified; an entry holding "
+        "personal information is OPEN or CONDITIONAL_OPEN only with one. Owning agency only. "
+        "userErrors codes: METHOD_REQUIRED, CHECKED_BY_REQUIRED, PERFORMED_IN_FUTURE, "
+        "RESOURCE_NOT_FOUND, ID_INVALID."
+    )
+    async def record_deidentification(
+        self, info: Info, input: RecordDeidentificationInput
+    ) -> ResourcePayload:
+        async def use_case(session: AsyncSession, actor: Principal | None) -> registry.Resource:
+            record = await registry.record_deidentification(
+                session, actor, uuid_of(input.resource_id, "Resource"), method=input.method,
+                performed_on=input.performed_on, checked_by=input.checked_by,
+            )  # fmt: skip
+            resource = await session.get(registry.Resource, record.resource_id)
+            assert resource is not None
+            return resource
+
+        row, errors = await perform(info, use_case)
+        return _payload(row, errors)
+
     @strawberry.mutation(
         description="Catalogue a resource (Art. 9). Agency only. "
         f"userErrors codes: {RESOURCE_CODES}."

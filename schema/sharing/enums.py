@@ -30,3 +30,22 @@ ViolationKindEnum = strawberry.enum(
     name="ShareViolationKind",
     description="Why a use fell outside a grant (Art. 17): counted against the grantee.",
 )
+DemandStatusEnum = strawberry.enum(sharing.DemandStatus, name="DataDemandStatus")
+AnomalyStatusEnum = strawberry.enum(
+    sharing.AnomalyStatus,
+    name="DataAnomalyStatus",
+    description="RECEIVED until the owner answers CORRECTED (with the new version) or "
+    "NOT_AN_ERROR (with a reason).",
+)
+OpenApplicationStatusEnum = strawberry.enum(
+    sharing.OpenApplicationStatus,
+    name="OpenApplicationStatus",
+    description="PENDING → APPROVED (terms set) → AGREED (both sides accepted the terms' "
+    "hash); or REFUSED.",
+)
+VerificationAnswerEnum = strawberry.enum(
+    sharing.VerificationAnswer,
+    name="VerificationAnswer",
+    description="MATCH: the set holds this value; NO_MATCH: it holds another value for the "
+    "subject's item; UNKNOWN: it holds nothing for them. Never a value.",
+)

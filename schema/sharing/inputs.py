@@ -7,6 +7,8 @@ from datetime import datetime
 import strawberry
 
 from schema.sharing.enums import (
+    AnomalyStatusEnum,
+    DemandStatusEnum,
     DisputeOutcomeEnum,
     GrantStatusEnum,
     ShareDecisionEnum,
@@ -104,3 +106,104 @@ class ShareGrantFilter:
     status: GrantStatusEnum | None = None
     grantee: strawberry.ID | None = None
     source_department: strawberry.ID | None = None
+
+
+@strawberry.input
+class DeclareDataDemandInput:
+    scenario: str
+    legal_duty: str = strawberry.field(description="The legal duty the data serves.")
+    items: list[str] = strawberry.field(default_factory=list, description="Data item codes.")
+    resource_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A whole resource (its items, unless items are named)."
+    )
+
+
+@strawberry.input
+class DataDemandFilter:
+    status: DemandStatusEnum | None = None
+    mine: bool | None = strawberry.field(
+        default=None,
+        description="Agencies: true → declared by you; false → naming items you are the "
+        "source department of.",
+    )
+
+
+@strawberry.input
+class ReportDataAnomalyInput:
+    resource_id: strawberry.ID
+    text: str
+
+
+@strawberry.input
+class AnswerDataAnomalyInput:
+    anomaly_id: strawberry.ID
+    outcome: AnomalyStatusEnum = strawberry.field(description="CORRECTED or NOT_AN_ERROR.")
+    answer: str
+    corrected_version: int | None = strawberry.field(
+        default=None, description="CORRECTED: the resource version that fixes it."
+    )
+
+
+@strawberry.input
+class SubmitUsageReportInput:
+    grant_id: strawberry.ID
+    quarter: str = strawberry.field(description='e.g. "2026Q1".')
+    uses: int
+    effect: str = strawberry.field(description="How the data was used and what it achieved.")
+
+
+@strawberry.input
+class ApplyForOpenDataInput:
+    resource_id: strawberry.ID
+    purpose: str
+    scenario: str
+    security_measures: str
+
+
+@strawberry.input
+class AnswerOpenApplicationInput:
+    application_id: strawberry.ID
+    approve: bool
+    terms: str = strawberry.field(default="", description="APPROVE: the usage agreement.")
+    reason: str = strawberry.field(default="", description="Refusal: the reason.")
+
+
+@strawberry.input
+class AcceptUsageAgreementInput:
+    application_id: strawberry.ID
+    terms_hash: str = strawberry.field(description="Hex SHA-256 of the terms you accept.")
+
+
+@strawberry.input
+class VerificationPointsInput:
+    resource_id: strawberry.ID
+    blinded: list[str] = strawberry.field(
+        description="Blinded points (hex, 32 bytes each) of H(subject key, item, value)."
+    )
+
+
+@strawberry.input
+class VerificationEntryInput:
+    digest: str = strawberry.field(
+        description="Hex of the finished hash of (subject, item, value)."
+    )
+    subject_item: str = strawberry.field(description="Hex of the finished hash of (subject, item).")
+
+
+@strawberry.input
+class UploadVerificationBatchInput:
+    resource_id: strawberry.ID
+    entries: list[VerificationEntryInput]
+
+
+@strawberry.input
+class VerifyDataClaimInput:
+    resource_id: strawberry.ID
+    subject_key: str = strawberry.field(description="E.g. the firm's USCC.")
+    item: str = strawberry.field(description="A data item code of the resource.")
+    claimed_value: str
+
+
+@strawberry.input
+class OpenVerificationSetInput:
+    resource_id: strawberry.ID

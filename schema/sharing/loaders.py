@@ -5,7 +5,14 @@ from __future__ import annotations
 import sharing
 from schema.dataloaders import loader, visible_loader
 from schema.relay import node_type
-from schema.sharing.types import AccessTicket, ShareGrant, ShareRequest
+from schema.sharing.types import (
+    AccessTicket,
+    DataAnomaly,
+    DataDemand,
+    OpenApplication,
+    ShareGrant,
+    ShareRequest,
+)
 
 loader("share_request_items", sharing.items_of_requests)
 loader("share_grant_items", sharing.items_of_grants)
@@ -17,3 +24,11 @@ visible_loader("access_ticket", sharing.get_tickets)
 node_type("ShareRequest", "share_request", ShareRequest.from_row)
 node_type("ShareGrant", "share_grant", ShareGrant.from_row)
 node_type("AccessTicket", "access_ticket", AccessTicket.from_row)
+loader("data_demand_items", sharing.items_of_demands)
+visible_loader("data_demand", sharing.get_demands)
+visible_loader("data_anomaly", sharing.get_anomalies)
+visible_loader("open_application", sharing.get_open_applications)
+
+node_type("DataDemand", "data_demand", DataDemand.from_row)
+node_type("DataAnomaly", "data_anomaly", DataAnomaly.from_row)
+node_type("OpenApplication", "open_application", OpenApplication.from_row)

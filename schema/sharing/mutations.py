@@ -11,17 +11,38 @@ from schema.context import Info
 from schema.errors import UserErrorType, perform
 from schema.relay import uuid_of
 from schema.sharing.inputs import (
+    AcceptUsageAgreementInput,
+    AnswerDataAnomalyInput,
+    AnswerOpenApplicationInput,
     AnswerShareRequestInput,
+    ApplyForOpenDataInput,
     ChangeShareGrantStatusInput,
+    DeclareDataDemandInput,
     DisputeShareRefusalInput,
     IssueAccessTicketInput,
+    OpenVerificationSetInput,
     RecordShareDeliveryInput,
+    ReportDataAnomalyInput,
     ReportTicketUseInput,
     RequestShareInput,
     RuleOnShareDisputeInput,
+    SubmitUsageReportInput,
+    UploadVerificationBatchInput,
+    VerificationPointsInput,
+    VerifyDataClaimInput,
     WithdrawShareRequestInput,
 )
-from schema.sharing.types import AccessTicket, ShareGrant, ShareRequest
+from schema.sharing.types import (
+    AccessTicket,
+    DataAnomaly,
+    DataDemand,
+    OpenApplication,
+    ShareGrant,
+    ShareRequest,
+    UsageReport,
+    VerificationResult,
+    VerificationSet,
+)
 
 
 @strawberry.type
@@ -44,6 +65,50 @@ class AccessTicketPayload:
         description="The compact JWS (EdDSA) to present to the source department's data "
         "service, which verifies it offline against GET /.well-known/jwks.json.",
     )
+    user_errors: list[UserErrorType]
+
+
+@strawberry.type
+class DataDemandPayload:
+    demand: DataDemand | None = None
+    user_errors: list[UserErrorType]
+
+
+@strawberry.type
+class DataAnomalyPayload:
+    anomaly: DataAnomaly | None = None
+    user_errors: list[UserErrorType]
+
+
+@strawberry.type
+class UsageReportPayload:
+    report: UsageReport | None = None
+    user_errors: list[UserErrorType]
+
+
+@strawberry.type
+class OpenApplicationPayload:
+    application: OpenApplication | None = None
+    user_errors: list[UserErrorType]
+
+
+@strawberry.type
+class VerificationSetPayload:
+    verification_set: VerificationSet | None = None
+    user_errors: list[UserErrorType]
+
+
+@strawberry.type
+class VerificationPointsPayload:
+    evaluated: list[str] | None = strawberry.field(
+        default=None, description="k·P for each blinded point P, in order (hex)."
+    )
+    user_errors: list[UserErrorType]
+
+
+@strawberry.type
+class VerifyDataClaimPayload:
+    result: VerificationResult | None = None
     user_errors: list[UserErrorType]
 
 
@@ -222,3 +287,208 @@ class Mutation:
         return AccessTicketPayload(
             ticket=AccessTicket.from_row(row) if row else None, user_errors=errors
         )
+
+    @strawberry.mutation(
+        description="Agencies (Art. 9): declare what you need, the scenario and the legal "
+        "duty. userErrors codes: SCENARIO_REQUIRED, LEGAL_DUTY_REQUIRED, ITEMS_REQUIRED, "
+        "RESOURCE_NOT_FOUND, DATA_ITEM_NOT_FOUND, OWN_ITEM, ORGANIZATION_REQUIRED, ID_INVALID."
+    )
+    async def declare_data_demand(
+        self, info: Info, input: DeclareDataDemandInput
+    ) -> DataDemandPayload:
+        fields = sharing.DemandFields(
+            scenario=input.scenario, legal_duty=input.legal_duty, items=tuple(input.items),
+            resource_id=uuid_of(input.resource_id, "Resource") if input.resource_id else None,
+        )  # fmt: skip
+        row, errors = await perform(info, lambda s, a: sharing.declare_data_demand(s, a, fields))
+        return DataDemandPayload(
+            demand=DataDemand.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Any signed-in user (Art. 19): report a doubt or anomaly about a resource "
+        "you can see; the owner answers within 5 working days. userErrors codes: "
+        "TEXT_REQUIRED, RESOURCE_NOT_FOUND, ID_INVALID."
+    )
+    async def report_data_anomaly(
+        self, info: Info, input: ReportDataAnomalyInput
+    ) -> DataAnomalyPayload:
+        row, errors = await perform(
+            info,
+            lambda s, a: sharing.report_data_anomaly(
+                s, a, uuid_of(input.resource_id, "Resource"), text=input.text
+            ),
+        )
+        return DataAnomalyPayload(
+            anomaly=DataAnomaly.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="The owner (Art. 19): CORRECTED with the version that fixes it, or "
+        "NOT_AN_ERROR with the reason. userErrors codes: OUTCOME_INVALID, ANSWER_REQUIRED, "
+        "ANOMALY_NOT_FOUND, ANOMALY_ANSWERED, VERSION_REQUIRED, ID_INVALID."
+    )
+    async def answer_data_anomaly(
+        self, info: Info, input: AnswerDataAnomalyInput
+    ) -> DataAnomalyPayload:
+        row, errors = await perform(
+            info,
+            lambda s, a: sharing.answer_data_anomaly(
+                s, a, uuid_of(input.anomaly_id, "DataAnomaly"), outcome=input.outcome,
+                answer=input.answer, corrected_version=input.corrected_version,
+            ),
+        )  # fmt: skip
+        return DataAnomalyPayload(
+            anomaly=DataAnomaly.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Grantees (Art. 20): the usage-and-effect report of a grant for a quarter. "
+        "userErrors codes: QUARTER_INVALID, QUARTER_IN_FUTURE, QUARTER_OUTSIDE_GRANT, "
+        "EFFECT_REQUIRED, USES_INVALID, GRANT_NOT_FOUND, USAGE_REPORT_EXISTS, ID_INVALID."
+    )
+    async def submit_usage_report(
+        self, info: Info, input: SubmitUsageReportInput
+    ) -> UsageReportPayload:
+        row, errors = await perform(
+            info,
+            lambda s, a: sharing.submit_usage_report(
+                s, a, uuid_of(input.grant_id, "ShareGrant"), quarter=input.quarter,
+                uses=input.uses, effect=input.effect,
+            ),
+        )  # fmt: skip
+        return UsageReportPayload(
+            report=UsageReport.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Market entities, brokers and individuals (Art. 18): apply to use a "
+        "CONDITIONAL_OPEN resource. userErrors codes: PURPOSE_REQUIRED, SCENARIO_REQUIRED, "
+        "SECURITY_MEASURES_REQUIRED, NOT_CONDITIONALLY_OPEN, ID_INVALID."
+    )
+    async def apply_for_open_data(
+        self, info: Info, input: ApplyForOpenDataInput
+    ) -> OpenApplicationPayload:
+        fields = sharing.ApplicationFields(
+            resource_id=uuid_of(input.resource_id, "Resource"), purpose=input.purpose,
+            scenario=input.scenario, security_measures=input.security_measures,
+        )  # fmt: skip
+        row, errors = await perform(info, lambda s, a: sharing.apply_for_open_data(s, a, fields))
+        return _application(row, errors)
+
+    @strawberry.mutation(
+        description="The owner (Art. 18): approve with the usage agreement's terms, or refuse "
+        "with a reason, within 5 working days. userErrors codes: TERMS_REQUIRED, "
+        "REASON_REQUIRED, APPLICATION_NOT_FOUND, APPLICATION_STATUS_INVALID, ID_INVALID."
+    )
+    async def answer_open_application(
+        self, info: Info, input: AnswerOpenApplicationInput
+    ) -> OpenApplicationPayload:
+        row, errors = await perform(
+            info,
+            lambda s, a: sharing.answer_open_application(
+                s, a, uuid_of(input.application_id, "OpenApplication"), approve=input.approve,
+                terms=input.terms, reason=input.reason,
+            ),
+        )  # fmt: skip
+        return _application(row, errors)
+
+    @strawberry.mutation(
+        description="The owner and the applicant (Art. 18): accept the usage agreement by "
+        "the SHA-256 of its terms; with both, the application is AGREED. userErrors codes: "
+        "TERMS_HASH_MISMATCH, APPLICATION_NOT_FOUND, APPLICATION_STATUS_INVALID, ID_INVALID."
+    )
+    async def accept_usage_agreement(
+        self, info: Info, input: AcceptUsageAgreementInput
+    ) -> OpenApplicationPayload:
+        row, errors = await perform(
+            info,
+            lambda s, a: sharing.accept_usage_agreement(
+                s, a, uuid_of(input.application_id, "OpenApplication"),
+                accepted_hash=input.terms_hash,
+            ),
+        )  # fmt: skip
+        return _application(row, errors)
+
+    @strawberry.mutation(
+        description="The source department (Art. 15): open the verification set of a "
+        "NOT_SHARED or CONDITIONAL resource (pdex makes its key and never exports it). "
+        "userErrors codes: RESOURCE_NOT_FOUND, VERIFICATION_NOT_NEEDED, ID_INVALID."
+    )
+    async def open_verification_set(
+        self, info: Info, input: OpenVerificationSetInput
+    ) -> VerificationSetPayload:
+        row, errors = await perform(
+            info,
+            lambda s, a: sharing.open_verification_set(
+                s, a, uuid_of(input.resource_id, "Resource")
+            ),
+        )
+        return VerificationSetPayload(
+            verification_set=VerificationSet.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="The source department (Art. 15): the OPRF step — pdex multiplies each "
+        "blinded point by the resource's key; unblind them to get the hashes to upload. "
+        "userErrors codes: BATCH_SIZE_INVALID, POINT_INVALID, VERIFICATION_SET_NOT_FOUND, "
+        "RESOURCE_NOT_FOUND, ID_INVALID."
+    )
+    async def evaluate_verification_points(
+        self, info: Info, input: VerificationPointsInput
+    ) -> VerificationPointsPayload:
+        rows, errors = await perform(
+            info,
+            lambda s, a: sharing.evaluate_blinded(
+                s, a, uuid_of(input.resource_id, "Resource"), input.blinded
+            ),
+        )
+        return VerificationPointsPayload(evaluated=rows, user_errors=errors)
+
+    @strawberry.mutation(
+        description="The source department (Art. 15): upload finished hashes in batches (no "
+        "plaintext). userErrors codes: BATCH_SIZE_INVALID, DIGEST_INVALID, "
+        "VERIFICATION_SET_NOT_FOUND, RESOURCE_NOT_FOUND, ID_INVALID."
+    )
+    async def upload_verification_batch(
+        self, info: Info, input: UploadVerificationBatchInput
+    ) -> VerificationSetPayload:
+        pairs = [(e.digest, e.subject_item) for e in input.entries]
+        row, errors = await perform(
+            info,
+            lambda s, a: sharing.upload_verification_batch(
+                s, a, uuid_of(input.resource_id, "Resource"), pairs
+            ),
+        )
+        return VerificationSetPayload(
+            verification_set=VerificationSet.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Agencies (Art. 15 ¶3): does the source department's set hold this "
+        "value? MATCH, NO_MATCH or UNKNOWN — never a value; each answer is a ledger fact; "
+        "a rate limit per agency stops enumeration (counted against it). userErrors codes: "
+        "SUBJECT_KEY_REQUIRED, VALUE_TOO_LONG, VERIFICATION_SET_NOT_FOUND, "
+        "ITEM_NOT_IN_RESOURCE, VERIFICATION_RATE_EXCEEDED, ORGANIZATION_REQUIRED, ID_INVALID."
+    )
+    async def verify_data_claim(
+        self, info: Info, input: VerifyDataClaimInput
+    ) -> VerifyDataClaimPayload:
+        row, errors = await perform(
+            info,
+            lambda s, a: sharing.verify_data_claim(
+                s, a, uuid_of(input.resource_id, "Resource"), subject_key=input.subject_key,
+                item=input.item, claimed_value=input.claimed_value,
+            ),
+        )  # fmt: skip
+        return VerifyDataClaimPayload(
+            result=VerificationResult.from_row(row) if row else None, user_errors=errors
+        )
+
+
+def _application(
+    row: sharing.OpenApplication | None, errors: list[UserErrorType]
+) -> OpenApplicationPayload:
+    return OpenApplicationPayload(
+        application=OpenApplication.from_row(row) if row else None, user_errors=errors
+    )

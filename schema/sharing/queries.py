@@ -7,9 +7,13 @@ import strawberry
 import sharing
 from schema.context import Info
 from schema.relay import Connection, connection, selected_node_fields, uuid_of
-from schema.sharing.inputs import ShareGrantFilter, ShareRequestFilter
+from schema.sharing.enums import AnomalyStatusEnum, OpenApplicationStatusEnum
+from schema.sharing.inputs import DataDemandFilter, ShareGrantFilter, ShareRequestFilter
 from schema.sharing.types import (
     AccessTicket,
+    DataAnomaly,
+    DataDemand,
+    OpenApplication,
     ShareGrant,
     ShareOverdueCount,
     ShareRequest,
@@ -112,3 +116,67 @@ class Query:
                 session, info.context.actor, grantee_id=_org(grantee), first=first, after=after
             )
         return connection(page, ShareViolationCandidate.from_row)
+
+    @strawberry.field(
+        description="The demand list (Art. 9), newest first: an agency sees its own and those "
+        "naming its items; the data authority all (`status: OPEN` is unmet demand)."
+    )
+    async def data_demands(
+        self,
+        info: Info,
+        filter: DataDemandFilter | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[DataDemand]:
+        f = filter or DataDemandFilter()
+        async with info.context.db.read() as session:
+            page = await sharing.list_data_demands(
+                session, info.context.actor, sharing.DemandFilter(status=f.status, mine=f.mine),
+                first=first, after=after,
+            )  # fmt: skip
+        return connection(page, DataDemand.from_row)
+
+    @strawberry.field(
+        description="Anomaly reports (Art. 19), newest first: the owner's, the reporter's, "
+        "all for the data authority; `overdue: true` for answers past due."
+    )
+    async def data_anomalies(
+        self,
+        info: Info,
+        status: AnomalyStatusEnum | None = None,
+        overdue: bool | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[DataAnomaly]:
+        async with info.context.db.read() as session:
+            page = await sharing.list_data_anomalies(
+                session, info.context.actor, status=status, overdue=overdue, first=first,
+                after=after,
+            )  # fmt: skip
+        return connection(page, DataAnomaly.from_row)
+
+    @strawberry.field(
+        description='Art. 20: grants in force during the quarter (e.g. "2026Q1") without a '
+        "usage report for it (at most 500)."
+    )
+    async def missing_usage_reports(self, info: Info, quarter: str) -> list[ShareGrant]:
+        async with info.context.db.read() as session:
+            rows = await sharing.missing_usage_reports(session, info.context.actor, quarter)
+        return [ShareGrant.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="Applications for conditionally open data (Art. 18), newest first: the "
+        "applicant's, the owner's, all for the data authority."
+    )
+    async def open_applications(
+        self,
+        info: Info,
+        status: OpenApplicationStatusEnum | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[OpenApplication]:
+        async with info.context.db.read() as session:
+            page = await sharing.list_open_applications(
+                session, info.context.actor, status=status, first=first, after=after
+            )
+        return connection(page, OpenApplication.from_row)

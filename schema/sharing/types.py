@@ -16,10 +16,14 @@ from schema.organizations import Organization, from_row
 from schema.registry import DataItem, Resource, resource_of
 from schema.relay import Node, to_global_id
 from schema.sharing.enums import (
+    AnomalyStatusEnum,
+    DemandStatusEnum,
     DisputeOutcomeEnum,
     GrantStatusEnum,
+    OpenApplicationStatusEnum,
     ShareModeEnum,
     ShareRequestStatusEnum,
+    VerificationAnswerEnum,
     ViolationKindEnum,
 )
 
@@ -249,3 +253,153 @@ class ShareOverdueCount:
             overdue_answers=row.overdue_answers, overdue_deliveries=row.overdue_deliveries,
             late_answers=row.late_answers, late_deliveries=row.late_deliveries, row=row,
         )  # fmt: skip
+
+
+@strawberry.type(description="Art. 9: what an agency needs from others, and why.")
+class DataDemand(Node):
+    scenario: str
+    legal_duty: str
+    status: DemandStatusEnum
+    created_at: datetime
+    ledger_seq: int
+    row: strawberry.Private[sharing.ShareDemand]
+
+    @strawberry.field
+    def requester(self, info: Info) -> Organization | None:
+        return _org(info, self.row.requester_id)
+
+    @strawberry.field
+    def resource(self, info: Info) -> Resource | None:
+        return resource_of(info, self.row.resource_id)  # type: ignore[return-value]
+
+    @strawberry.field
+    def items(self, info: Info) -> list[DataItem]:
+        return load_then(info.context.loaders.data_demand_items, self.row.id, _items)  # type: ignore[return-value]
+
+    @classmethod
+    def from_row(cls, row: sharing.ShareDemand) -> DataDemand:
+        return cls(
+            id=to_global_id("DataDemand", row.id), scenario=row.scenario,
+            legal_duty=row.legal_duty, status=row.status, created_at=row.created_at,
+            ledger_seq=row.ledger_seq, row=row,
+        )  # fmt: skip
+
+
+@strawberry.type(description="Art. 19: a doubt or anomaly reported about a resource.")
+class DataAnomaly(Node):
+    text: str
+    status: AnomalyStatusEnum
+    received_at: datetime
+    due_at: datetime = strawberry.field(description="5 working days after receipt.")
+    due_provisional: bool = strawberry.field(description=PROVISIONAL)
+    overdue: bool
+    answered_at: datetime | None
+    answer: str
+    corrected_version: int | None
+    ledger_seq: int
+    row: strawberry.Private[sharing.DataAnomaly]
+
+    @strawberry.field
+    def resource(self, info: Info) -> Resource | None:
+        return resource_of(info, self.row.resource_id)  # type: ignore[return-value]
+
+    @strawberry.field
+    def owner(self, info: Info) -> Organization | None:
+        return _org(info, self.row.owner_id)
+
+    @classmethod
+    def from_row(cls, row: sharing.DataAnomaly) -> DataAnomaly:
+        return cls(
+            id=to_global_id("DataAnomaly", row.id), text=row.text, status=row.status,
+            received_at=row.received_at, due_at=row.due_at, due_provisional=row.due_provisional,
+            overdue=sharing.anomaly_overdue(row, now()), answered_at=row.answered_at,
+            answer=row.answer, corrected_version=row.corrected_version,
+            ledger_seq=row.ledger_seq, row=row,
+        )  # fmt: skip
+
+
+@strawberry.type(description="Art. 20: a grantee's usage-and-effect report for one quarter.")
+class UsageReport:
+    quarter: str
+    uses: int
+    effect: str
+    submitted_at: datetime
+    ledger_seq: int
+    row: strawberry.Private[sharing.UsageReport]
+
+    @strawberry.field
+    def grant(self, info: Info) -> ShareGrant | None:
+        return load_then(info.context.loaders.share_grant, self.row.grant_id, _grant_or_none)  # type: ignore[return-value]
+
+    @classmethod
+    def from_row(cls, row: sharing.UsageReport) -> UsageReport:
+        return cls(
+            quarter=row.quarter, uses=row.uses, effect=row.effect,
+            submitted_at=row.submitted_at, ledger_seq=row.ledger_seq, row=row,
+        )  # fmt: skip
+
+
+@strawberry.type(description="Art. 18: an application to use a CONDITIONAL_OPEN resource.")
+class OpenApplication(Node):
+    purpose: str
+    scenario: str
+    security_measures: str
+    status: OpenApplicationStatusEnum
+    received_at: datetime
+    due_at: datetime = strawberry.field(description="5 working days after receipt.")
+    due_provisional: bool = strawberry.field(description=PROVISIONAL)
+    overdue: bool
+    answered_at: datetime | None
+    reason: str
+    terms: str = strawberry.field(description="The usage agreement (once approved).")
+    terms_hash: str = strawberry.field(description="Hex SHA-256 of the terms: accept with it.")
+    owner_accepted_at: datetime | None
+    applicant_accepted_at: datetime | None
+    ledger_seq: int
+    row: strawberry.Private[sharing.OpenApplication]
+
+    @strawberry.field
+    def resource(self, info: Info) -> Resource | None:
+        return resource_of(info, self.row.resource_id)  # type: ignore[return-value]
+
+    @strawberry.field
+    def owner(self, info: Info) -> Organization | None:
+        return _org(info, self.row.owner_id)
+
+    @classmethod
+    def from_row(cls, row: sharing.OpenApplication) -> OpenApplication:
+        return cls(
+            id=to_global_id("OpenApplication", row.id), purpose=row.purpose,
+            scenario=row.scenario, security_measures=row.security_measures, status=row.status,
+            received_at=row.received_at, due_at=row.due_at, due_provisional=row.due_provisional,
+            overdue=sharing.application_overdue(row, now()), answered_at=row.answered_at,
+            reason=row.reason, terms=row.terms, terms_hash=row.terms_hash,
+            owner_accepted_at=row.owner_accepted_at,
+            applicant_accepted_at=row.applicant_accepted_at, ledger_seq=row.ledger_seq, row=row,
+        )  # fmt: skip
+
+
+@strawberry.type(
+    description="A resource's verification set (Art. 15 ¶3): how many keyed hashes it holds. "
+    "The key never leaves pdex and is never shown."
+)
+class VerificationSet:
+    entries: int
+    batches: int
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: sharing.VerificationSet) -> VerificationSet:
+        return cls(entries=row.entries, batches=row.batches, updated_at=row.updated_at)
+
+
+@strawberry.type(description="One verification answer (Art. 15 ¶3): never a value.")
+class VerificationResult:
+    answer: VerificationAnswerEnum
+    item: str
+    at: datetime
+    ledger_seq: int
+
+    @classmethod
+    def from_row(cls, row: sharing.VerificationQuery) -> VerificationResult:
+        return cls(answer=row.answer, item=row.item, at=row.at, ledger_seq=row.ledger_seq)

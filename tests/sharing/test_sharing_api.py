@@ -106,3 +106,68 @@ async def test_the_board_is_the_authoritys(gql, world, authority):
     assert (await gql(query, {}, authority))["data"]["shareOverdueBoard"] is not None
     denied = await gql(query, {}, world.source)
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+@pytest.mark.article(15)
+async def test_verification_over_http_no_plaintext(gql, world):
+    from sharing import oprf
+
+    rid = to_global_id("Resource", world.not_shared.id)
+    tax = world.items["tax"]
+    opened = await gql(
+        "mutation($i: OpenVerificationSetInput!) { openVerificationSet(input: $i) {"
+        " verificationSet { entries } userErrors { code } } }", {"i": {"resourceId": rid}},
+        world.source,
+    )  # fmt: skip
+    assert opened["data"]["openVerificationSet"]["userErrors"] == []
+    xs = [
+        oprf.claim_input("91440700MA5X", tax, "paid"),
+        oprf.subject_item_input("91440700MA5X", tax),
+    ]
+    blinds = [oprf.blind(x) for x in xs]
+    evaluated = await gql(
+        "mutation($i: VerificationPointsInput!) { evaluateVerificationPoints(input: $i) {"
+        " evaluated userErrors { code } } }",
+        {"i": {"resourceId": rid, "blinded": [b.hex() for _, b in blinds]}}, world.source,
+    )  # fmt: skip
+    points = evaluated["data"]["evaluateVerificationPoints"]["evaluated"]
+    digest, known = (oprf.finalize(x, oprf.unblind(bytes.fromhex(p), r))
+                     for x, (r, _), p in zip(xs, blinds, points, strict=True))  # fmt: skip
+    uploaded = await gql(
+        "mutation($i: UploadVerificationBatchInput!) { uploadVerificationBatch(input: $i) {"
+        " verificationSet { entries batches } userErrors { code } } }",
+        {"i": {"resourceId": rid, "entries": [{"digest": digest, "subjectItem": known}]}},
+        world.source,
+    )  # fmt: skip
+    assert uploaded["data"]["uploadVerificationBatch"]["verificationSet"] == {
+        "entries": 1,
+        "batches": 1,
+    }
+    verify = """mutation($i: VerifyDataClaimInput!) { verifyDataClaim(input: $i) {
+      result { answer } userErrors { code } } }"""
+    for value, answer in (("paid", "MATCH"), ("owing", "NO_MATCH")):
+        body = await gql(verify, {"i": {"resourceId": rid, "subjectKey": "91440700MA5X",
+                                        "item": tax, "claimedValue": value}}, world.requester)  # fmt: skip
+        assert body["data"]["verifyDataClaim"]["result"] == {"answer": answer}
+
+
+@pytest.mark.article(18)
+async def test_deidentification_then_open_over_http(gql, world):
+    rid = to_global_id("Resource", world.personal.id)
+    update = """mutation($i: UpdateResourceInput!) { updateResource(input: $i) {
+      resource { openType deidentifications { method } } userErrors { field code } } }"""
+    refused = await gql(update, {"i": {"id": rid, "openType": "CONDITIONAL_OPEN"}}, world.source)
+    assert refused["data"]["updateResource"]["userErrors"] == [
+        {"field": "openType", "code": "DEIDENTIFICATION_REQUIRED"}
+    ]
+    recorded = await gql(
+        "mutation($i: RecordDeidentificationInput!) { recordDeidentification(input: $i) {"
+        " userErrors { code } } }",
+        {"i": {"resourceId": rid, "method": "k-anonymity", "performedOn": "2026-01-05",
+               "checkedBy": "Security office"}}, world.source,
+    )  # fmt: skip
+    assert recorded["data"]["recordDeidentification"]["userErrors"] == []
+    opened = await gql(update, {"i": {"id": rid, "openType": "CONDITIONAL_OPEN"}}, world.source)
+    assert opened["data"]["updateResource"]["resource"] == {
+        "openType": "CONDITIONAL_OPEN", "deidentifications": [{"method": "k-anonymity"}],
+    }  # fmt: skip
