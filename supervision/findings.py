@@ -8,6 +8,7 @@ adds only what is new. One sweep is one ledger fact listing what it found.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Sequence
@@ -222,6 +223,31 @@ async def _already_granted(session: AsyncSession) -> list[Candidate]:
     return list(seen.values())
 
 
+COLUMNS = tuple(Finding.__table__.columns)  # type: ignore[attr-defined]
+LISTED = 200  # a sweep's ledger fact names at most this many findings; all are in its digest
+
+
+def sweep_fact(rows: Sequence[Finding]) -> dict[str, object]:
+    """A sweep's ledger fact: how many findings of each kind for each agency, the SHA-256 of
+    the sorted "id key" lines of every finding (anyone with the rows recomputes it), and the
+    first findings by key; each finding row carries this entry's sequence number."""
+    lines = "\n".join(f"{f.id} {f.key}" for f in sorted(rows, key=lambda f: f.key))
+    counts: dict[str, dict[str, int]] = {}
+    for f in rows:
+        per = counts.setdefault(str(f.agency_id), {})
+        per[f.kind.value] = per.get(f.kind.value, 0) + 1
+    return {
+        "count": len(rows),
+        "digest": hashlib.sha256(lines.encode()).hexdigest(),
+        "byAgency": dict(sorted(counts.items())),
+        "findings": [
+            {"finding": str(f.id), "kind": f.kind.value, "articleItem": f.article_item,
+             "agency": str(f.agency_id), "key": f.key}
+            for f in sorted(rows, key=lambda f: f.key)[:LISTED]
+        ],
+    }  # fmt: skip
+
+
 @dataclass
 class Sweep:
     findings: list[Finding] = field(default_factory=list)
@@ -254,27 +280,22 @@ async def detect_findings(session: AsyncSession, actor: Principal | None) -> Swe
     if fresh:
         rows = [
             Finding(
-                key=c.key, kind=c.kind, article_item=ARTICLE_ITEM[c.kind], agency_id=c.agency_id,
-                summary=c.summary[:2000], evidence=json.dumps(c.evidence, sort_keys=True),
-                detected_at=at, ledger_seq=0,
+                id=uuid.uuid4(), key=c.key, kind=c.kind, article_item=ARTICLE_ITEM[c.kind],
+                agency_id=c.agency_id, summary=c.summary[:2000],
+                evidence=json.dumps(c.evidence, sort_keys=True), detected_at=at, ledger_seq=0,
             )
             for c in fresh
         ]  # fmt: skip
-        session.add_all(rows)
-        await session.flush()
         entry = await ledger.append(
-            session,
-            "supervision.findings.detected",
-            actor,
-            {"findings": [
-                {"finding": str(f.id), "kind": f.kind.value, "articleItem": f.article_item,
-                 "agency": str(f.agency_id), "key": f.key}
-                for f in rows
-            ]},
+            session, "supervision.findings.detected", actor, sweep_fact(rows),
             parties=sorted({f.agency_id for f in rows}, key=str),
         )  # fmt: skip
         for f in rows:
             f.ledger_seq = entry.seq
+        # One multi-row INSERT however many were found (a first sweep may find thousands).
+        await session.execute(
+            sa.insert(Finding), [{c.name: getattr(f, c.name) for c in COLUMNS} for f in rows]
+        )
         sweep.findings, sweep.ledger_seq = rows, entry.seq
     sweep.escalated = await escalate_overdue(session, actor, at=at)
     return sweep

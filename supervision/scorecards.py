@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -29,7 +28,7 @@ from core.errors import UserError
 from core.identity import Principal, Role, require
 from core.models import Organization, OrganizationKind
 from core.pagination import Page, paginate
-from registry import DataItem, Resource, ResourceChange, ResourceItem
+from registry import ALLOWANCE, DataItem, Resource, ResourceChange, ResourceItem
 from sharing import (
     DataAnomaly,
     DisputeOutcome,
@@ -101,6 +100,80 @@ def _quarters(first: date, last: date) -> list[tuple[str, datetime, datetime]]:
     return out
 
 
+def _epoch(session: AsyncSession, at: sa.ColumnElement[datetime]) -> sa.ColumnElement[float]:
+    """Seconds since 1970 of a stored time (UTC on both engines)."""
+    if session.bind.dialect.name == "sqlite":  # naive UTC text
+        return (sa.func.julianday(at) - 2440587.5) * 86400.0
+    return sa.extract("epoch", at)
+
+
+def _most(session: AsyncSession, *values: sa.ColumnElement[float]) -> sa.ColumnElement[float]:
+    return (sa.func.max if session.bind.dialect.name == "sqlite" else sa.func.greatest)(*values)
+
+
+def _least(session: AsyncSession, *values: sa.ColumnElement[float]) -> sa.ColumnElement[float]:
+    return (sa.func.min if session.bind.dialect.name == "sqlite" else sa.func.least)(*values)
+
+
+NEVER_STALE = 1e12  # seconds: ON_CHANGE has no schedule to miss
+
+
+def freshness_statement(
+    session: AsyncSession, start: datetime, end: datetime
+) -> sa.Select[tuple[object, ...]]:
+    """(owner, fresh seconds, catalogued seconds) per agency in [start, end), in SQL: each
+    entry's marks (its creation, then every recorded refresh) with the next mark (LEAD); a
+    mark keeps the entry fresh for its frequency's allowance (`registry.ALLOWANCE`) or until
+    the next mark. `scoring.fresh_seconds` is the same rule in Python (the tests' oracle)."""
+    allowance = sa.case(
+        *((Resource.update_frequency == f, a.total_seconds() if a else NEVER_STALE)
+          for f, a in ALLOWANCE.items()),
+        else_=NEVER_STALE,
+    )  # fmt: skip
+    entries = sa.select(
+        Resource.id.label("rid"), Resource.owner_id.label("owner"),
+        allowance.label("allow"), Resource.created_at.label("created"),
+    ).where(Resource.created_at < end).subquery()  # fmt: skip
+    refreshes = sa.select(
+        ResourceChange.resource_id.label("rid"), ResourceChange.changed_at.label("at")
+    ).where(ResourceChange.changed_at < end, ResourceChange.change.like(REFRESHED))
+    marks = sa.union_all(
+        sa.select(entries.c.rid, entries.c.created.label("at")),
+        refreshes,
+    ).subquery()
+    at = _epoch(session, marks.c.at)
+    windows = (
+        sa.select(
+            entries.c.owner, entries.c.allow, at.label("m"),
+            sa.func.lead(at).over(partition_by=marks.c.rid, order_by=at).label("n"),
+            _most(session, sa.literal(start.timestamp()), _epoch(session, entries.c.created))
+            .label("b"),
+        )
+        .join(entries, entries.c.rid == marks.c.rid)
+        .subquery()
+    )  # fmt: skip
+    stop = _least(
+        session, windows.c.m + windows.c.allow,
+        sa.func.coalesce(windows.c.n, end.timestamp()), sa.literal(end.timestamp()),
+    )  # fmt: skip
+    fresh = _most(session, sa.literal(0.0), stop - _most(session, windows.c.m, windows.c.b))
+    return sa.select(windows.c.owner, sa.func.round(sa.func.sum(fresh))).group_by(windows.c.owner)
+
+
+def catalogued_statement(
+    session: AsyncSession, start: datetime, end: datetime
+) -> sa.Select[tuple[object, ...]]:
+    """(owner, seconds its entries were catalogued within [start, end))."""
+    span = end.timestamp() - _most(
+        session, sa.literal(start.timestamp()), _epoch(session, Resource.created_at)
+    )
+    return (
+        sa.select(Resource.owner_id, sa.func.round(sa.func.sum(span)))
+        .where(Resource.created_at < end)
+        .group_by(Resource.owner_id)
+    )
+
+
 async def gather_facts(
     session: AsyncSession, start: datetime, end: datetime
 ) -> dict[uuid.UUID, dict[str, Decimal]]:
@@ -142,34 +215,8 @@ async def gather_facts(
         "items_catalogued",
     )
     # Art. 11: freshness, time-weighted over the period from the recorded refreshes
-    entries = (
-        await session.execute(
-            sa.select(Resource.id, Resource.owner_id, Resource.update_frequency,
-                      Resource.created_at)
-            .where(Resource.created_at < end)
-        )
-    ).all()  # fmt: skip
-    refreshes: dict[uuid.UUID, list[datetime]] = defaultdict(list)
-    for resource_id, at in (
-        await session.execute(
-            sa.select(ResourceChange.resource_id, ResourceChange.changed_at)
-            .join(Resource, Resource.id == ResourceChange.resource_id)
-            .where(
-                ResourceChange.changed_at < end,
-                ResourceChange.change.like(REFRESHED),
-                Resource.created_at < end,
-            )
-            .order_by(ResourceChange.resource_id, ResourceChange.changed_at)
-        )
-    ).all():
-        refreshes[resource_id].append(at)
-    for resource_id, owner_id, frequency, created_at in entries:
-        if owner_id in facts:
-            fresh, total = scoring.fresh_seconds(
-                frequency, created_at, refreshes.get(resource_id, ()), start, end
-            )
-            facts[owner_id]["fresh_seconds"] += fresh
-            facts[owner_id]["entry_seconds"] += total
+    await tally(freshness_statement(session, start, end), "fresh_seconds")
+    await tally(catalogued_statement(session, start, end), "entry_seconds")
     # Art. 15: answers and deliveries falling due in the period, and how many were on time
     await tally(
         sa.select(ShareRequest.source_department_id, count,

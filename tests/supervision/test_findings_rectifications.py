@@ -4,6 +4,7 @@ superior government (Art. 33), every step a ledger fact; an agency sees only its
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, date, datetime, timedelta
 
@@ -128,6 +129,14 @@ async def test_detectors_find_each_violation_once_with_evidence(
             sa.select(LedgerEntry).where(LedgerEntry.seq == first.ledger_seq)
         )
     assert entry.kind == "supervision.findings.detected"
+    async with db.read() as session:  # the fact's digest is recomputed from the rows
+        recorded = (await session.scalars(
+            sa.select(supervision.Finding).where(supervision.Finding.ledger_seq == entry.seq)
+        )).all()  # fmt: skip
+    lines = "\n".join(f"{f.id} {f.key}" for f in sorted(recorded, key=lambda f: f.key))
+    body = json.loads(entry.body)
+    assert body["digest"] == hashlib.sha256(lines.encode()).hexdigest()
+    assert body["count"] == len(recorded) == len(first.findings)
 
     second = await sweep(db, authority)  # found once
     assert not [f for f in second.findings if f.agency_id in (agency.org_id, other_agency.org_id)]
