@@ -50,6 +50,20 @@ class Candidate:
     agency_id: uuid.UUID
     summary: str
     evidence: dict[str, object]
+    subject_id: uuid.UUID
+    subject_at: datetime | None = None
+
+
+def _new(
+    kind: FindingKind,
+    subject: sa.ColumnElement[uuid.UUID],
+    at: sa.ColumnElement[datetime] | None = None,
+) -> sa.ColumnElement[bool]:
+    """Not found already: no finding of `kind` about this record (at this moment)."""
+    same = [Finding.kind == kind, Finding.subject_id == subject]
+    if at is not None:
+        same.append(Finding.subject_at == at)
+    return ~sa.exists().where(*same)
 
 
 def _agency_ids() -> sa.Select[tuple[uuid.UUID]]:
@@ -59,7 +73,9 @@ def _agency_ids() -> sa.Select[tuple[uuid.UUID]]:
 async def _stale(session: AsyncSession, at: datetime) -> list[Candidate]:
     rows = await session.execute(
         sa.select(Resource.id, Resource.owner_id, Resource.code, Resource.stale_after).where(
-            Resource.stale_after < at - STALE_GRACE, Resource.owner_id.in_(_agency_ids())
+            Resource.stale_after < at - STALE_GRACE,
+            Resource.owner_id.in_(_agency_ids()),
+            _new(FindingKind.STALE_CATALOGUE, Resource.id, Resource.stale_after),
         )
     )
     return [
@@ -74,6 +90,8 @@ async def _stale(session: AsyncSession, at: datetime) -> list[Candidate]:
                 "staleAfter": stale_after.isoformat(),
                 "graceDays": STALE_GRACE.days,
             },
+            rid,
+            stale_after,
         )  # fmt: skip
         for rid, owner, code, stale_after in rows
     ]
@@ -100,7 +118,8 @@ async def _overdue(session: AsyncSession, at: datetime) -> list[Candidate]:
         rows = await session.execute(
             sa.select(ShareRequest.id, ShareRequest.source_department_id, due,
                       ShareRequest.ledger_seq)
-            .where(due < at, late, ShareRequest.source_department_id.in_(_agency_ids()))
+            .where(due < at, late, ShareRequest.source_department_id.in_(_agency_ids()),
+                   _new(kind, ShareRequest.id))
         )  # fmt: skip
         found += [
             Candidate(
@@ -110,6 +129,7 @@ async def _overdue(session: AsyncSession, at: datetime) -> list[Candidate]:
                 f"Share request {rid} was not {what} within 5 working days (due "
                 f"{due_at.isoformat()}).",
                 {"requests": [str(rid)], "dueAt": due_at.isoformat(), "ledgerSeqs": [seq]},
+                rid,
             )  # fmt: skip
             for rid, agency, due_at, seq in rows
         ]
@@ -121,6 +141,7 @@ async def _out_of_grant(session: AsyncSession) -> list[Candidate]:
         sa.select(ShareViolationCandidate).where(
             ShareViolationCandidate.kind.in_(OUT_OF_GRANT),
             ShareViolationCandidate.grantee_id.in_(_agency_ids()),
+            _new(FindingKind.OUT_OF_GRANT_USE, ShareViolationCandidate.id),
         )
     )
     return [
@@ -135,6 +156,7 @@ async def _out_of_grant(session: AsyncSession) -> list[Candidate]:
                 "violation": str(v.id),
                 "ledgerSeqs": [v.ledger_seq],
             },
+            v.id,
         )  # fmt: skip
         for v in rows.scalars()
     ]
@@ -165,6 +187,8 @@ async def _unrecorded_changes(session: AsyncSession) -> list[Candidate]:
                    ResourceChange.change.like('%"shareType"%')),
             sa.not_(ResourceChange.change.like('%"reason"%')),
             Resource.owner_id.in_(_agency_ids()),
+            _new(FindingKind.UNRECORDED_CHANGE, ResourceChange.resource_id,
+                 ResourceChange.changed_at),
         )
     )  # fmt: skip
     found = []
@@ -179,6 +203,7 @@ async def _unrecorded_changes(session: AsyncSession) -> list[Candidate]:
                     "with no recorded reason.",
                     {"resources": [str(change.resource_id)], "version": change.version,
                      "changedAt": change.changed_at.isoformat()},
+                    change.resource_id, change.changed_at,
                 )
             )  # fmt: skip
     return found
@@ -208,6 +233,7 @@ async def _already_granted(session: AsyncSession) -> list[Candidate]:
             held.valid_until > ShareRequest.received_at,
             ~outside,
             ShareRequest.requester_id.in_(_agency_ids()),
+            _new(FindingKind.DEMAND_ALREADY_GRANTED, ShareRequest.id),
         )
     )  # fmt: skip
     seen: dict[uuid.UUID, Candidate] = {}
@@ -218,6 +244,7 @@ async def _already_granted(session: AsyncSession) -> list[Candidate]:
                 FindingKind.DEMAND_ALREADY_GRANTED, f"DEMAND_ALREADY_GRANTED:{rid}", requester,
                 f"Share request {rid} asked for data the requester already held a live grant for.",
                 {"requests": [str(rid)], "grants": [str(grant_id)], "ledgerSeqs": [seq, grant_seq]},
+                rid,
             ),
         )  # fmt: skip
     return list(seen.values())
@@ -268,20 +295,15 @@ async def detect_findings(session: AsyncSession, actor: Principal | None) -> Swe
         *await _unrecorded_changes(session),
         *await _already_granted(session),
     ]
-    kinds = {c.kind for c in candidates}
-    known = set(
-        (await session.scalars(sa.select(Finding.key).where(Finding.kind.in_(kinds)))).all()
-        if kinds
-        else ()
-    )
-    fresh = sorted({c.key: c for c in candidates if c.key not in known}.values(),
-                   key=lambda c: c.key)  # fmt: skip
+    # each detector skips what was found already; one sweep finds each record once
+    fresh = sorted({c.key: c for c in candidates}.values(), key=lambda c: c.key)
     sweep = Sweep()
     if fresh:
         rows = [
             Finding(
                 id=uuid.uuid4(), key=c.key, kind=c.kind, article_item=ARTICLE_ITEM[c.kind],
-                agency_id=c.agency_id, summary=c.summary[:2000],
+                agency_id=c.agency_id, subject_id=c.subject_id, subject_at=c.subject_at,
+                summary=c.summary[:2000],
                 evidence=json.dumps(c.evidence, sort_keys=True), detected_at=at, ledger_seq=0,
             )
             for c in fresh

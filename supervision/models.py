@@ -190,13 +190,21 @@ class Finding(SQLModel, table=True):
     about (kind and the record), so a second sweep finds it already there."""
 
     __tablename__ = "supervision_finding"
-    __table_args__ = (sa.Index("ix_supervision_finding_detected_id", "detected_at", "id"),)
+    __table_args__ = (
+        sa.Index("ix_supervision_finding_detected_id", "detected_at", "id"),
+        sa.Index("ix_supervision_finding_subject", "kind", "subject_id", "subject_at"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     key: str = Field(max_length=200, unique=True)
     kind: FindingKind = Field(sa_column=enum_column(FindingKind, nullable=False))
     article_item: str = Field(max_length=16)
     agency_id: uuid.UUID = Field(foreign_key="organization.id", index=True)
+    # the record it is about (an entry, a request, a refused attempt) and, where the same
+    # record can be found again later, the moment that tells the two apart (the entry's
+    # stale-after time, the change's time): a sweep skips what is found already in SQL
+    subject_id: uuid.UUID
+    subject_at: datetime | None = Field(default=None, sa_column=_at(nullable=True))
     summary: str = Field(max_length=2000)
     evidence: str  # JSON: {"resources": [...], "requests": [...], "ledgerSeqs": [...], ...}
     detected_at: datetime = Field(default_factory=now, sa_column=_at())

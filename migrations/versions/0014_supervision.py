@@ -310,6 +310,8 @@ def _create_supervision_tables() -> None:
         ),
         sa.Column("article_item", sa.String(length=16), nullable=False),
         sa.Column("agency_id", sa.Uuid(), nullable=False),
+        sa.Column("subject_id", sa.Uuid(), nullable=False),
+        sa.Column("subject_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("summary", sa.String(length=2000), nullable=False),
         sa.Column("evidence", sa.String(), nullable=False),
         sa.Column("detected_at", sa.DateTime(timezone=True), nullable=False),
@@ -333,6 +335,12 @@ def _create_supervision_tables() -> None:
         "ix_supervision_finding_detected_id",
         "supervision_finding",
         ["detected_at", "id"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_supervision_finding_subject",
+        "supervision_finding",
+        ["kind", "subject_id", "subject_at"],
         unique=False,
     )
     op.create_index(
@@ -399,6 +407,7 @@ def downgrade() -> None:
     )
     op.drop_table("supervision_project_item")
     op.drop_index(op.f("ix_supervision_finding_rectification_id"), table_name="supervision_finding")
+    op.drop_index("ix_supervision_finding_subject", table_name="supervision_finding")
     op.drop_index("ix_supervision_finding_detected_id", table_name="supervision_finding")
     op.drop_index(op.f("ix_supervision_finding_agency_id"), table_name="supervision_finding")
     op.drop_table("supervision_finding")
