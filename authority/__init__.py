@@ -16,6 +16,7 @@ from authority.calendar import (
     set_calendar_days,
     set_calendar_year,
 )
+from authority.errors import Code
 from authority.models import Scoring, SubjectKind, SupervisionGrade, SupervisionIndicator
 from authority.organizations import (
     bootstrap_authority,
@@ -25,6 +26,7 @@ from authority.organizations import (
 )
 
 __all__ = [
+    "Code",
     "MAX_DAYS_PER_CALL",
     "DaySetting",
     "HolidayRange",

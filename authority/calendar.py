@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 import ledger
+from authority.errors import Code
 from core import deadlines, workdays
 from core.clock import now
 from core.db import AsyncSession
@@ -36,13 +37,15 @@ class DaySetting:
 
 def _check(days: list[DaySetting]) -> None:
     if not days:
-        raise UserError("DAYS_REQUIRED", "Give at least one day.", "days")
+        raise UserError(Code.DAYS_REQUIRED, "Give at least one day.", "days")
     if len(days) > MAX_DAYS_PER_CALL:
-        raise UserError("TOO_MANY_DAYS", f"Give at most {MAX_DAYS_PER_CALL} days per call.", "days")
+        raise UserError(
+            Code.TOO_MANY_DAYS, f"Give at most {MAX_DAYS_PER_CALL} days per call.", "days"
+        )
     if len({d.day for d in days}) != len(days):
-        raise UserError("DUPLICATE_DAY", "A day appears twice; give each day once.", "days")
+        raise UserError(Code.DUPLICATE_DAY, "A day appears twice; give each day once.", "days")
     if any(len(d.note.strip()) > MAX_NOTE for d in days):
-        raise UserError("NOTE_TOO_LONG", f"A note is longer than {MAX_NOTE} characters.", "days")
+        raise UserError(Code.NOTE_TOO_LONG, f"A note is longer than {MAX_NOTE} characters.", "days")
     for d in days:
         workdays.check_year(d.day.year, "days")
 
@@ -78,7 +81,7 @@ async def set_calendar_days(
         session.add(row)
         rows.append(row)
     await session.flush()
-    await ledger.append(session, "authority.calendar.days_set", actor, {"days": changes})
+    await ledger.append(session, ledger.Kind.CALENDAR_DAYS_SET, actor, {"days": changes})
     return rows
 
 
@@ -118,14 +121,14 @@ def _range_problems(arrangement: YearArrangement) -> list[Problem]:
         name = holiday.name.strip()
         if not name or len(name) > MAX_HOLIDAY_NAME:
             problems.append(
-                Problem("HOLIDAY_NAME_REQUIRED", f"Name the holiday (1-{MAX_HOLIDAY_NAME} "
+                Problem(Code.HOLIDAY_NAME_REQUIRED, f"Name the holiday (1-{MAX_HOLIDAY_NAME} "
                         "characters), as the notice does.", f"{where}.name")
             )  # fmt: skip
         length = (holiday.end - holiday.start).days + 1
         in_year = holiday.start.year == arrangement.year or holiday.end.year == arrangement.year
         if not 1 <= length <= MAX_HOLIDAY_DAYS or not in_year:
             problems.append(
-                Problem("HOLIDAY_RANGE_INVALID", f"A holiday runs from a day to the same or a "
+                Problem(Code.HOLIDAY_RANGE_INVALID, f"A holiday runs from a day to the same or a "
                         f"later day, at most {MAX_HOLIDAY_DAYS} days, within the year "
                         f"{arrangement.year} (it may begin or end across New Year).", where)
             )  # fmt: skip
@@ -133,17 +136,17 @@ def _range_problems(arrangement: YearArrangement) -> list[Problem]:
         overlapped = {taken[day] for day in holiday.days() if day in taken}
         if overlapped:
             problems.append(
-                Problem("HOLIDAYS_OVERLAP", f"It overlaps holidays[{min(overlapped)}].", where)
+                Problem(Code.HOLIDAYS_OVERLAP, f"It overlaps holidays[{min(overlapped)}].", where)
             )
         taken.update((day, i) for day in holiday.days())
     for i, day in enumerate(arrangement.working_days):
         if day.year != arrangement.year or day.weekday() < 5 or day in taken:
             problems.append(
-                Problem("WORKING_DAY_INVALID", f"A make-up working day is a Saturday or Sunday "
+                Problem(Code.WORKING_DAY_INVALID, f"A make-up working day is a Saturday or Sunday "
                         f"of {arrangement.year} outside the holidays.", f"workingDays[{i}]")
             )  # fmt: skip
     if len(set(arrangement.working_days)) != len(arrangement.working_days):
-        problems.append(Problem("DUPLICATE_DAY", "A working day appears twice.", "workingDays"))
+        problems.append(Problem(Code.DUPLICATE_DAY, "A working day appears twice.", "workingDays"))
     return problems
 
 
@@ -152,16 +155,16 @@ def _check_year(arrangement: YearArrangement) -> None:
     problems = []
     if not arrangement.notice.strip() or len(arrangement.notice.strip()) > MAX_NOTE:
         problems.append(
-            Problem("NOTICE_REQUIRED", f"Cite the notice (1-{MAX_NOTE} characters).", "notice")
+            Problem(Code.NOTICE_REQUIRED, f"Cite the notice (1-{MAX_NOTE} characters).", "notice")
         )
     if not arrangement.holidays or len(arrangement.holidays) > MAX_RANGES:
         problems.append(
-            Problem("HOLIDAYS_REQUIRED", f"Give the notice's holidays (1-{MAX_RANGES}).",
+            Problem(Code.HOLIDAYS_REQUIRED, f"Give the notice's holidays (1-{MAX_RANGES}).",
                     "holidays")
         )  # fmt: skip
     if len(arrangement.working_days) > MAX_RANGES:
         problems.append(
-            Problem("WORKING_DAY_INVALID", f"At most {MAX_RANGES} make-up days.", "workingDays")
+            Problem(Code.WORKING_DAY_INVALID, f"At most {MAX_RANGES} make-up days.", "workingDays")
         )
     problems += _range_problems(arrangement)
     if problems:
@@ -217,7 +220,7 @@ async def set_calendar_year(
     await session.flush()
     await ledger.append(
         session,
-        "authority.calendar.year_set",
+        ledger.Kind.CALENDAR_YEAR_SET,
         actor,
         {
             "year": arrangement.year,
@@ -247,7 +250,7 @@ async def _recompute(
             if item.moved:
                 await ledger.append(
                     session,
-                    "authority.deadline.recomputed",
+                    ledger.Kind.DEADLINE_RECOMPUTED,
                     actor,
                     {
                         "holder": item.holder,

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 import ledger
 from authority import scoring
+from authority.errors import Code
 from authority.models import Scoring, SubjectKind, SupervisionGrade, SupervisionIndicator
 from core.clock import now
 from core.db import AsyncSession
@@ -27,12 +28,17 @@ from core.errors import Problem, UserError
 from core.identity import Principal, Role, require
 from ledger import LedgerEntry
 
-# Ledger kinds of each subject kind: (domain, noun of an evaluation run). Kinds once written
-# are never renamed, so the broker's stay `broker.indicator.updated`, `broker.evaluation.recorded`.
-FACT_KINDS: dict[SubjectKind, tuple[str, str]] = {
-    SubjectKind.BROKER: ("broker", "evaluation"),
-    SubjectKind.AGENCY: ("supervision", "scorecard"),
-}
+# The ledger kinds of each subject kind: (indicator updated, grade updated, run recorded).
+# Kinds once written are never renamed: the broker's stay `broker.indicator.updated`, …
+FACT_KINDS: dict[SubjectKind, tuple[ledger.Kind, ledger.Kind, ledger.Kind]] = {
+    SubjectKind.BROKER: (
+        ledger.Kind.INDICATOR_UPDATED, ledger.Kind.GRADE_UPDATED, ledger.Kind.EVALUATION_RECORDED
+    ),
+    SubjectKind.AGENCY: (
+        ledger.Kind.AGENCY_INDICATOR_UPDATED, ledger.Kind.AGENCY_GRADE_UPDATED,
+        ledger.Kind.SCORECARD_RECORDED,
+    ),
+}  # fmt: skip
 
 # The key naming the subject in a run's results.
 SUBJECT_KEYS: dict[SubjectKind, str] = {SubjectKind.BROKER: "broker", SubjectKind.AGENCY: "agency"}
@@ -92,16 +98,16 @@ async def update_indicator(
     actor = require(actor, Role.AUTHORITY)
     row = await session.get(SupervisionIndicator, code, with_for_update=True)
     if row is None or row.subject_kind is not kind:
-        raise UserError("INDICATOR_NOT_FOUND", f"No indicator {code!r}.", "code")
+        raise UserError(Code.INDICATOR_NOT_FOUND, f"No indicator {code!r}.", "code")
     problems = []
     if weight is not None and not (weight.is_finite() and Decimal(0) <= weight <= 1):
-        problems.append(Problem("WEIGHT_INVALID", "A weight is between 0 and 1.", "weight"))
+        problems.append(Problem(Code.WEIGHT_INVALID, "A weight is between 0 and 1.", "weight"))
     if parameter is not None and not (parameter.is_finite() and parameter >= 0):
-        problems.append(Problem("PARAMETER_INVALID", "A parameter is 0 or more.", "parameter"))
+        problems.append(Problem(Code.PARAMETER_INVALID, "A parameter is 0 or more.", "parameter"))
     elif parameter is not None and parameter == 0 and row.scoring is Scoring.TARGET:
-        problems.append(Problem("PARAMETER_INVALID", "A target must be above 0.", "parameter"))
+        problems.append(Problem(Code.PARAMETER_INVALID, "A target must be above 0.", "parameter"))
     if name is not None and not name.strip():
-        problems.append(Problem("NAME_INVALID", "Give the indicator a name.", "name"))
+        problems.append(Problem(Code.NAME_INVALID, "Give the indicator a name.", "name"))
     if problems:
         raise UserError.of(problems)
     change: dict[str, list[object]] = {}
@@ -116,12 +122,9 @@ async def update_indicator(
             change[key] = [getattr(row, key), value]
             setattr(row, key, value)
     if not change:
-        raise UserError("NOTHING_CHANGED", "The update repeats the published indicator.", None)
+        raise UserError(Code.NOTHING_CHANGED, "The update repeats the published indicator.", None)
     row.updated_at = now()
-    domain, _ = FACT_KINDS[kind]
-    await ledger.append(
-        session, f"{domain}.indicator.updated", actor, {"indicator": code, "change": change}
-    )
+    await ledger.append(session, FACT_KINDS[kind][0], actor, {"indicator": code, "change": change})
     return row
 
 
@@ -148,22 +151,21 @@ async def update_grade(
     }
     row = rows.get(grade)
     if row is None:
-        raise UserError("GRADE_NOT_FOUND", f"No grade {grade!r}.", "grade")
+        raise UserError(Code.GRADE_NOT_FOUND, f"No grade {grade!r}.", "grade")
     if not (min_score.is_finite() and Decimal(0) <= min_score <= 100):
-        raise UserError("MIN_SCORE_INVALID", "A threshold is between 0 and 100.", "min_score")
+        raise UserError(Code.MIN_SCORE_INVALID, "A threshold is between 0 and 100.", "min_score")
     ordered = sorted(rows)  # "A" < "B" < …: the best grade first
     thresholds = [min_score if g == grade else Decimal(rows[g].min_score) for g in ordered]
     if any(a <= b for a, b in zip(thresholds, thresholds[1:], strict=False)):
         raise UserError(
-            "GRADES_OUT_OF_ORDER", "Each grade needs a higher score than the next.", "min_score"
+            Code.GRADES_OUT_OF_ORDER, "Each grade needs a higher score than the next.", "min_score"
         )
     if str(min_score) == row.min_score:
-        raise UserError("NOTHING_CHANGED", "The update repeats the published threshold.", None)
+        raise UserError(Code.NOTHING_CHANGED, "The update repeats the published threshold.", None)
     before, row.min_score = row.min_score, str(min_score)
-    domain, _ = FACT_KINDS[kind]
     await ledger.append(
         session,
-        f"{domain}.grade.updated",
+        FACT_KINDS[kind][1],
         actor,
         {"grade": grade, "change": {"minScore": [before, row.min_score]}},
     )
@@ -178,15 +180,17 @@ def check_period(start: datetime, end: datetime, at: datetime) -> None:
     has ended is evaluated, so later facts (with later timestamps) cannot change it."""
     problems = []
     if start.tzinfo is None or end.tzinfo is None:
-        problems.append(Problem("PERIOD_INVALID", "Give times with a UTC offset.", "period_start"))
+        problems.append(
+            Problem(Code.PERIOD_INVALID, "Give times with a UTC offset.", "period_start")
+        )
     elif start >= end:
         problems.append(
-            Problem("PERIOD_INVALID", "The period must end after it starts.", "period_end")
+            Problem(Code.PERIOD_INVALID, "The period must end after it starts.", "period_end")
         )
     elif end > at:
         problems.append(
             Problem(
-                "PERIOD_NOT_OVER",
+                Code.PERIOD_NOT_OVER,
                 "Only a period that has ended is evaluated (so that it is reproducible).",
                 "period_end",
             )
@@ -283,11 +287,10 @@ async def record(
 ) -> LedgerEntry:
     """The run's one ledger fact: the period, the definitions used, each subject's score and
     grade (in `order`), and what the domain adds (`more`)."""
-    domain, noun = FACT_KINDS[definitions.kind]
     key = SUBJECT_KEYS[definitions.kind]
     return await ledger.append(
         session,
-        f"{domain}.{noun}.recorded",
+        FACT_KINDS[definitions.kind][2],
         actor,
         {
             "periodStart": start.isoformat(),

@@ -15,6 +15,7 @@ from broker.deals import (
     match_deal,
     record_delivery,
 )
+from broker.errors import Code
 from broker.evaluation import (
     EvaluationRun,
     acknowledge_alert,
@@ -100,6 +101,7 @@ from broker.models import (
 from broker.refusals import Refused, ReplayAllowed, record_refusal, record_refused
 
 __all__ = [
+    "Code",
     "DEAL_TRANSITIONS",
     "DECISION_TARGET",
     "LICENCE_TRANSITIONS",

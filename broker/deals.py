@@ -13,6 +13,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 import ledger
+from broker.errors import Code
 from broker.licences import is_licensed, require_licensed
 from broker.listings import licenses_purpose
 from broker.models import DEAL_TRANSITIONS, Deal, DealStatus, Listing, ListingStatus
@@ -24,7 +25,7 @@ from core.identity import Principal, Role, require
 from core.models import Organization
 from core.pagination import Page, paginate
 from core.sqltypes import to_money
-from registry.models import Asset, AssetStatus
+from registry import Asset, AssetStatus
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class DealTerms:
 def _move(deal: Deal, to: DealStatus) -> None:
     if to not in DEAL_TRANSITIONS[deal.status]:
         raise UserError(
-            "DEAL_STATUS_INVALID",
+            Code.DEAL_STATUS_INVALID,
             f"A deal that is {deal.status.value} cannot become {to.value}.",
             "id",
         )
@@ -47,11 +48,11 @@ def _move(deal: Deal, to: DealStatus) -> None:
 
 
 async def _fact(
-    session: AsyncSession, actor: Principal, deal: Deal, verb: str, **body: object
+    session: AsyncSession, actor: Principal, deal: Deal, kind: ledger.Kind, **body: object
 ) -> None:
     await ledger.append(
         session,
-        f"broker.deal.{verb}",
+        kind,
         actor,
         {
             "deal": str(deal.id),
@@ -72,7 +73,7 @@ async def _locked(session: AsyncSession, deal_id: uuid.UUID) -> Deal:
         .execution_options(populate_existing=True)
     )
     if deal is None:
-        raise UserError("DEAL_NOT_FOUND", "No such deal.", "id")
+        raise UserError(Code.DEAL_NOT_FOUND, "No such deal.", "id")
     return deal
 
 
@@ -82,36 +83,42 @@ async def match_deal(session: AsyncSession, actor: Principal | None, terms: Deal
     problems = []
     purpose = " ".join(terms.purpose.split())
     if not purpose or len(purpose) > 200:
-        problems.append(Problem("PURPOSE_REQUIRED", "Say what the buyer uses it for.", "purpose"))
+        problems.append(
+            Problem(Code.PURPOSE_REQUIRED, "Say what the buyer uses it for.", "purpose")
+        )
     if not terms.scenario.strip():
-        problems.append(Problem("SCENARIO_REQUIRED", "Name the application scenario.", "scenario"))
+        problems.append(
+            Problem(Code.SCENARIO_REQUIRED, "Name the application scenario.", "scenario")
+        )
     if not terms.price.is_finite() or terms.price <= 0:
-        problems.append(Problem("PRICE_INVALID", "A price is a positive CNY amount.", "price"))
+        problems.append(Problem(Code.PRICE_INVALID, "A price is a positive CNY amount.", "price"))
     elif terms.price != terms.price.quantize(Decimal("0.01")):
-        problems.append(Problem("PRICE_INVALID", "Prices are in whole fen (0.01).", "price"))
+        problems.append(Problem(Code.PRICE_INVALID, "Prices are in whole fen (0.01).", "price"))
     if problems:
         raise UserError.of(problems)
     listing = await session.get(Listing, terms.listing_id)
     if listing is None:
-        raise UserError("LISTING_NOT_FOUND", "No such listing.", "listing_id")
+        raise UserError(Code.LISTING_NOT_FOUND, "No such listing.", "listing_id")
     if listing.broker_id != actor.organization_id:
         raise Forbidden("Only the listing's broker matches deals on it.")
     if listing.status is not ListingStatus.LISTED:
-        raise UserError("LISTING_NOT_LISTED", "The listing has been delisted.", "listing_id")
+        raise UserError(Code.LISTING_NOT_LISTED, "The listing has been delisted.", "listing_id")
     if await session.get(Organization, terms.buyer_id) is None:
-        raise UserError("BUYER_NOT_FOUND", "No such organisation.", "buyer")
+        raise UserError(Code.BUYER_NOT_FOUND, "No such organisation.", "buyer")
     asset = await session.get(Asset, listing.asset_id)
     if asset is None or asset.status is not AssetStatus.REGISTERED:
         raise UserError(
-            "ASSET_NOT_REGISTERED",
+            Code.ASSET_NOT_REGISTERED,
             "The listed asset is no longer registered: no trade without registration.",
             "listing_id",
         )
     if terms.buyer_id in (listing.broker_id, asset.holder_id):
-        raise UserError("BUYER_INVALID", "The buyer is neither the broker nor the holder.", "buyer")
+        raise UserError(
+            Code.BUYER_INVALID, "The buyer is neither the broker nor the holder.", "buyer"
+        )
     if not licenses_purpose(listing, purpose):
         raise UserError(
-            "PURPOSE_NOT_LICENSED",
+            Code.PURPOSE_NOT_LICENSED,
             "The listing's licence terms do not cover this purpose.",
             "purpose",
         )
@@ -128,7 +135,7 @@ async def match_deal(session: AsyncSession, actor: Principal | None, terms: Deal
     session.add(deal)
     await session.flush()
     await _fact(
-        session, actor, deal, "matched", buyer=str(deal.buyer_id), purpose=purpose,
+        session, actor, deal, ledger.Kind.DEAL_MATCHED, buyer=str(deal.buyer_id), purpose=purpose,
         scenario=deal.scenario,
     )  # fmt: skip
     return deal
@@ -141,11 +148,11 @@ async def confirm_deal(session: AsyncSession, actor: Principal | None, deal_id: 
         raise Forbidden("Only the buyer confirms a deal.")
     if not await is_licensed(session, deal.broker_id):
         raise UserError(
-            "BROKER_NOT_LICENSED", "The deal's broker holds no valid licence now.", "id"
+            Code.BROKER_NOT_LICENSED, "The deal's broker holds no valid licence now.", "id"
         )
     _move(deal, DealStatus.CONFIRMED)
     deal.confirmed_at = now()
-    await _fact(session, actor, deal, "confirmed")
+    await _fact(session, actor, deal, ledger.Kind.DEAL_CONFIRMED)
     return deal
 
 
@@ -157,11 +164,11 @@ async def record_delivery(
     if actor.organization_id != deal.broker_id:
         raise Forbidden("Only the deal's broker records delivery.")
     if deal.status is DealStatus.MATCHED:
-        raise UserError("DEAL_NOT_CONFIRMED", "The buyer has not confirmed the deal yet.", "id")
+        raise UserError(Code.DEAL_NOT_CONFIRMED, "The buyer has not confirmed the deal yet.", "id")
     _move(deal, DealStatus.DELIVERED)
     deal.delivered_at = now()
     deal.delivery_note = note.strip()
-    await _fact(session, actor, deal, "delivered", note=deal.delivery_note)
+    await _fact(session, actor, deal, ledger.Kind.DEAL_DELIVERED, note=deal.delivery_note)
     return deal
 
 
@@ -173,10 +180,10 @@ async def cancel_deal(
     actor = require(actor)
     reason = reason.strip()
     if not reason:
-        raise UserError("REASON_REQUIRED", "Say why the deal is cancelled.", "reason")
+        raise UserError(Code.REASON_REQUIRED, "Say why the deal is cancelled.", "reason")
     probe = await session.get(Deal, deal_id)
     if probe is None:
-        raise UserError("DEAL_NOT_FOUND", "No such deal.", "id")
+        raise UserError(Code.DEAL_NOT_FOUND, "No such deal.", "id")
     if actor.organization_id == probe.broker_id and actor.has(Role.BROKER):
         actor, _ = await require_licensed(session, actor, "cancel_deal")
     elif actor.organization_id != probe.buyer_id:
@@ -186,7 +193,7 @@ async def cancel_deal(
     deal.cancelled_at = now()
     deal.cancel_reason = reason
     deal.cancelled_by_id = actor.organization_id
-    await _fact(session, actor, deal, "cancelled", reason=reason)
+    await _fact(session, actor, deal, ledger.Kind.DEAL_CANCELLED, reason=reason)
     return deal
 
 

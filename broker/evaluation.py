@@ -27,6 +27,7 @@ import sqlalchemy as sa
 import ledger
 from authority import SubjectKind, indicators
 from broker import scoring
+from broker.errors import Code
 from broker.models import (
     AlertRule,
     AlertStatus,
@@ -51,6 +52,7 @@ from core.db import AsyncSession
 from core.errors import Forbidden, UserError
 from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
+from core.sqltypes import money_sum
 
 # --- published definitions (the one engine: authority.indicators) -------------------------
 
@@ -102,14 +104,6 @@ async def update_grade(
 _in = indicators.in_period
 
 
-def _fen_sum(session: AsyncSession, column: sa.ColumnElement[Decimal]) -> sa.ColumnElement[object]:
-    """SUM of a Money column, exactly: NUMERIC on PostgreSQL; integer fen on SQLite (where
-    money is text and SUM would add doubles)."""
-    if session.bind.dialect.name == "sqlite":
-        return sa.func.sum(sa.cast(sa.func.round(sa.cast(column, sa.Float) * 100), sa.Integer))
-    return sa.func.sum(column)
-
-
 async def gather_facts(
     session: AsyncSession, start: datetime, end: datetime
 ) -> dict[uuid.UUID, dict[str, Decimal]]:
@@ -137,15 +131,12 @@ async def gather_facts(
         "deals_matched",
     )
     await tally(
-        sa.select(Deal.broker_id, count, _fen_sum(session, Deal.price))
+        sa.select(Deal.broker_id, count, money_sum(Deal.price))
         .where(_in(Deal.delivered_at, start, end))
         .group_by(Deal.broker_id),
         "deals_delivered",
         "deal_value",
     )
-    if session.bind.dialect.name == "sqlite":  # the SQLite sum above is in fen
-        for f in facts.values():
-            f["deal_value"] = (f["deal_value"] / 100).quantize(scoring.CENT)
     await tally(
         sa.select(Deal.broker_id, count)
         .where(_in(Deal.cancelled_at, start, end))
@@ -294,19 +285,19 @@ async def update_risk_rule(
     actor = require(actor, Role.AUTHORITY)
     row = await session.get(RiskRule, rule, with_for_update=True)
     if row is None:
-        raise UserError("RULE_NOT_FOUND", f"No risk rule {rule.value!r}.", "rule")
+        raise UserError(Code.RULE_NOT_FOUND, f"No risk rule {rule.value!r}.", "rule")
     if threshold is not None and not (threshold.is_finite() and threshold >= 0):
-        raise UserError("THRESHOLD_INVALID", "A threshold is 0 or more.", "threshold")
+        raise UserError(Code.THRESHOLD_INVALID, "A threshold is 0 or more.", "threshold")
     if min_volume is not None:
         if rule not in RATE_VOLUME:
             raise UserError(
-                "MIN_VOLUME_NOT_APPLICABLE",
+                Code.MIN_VOLUME_NOT_APPLICABLE,
                 "Only a rate rule has a minimum volume; this rule counts events.",
                 "min_volume",
             )
         if not 0 <= min_volume <= 1_000_000:
             raise UserError(
-                "MIN_VOLUME_INVALID", "A minimum volume is from 0 to 1000000.", "min_volume"
+                Code.MIN_VOLUME_INVALID, "A minimum volume is from 0 to 1000000.", "min_volume"
             )
     change: dict[str, list[object]] = {}
     if min_volume is not None and row.min_volume != min_volume:
@@ -319,10 +310,10 @@ async def update_risk_rule(
         change["enabled"] = [row.enabled, enabled]
         row.enabled = enabled
     if not change:
-        raise UserError("NOTHING_CHANGED", "The update repeats the published rule.", None)
+        raise UserError(Code.NOTHING_CHANGED, "The update repeats the published rule.", None)
     row.updated_at = now()
     await ledger.append(
-        session, "broker.risk_rule.updated", actor, {"rule": rule.value, "change": change}
+        session, ledger.Kind.RISK_RULE_UPDATED, actor, {"rule": rule.value, "change": change}
     )
     return row
 
@@ -357,7 +348,7 @@ async def evaluate_brokers(
     facts = await gather_facts(session, start, end)
     if not facts:  # nothing to evaluate is said, not recorded as an empty run
         raise UserError(
-            "NO_BROKERS_IN_PERIOD",
+            Code.NO_BROKERS_IN_PERIOD,
             "No broker was licensed before this period ended; there is nothing to evaluate.",
             "period_end",
         )
@@ -585,16 +576,18 @@ async def acknowledge_alert(
         sa.select(RiskAlert).where(RiskAlert.id == alert_id).with_for_update()
     )
     if alert is None:
-        raise UserError("ALERT_NOT_FOUND", "No such risk alert.", "id")
+        raise UserError(Code.ALERT_NOT_FOUND, "No such risk alert.", "id")
     if alert.status is AlertStatus.ACKNOWLEDGED:
-        raise UserError("ALERT_ALREADY_ACKNOWLEDGED", "The alert was acknowledged already.", "id")
+        raise UserError(
+            Code.ALERT_ALREADY_ACKNOWLEDGED, "The alert was acknowledged already.", "id"
+        )
     alert.status = AlertStatus.ACKNOWLEDGED
     alert.acknowledged_at = now()
     alert.acknowledged_by_id = actor.organization_id
     alert.acknowledgement = note.strip()
     await ledger.append(
         session,
-        "broker.alert.acknowledged",
+        ledger.Kind.ALERT_ACKNOWLEDGED,
         actor,
         {"alert": str(alert.id), "rule": alert.rule.value, "note": alert.acknowledgement},
         parties=[alert.broker_id],

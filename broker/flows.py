@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 import ledger
+from broker.errors import Code
 from broker.licences import require_licensed
 from broker.listings import may_offer
 from broker.models import (
@@ -28,7 +29,7 @@ from broker.models import (
     ResourceBasis,
 )
 from broker.refusals import Refused
-from consent import Consent, DataUse, UseOutcome, authorize_data_use
+from consent import Consent, DataUse, DenialReason, UseOutcome, authorize_data_use
 from consent import visible_to as consent_visible_to
 from core.batching import fetch_by_ids, fetch_children, many_each
 from core.clock import now
@@ -36,8 +37,7 @@ from core.db import AsyncSession
 from core.errors import Problem, UserError
 from core.identity import Principal, Role, require
 from core.models import Organization
-from registry import find_resource
-from registry.models import Asset, AssetKind, AssetSource, AssetStatus, ShareType
+from registry import Asset, AssetKind, AssetSource, AssetStatus, ShareType, find_resource
 
 LINEAGE_DEPTH = 10  # hops followed each way by `data_lineage`
 
@@ -92,12 +92,12 @@ async def _check_inputs(session: AsyncSession, inputs: Sequence[FlowInputSpec]) 
             row.legal_basis = spec.legal_basis.strip()
             if not row.dataset_name:
                 checked.malformed.append(
-                    Problem("DATASET_NAME_REQUIRED", "Name the dataset.", f"{at}.dataset_name")
+                    Problem(Code.DATASET_NAME_REQUIRED, "Name the dataset.", f"{at}.dataset_name")
                 )
             if not row.dataset_holder:
                 checked.basis.append(
                     Problem(
-                        "DATASET_HOLDER_REQUIRED",
+                        Code.DATASET_HOLDER_REQUIRED,
                         "A non-public dataset needs its holder.",
                         f"{at}.dataset_holder",
                     )
@@ -105,7 +105,7 @@ async def _check_inputs(session: AsyncSession, inputs: Sequence[FlowInputSpec]) 
             if not row.legal_basis:
                 checked.basis.append(
                     Problem(
-                        "LEGAL_BASIS_REQUIRED",
+                        Code.LEGAL_BASIS_REQUIRED,
                         "A non-public dataset needs the legal basis for using it.",
                         f"{at}.legal_basis",
                     )
@@ -114,12 +114,12 @@ async def _check_inputs(session: AsyncSession, inputs: Sequence[FlowInputSpec]) 
             asset = await session.get(Asset, spec.asset_id) if spec.asset_id else None
             if asset is None:
                 checked.malformed.append(
-                    Problem("ASSET_NOT_FOUND", "Name an asset as the input.", f"{at}.asset_id")
+                    Problem(Code.ASSET_NOT_FOUND, "Name an asset as the input.", f"{at}.asset_id")
                 )
             elif asset.status is not AssetStatus.REGISTERED:
                 checked.basis.append(
                     Problem(
-                        "INPUT_ASSET_NOT_REGISTERED",
+                        Code.INPUT_ASSET_NOT_REGISTERED,
                         f"An asset enters a flow once REGISTERED; it is {asset.status.value}.",
                         f"{at}.asset_id",
                     )
@@ -136,14 +136,14 @@ async def _check_resource(
     resource = await find_resource(session, code) if code else None
     if resource is None:
         checked.malformed.append(
-            Problem("RESOURCE_NOT_FOUND", f"No catalogue resource {code!r}.", f"{at}.resource")
+            Problem(Code.RESOURCE_NOT_FOUND, f"No catalogue resource {code!r}.", f"{at}.resource")
         )
         return
     row.resource_id = resource.id
     if resource.share_type is ShareType.NOT_SHARED:
         checked.basis.append(
             Problem(
-                "RESOURCE_NOT_SHARED",
+                Code.RESOURCE_NOT_SHARED,
                 f"{resource.code} is NOT_SHARED ({resource.share_legal_basis or 'by law'}); it "
                 "cannot enter a flow.",
                 f"{at}.resource",
@@ -154,16 +154,16 @@ async def _check_resource(
         asset = await session.get(Asset, spec.basis_asset_id)
         problem = None
         if asset is None:
-            problem = Problem("BASIS_ASSET_NOT_FOUND", "No such asset.", f"{at}.basis_asset")
+            problem = Problem(Code.BASIS_ASSET_NOT_FOUND, "No such asset.", f"{at}.basis_asset")
         elif asset.kind is not AssetKind.PUBLIC_DATA_ASSET:
             problem = Problem(
-                "BASIS_ASSET_NOT_PUBLIC",
+                Code.BASIS_ASSET_NOT_PUBLIC,
                 "The basis of a public resource is a registered public data asset.",
                 f"{at}.basis_asset",
             )
         elif asset.status is not AssetStatus.REGISTERED:
             problem = Problem(
-                "BASIS_ASSET_NOT_REGISTERED",
+                Code.BASIS_ASSET_NOT_REGISTERED,
                 f"The public data asset is {asset.status.value}, not REGISTERED.",
                 f"{at}.basis_asset",
             )
@@ -175,7 +175,7 @@ async def _check_resource(
             )
             if covered is None:
                 problem = Problem(
-                    "BASIS_ASSET_MISMATCH",
+                    Code.BASIS_ASSET_MISMATCH,
                     f"The public data asset does not cover {resource.code}.",
                     f"{at}.basis_asset",
                 )
@@ -188,7 +188,7 @@ async def _check_resource(
     else:
         checked.basis.append(
             Problem(
-                "PUBLIC_BASIS_REQUIRED",
+                Code.PUBLIC_BASIS_REQUIRED,
                 f"{resource.code} is shared CONDITIONALLY: name the registered public data asset "
                 "that allows its use.",
                 f"{at}.basis_asset",
@@ -196,52 +196,103 @@ async def _check_resource(
         )
 
 
+# What a denial by the consent gate is called in a refused flow's userErrors.
+_DENIAL_CODES = {
+    DenialReason.REVOKED: Code.CONSENT_REVOKED,
+    DenialReason.EXPIRED: Code.CONSENT_EXPIRED,
+    DenialReason.NOT_YET_VALID: Code.CONSENT_NOT_YET_VALID,
+    DenialReason.OUT_OF_SCOPE: Code.CONSENT_OUT_OF_SCOPE,
+    DenialReason.PURPOSE_MISMATCH: Code.CONSENT_PURPOSE_MISMATCH,
+    DenialReason.EXHAUSTED: Code.CONSENT_EXHAUSTED,
+    DenialReason.FREQUENCY_EXCEEDED: Code.CONSENT_FREQUENCY_EXCEEDED,
+    DenialReason.NOT_GRANTEE: Code.CONSENT_NOT_GRANTEE,
+}
+
+
 # Art. 24: each fusion of public with non-public data is a recorded flow with its basis
 async def record_data_flow(
     session: AsyncSession, actor: Principal | None, spec: FlowSpec
 ) -> DataFlow:
+    """Check the licence, the request and every input's basis; pass each consent through the
+    gate; then record the flow, its inputs and consents, and its ledger entry."""
     actor, _ = await require_licensed(session, actor, "record_data_flow")
     broker_id = actor.organization_id
     assert broker_id is not None
     purpose = " ".join(spec.purpose.split())
-    malformed: list[Problem] = []
-    if not purpose or len(purpose) > 200:
-        malformed.append(Problem("PURPOSE_REQUIRED", "Say what the flow is for.", "purpose"))
-    if not spec.scenario.strip():
-        malformed.append(Problem("SCENARIO_REQUIRED", "Name the application scenario.", "scenario"))
-    if not spec.inputs:
-        malformed.append(Problem("INPUTS_REQUIRED", "A flow has at least one input.", "inputs"))
-    if not spec.recipients:
-        malformed.append(
-            Problem("RECIPIENTS_REQUIRED", "Name who receives the output.", "recipients")
-        )
+    malformed = _request_problems(spec, purpose)
     checked = await _check_inputs(session, spec.inputs)
     malformed += checked.malformed
-    output = await session.get(Asset, spec.output_asset_id)
+    output, problems = await _check_output(session, broker_id, spec.output_asset_id)
+    malformed += problems
+    recipients, problems = await _check_recipients(session, spec.recipients)
+    malformed += problems
+    _refuse_without_basis(checked, malformed, broker_id)
+    if malformed:
+        raise UserError.of(malformed)
+    assert output is not None
+    uses = await _pass_consent_gate(session, actor, broker_id, spec.consents, purpose)
+    return await _record_flow(session, actor, spec, purpose, output, recipients, checked, uses)
+
+
+def _request_problems(spec: FlowSpec, purpose: str) -> list[Problem]:
+    """A purpose (1-200 characters), a scenario, at least one input and one recipient."""
+    problems = []
+    if not purpose or len(purpose) > 200:
+        problems.append(Problem(Code.PURPOSE_REQUIRED, "Say what the flow is for.", "purpose"))
+    if not spec.scenario.strip():
+        problems.append(
+            Problem(Code.SCENARIO_REQUIRED, "Name the application scenario.", "scenario")
+        )
+    if not spec.inputs:
+        problems.append(Problem(Code.INPUTS_REQUIRED, "A flow has at least one input.", "inputs"))
+    if not spec.recipients:
+        problems.append(
+            Problem(Code.RECIPIENTS_REQUIRED, "Name who receives the output.", "recipients")
+        )
+    return problems
+
+
+async def _check_output(
+    session: AsyncSession, broker_id: uuid.UUID, asset_id: uuid.UUID
+) -> tuple[Asset | None, list[Problem]]:
+    """The output is a product the broker may offer (its own or entrusted to it)."""
+    output = await session.get(Asset, asset_id)
     if output is None:
-        malformed.append(Problem("ASSET_NOT_FOUND", "No such output asset.", "output_asset_id"))
-    elif not await may_offer(session, broker_id, output):
-        malformed.append(
+        return None, [Problem(Code.ASSET_NOT_FOUND, "No such output asset.", "output_asset_id")]
+    if not await may_offer(session, broker_id, output):
+        return output, [
             Problem(
-                "OUTPUT_NOT_OFFERABLE",
+                Code.OUTPUT_NOT_OFFERABLE,
                 "The output is a product your organisation holds or was entrusted with.",
                 "output_asset_id",
             )
-        )
-    recipients = sorted(set(spec.recipients))
-    if recipients:
-        found = set(
-            (
-                await session.scalars(
-                    sa.select(Organization.id).where(Organization.id.in_(recipients))
-                )
-            ).all()
-        )
-        if missing := [r for r in recipients if r not in found]:
-            malformed.append(
-                Problem("RECIPIENT_NOT_FOUND", f"No organisation {missing[0]}.", "recipients")
-            )
-    # Art. 24: a flow without its legal basis (grant, licence or consent) is refused
+        ]
+    return output, []
+
+
+async def _check_recipients(
+    session: AsyncSession, given: Sequence[uuid.UUID]
+) -> tuple[list[uuid.UUID], list[Problem]]:
+    """The recipients, each once and sorted; every one an organisation of the exchange."""
+    recipients = sorted(set(given))
+    if not recipients:
+        return recipients, []
+    found = set(
+        (
+            await session.scalars(sa.select(Organization.id).where(Organization.id.in_(recipients)))
+        ).all()
+    )
+    if missing := [r for r in recipients if r not in found]:
+        return recipients, [
+            Problem(Code.RECIPIENT_NOT_FOUND, f"No organisation {missing[0]}.", "recipients")
+        ]
+    return recipients, []
+
+
+# Art. 24: a flow without its legal basis (grant, licence or consent) is refused
+def _refuse_without_basis(
+    checked: _Checked, malformed: list[Problem], broker_id: uuid.UUID
+) -> None:
     if checked.basis:
         # A missing legal basis is counted even when the input is also malformed elsewhere.
         raise Refused(
@@ -250,15 +301,22 @@ async def record_data_flow(
             kind=RefusalKind.FLOW_BASIS_MISSING,
             action="record_data_flow",
         )
-    if malformed:
-        raise UserError.of(malformed)
-    assert output is not None
 
+
+# Art. 27: personal data fused into a flow passes the subject's consent gate
+async def _pass_consent_gate(
+    session: AsyncSession,
+    actor: Principal,
+    broker_id: uuid.UUID,
+    consents: Sequence[ConsentRelied],
+    purpose: str,
+) -> list[tuple[ConsentRelied, DataUse]]:
+    """Each consent relied on, through the gate (every use recorded, allowed or denied); a
+    denial refuses the flow, counted for supervision."""
     uses: list[tuple[ConsentRelied, DataUse]] = []
     denied: list[Problem] = []
-    for i, relied in enumerate(spec.consents):
+    for i, relied in enumerate(consents):
         try:
-            # Art. 27: personal data fused into a flow passes the subject's consent gate
             use = await authorize_data_use(
                 session, actor, consent_id=relied.consent_id, item=relied.item, purpose=purpose
             )
@@ -269,7 +327,7 @@ async def record_data_flow(
             assert use.reason is not None
             denied.append(
                 Problem(
-                    f"CONSENT_{use.reason.value}",
+                    _DENIAL_CODES[use.reason],
                     f"The consent does not allow this use: {use.reason.value}.",
                     f"consents[{i}]",
                 )
@@ -287,7 +345,23 @@ async def record_data_flow(
                 if use.outcome is UseOutcome.DENIED
             ],
         )
+    return uses
 
+
+async def _record_flow(
+    session: AsyncSession,
+    actor: Principal,
+    spec: FlowSpec,
+    purpose: str,
+    output: Asset,
+    recipients: list[uuid.UUID],
+    checked: _Checked,
+    uses: list[tuple[ConsentRelied, DataUse]],
+) -> DataFlow:
+    """The flow, its inputs and consents, and its ledger entry (parties: the broker, the
+    output's holder and the recipients; subjects: those whose consents were used)."""
+    broker_id = actor.organization_id
+    assert broker_id is not None
     flow = DataFlow(
         broker_id=broker_id,
         output_asset_id=output.id,
@@ -302,7 +376,7 @@ async def record_data_flow(
     subjects = sorted({use.subject for _, use in uses})
     entry = await ledger.append(
         session,
-        "broker.flow.recorded",
+        ledger.Kind.FLOW_RECORDED,
         actor,
         {
             "flow": str(flow.id),
@@ -396,7 +470,7 @@ async def data_lineage(
     each way (one or two statements per hop), as far as the caller may see flows."""
     actor = require(actor)
     if await session.get(Asset, asset_id) is None:
-        raise UserError("ASSET_NOT_FOUND", "No such asset.", "asset_id")
+        raise UserError(Code.ASSET_NOT_FOUND, "No such asset.", "asset_id")
     seen = visible_to(actor)
     upstream: dict[uuid.UUID, DataFlow] = {}
     frontier, reached = {asset_id}, {asset_id}

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 import ledger
+from broker.errors import Code
 from broker.models import (
     DECISION_TARGET,
     LICENCE_TRANSITIONS,
@@ -42,12 +43,12 @@ LICENCE_TERM = timedelta(days=3 * 365)  # the default term of a licence when non
 MIN_MLPS_LEVEL = 2  # MLPS 2.0 level 2 (等保二级) at least, as the Haizhu pilot asks
 GRADES = ("A", "B", "C", "D")
 OPEN = (LicenceStatus.APPLIED, LicenceStatus.LICENSED, LicenceStatus.SUSPENDED)
-VERBS = {
-    LicenceDecisionKind.APPROVE: "licensed",
-    LicenceDecisionKind.REJECT: "rejected",
-    LicenceDecisionKind.SUSPEND: "suspended",
-    LicenceDecisionKind.REINSTATE: "reinstated",
-    LicenceDecisionKind.REVOKE: "revoked",
+DECIDED = {  # the ledger fact each decision records
+    LicenceDecisionKind.APPROVE: ledger.Kind.LICENCE_LICENSED,
+    LicenceDecisionKind.REJECT: ledger.Kind.LICENCE_REJECTED,
+    LicenceDecisionKind.SUSPEND: ledger.Kind.LICENCE_SUSPENDED,
+    LicenceDecisionKind.REINSTATE: ledger.Kind.LICENCE_REINSTATED,
+    LicenceDecisionKind.REVOKE: ledger.Kind.LICENCE_REVOKED,
 }
 # Decisions that need one particular starting status besides the transition table's rule.
 DECISION_FROM = {
@@ -108,31 +109,33 @@ def _check_application(app: LicenceApplication) -> list[Problem]:
     if not app.business_scope.strip() or len(app.business_scope) > 2000:
         problems.append(
             Problem(
-                "SCOPE_REQUIRED", "State the business scope (1-2000 characters).", "business_scope"
+                Code.SCOPE_REQUIRED,
+                "State the business scope (1-2000 characters).",
+                "business_scope",
             )
         )
     if not [s for s in app.scenarios if s.strip()]:
         problems.append(
-            Problem("SCENARIOS_REQUIRED", "Name at least one application scenario.", "scenarios")
+            Problem(Code.SCENARIOS_REQUIRED, "Name at least one application scenario.", "scenarios")
         )
     if not 1 <= app.mlps_level <= 5:
-        problems.append(Problem("MLPS_LEVEL_INVALID", "MLPS levels run 1-5.", "mlps_level"))
+        problems.append(Problem(Code.MLPS_LEVEL_INVALID, "MLPS levels run 1-5.", "mlps_level"))
     elif app.mlps_level < MIN_MLPS_LEVEL:
         problems.append(
             Problem(
-                "MLPS_LEVEL_TOO_LOW",
+                Code.MLPS_LEVEL_TOO_LOW,
                 f"A broker's systems need MLPS level {MIN_MLPS_LEVEL} or above.",
                 "mlps_level",
             )
         )
     if not 1 <= app.dcmm_level <= 5:
-        problems.append(Problem("DCMM_LEVEL_INVALID", "DCMM levels run 1-5.", "dcmm_level"))
+        problems.append(Problem(Code.DCMM_LEVEL_INVALID, "DCMM levels run 1-5.", "dcmm_level"))
     if not app.contact.strip():
-        problems.append(Problem("CONTACT_REQUIRED", "Give a contact.", "contact"))
+        problems.append(Problem(Code.CONTACT_REQUIRED, "Give a contact.", "contact"))
     if not app.minors_data_handling.strip():
         problems.append(
             Problem(
-                "MINORS_HANDLING_REQUIRED",
+                Code.MINORS_HANDLING_REQUIRED,
                 "Declare how minors' data is handled.",
                 "minors_data_handling",
             )
@@ -140,7 +143,7 @@ def _check_application(app: LicenceApplication) -> list[Problem]:
     if not app.sensitive_data_handling.strip():
         problems.append(
             Problem(
-                "SENSITIVE_HANDLING_REQUIRED",
+                Code.SENSITIVE_HANDLING_REQUIRED,
                 "Declare how sensitive personal information is handled.",
                 "sensitive_data_handling",
             )
@@ -171,14 +174,14 @@ async def apply_broker_licence(
     """A market entity (or a broker re-applying) asks for a licence: APPLIED."""
     actor = require(actor, Role.MARKET_ENTITY, Role.BROKER)
     if actor.organization_id is None:
-        raise UserError("ORGANIZATION_REQUIRED", "Your token names no organisation.")
+        raise UserError(Code.ORGANIZATION_REQUIRED, "Your token names no organisation.")
     problems = _check_application(application)
     if problems:
         raise UserError.of(problems)
     existing = await current_licence(session, actor.organization_id, lock=True)
     if existing is not None and effective_status(existing, now()) in OPEN:
         raise UserError(
-            "LICENCE_ALREADY_HELD",
+            Code.LICENCE_ALREADY_HELD,
             f"Your organisation's licence is {existing.status.value}; one at a time.",
             None,
         )
@@ -198,7 +201,7 @@ async def apply_broker_licence(
     )
     entry = await ledger.append(
         session,
-        "broker.licence.applied",
+        ledger.Kind.LICENCE_APPLIED,
         actor,
         {
             "licence": str(licence.id),
@@ -232,13 +235,13 @@ async def decide_broker_licence(
     reason = reason.strip()
     problems = []
     if not reason:
-        problems.append(Problem("REASON_REQUIRED", "Every decision gives its reason.", "reason"))
+        problems.append(Problem(Code.REASON_REQUIRED, "Every decision gives its reason.", "reason"))
     if grade is not None and grade not in GRADES:
-        problems.append(Problem("GRADE_INVALID", "A grade is A, B, C or D.", "grade"))
+        problems.append(Problem(Code.GRADE_INVALID, "A grade is A, B, C or D.", "grade"))
     at = now()
     if valid_until is not None and valid_until <= at:
         problems.append(
-            Problem("VALID_UNTIL_INVALID", "A licence must run into the future.", "valid_until")
+            Problem(Code.VALID_UNTIL_INVALID, "A licence must run into the future.", "valid_until")
         )
     if problems:
         raise UserError.of(problems)
@@ -249,12 +252,12 @@ async def decide_broker_licence(
         .execution_options(populate_existing=True)
     )
     if licence is None:
-        raise UserError("LICENCE_NOT_FOUND", "No broker licence has this id.", "licence_id")
+        raise UserError(Code.LICENCE_NOT_FOUND, "No broker licence has this id.", "licence_id")
     before = effective_status(licence, at)
     target = DECISION_TARGET[decision]
     if not can_decide(before, decision):
         raise UserError(
-            "LICENCE_STATUS_INVALID",
+            Code.LICENCE_STATUS_INVALID,
             f"A licence that is {before.value} cannot be decided {decision.value}.",
             "decision",
         )
@@ -269,7 +272,7 @@ async def decide_broker_licence(
         licence.valid_until = valid_until
     entry = await ledger.append(
         session,
-        f"broker.licence.{VERBS[decision]}",
+        DECIDED[decision],
         actor,
         {
             "licence": str(licence.id),
@@ -300,9 +303,9 @@ async def decide_broker_licence(
 
 
 _REFUSAL_CODES = {
-    LicenceStatus.SUSPENDED: ("LICENCE_SUSPENDED", "Your broker licence is suspended."),
-    LicenceStatus.REVOKED: ("LICENCE_REVOKED", "Your broker licence has been revoked."),
-    LicenceStatus.EXPIRED: ("LICENCE_EXPIRED", "Your broker licence has expired."),
+    LicenceStatus.SUSPENDED: (Code.LICENCE_SUSPENDED, "Your broker licence is suspended."),
+    LicenceStatus.REVOKED: (Code.LICENCE_REVOKED, "Your broker licence has been revoked."),
+    LicenceStatus.EXPIRED: (Code.LICENCE_EXPIRED, "Your broker licence has expired."),
 }
 
 
@@ -313,10 +316,10 @@ async def require_licensed(
     """The broker's licence, LICENSED now, read (and share-locked) in this transaction."""
     actor = require(actor, Role.BROKER)
     if actor.organization_id is None:
-        raise UserError("ORGANIZATION_REQUIRED", "Your token names no organisation.")
+        raise UserError(Code.ORGANIZATION_REQUIRED, "Your token names no organisation.")
     licence = await current_licence(session, actor.organization_id, lock=True)
     if licence is None or licence.status in (LicenceStatus.APPLIED, LicenceStatus.REJECTED):
-        raise UserError("LICENCE_REQUIRED", "Your organisation holds no broker licence.", None)
+        raise UserError(Code.LICENCE_REQUIRED, "Your organisation holds no broker licence.", None)
     status = effective_status(licence, now())
     if status is not LicenceStatus.LICENSED:
         code, message = _REFUSAL_CODES[status]

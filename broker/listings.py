@@ -18,6 +18,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 import ledger
+from broker.errors import Code
 from broker.licences import effective_status_is, require_licensed
 from broker.models import (
     BrokerLicence,
@@ -35,8 +36,8 @@ from core.identity import Principal, require
 from core.models import Organization
 from core.pagination import Page, paginate
 from core.search import contains_text
-from core.sqltypes import to_money
-from registry.models import Asset, AssetKind, AssetStatus
+from core.sqltypes import money_number, to_money
+from registry import Asset, AssetKind, AssetStatus
 
 TERM = re.compile(r"P(?:[1-9][0-9]{0,3}[DWMY])")  # ISO 8601 duration of one unit: P1Y, P6M …
 MAX_PRICE = Decimal("1e15")
@@ -45,7 +46,7 @@ MAX_PRICE = Decimal("1e15")
 async def _asset(session: AsyncSession, asset_id: uuid.UUID, field: str = "asset_id") -> Asset:
     asset = await session.get(Asset, asset_id)
     if asset is None:
-        raise UserError("ASSET_NOT_FOUND", "No such asset.", field)
+        raise UserError(Code.ASSET_NOT_FOUND, "No such asset.", field)
     return asset
 
 
@@ -67,13 +68,13 @@ async def entrust_asset(
     if actor.organization_id != asset.holder_id:
         raise Forbidden("Only the holder of an asset entrusts it to a broker.")
     if await session.get(Organization, broker_id) is None:
-        raise UserError("BROKER_NOT_FOUND", "No such organisation.", "broker")
+        raise UserError(Code.BROKER_NOT_FOUND, "No such organisation.", "broker")
     existing = await session.get(Entrustment, {"asset_id": asset.id, "broker_id": broker_id})
     if existing is not None:
         return existing
     entry = await ledger.append(
         session,
-        "broker.asset.entrusted",
+        ledger.Kind.ASSET_ENTRUSTED,
         actor,
         {"asset": str(asset.id), "broker": str(broker_id)},
         parties=[asset.holder_id, broker_id],
@@ -102,13 +103,13 @@ class ListingTerms:
 def _check_terms(terms: ListingTerms) -> list[Problem]:
     problems = []
     if not terms.price.is_finite() or not Decimal(0) < terms.price < MAX_PRICE:
-        problems.append(Problem("PRICE_INVALID", "A price is a positive CNY amount.", "price"))
+        problems.append(Problem(Code.PRICE_INVALID, "A price is a positive CNY amount.", "price"))
     elif terms.price != terms.price.quantize(Decimal("0.01")):
-        problems.append(Problem("PRICE_INVALID", "Prices are in whole fen (0.01).", "price"))
+        problems.append(Problem(Code.PRICE_INVALID, "Prices are in whole fen (0.01).", "price"))
     if not [p for p in terms.purposes if p.strip()]:
         problems.append(
             Problem(
-                "PURPOSES_REQUIRED",
+                Code.PURPOSES_REQUIRED,
                 "Licence at least one purpose.",
                 "licence_terms.purposes",
             )
@@ -116,14 +117,14 @@ def _check_terms(terms: ListingTerms) -> list[Problem]:
     if not TERM.fullmatch(terms.term.strip()):
         problems.append(
             Problem(
-                "TERM_INVALID",
+                Code.TERM_INVALID,
                 "The term is an ISO 8601 duration such as P1Y or P6M.",
                 "licence_terms.term",
             )
         )
     if not terms.territory.strip():
         problems.append(
-            Problem("TERRITORY_REQUIRED", "Say where it may be used.", "licence_terms.territory")
+            Problem(Code.TERRITORY_REQUIRED, "Say where it may be used.", "licence_terms.territory")
         )
     return problems
 
@@ -141,13 +142,13 @@ async def list_product(
     asset = await _asset(session, asset_id)
     if asset.status is not AssetStatus.REGISTERED:
         raise UserError(
-            "ASSET_NOT_REGISTERED",
+            Code.ASSET_NOT_REGISTERED,
             f"Only REGISTERED assets are listed; this one is {asset.status.value}.",
             "asset_id",
         )
     if not await may_offer(session, broker_id, asset):
         raise UserError(
-            "ASSET_NOT_OFFERABLE",
+            Code.ASSET_NOT_OFFERABLE,
             "List an asset your organisation holds, or one its holder entrusted to you.",
             "asset_id",
         )
@@ -159,7 +160,7 @@ async def list_product(
         )
     )
     if duplicate is not None:
-        raise UserError("ALREADY_LISTED", "You list this asset already.", "asset_id")
+        raise UserError(Code.ALREADY_LISTED, "You list this asset already.", "asset_id")
     purposes = sorted({" ".join(p.split()) for p in terms.purposes if p.strip()})
     listing = Listing(
         broker_id=broker_id,
@@ -175,7 +176,7 @@ async def list_product(
     )
     entry = await ledger.append(
         session,
-        "broker.listing.listed",
+        ledger.Kind.LISTING_LISTED,
         actor,
         {
             "listing": str(listing.id),
@@ -204,17 +205,17 @@ async def delist_product(
         sa.select(Listing).where(Listing.id == listing_id).with_for_update()
     )
     if listing is None:
-        raise UserError("LISTING_NOT_FOUND", "No such listing.", "id")
+        raise UserError(Code.LISTING_NOT_FOUND, "No such listing.", "id")
     if listing.broker_id != actor.organization_id:
         raise Forbidden("Only the listing's broker delists it.")
     if listing.status is not ListingStatus.LISTED:
-        raise UserError("LISTING_NOT_LISTED", "The listing is already delisted.", "id")
+        raise UserError(Code.LISTING_NOT_LISTED, "The listing is already delisted.", "id")
     listing.status = ListingStatus.DELISTED
     listing.delisted_at = now()
     listing.delist_reason = reason.strip()
     await ledger.append(
         session,
-        "broker.listing.delisted",
+        ledger.Kind.LISTING_DELISTED,
         actor,
         {"listing": str(listing.id), "reason": listing.delist_reason},
         parties=[listing.broker_id],
@@ -243,18 +244,6 @@ class ListingFilter:
     text: str | None = None
     min_price: Decimal | None = None
     max_price: Decimal | None = None
-
-
-def _price(session: AsyncSession) -> sa.ColumnElement[Decimal]:
-    # SQLite keeps money as exact text (core.sqltypes.Money): compare it as a number there.
-    # Fen amounts below 1e13 are exact in a double, so the range compares exactly.
-    if session.bind.dialect.name == "sqlite":
-        return sa.cast(Listing.price, sa.Float)
-    return Listing.price  # type: ignore[return-value]
-
-
-def _bound(session: AsyncSession, value: Decimal) -> object:
-    return float(value) if session.bind.dialect.name == "sqlite" else value
 
 
 def offered_now() -> sa.ColumnElement[bool]:
@@ -294,9 +283,9 @@ async def list_listings(
     if where.text:
         statement = statement.where(contains_text(where.text, Asset.name, Asset.description))
     if where.min_price is not None:
-        statement = statement.where(_price(session) >= _bound(session, where.min_price))
+        statement = statement.where(money_number(Listing.price) >= where.min_price)
     if where.max_price is not None:
-        statement = statement.where(_price(session) <= _bound(session, where.max_price))
+        statement = statement.where(money_number(Listing.price) <= where.max_price)
     return await paginate(
         session, statement, sort=Listing.listed_at, id_column=Listing.id, first=first, after=after
     )

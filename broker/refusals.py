@@ -78,7 +78,7 @@ async def record_refusal(
     at = now()
     entry = await ledger.append(
         session,
-        "broker.activity.refused",
+        ledger.Kind.ACTIVITY_REFUSED,
         actor,
         {
             "action": refused.action,

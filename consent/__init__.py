@@ -15,6 +15,7 @@ from consent.complaints import (
     list_my_complaints,
     resolve_complaint,
 )
+from consent.errors import Code
 from consent.events import ConsentEvent
 from consent.events import listen as listen_events
 from consent.grants import (
@@ -56,6 +57,7 @@ from consent.subjects import (
 from consent.uses import authorize_data_use, get_uses, list_my_data_uses
 
 __all__ = [
+    "Code",
     "SENSITIVE_CERTIFICATES",
     "COMPLAINT_TRANSITIONS",
     "CertificateType",

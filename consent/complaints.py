@@ -15,6 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 import ledger
+from consent.errors import Code
 from consent.models import (
     COMPLAINT_TRANSITIONS,
     Complaint,
@@ -46,11 +47,11 @@ class ComplaintFields:
 
 
 async def _fact(
-    session: AsyncSession, actor: Principal, complaint: Complaint, verb: str, **body: object
+    session: AsyncSession, actor: Principal, complaint: Complaint, kind: ledger.Kind, **body: object
 ) -> None:
     await ledger.append(
         session,
-        f"consent.complaint.{verb}",
+        kind,
         actor,
         {
             "complaint": str(complaint.id),
@@ -70,22 +71,24 @@ async def file_complaint(
     actor = require(actor, Role.DATA_SUBJECT)
     text = fields.text.strip()
     if not text or len(text) > 4000:
-        raise UserError("TEXT_REQUIRED", "Say what went wrong (1-4000 characters).", "text")
+        raise UserError(Code.TEXT_REQUIRED, "Say what went wrong (1-4000 characters).", "text")
     if await session.get(Organization, fields.against_id) is None:
         raise UserError(
-            "ORGANIZATION_NOT_FOUND", "No organisation has this id.", "against_organization"
+            Code.ORGANIZATION_NOT_FOUND, "No organisation has this id.", "against_organization"
         )
     problems = []
     if fields.consent_id is not None:
         granted = await session.get(Consent, fields.consent_id)
         if granted is None or granted.subject != actor.subject:
             problems.append(
-                Problem("CONSENT_NOT_FOUND", "You have no consent with this id.", "consent_id")
+                Problem(Code.CONSENT_NOT_FOUND, "You have no consent with this id.", "consent_id")
             )
     if fields.use_id is not None:
         used = await session.get(DataUse, fields.use_id)
         if used is None or used.subject != actor.subject:
-            problems.append(Problem("USE_NOT_FOUND", "No use of your data has this id.", "use_id"))
+            problems.append(
+                Problem(Code.USE_NOT_FOUND, "No use of your data has this id.", "use_id")
+            )
     if problems:
         raise UserError.of(problems)
     received = now()
@@ -110,7 +113,7 @@ async def file_complaint(
         session,
         actor,
         complaint,
-        "filed",
+        ledger.Kind.COMPLAINT_FILED,
         consent=str(fields.consent_id) if fields.consent_id else None,
         use=str(fields.use_id) if fields.use_id else None,
         dueAt=due.at.isoformat(),
@@ -160,14 +163,14 @@ async def _locked(session: AsyncSession, complaint_id: uuid.UUID) -> Complaint:
         .execution_options(populate_existing=True)
     )
     if complaint is None:
-        raise UserError("COMPLAINT_NOT_FOUND", "No complaint has this id.", "complaint_id")
+        raise UserError(Code.COMPLAINT_NOT_FOUND, "No complaint has this id.", "complaint_id")
     return complaint
 
 
 def _move(complaint: Complaint, to: ComplaintStatus) -> None:
     if to not in COMPLAINT_TRANSITIONS[complaint.status]:
         raise UserError(
-            "COMPLAINT_STATUS_INVALID",
+            Code.COMPLAINT_STATUS_INVALID,
             f"A complaint that is {complaint.status.value} cannot become {to.value}.",
             "complaint_id",
         )
@@ -181,14 +184,14 @@ async def assign_complaint(
     assignee = assignee.strip()
     if not assignee or len(assignee) > 200:
         raise UserError(
-            "ASSIGNEE_REQUIRED", "Name the officer or unit handling it (1-200 characters).",
+            Code.ASSIGNEE_REQUIRED, "Name the officer or unit handling it (1-200 characters).",
             "assignee",
         )  # fmt: skip
     complaint = await _locked(session, complaint_id)
     _move(complaint, ComplaintStatus.ASSIGNED)
     complaint.assignee = assignee
     await session.flush()
-    await _fact(session, actor, complaint, "assigned", assignee=assignee)
+    await _fact(session, actor, complaint, ledger.Kind.COMPLAINT_ASSIGNED, assignee=assignee)
     return complaint
 
 
@@ -205,7 +208,7 @@ async def resolve_complaint(
     resolution = resolution.strip()
     if not resolution or len(resolution) > 4000:
         raise UserError(
-            "RESOLUTION_REQUIRED", "Explain the decision (1-4000 characters).", "resolution"
+            Code.RESOLUTION_REQUIRED, "Explain the decision (1-4000 characters).", "resolution"
         )
     complaint = await _locked(session, complaint_id)
     _move(complaint, ComplaintStatus.RESOLVED)
@@ -215,7 +218,7 @@ async def resolve_complaint(
         session,
         actor,
         complaint,
-        "resolved",
+        ledger.Kind.COMPLAINT_RESOLVED,
         outcome=outcome.value,
         resolution=resolution,
         late=complaint.resolved_at > complaint.due_at,

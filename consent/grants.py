@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 import ledger
 from consent import events, rules
+from consent.errors import Code
 from consent.models import (
     CertificateType,
     Consent,
@@ -34,7 +35,7 @@ from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
 from core.models import Organization
 from core.pagination import Page, paginate
-from registry.models import DataItem
+from registry import DataItem
 
 MAX_ITEMS = 50
 MAX_VALIDITY = timedelta(days=5 * 366)  # a consent is renewed, not granted for ever
@@ -60,53 +61,92 @@ class GrantFields:
 
 
 def _check(fields: GrantFields, at: datetime) -> list[Problem]:
+    """Every problem with a grant's fields, rule by rule in the order the form asks them."""
+    return [
+        *_purpose_rule(fields),
+        *_scope_rule(fields),
+        *_validity_rule(fields, at),
+        *_frequency_rule(fields),
+        *_use_limit_rule(fields),
+        *_data_life_rule(fields),
+    ]
+
+
+def _purpose_rule(fields: GrantFields) -> list[Problem]:
+    """A purpose of 1-200 characters; a scenario of at most 2000."""
     problems = []
     purpose = " ".join(fields.purpose.split())
     if not purpose or len(purpose) > 200:
         problems.append(
-            Problem("PURPOSE_REQUIRED", "Say what the data is for (1-200 characters).", "purpose")
+            Problem(
+                Code.PURPOSE_REQUIRED, "Say what the data is for (1-200 characters).", "purpose"
+            )
         )
     if len(fields.scenario) > 2000:
         problems.append(
-            Problem("SCENARIO_TOO_LONG", "The scenario is over 2000 characters.", "scenario")
+            Problem(Code.SCENARIO_TOO_LONG, "The scenario is over 2000 characters.", "scenario")
         )
+    return problems
+
+
+def _scope_rule(fields: GrantFields) -> list[Problem]:
+    """1 to MAX_ITEMS data items and certificates, each named once."""
+    problems = []
     scope = len(fields.data_items) + len(fields.certificates)
     if scope == 0:
         problems.append(
             Problem(
-                "SCOPE_REQUIRED", "Name at least one data item or certificate type.", "data_items"
+                Code.SCOPE_REQUIRED,
+                "Name at least one data item or certificate type.",
+                "data_items",
             )
         )
     elif scope > MAX_ITEMS:
         problems.append(
-            Problem("SCOPE_TOO_LARGE", f"Name at most {MAX_ITEMS} items.", "data_items")
+            Problem(Code.SCOPE_TOO_LARGE, f"Name at most {MAX_ITEMS} items.", "data_items")
         )
     codes = [c.strip() for c in fields.data_items]
     if len(set(codes)) != len(codes) or len(set(fields.certificates)) != len(fields.certificates):
-        problems.append(Problem("SCOPE_DUPLICATE", "An item appears twice.", "data_items"))
+        problems.append(Problem(Code.SCOPE_DUPLICATE, "An item appears twice.", "data_items"))
+    return problems
+
+
+def _validity_rule(fields: GrantFields, at: datetime) -> list[Problem]:
+    """Aware times; starts now or later; ends after it starts, within MAX_VALIDITY."""
+    problems = []
     start = fields.valid_from or at
     if start.tzinfo is None or fields.valid_until.tzinfo is None:
         problems.append(
-            Problem("TIME_ZONE_REQUIRED", "Give times with their UTC offset.", "valid_until")
+            Problem(Code.TIME_ZONE_REQUIRED, "Give times with their UTC offset.", "valid_until")
         )
     else:
         if start < at - CLOCK_SKEW:
             problems.append(
-                Problem("VALID_FROM_PAST", "A consent cannot start in the past.", "valid_from")
+                Problem(Code.VALID_FROM_PAST, "A consent cannot start in the past.", "valid_from")
             )
         if fields.valid_until <= start:
             problems.append(
-                Problem("VALIDITY_INVALID", "validUntil must come after validFrom.", "valid_until")
+                Problem(
+                    Code.VALIDITY_INVALID, "validUntil must come after validFrom.", "valid_until"
+                )
             )
         elif fields.valid_until - start > MAX_VALIDITY:
             problems.append(
-                Problem("VALIDITY_TOO_LONG", "A consent lasts at most five years.", "valid_until")
+                Problem(
+                    Code.VALIDITY_TOO_LONG, "A consent lasts at most five years.", "valid_until"
+                )
             )
+    return problems
+
+
+def _frequency_rule(fields: GrantFields) -> list[Problem]:
+    """A PERIODIC consent has a fetch frequency; a ONE_TIME one has none."""
+    problems = []
     if fields.mode is ConsentMode.PERIODIC:
         if not fields.frequency or not rules.FREQUENCY.fullmatch(fields.frequency.strip()):
             problems.append(
                 Problem(
-                    "FREQUENCY_REQUIRED",
+                    Code.FREQUENCY_REQUIRED,
                     "A PERIODIC consent gives its fetch frequency as an ISO 8601 duration "
                     "of one unit, e.g. P1D, P1W, P1M, PT6H.",
                     "frequency",
@@ -114,21 +154,28 @@ def _check(fields: GrantFields, at: datetime) -> list[Problem]:
             )
     elif fields.frequency:
         problems.append(
-            Problem("FREQUENCY_NOT_ALLOWED", "A ONE_TIME consent has no frequency.", "frequency")
+            Problem(Code.FREQUENCY_NOT_ALLOWED, "A ONE_TIME consent has no frequency.", "frequency")
         )
+    return problems
+
+
+def _use_limit_rule(fields: GrantFields) -> list[Problem]:
+    """maxUses within bounds (exactly one for ONE_TIME); a rate per period only for a
+    PERIODIC consent, at most maxUses."""
+    problems = []
     if fields.max_uses is not None and not 1 <= fields.max_uses <= MAX_USES:
         problems.append(
-            Problem("MAX_USES_INVALID", f"maxUses is from 1 to {MAX_USES}.", "max_uses")
+            Problem(Code.MAX_USES_INVALID, f"maxUses is from 1 to {MAX_USES}.", "max_uses")
         )
     if fields.mode is ConsentMode.ONE_TIME and fields.max_uses not in (None, 1):
         problems.append(
-            Problem("MAX_USES_INVALID", "A ONE_TIME consent allows exactly one use.", "max_uses")
+            Problem(Code.MAX_USES_INVALID, "A ONE_TIME consent allows exactly one use.", "max_uses")
         )
     if fields.uses_per_period is not None:
         if fields.mode is not ConsentMode.PERIODIC:
             problems.append(
                 Problem(
-                    "USES_PER_PERIOD_NOT_ALLOWED",
+                    Code.USES_PER_PERIOD_NOT_ALLOWED,
                     "Only a PERIODIC consent has a rate of uses per period.",
                     "uses_per_period",
                 )
@@ -138,15 +185,21 @@ def _check(fields: GrantFields, at: datetime) -> list[Problem]:
         ):
             problems.append(
                 Problem(
-                    "USES_PER_PERIOD_INVALID",
+                    Code.USES_PER_PERIOD_INVALID,
                     "usesPerPeriod is at least 1 and at most maxUses.",
                     "uses_per_period",
                 )
             )
+    return problems
+
+
+def _data_life_rule(fields: GrantFields) -> list[Problem]:
+    """How long the grantee may keep the data, as an ISO 8601 duration."""
+    problems = []
     if fields.data_life is not None and not rules.DATA_LIFE.fullmatch(fields.data_life.strip()):
         problems.append(
             Problem(
-                "DATA_LIFE_INVALID",
+                Code.DATA_LIFE_INVALID,
                 "Give how long the grantee may keep the data as an ISO 8601 duration of one "
                 "unit, e.g. P30D, P6M, P1Y.",
                 "data_life",
@@ -172,7 +225,7 @@ async def _scope(session: AsyncSession, fields: GrantFields) -> list[ConsentItem
     if missing:
         raise UserError.of(
             [
-                Problem("DATA_ITEM_NOT_FOUND", f"No data item has the code {c!r}.", "data_items")
+                Problem(Code.DATA_ITEM_NOT_FOUND, f"No data item has the code {c!r}.", "data_items")
                 for c in missing
             ]
         )
@@ -198,13 +251,13 @@ async def grant_consent(
         raise UserError.of(problems)
     grantee = await session.get(Organization, fields.grantee_id)
     if grantee is None:
-        raise UserError("GRANTEE_NOT_FOUND", "No organisation has this id.", "grantee")
+        raise UserError(Code.GRANTEE_NOT_FOUND, "No organisation has this id.", "grantee")
     items = await _scope(session, fields)
     sensitive = [i.item for i in items if i.sensitive]
     # PIPL Art. 29: sensitive personal information needs the subject's separate consent
     if sensitive and not fields.separate:
         raise UserError(
-            "SEPARATE_CONSENT_REQUIRED",
+            Code.SEPARATE_CONSENT_REQUIRED,
             "These items are sensitive personal information (PIPL Art. 28): "
             f"{', '.join(sensitive)}. Consent to them separately: set separate to true.",
             "separate",
@@ -234,7 +287,7 @@ async def grant_consent(
     session.add_all(items)
     entry = await ledger.append(
         session,
-        "consent.consent.granted",
+        ledger.Kind.CONSENT_GRANTED,
         actor,
         {
             "consent": str(consent.id),
@@ -269,18 +322,18 @@ async def revoke_consent(
     actor = require(actor, Role.DATA_SUBJECT)
     reason = reason.strip()
     if len(reason) > 2000:
-        raise UserError("REASON_TOO_LONG", "The reason is over 2000 characters.", "reason")
+        raise UserError(Code.REASON_TOO_LONG, "The reason is over 2000 characters.", "reason")
     consent = await lock_consent(session, consent_id)
     if consent is None or consent.subject != actor.subject:
-        raise UserError("CONSENT_NOT_FOUND", "You have no consent with this id.", "consent_id")
+        raise UserError(Code.CONSENT_NOT_FOUND, "You have no consent with this id.", "consent_id")
     if consent.status is ConsentStatus.REVOKED:
-        raise UserError("CONSENT_REVOKED", "This consent is already revoked.", "consent_id")
+        raise UserError(Code.CONSENT_REVOKED, "This consent is already revoked.", "consent_id")
     consent.status = ConsentStatus.REVOKED
     consent.revoked_at = now()  # after the lock: every use that held it is already recorded
     consent.revoke_reason = reason
     entry = await ledger.append(
         session,
-        "consent.consent.revoked",
+        ledger.Kind.CONSENT_REVOKED,
         actor,
         {"consent": str(consent.id), "grantee": str(consent.grantee_id), "reason": reason},
         subjects=[consent.subject],

@@ -22,9 +22,7 @@ from core.clock import now
 from core.db import Database
 from core.identity import Principal, Role, require
 from core.models import Organization
-from ledger.canonical import subject_commitment
-from ledger.checkpoints import message
-from ledger.models import SubjectSalt
+from ledger import SubjectSalt, message, subject_commitment
 
 KANTARA_VERSION = "KI-CR-v1.1.0"
 JURISDICTION = "CN-GD"  # Guangdong (ISO 3166-2), Jiangmen municipality

@@ -18,6 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from consent.errors import Code
 from consent.models import DataSubject, SubjectKind
 from core.db import AsyncSession
 from core.errors import Problem, UserError
@@ -25,8 +26,7 @@ from core.identity import Principal, Role, require
 from core.models import Organization
 from core.settings import Settings
 from core.validators import is_valid_resident_id, normalize_resident_id
-from ledger.canonical import subject_commitment
-from ledger.models import SubjectSalt
+from ledger import SubjectSalt, subject_commitment
 
 KEY_ENV = "PDEX_IDENTITY_KEY"  # hex; else a key kept in the data directory, made on first use
 
@@ -130,7 +130,7 @@ async def update_my_identity(
     name = display_name.strip() if display_name is not None else None
     if name is not None and len(name) > 200:
         problems.append(
-            Problem("NAME_TOO_LONG", "Give a name of at most 200 characters.", "display_name")
+            Problem(Code.NAME_TOO_LONG, "Give a name of at most 200 characters.", "display_name")
         )
     digest: str | None = None
     if resident_id and resident_id.strip():
@@ -138,7 +138,7 @@ async def update_my_identity(
             # The message never repeats the number: it must not reach a log.
             problems.append(
                 Problem(
-                    "RESIDENT_ID_INVALID",
+                    Code.RESIDENT_ID_INVALID,
                     "That is not a valid resident identity number (GB 11643: 18 characters, "
                     "a real birth date, the right check character).",
                     "resident_id",
@@ -154,7 +154,7 @@ async def update_my_identity(
     if resident_id is not None:
         if digest is not None and subject.kind is not SubjectKind.PERSON:
             raise UserError(
-                "RESIDENT_ID_NOT_APPLICABLE", "Only a person has a resident ID.", "resident_id"
+                Code.RESIDENT_ID_NOT_APPLICABLE, "Only a person has a resident ID.", "resident_id"
             )
         if digest is not None:
             other = await session.scalar(
@@ -164,7 +164,7 @@ async def update_my_identity(
             )
             if other is not None:
                 raise UserError(
-                    "RESIDENT_ID_IN_USE",
+                    Code.RESIDENT_ID_IN_USE,
                     "Another account holds this resident ID; ask the data authority.",
                     "resident_id",
                 )

@@ -168,6 +168,7 @@ class Database:
 
     def __init__(self, settings: Settings) -> None:
         check_url(settings.database_url)
+        self.settings = settings  # e.g. for `pdex ledger verify`'s worker processes
         self.url = settings.database_url
         self.is_sqlite = settings.is_sqlite
         if self.is_sqlite:

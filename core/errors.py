@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,11 +22,32 @@ if TYPE_CHECKING:
 AfterRollback = Callable[["Database", "Principal | None"], Awaitable[Any]]
 
 
+class Code(StrEnum):
+    """The codes core's own rules raise (pagination, working-day counting).
+
+    Every package that raises `UserError`s has one such enum: `<domain>/errors.py`, the
+    API's own in `schema/errors.py`. A raise site names a member, never a string; each
+    mutation's description is built from the members it can raise
+    (`schema.errors.with_codes`), and `tests/house/test_error_codes.py` fails when a mutation
+    can raise a code its description does not list. Values are stable: programs match on
+    them."""
+
+    CURSOR_INVALID = "CURSOR_INVALID"
+    PAGE_SIZE_INVALID = "PAGE_SIZE_INVALID"
+    TIME_ZONE_REQUIRED = "TIME_ZONE_REQUIRED"
+    WORKING_DAYS_INVALID = "WORKING_DAYS_INVALID"
+    YEAR_OUT_OF_RANGE = "YEAR_OUT_OF_RANGE"
+
+
 @dataclass(frozen=True)
 class Problem:
     code: str
     message: str
     field: str | None = None
+
+    def __post_init__(self) -> None:
+        # A member of a `Code` enum is kept as its plain value: payloads and the ledger see str.
+        object.__setattr__(self, "code", str(self.code))
 
 
 class UserError(Exception):
@@ -82,3 +104,18 @@ class Forbidden(AuthError):
 
     def __init__(self, message: str = "Your roles do not allow this.") -> None:
         super().__init__(message)
+
+
+class IdentityProviderUnavailable(AuthError):
+    """The external identity provider's keys cannot be fetched and the token's key is not
+    known: the caller is not refused (401) but asked to retry (HTTP 503)."""
+
+    code = "IDENTITY_PROVIDER_UNAVAILABLE"
+
+    def __init__(
+        self,
+        message: str = "The identity provider cannot be reached; try again shortly.",
+        retry_after: int = 60,
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds until pdex will try the provider again

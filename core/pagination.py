@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 
 from core.db import AsyncSession
-from core.errors import UserError
+from core.errors import Code, UserError
 
 T = TypeVar("T")
 
@@ -36,7 +36,7 @@ class Page(Generic[T]):
 def check_page_size(first: int) -> int:
     if not 1 <= first <= PAGE_SIZE_CAP:
         raise UserError(
-            "PAGE_SIZE_INVALID", f"`first` must be between 1 and {PAGE_SIZE_CAP}.", "first"
+            Code.PAGE_SIZE_INVALID, f"`first` must be between 1 and {PAGE_SIZE_CAP}.", "first"
         )
     return first
 
@@ -72,7 +72,7 @@ def decode_cursor(cursor: str) -> tuple[Any, Any]:
 
 
 def _bad_cursor() -> UserError:
-    return UserError("CURSOR_INVALID", "The `after` cursor is not one pdex issued.", "after")
+    return UserError(Code.CURSOR_INVALID, "The `after` cursor is not one pdex issued.", "after")
 
 
 def _fits(column: InstrumentedAttribute[Any], value: Any) -> bool:

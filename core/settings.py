@@ -19,6 +19,10 @@ def default_data_dir() -> Path:
     return Path(base) / "pdex"
 
 
+class SettingsError(ValueError):
+    """A configuration pdex refuses to start with; `pdex` prints it as one line, exit 2."""
+
+
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     return int(raw) if raw not in (None, "") else default
@@ -53,6 +57,13 @@ class Settings:
     # the home page); None: the address `pdex serve` listens on. Never taken from `Host`.
     public_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.oidc_jwks_url and not self.oidc_issuer:
+            raise SettingsError(
+                "PDEX_OIDC_JWKS_URL is set but PDEX_OIDC_ISSUER is not: set the issuer "
+                "(the `iss` its tokens carry), or tokens from any issuer would be accepted"
+            )
 
     @property
     def is_sqlite(self) -> bool:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from core.calendar import YEARS, CalendarNotCoveredError, Deadline, WorkingCalendar
 from core.db import AsyncSession
-from core.errors import UserError
+from core.errors import Code, UserError
 from core.models import CalendarDay, CalendarYear
 
 MAX_WORKING_DAYS = 365
@@ -20,7 +20,7 @@ def check_year(year: int, field: str = "year") -> None:
     """A year deadlines can be counted in, or a clear user error (not a calendar gap)."""
     if year not in YEARS:
         raise UserError(
-            "YEAR_OUT_OF_RANGE", f"Give a year from {YEARS.start} to {YEARS.stop - 1}.", field
+            Code.YEAR_OUT_OF_RANGE, f"Give a year from {YEARS.start} to {YEARS.stop - 1}.", field
         )
 
 
@@ -73,18 +73,20 @@ def deadline_on(calendar: WorkingCalendar, received_at: datetime, days: int) -> 
     """End of the `days`-th working day after receipt on `calendar`, and its basis."""
     if not 1 <= days <= MAX_WORKING_DAYS:
         raise UserError(
-            "WORKING_DAYS_INVALID",
+            Code.WORKING_DAYS_INVALID,
             f"Give from 1 to {MAX_WORKING_DAYS} working days.",
             "workingDays",
         )
     if received_at.tzinfo is None:
         raise UserError(
-            "TIME_ZONE_REQUIRED", "Give the time with its UTC offset, e.g. …+08:00.", "receivedAt"
+            Code.TIME_ZONE_REQUIRED,
+            "Give the time with its UTC offset, e.g. …+08:00.",
+            "receivedAt",
         )
     try:
         return calendar.deadline(received_at, days)
     except CalendarNotCoveredError as exc:
-        raise UserError("YEAR_OUT_OF_RANGE", str(exc), "receivedAt") from exc
+        raise UserError(Code.YEAR_OUT_OF_RANGE, str(exc), "receivedAt") from exc
 
 
 async def working_day_deadline(session: AsyncSession, received_at: datetime, days: int) -> Deadline:

@@ -39,6 +39,9 @@ SYSTEM_ACTOR: dict[str, Any] = {"org": None, "roles": [], "sub": "pdex"}
 # PIPL Art. 47: a subject's entries hold only salted commitments, unlinked when erased
 async def subject_salt(session: AsyncSession, subject_id: str) -> bytes:
     """The subject's salt, made on first use. Kept outside the ledger (DESIGN.md)."""
+    known = session.sync_session.info.get(_SALTS)
+    if known and subject_id in known:
+        return known[subject_id]  # type: ignore[no-any-return]
     select = sa.select(SubjectSalt.salt).where(SubjectSalt.subject_id == subject_id)
     salt = await session.scalar(select)
     if salt is None:
@@ -53,6 +56,22 @@ async def subject_salt(session: AsyncSession, subject_id: str) -> bytes:
         salt = await session.scalar(select)
     assert salt is not None
     return salt
+
+
+_SALTS = "pdex.ledger.salts"  # session.info key: salts the caller read in this transaction
+
+
+def salt_column(subject: sa.ColumnElement[str]) -> sa.ScalarSelect[bytes | None]:
+    """The salt of `subject` as a column of the caller's own statement (NULL before the
+    subject's first entry): read with it, then `remember_salt`, and `append` needs no read."""
+    return sa.select(SubjectSalt.salt).where(SubjectSalt.subject_id == subject).scalar_subquery()
+
+
+def remember_salt(session: AsyncSession, subject_id: str, salt: bytes | None) -> None:
+    """A salt read by `salt_column` in this transaction (salts never change; an erasure
+    deletes the row in a transaction of its own)."""
+    if salt is not None:
+        session.sync_session.info.setdefault(_SALTS, {})[subject_id] = bytes(salt)
 
 
 async def commitment_for(session: AsyncSession, subject_id: str) -> str:
@@ -263,9 +282,11 @@ async def append(
     subjects: Iterable[str] = (),
     parties: Iterable[uuid.UUID] = (),
 ) -> LedgerEntry:
-    """Record one fact: `kind` like `registry.asset.registered`, a JSON `body` (no floats:
-    money and large numbers as strings), the data `subjects` it concerns (stored only as
-    salted commitments) and the organisations that are party to it (who may read it)."""
+    """Record one fact: `kind` a `ledger.Kind` (`registry.asset.registered`; its body's meaning
+    is in `ledger.kinds.MEANINGS`), a JSON `body` (no floats: money and large numbers as
+    strings), the data `subjects` it concerns (stored only as salted commitments) and the
+    organisations that are party to it (who may read it)."""
+    kind = str(kind)  # a Kind member is stored as its plain value
     subject_ids = list(dict.fromkeys(subjects))
     actor_doc = await actor_document(session, actor)
     commitments = [await commitment_for(session, s) for s in subject_ids]

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from core.db import AsyncSession
 from core.errors import UserError
 from ledger import merkle
+from ledger.errors import Code
 from ledger.models import LedgerEntry, LedgerHead, LedgerNode
 
 
@@ -73,7 +74,7 @@ async def _check_size(session: AsyncSession, size: int, field: str) -> int:
     current = await tree_size(session)
     if not 1 <= size <= current:
         raise UserError(
-            "TREE_SIZE_INVALID",
+            Code.TREE_SIZE_INVALID,
             f"The tree has {current} entries; ask for a size from 1 to {current}.",
             field,
         )
@@ -103,7 +104,7 @@ async def _inclusion_proofs(
     for seq in seqs:
         if not 0 <= seq < size:
             raise UserError(
-                "SEQ_OUT_OF_RANGE", f"Entry {seq} is not in a tree of {size} entries.", "seq"
+                Code.SEQ_OUT_OF_RANGE, f"Entry {seq} is not in a tree of {size} entries.", "seq"
             )
     keys = merkle.range_nodes(0, size)
     for seq in seqs:
@@ -140,7 +141,9 @@ async def consistency_proof(
     """Proof that the tree of `to_size` extends the tree of `from_size` (RFC 9162 §2.1.4)."""
     await _check_size(session, to_size, "toSize")
     if not 1 <= from_size <= to_size:
-        raise UserError("TREE_SIZE_INVALID", "`fromSize` must be from 1 to `toSize`.", "fromSize")
+        raise UserError(
+            Code.TREE_SIZE_INVALID, "`fromSize` must be from 1 to `toSize`.", "fromSize"
+        )
     keys = (
         merkle.consistency_nodes(from_size, to_size)
         + merkle.range_nodes(0, from_size)

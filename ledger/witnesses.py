@@ -20,6 +20,8 @@ from core.errors import UserError
 from core.identity import Principal, Role, require
 from ledger import signing
 from ledger.checkpoints import get_checkpoint, message
+from ledger.errors import Code
+from ledger.kinds import Kind
 from ledger.log import append
 from ledger.models import Cosignature, WitnessKey
 
@@ -33,7 +35,7 @@ def _hex(value: str, field: str, length: int, what: str) -> bytes:
         raw = b""
     if len(raw) != length:
         raise UserError(
-            "HEX_INVALID", f"`{field}` must be the {length}-byte {what}, in hex.", field
+            Code.HEX_INVALID, f"`{field}` must be the {length}-byte {what}, in hex.", field
         )
     return raw
 
@@ -41,7 +43,7 @@ def _hex(value: str, field: str, length: int, what: str) -> bytes:
 def _organization(actor: Principal) -> object:
     if actor.organization_id is None:
         raise UserError(
-            "ORGANIZATION_REQUIRED",
+            Code.ORGANIZATION_REQUIRED,
             "Witness keys belong to an organisation; your token names none.",
         )
     return actor.organization_id
@@ -63,24 +65,24 @@ async def register_witness_key(
     # BLS pairings take ~0.3 s: off the event loop, as `checkpoints` does for signing.
     if not await asyncio.to_thread(signing.verify_possession, key, proof):
         raise UserError(
-            "PROOF_OF_POSSESSION_INVALID",
+            Code.PROOF_OF_POSSESSION_INVALID,
             "The proof of possession does not verify for this key: sign it with PopProve.",
             "proofOfPossession",
         )
     if await witness_for(session, actor) is not None:
         raise UserError(
-            "WITNESS_ALREADY_REGISTERED", "Your organisation already has a witness key."
+            Code.WITNESS_ALREADY_REGISTERED, "Your organisation already has a witness key."
         )
     if await session.scalar(sa.select(WitnessKey.id).where(WitnessKey.public_key == key.hex())):
         raise UserError(
-            "WITNESS_KEY_TAKEN", "This key is registered to another witness.", "publicKey"
+            Code.WITNESS_KEY_TAKEN, "This key is registered to another witness.", "publicKey"
         )
     witness = WitnessKey(organization_id=organization_id, public_key=key.hex())
     session.add(witness)
     await session.flush()
     await append(
         session,
-        "ledger.witness.registered",
+        Kind.WITNESS_REGISTERED,
         actor,
         {"witness": str(witness.id), "publicKey": key.hex()},
     )
@@ -101,28 +103,28 @@ async def cosign_checkpoint(
     _organization(actor)
     witness = await witness_for(session, actor)
     if witness is None:
-        raise UserError("WITNESS_NOT_REGISTERED", "Register a witness key before co-signing.")
+        raise UserError(Code.WITNESS_NOT_REGISTERED, "Register a witness key before co-signing.")
     checkpoint = await get_checkpoint(session, tree_size)
     if checkpoint is None:
         raise UserError(
-            "CHECKPOINT_NOT_FOUND", f"There is no checkpoint at size {tree_size}.", "treeSize"
+            Code.CHECKPOINT_NOT_FOUND, f"There is no checkpoint at size {tree_size}.", "treeSize"
         )
     if _hex(root_hash, "rootHash", 32, "SHA-256 root") != bytes.fromhex(checkpoint.root_hash):
         raise UserError(
-            "CHECKPOINT_MISMATCH",
+            Code.CHECKPOINT_MISMATCH,
             "The root you checked is not the root pdex signed at this size: do not co-sign.",
             "rootHash",
         )
     if tree_size < witness.last_signed_size:
         raise UserError(
-            "STALE_CHECKPOINT",
+            Code.STALE_CHECKPOINT,
             f"You already co-signed size {witness.last_signed_size}; "
             "a witness never signs an older tree.",
             "treeSize",
         )
     if from_size != witness.last_signed_size:
         raise UserError(
-            "CONSISTENCY_NOT_CHECKED",
+            Code.CONSISTENCY_NOT_CHECKED,
             f"Check consistency from your last co-signed size ({witness.last_signed_size}), "
             f"not {from_size}: fetch consistencyProof(fromSize: {witness.last_signed_size}, "
             f"toSize: {tree_size}).",
@@ -130,14 +132,14 @@ async def cosign_checkpoint(
         )
     if await session.get(Cosignature, (tree_size, witness.id)) is not None:
         raise UserError(
-            "ALREADY_COSIGNED", "You have already co-signed this checkpoint.", "treeSize"
+            Code.ALREADY_COSIGNED, "You have already co-signed this checkpoint.", "treeSize"
         )
     raw_signature = _hex(signature, "signature", 96, "BLS signature")
     if not await asyncio.to_thread(
         signing.verify, bytes.fromhex(witness.public_key), message(checkpoint), raw_signature
     ):
         raise UserError(
-            "SIGNATURE_INVALID",
+            Code.SIGNATURE_INVALID,
             "The signature does not verify over this checkpoint with your registered key.",
             "signature",
         )

@@ -44,6 +44,7 @@ from registry.catalogue import (
     update_resource,
 )
 from registry.deidentification import deidentifications_of, record_deidentification
+from registry.errors import Code
 from registry.freshness import ALLOWANCE, is_stale
 from registry.items import claim_data_item, find_item, get_items, list_items, transfer_data_item
 from registry.models import (
@@ -88,6 +89,7 @@ from registry.valuation import (
 
 __all__ = [
     "ALLOWANCE",
+    "Code",
     "appraise_asset",
     "assess_quality",
     "assessments_of",

@@ -20,6 +20,7 @@ from core.batching import fetch_children, one_each
 from core.db import AsyncSession
 from core.errors import Forbidden, UserError
 from core.identity import Principal, Role, require
+from registry.errors import Code
 from registry.models import Asset, AssetStatus, AssetValuation, QualityAssessment
 from registry.valuation import (
     CostInputs,
@@ -54,11 +55,13 @@ async def _appraisable(session: AsyncSession, actor: Principal, asset_id: uuid.U
     """The authority, auditors and the holder appraise; never a draft nobody else can see."""
     asset = await session.get(Asset, asset_id)
     if asset is None:
-        raise UserError("ASSET_NOT_FOUND", "No such asset.", "asset_id")
+        raise UserError(Code.ASSET_NOT_FOUND, "No such asset.", "asset_id")
     if not actor.has(Role.AUTHORITY, Role.AUDITOR) and actor.organization_id != asset.holder_id:
         raise Forbidden("Only the holder, the data authority or an auditor appraises an asset.")
     if asset.status in (AssetStatus.CANCELLED, AssetStatus.REJECTED):
-        raise UserError("ASSET_STATUS_INVALID", f"The asset is {asset.status.value}.", "asset_id")
+        raise UserError(
+            Code.ASSET_STATUS_INVALID, f"The asset is {asset.status.value}.", "asset_id"
+        )
     return asset
 
 
@@ -84,7 +87,7 @@ async def assess_quality(
     session.add(assessment)
     await session.flush()
     await ledger.append(
-        session, "registry.asset.quality_assessed", actor,
+        session, ledger.Kind.ASSET_QUALITY_ASSESSED, actor,
         {"asset": str(asset.id), "scores": jsonable(scores), "weights": jsonable(weights),
          "overall": str(overall)},
         parties=[asset.holder_id],
@@ -106,7 +109,7 @@ async def appraise_asset(
     result = appraise(method, inputs)
     recorded_inputs = jsonable(inputs)
     entry = await ledger.append(
-        session, "registry.asset.appraised", actor,
+        session, ledger.Kind.ASSET_APPRAISED, actor,
         {"asset": str(asset.id), "method": result.method.value, "value": str(result.value),
          "inputs": recorded_inputs},
         parties=[asset.holder_id],

@@ -30,6 +30,7 @@ from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
 from core.search import contains_text
 from registry.catalogue import find_resource
+from registry.errors import Code
 from registry.models import (
     ASSET_TRANSITIONS,
     Asset,
@@ -84,6 +85,13 @@ MAX_LENGTHS = {
     "time_span": 200,
     "scale": 200,
 }
+_TOO_LONG = {
+    "description": Code.DESCRIPTION_TOO_LONG,
+    "scenario": Code.SCENARIO_TOO_LONG,
+    "delivery_mode": Code.DELIVERY_MODE_TOO_LONG,
+    "time_span": Code.TIME_SPAN_TOO_LONG,
+    "scale": Code.SCALE_TOO_LONG,
+}
 
 
 def _particular_problems(particulars: dict[str, str]) -> list[Problem]:
@@ -93,17 +101,19 @@ def _particular_problems(particulars: dict[str, str]) -> list[Problem]:
     for key, value in particulars.items():
         if key == "name":
             if not value or len(value) > MAX_LENGTHS["name"]:
-                problems.append(Problem("NAME_INVALID", "Give a name of 1-200 characters.", "name"))
+                problems.append(
+                    Problem(Code.NAME_INVALID, "Give a name of 1-200 characters.", "name")
+                )
         elif key == "scenario" and not value:
             problems.append(
                 Problem(
-                    "SCENARIO_REQUIRED", "Say which application scenario it serves.", "scenario"
+                    Code.SCENARIO_REQUIRED, "Say which application scenario it serves.", "scenario"
                 )
             )
         elif len(value) > MAX_LENGTHS[key]:
             problems.append(
                 Problem(
-                    f"{key.upper()}_TOO_LONG",
+                    _TOO_LONG[key],
                     f"Keep {key.replace('_', ' ')} to {MAX_LENGTHS[key]:,} characters.",
                     key,
                 )
@@ -114,17 +124,17 @@ def _particular_problems(particulars: dict[str, str]) -> list[Problem]:
 def _check_fields(fields: AssetFields) -> list[Problem]:
     problems = _particular_problems({key: getattr(fields, key).strip() for key in MAX_LENGTHS})
     if not fields.rights:
-        problems.append(Problem("RIGHTS_REQUIRED", "Claim at least one data right.", "rights"))
+        problems.append(Problem(Code.RIGHTS_REQUIRED, "Claim at least one data right.", "rights"))
     if not fields.sources:
         problems.append(
-            Problem("SOURCES_REQUIRED", "Declare where the data comes from.", "sources")
+            Problem(Code.SOURCES_REQUIRED, "Declare where the data comes from.", "sources")
         )
     for i, source in enumerate(fields.sources):
         declared = source.dataset_name.strip() and source.dataset_holder.strip()
         if source.resource_code is None and not (declared and source.legal_basis.strip()):
             problems.append(
                 Problem(
-                    "SOURCE_INCOMPLETE",
+                    Code.SOURCE_INCOMPLETE,
                     "A source is a catalogue resource, or a dataset with its holder and the "
                     "legal basis for using it.",
                     f"sources[{i}]",
@@ -143,7 +153,7 @@ async def _sources(
             resource = await find_resource(session, spec.resource_code)
             if resource is None:
                 raise UserError(
-                    "RESOURCE_NOT_FOUND",
+                    Code.RESOURCE_NOT_FOUND,
                     f"No catalogue resource {spec.resource_code}.",
                     f"sources[{i}].resource_code",
                 )
@@ -161,11 +171,11 @@ async def _sources(
 
 
 async def _fact(
-    session: AsyncSession, actor: Principal | None, asset: Asset, verb: str, **body: object
+    session: AsyncSession, actor: Principal | None, asset: Asset, kind: ledger.Kind, **body: object
 ) -> int:
     entry = await ledger.append(
         session,
-        f"registry.asset.{verb}",
+        kind,
         actor,
         {
             "asset": str(asset.id),
@@ -183,7 +193,7 @@ async def _fact(
 def _move(asset: Asset, to: AssetStatus) -> None:
     if to not in ASSET_TRANSITIONS[asset.status]:
         raise UserError(
-            "ASSET_STATUS_INVALID",
+            Code.ASSET_STATUS_INVALID,
             f"An asset that is {asset.status.value} cannot become {to.value}.",
             "id",
         )
@@ -193,7 +203,7 @@ def _move(asset: Asset, to: AssetStatus) -> None:
 async def _locked(session: AsyncSession, asset_id: uuid.UUID) -> Asset:
     asset = await session.scalar(sa.select(Asset).where(Asset.id == asset_id).with_for_update())
     if asset is None:
-        raise UserError("ASSET_NOT_FOUND", "No such asset.", "id")
+        raise UserError(Code.ASSET_NOT_FOUND, "No such asset.", "id")
     return asset
 
 
@@ -272,7 +282,7 @@ async def register_asset(
     """Art. 25: a DRAFT registration; nothing is public until it is submitted."""
     actor = require(actor, *REGISTRANTS[fields.kind])
     if actor.organization_id is None:
-        raise UserError("ORGANIZATION_REQUIRED", "Your token names no organisation.")
+        raise UserError(Code.ORGANIZATION_REQUIRED, "Your token names no organisation.")
     problems = _check_fields(fields)
     if problems:
         raise UserError.of(problems)
@@ -293,7 +303,7 @@ async def register_asset(
     await session.flush()
     session.add_all(await _sources(session, asset.id, fields.sources))
     await session.flush()
-    await _fact(session, actor, asset, "drafted")
+    await _fact(session, actor, asset, ledger.Kind.ASSET_DRAFTED)
     return asset
 
 
@@ -304,7 +314,7 @@ async def submit_asset_registration(
     asset = await _locked(session, asset_id)
     _holder(actor, asset)
     _move(asset, AssetStatus.SUBMITTED)
-    await _fact(session, actor, asset, "submitted")
+    await _fact(session, actor, asset, ledger.Kind.ASSET_SUBMITTED)
     return asset
 
 
@@ -321,12 +331,12 @@ async def review_asset_registration(
     actor = require(actor, Role.AUTHORITY)
     reason = reason.strip()
     if not accept and not reason:
-        raise UserError("REASON_REQUIRED", "A rejection must give its reason.", "reason")
+        raise UserError(Code.REASON_REQUIRED, "A rejection must give its reason.", "reason")
     calendar = await workdays.load_working_calendar(session)  # before the row lock (its doc)
     asset = await _locked(session, asset_id)
     if asset.status is not AssetStatus.SUBMITTED:
         raise UserError(
-            "ASSET_STATUS_INVALID",
+            Code.ASSET_STATUS_INVALID,
             f"Only a SUBMITTED asset is reviewed; this one is {asset.status.value}.",
             "id",
         )
@@ -340,13 +350,13 @@ async def review_asset_registration(
             session,
             actor,
             asset,
-            "noticed",
+            ledger.Kind.ASSET_NOTICED,
             noticeEndsAt=asset.notice_ends_at.isoformat(),
             noticeEndsProvisional=asset.notice_ends_provisional,
         )
     else:
         _move(asset, AssetStatus.REJECTED)
-        await _fact(session, actor, asset, "rejected", reason=reason)
+        await _fact(session, actor, asset, ledger.Kind.ASSET_REJECTED, reason=reason)
     return asset
 
 
@@ -360,16 +370,16 @@ async def object_to_asset(
     text = text.strip()
     if not text:
         raise UserError(
-            "OBJECTION_TEXT_REQUIRED", "Say what is wrong with the registration.", "text"
+            Code.OBJECTION_TEXT_REQUIRED, "Say what is wrong with the registration.", "text"
         )
     calendar = await workdays.load_working_calendar(session)  # before the row lock (its doc)
     asset = await _locked(session, asset_id)
     if asset.status not in (AssetStatus.PUBLIC_NOTICE, AssetStatus.OBJECTED):
         raise UserError(
-            "NOT_IN_PUBLIC_NOTICE", "Objections are taken during the public notice.", "id"
+            Code.NOT_IN_PUBLIC_NOTICE, "Objections are taken during the public notice.", "id"
         )
     if notice_over(asset, now()):
-        raise UserError("NOTICE_ENDED", "The public notice has ended.", "id")
+        raise UserError(Code.NOTICE_ENDED, "The public notice has ended.", "id")
     objection = AssetObjection(
         asset_id=asset.id, filed_by=actor.subject, filed_by_org_id=actor.organization_id, text=text
     )
@@ -379,7 +389,7 @@ async def object_to_asset(
         _move(asset, AssetStatus.OBJECTED)
     await session.flush()
     await _fact(
-        session, actor, asset, "objected", objection=str(objection.id),
+        session, actor, asset, ledger.Kind.ASSET_OBJECTED, objection=str(objection.id),
         noticeDaysLeft=asset.notice_days,
     )  # fmt: skip
     return objection
@@ -399,12 +409,12 @@ async def resolve_objection(
     resolution = resolution.strip()
     if not resolution:
         raise UserError(
-            "RESOLUTION_REQUIRED", "Explain the decision on the objection.", "resolution"
+            Code.RESOLUTION_REQUIRED, "Explain the decision on the objection.", "resolution"
         )
     calendar = await workdays.load_working_calendar(session)  # before the row lock (its doc)
     objection = await session.get(AssetObjection, objection_id)
     if objection is None or objection.upheld is not None:
-        raise UserError("OBJECTION_NOT_OPEN", "No open objection has this id.", "id")
+        raise UserError(Code.OBJECTION_NOT_OPEN, "No open objection has this id.", "id")
     objection.upheld, objection.resolution = upheld, resolution
     asset = await _locked(session, objection.asset_id)
     await session.flush()
@@ -426,7 +436,7 @@ async def resolve_objection(
         session,
         actor,
         asset,
-        "objection_resolved",
+        ledger.Kind.ASSET_OBJECTION_RESOLVED,
         objection=str(objection.id),
         upheld=upheld,
         resolution=resolution,
@@ -447,13 +457,13 @@ async def complete_asset_registration(
         _holder(actor, asset)
     if asset.status is not AssetStatus.PUBLIC_NOTICE:
         raise UserError(
-            "ASSET_STATUS_INVALID",
+            Code.ASSET_STATUS_INVALID,
             f"Only an asset under public notice is registered; this one is {asset.status.value}.",
             "id",
         )
     if not notice_over(asset, now()):
         raise UserError(
-            "NOTICE_RUNNING",
+            Code.NOTICE_RUNNING,
             f"The public notice runs until {for_people(asset.notice_ends_at)}.",
             "id",
         )
@@ -470,7 +480,7 @@ async def _register(session: AsyncSession, actor: Principal | None, asset: Asset
         session,
         actor,
         asset,
-        "registered",
+        ledger.Kind.ASSET_REGISTERED,
         registrationNumber=asset.registration_number,
         rights=asset.rights,
     )
@@ -504,13 +514,15 @@ async def change_asset_registration(
     unknown = set(changes) - set(CHANGEABLE)
     if unknown:
         raise UserError(
-            "FIELD_NOT_CHANGEABLE", f"{sorted(unknown)[0]} cannot be changed.", sorted(unknown)[0]
+            Code.FIELD_NOT_CHANGEABLE,
+            f"{sorted(unknown)[0]} cannot be changed.",
+            sorted(unknown)[0],
         )
     asset = await _locked(session, asset_id)
     _holder(actor, asset)
     if asset.status is not AssetStatus.REGISTERED:
         raise UserError(
-            "ASSET_STATUS_INVALID",
+            Code.ASSET_STATUS_INVALID,
             "Only a REGISTERED asset is changed; edit a draft instead.",
             "id",
         )
@@ -520,7 +532,7 @@ async def change_asset_registration(
         if getattr(asset, k) != v.strip()
     }
     if not diff:
-        raise UserError("NOTHING_CHANGED", "The change repeats what is registered.", None)
+        raise UserError(Code.NOTHING_CHANGED, "The change repeats what is registered.", None)
     problems = _particular_problems({key: new for key, (_, new) in diff.items()})
     if problems:
         raise UserError.of(problems)
@@ -528,7 +540,7 @@ async def change_asset_registration(
         setattr(asset, key, new)
     asset.version += 1
     _move(asset, AssetStatus.SUBMITTED)
-    await _fact(session, actor, asset, "changed", change=diff)
+    await _fact(session, actor, asset, ledger.Kind.ASSET_CHANGED, change=diff)
     return asset
 
 
@@ -539,13 +551,13 @@ async def cancel_asset_registration(
     actor = require(actor)
     reason = reason.strip()
     if not reason:
-        raise UserError("REASON_REQUIRED", "Say why the registration is cancelled.", "reason")
+        raise UserError(Code.REASON_REQUIRED, "Say why the registration is cancelled.", "reason")
     asset = await _locked(session, asset_id)
     if not actor.has(Role.AUTHORITY):
         _holder(actor, asset)
     _move(asset, AssetStatus.CANCELLED)
     asset.decision_reason = reason
-    await _fact(session, actor, asset, "cancelled", reason=reason)
+    await _fact(session, actor, asset, ledger.Kind.ASSET_CANCELLED, reason=reason)
     return asset
 
 

@@ -27,6 +27,7 @@ from core.models import Organization
 from core.pagination import Page, paginate
 from core.search import contains_text
 from registry.deidentification import check_opening
+from registry.errors import Code
 from registry.freshness import stale_after
 from registry.items import CODE
 from registry.models import (
@@ -78,15 +79,17 @@ def _problems(fields: ResourceFields) -> list[Problem]:
     if not CODE.fullmatch(fields.code):
         problems.append(
             Problem(
-                "RESOURCE_CODE_INVALID", "A code is 2-64 letters, digits, '.', '_' or '-'.", "code"
+                Code.RESOURCE_CODE_INVALID,
+                "A code is 2-64 letters, digits, '.', '_' or '-'.",
+                "code",
             )
         )
     if not fields.name or len(fields.name) > 200:
-        problems.append(Problem("NAME_INVALID", "Give a name of 1-200 characters.", "name"))
+        problems.append(Problem(Code.NAME_INVALID, "Give a name of 1-200 characters.", "name"))
     if len(fields.description) > 4000:
         problems.append(
             Problem(
-                "DESCRIPTION_TOO_LONG",
+                Code.DESCRIPTION_TOO_LONG,
                 "Keep the description under 4,000 characters.",
                 "description",
             )
@@ -95,7 +98,7 @@ def _problems(fields: ResourceFields) -> list[Problem]:
     if fields.share_type is ShareType.CONDITIONAL and not fields.share_conditions:
         problems.append(
             Problem(
-                "SHARE_CONDITIONS_REQUIRED",
+                Code.SHARE_CONDITIONS_REQUIRED,
                 "Conditional sharing must state its conditions.",
                 "share_conditions",
             )
@@ -104,7 +107,7 @@ def _problems(fields: ResourceFields) -> list[Problem]:
     if fields.share_type is ShareType.NOT_SHARED and not fields.share_legal_basis:
         problems.append(
             Problem(
-                "SHARE_LEGAL_BASIS_REQUIRED",
+                Code.SHARE_LEGAL_BASIS_REQUIRED,
                 "A resource that is not shared must cite the law that forbids sharing it.",
                 "share_legal_basis",
             )
@@ -112,7 +115,9 @@ def _problems(fields: ResourceFields) -> list[Problem]:
     # DSL Art. 21: core data is under the strictest regime; never opened.
     if fields.sensitivity is Sensitivity.CORE and fields.open_type is not OpenType.NOT_OPEN:
         problems.append(
-            Problem("OPEN_TYPE_NOT_ALLOWED", "Core data cannot be opened to society.", "open_type")
+            Problem(
+                Code.OPEN_TYPE_NOT_ALLOWED, "Core data cannot be opened to society.", "open_type"
+            )
         )
     return problems
 
@@ -137,12 +142,12 @@ async def _owned_items(
     missing = [c for c in codes if c not in found]
     if missing:
         raise UserError(
-            "DATA_ITEM_NOT_FOUND", f"No data item has the code {missing[0]}.", "data_items"
+            Code.DATA_ITEM_NOT_FOUND, f"No data item has the code {missing[0]}.", "data_items"
         )
     foreign = [c for c in codes if c not in kept and found[c].source_department_id != owner_id]
     if foreign:
         raise UserError(
-            "DATA_ITEM_NOT_OWNED",
+            Code.DATA_ITEM_NOT_OWNED,
             f"Data item {foreign[0]} has another source department: claim your own items, "
             "or request this one through a share.",
             "data_items",
@@ -197,7 +202,11 @@ async def _set_items(session: AsyncSession, resource: Resource, items: list[Data
 
 
 async def _record(
-    session: AsyncSession, actor: Principal, resource: Resource, kind: str, change: dict[str, Any]
+    session: AsyncSession,
+    actor: Principal,
+    resource: Resource,
+    kind: ledger.Kind,
+    change: dict[str, Any],
 ) -> None:
     session.add(
         ResourceChange(
@@ -227,7 +236,7 @@ async def create_resource(
 ) -> Resource:
     actor = require(actor, Role.AGENCY)
     if actor.organization_id is None:
-        raise UserError("ORGANIZATION_REQUIRED", "Your token names no agency.")
+        raise UserError(Code.ORGANIZATION_REQUIRED, "Your token names no agency.")
     fields = fields.cleaned()
     problems = _problems(fields)
     if problems:
@@ -236,7 +245,7 @@ async def create_resource(
     items = await _owned_items(session, actor.organization_id, fields.data_items)
     if await find_resource(session, fields.code) is not None:
         raise UserError(
-            "RESOURCE_CODE_TAKEN", f"A resource with code {fields.code} exists.", "code"
+            Code.RESOURCE_CODE_TAKEN, f"A resource with code {fields.code} exists.", "code"
         )
     resource = Resource(owner_id=actor.organization_id, **{n: getattr(fields, n) for n in COLUMNS})
     resource.stale_after = stale_after(resource.update_frequency, None, resource.created_at)
@@ -245,15 +254,17 @@ async def create_resource(
         async with session.begin_nested():
             await session.flush()
     except IntegrityError:
+        if await find_resource(session, fields.code) is None:
+            raise  # not a duplicate code (e.g. a foreign key): never reported as one
         raise UserError(
-            "RESOURCE_CODE_TAKEN", f"A resource with code {fields.code} exists.", "code"
+            Code.RESOURCE_CODE_TAKEN, f"A resource with code {fields.code} exists.", "code"
         ) from None
     await _set_items(session, resource, items)
     await _record(
         session,
         actor,
         resource,
-        "registry.resource.created",
+        ledger.Kind.RESOURCE_CREATED,
         {"created": _state(resource, fields.data_items)},
     )
     return resource
@@ -268,7 +279,7 @@ async def _owned_resource(
         sa.select(Resource).where(Resource.id == resource_id).with_for_update()
     )
     if resource is None:
-        raise UserError("RESOURCE_NOT_FOUND", "No such resource.", "id")
+        raise UserError(Code.RESOURCE_NOT_FOUND, "No such resource.", "id")
     if resource.owner_id != actor.organization_id:
         raise Forbidden("Only the agency that owns a resource edits it.")
     return resource
@@ -302,7 +313,7 @@ async def update_resource(
     items = await _owned_items(session, resource.owner_id, fields.data_items, before_items)
     if fields.code != resource.code and await find_resource(session, fields.code) is not None:
         raise UserError(
-            "RESOURCE_CODE_TAKEN", f"A resource with code {fields.code} exists.", "code"
+            Code.RESOURCE_CODE_TAKEN, f"A resource with code {fields.code} exists.", "code"
         )
     _apply(resource, fields)
     after = _state(resource, fields.data_items)
@@ -312,7 +323,7 @@ async def update_resource(
     resource.version += 1
     if fields.data_items != tuple(before_items):
         await _set_items(session, resource, items)
-    await _record(session, actor, resource, "registry.resource.updated", diff)
+    await _record(session, actor, resource, ledger.Kind.RESOURCE_UPDATED, diff)
     return resource
 
 
@@ -323,12 +334,14 @@ async def record_resource_update(
     """Art. 11: the agency refreshed the data at `at` (not in the future)."""
     actor = require(actor, Role.AGENCY)
     if at.tzinfo is None:
-        raise UserError("TIME_ZONE_REQUIRED", "Give the time with its UTC offset.", "updated_at")
+        raise UserError(Code.TIME_ZONE_REQUIRED, "Give the time with its UTC offset.", "updated_at")
     if at > now():
-        raise UserError("UPDATED_IN_FUTURE", "A refresh cannot be in the future.", "updated_at")
+        raise UserError(Code.UPDATED_IN_FUTURE, "A refresh cannot be in the future.", "updated_at")
     resource = await _owned_resource(session, actor, resource_id)
     if resource.last_updated_at is not None and at < resource.last_updated_at:
-        raise UserError("UPDATE_OUT_OF_ORDER", "A later refresh is already recorded.", "updated_at")
+        raise UserError(
+            Code.UPDATE_OUT_OF_ORDER, "A later refresh is already recorded.", "updated_at"
+        )
     previous = resource.last_updated_at
     resource.last_updated_at = at
     resource.stale_after = stale_after(resource.update_frequency, at, resource.created_at)
@@ -337,7 +350,7 @@ async def record_resource_update(
         session,
         actor,
         resource,
-        "registry.resource.refreshed",
+        ledger.Kind.RESOURCE_REFRESHED,
         {"lastUpdatedAt": [previous.isoformat() if previous else None, at.isoformat()]},
     )
     return resource

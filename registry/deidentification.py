@@ -16,6 +16,7 @@ from core.clock import now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
+from registry.errors import Code
 from registry.models import Deidentification, OpenType, Resource
 
 
@@ -32,20 +33,24 @@ async def record_deidentification(
     method, checked_by = method.strip(), checked_by.strip()
     problems = []
     if not method or len(method) > 200:
-        problems.append(Problem("METHOD_REQUIRED", "Name the method (1-200 characters).", "method"))
+        problems.append(
+            Problem(Code.METHOD_REQUIRED, "Name the method (1-200 characters).", "method")
+        )
     if not checked_by or len(checked_by) > 200:
         problems.append(
-            Problem("CHECKED_BY_REQUIRED", "Name who checked it (1-200 characters).", "checked_by")
+            Problem(
+                Code.CHECKED_BY_REQUIRED, "Name who checked it (1-200 characters).", "checked_by"
+            )
         )
     if performed_on > now().date():
         problems.append(
-            Problem("PERFORMED_IN_FUTURE", "It cannot be done in the future.", "performed_on")
+            Problem(Code.PERFORMED_IN_FUTURE, "It cannot be done in the future.", "performed_on")
         )
     if problems:
         raise UserError.of(problems)
     resource = await session.get(Resource, resource_id)
     if resource is None:
-        raise UserError("RESOURCE_NOT_FOUND", "No such resource.", "resource_id")
+        raise UserError(Code.RESOURCE_NOT_FOUND, "No such resource.", "resource_id")
     if resource.owner_id != actor.organization_id:
         raise Forbidden("Only the agency that owns a resource records its de-identification.")
     record = Deidentification(
@@ -84,7 +89,7 @@ async def check_opening(
     )
     if not recorded:
         raise UserError(
-            "DEIDENTIFICATION_REQUIRED",
+            Code.DEIDENTIFICATION_REQUIRED,
             "An entry holding personal information is opened only once its de-identification "
             "is recorded (recordDeidentification): keep it NOT_OPEN until then.",
             "open_type",

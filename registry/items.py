@@ -20,6 +20,7 @@ from core.errors import Problem, UserError
 from core.identity import Principal, Role, require
 from core.models import Organization, OrganizationKind
 from core.pagination import Page, paginate
+from registry.errors import Code
 from registry.models import DataItem
 
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}")
@@ -31,17 +32,17 @@ def _validate(code: str, name: str, legal_basis: str) -> tuple[str, str, str]:
     if not CODE.fullmatch(code):
         problems.append(
             Problem(
-                "DATA_ITEM_CODE_INVALID",
+                Code.DATA_ITEM_CODE_INVALID,
                 "A code is 2-64 letters, digits, '.', '_' or '-', starting with a letter or digit.",
                 "code",
             )
         )
     if not name or len(name) > 200:
-        problems.append(Problem("NAME_INVALID", "Give a name of 1-200 characters.", "name"))
+        problems.append(Problem(Code.NAME_INVALID, "Give a name of 1-200 characters.", "name"))
     if not legal_basis or len(legal_basis) > 1000:
         problems.append(
             Problem(
-                "LEGAL_BASIS_REQUIRED",
+                Code.LEGAL_BASIS_REQUIRED,
                 "Cite the law or regulation that makes you collect this data (1-1000 characters).",
                 "legal_basis",
             )
@@ -58,7 +59,7 @@ async def _already_claimed(session: AsyncSession, code: str) -> UserError:
         .where(DataItem.code == code)
     )
     return UserError(
-        "DATA_ITEM_ALREADY_CLAIMED",
+        Code.DATA_ITEM_ALREADY_CLAIMED,
         f"Data item {code} already has its source department: {owner}. "
         "Art. 8 allows one; ask the data authority to transfer it if that is wrong.",
         "code",
@@ -84,7 +85,7 @@ async def claim_data_item(
     consent covering it a separate consent (PIPL Art. 29)."""
     actor = require(actor, Role.AGENCY)
     if actor.organization_id is None:
-        raise UserError("ORGANIZATION_REQUIRED", "Your token names no agency.")
+        raise UserError(Code.ORGANIZATION_REQUIRED, "Your token names no agency.")
     code, name, legal_basis = _validate(code, name, legal_basis)
     if await find_item(session, code) is not None:
         # Art. 8: a second claim is refused, naming the source department
@@ -102,10 +103,13 @@ async def claim_data_item(
             session.add(item)
             await session.flush()
     except IntegrityError:
+        claimed = await session.scalar(sa.select(DataItem.code).where(DataItem.code == code))
+        if claimed is None:
+            raise  # not a racing claim (e.g. a foreign key): never reported as one
         raise await _already_claimed(session, code) from None
     await ledger.append(
         session,
-        "registry.data_item.claimed",
+        ledger.Kind.DATA_ITEM_CLAIMED,
         actor,
         {
             "code": code,
@@ -131,20 +135,22 @@ async def transfer_data_item(
     actor = require(actor, Role.AUTHORITY)
     reason = reason.strip()
     if not reason:
-        raise UserError("REASON_REQUIRED", "Say why the item changes source department.", "reason")
+        raise UserError(
+            Code.REASON_REQUIRED, "Say why the item changes source department.", "reason"
+        )
     item = await session.scalar(
         sa.select(DataItem).where(DataItem.code == code.strip()).with_for_update()
     )
     if item is None:
-        raise UserError("DATA_ITEM_NOT_FOUND", f"No data item has the code {code!r}.", "code")
+        raise UserError(Code.DATA_ITEM_NOT_FOUND, f"No data item has the code {code!r}.", "code")
     target = await session.get(Organization, to_organization_id)
     if target is None or target.kind != OrganizationKind.AGENCY:
         raise UserError(
-            "SOURCE_DEPARTMENT_INVALID", "Transfer a data item to an agency.", "to_organization"
+            Code.SOURCE_DEPARTMENT_INVALID, "Transfer a data item to an agency.", "to_organization"
         )
     if item.source_department_id == target.id:
         raise UserError(
-            "DATA_ITEM_SAME_OWNER",
+            Code.DATA_ITEM_SAME_OWNER,
             f"{target.name} is already the source department.",
             "to_organization",
         )
@@ -153,7 +159,7 @@ async def transfer_data_item(
     await session.flush()
     await ledger.append(
         session,
-        "registry.data_item.transferred",
+        ledger.Kind.DATA_ITEM_TRANSFERRED,
         actor,
         {"code": item.code, "from": str(previous), "to": str(target.id), "reason": reason},
         parties=[previous, target.id],

@@ -44,6 +44,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar, TypeAlias
 
 from core.errors import Problem, UserError
+from registry.errors import Code
 
 Amount: TypeAlias = Decimal | int | str
 
@@ -244,7 +245,7 @@ class _Check:
     def number(self, value: object, field: str) -> Decimal | None:
         if isinstance(value, float):
             self.fail(
-                "FLOAT_NOT_ALLOWED", "Give a decimal string or an integer, not a float.", field
+                Code.FLOAT_NOT_ALLOWED, "Give a decimal string or an integer, not a float.", field
             )
             return None
         number: Decimal | None = None
@@ -258,14 +259,14 @@ class _Check:
             except InvalidOperation:
                 number = None
         if number is None or not number.is_finite():
-            self.fail("NOT_A_NUMBER", "Give a finite decimal number.", field)
+            self.fail(Code.NOT_A_NUMBER, "Give a finite decimal number.", field)
             return None
         return number
 
     def amount(self, value: object, field: str) -> Decimal | None:
         number = self.number(value, field)
         if number is not None and number < 0:
-            self.fail("NEGATIVE_AMOUNT", "An amount cannot be negative.", field)
+            self.fail(Code.NEGATIVE_AMOUNT, "An amount cannot be negative.", field)
             return None
         return number
 
@@ -285,7 +286,7 @@ def _arithmetic(method: Method) -> Iterator[None]:
 
 def _out_of_range(method: Method) -> UserError:
     return UserError(
-        "VALUE_OUT_OF_RANGE",
+        Code.VALUE_OUT_OF_RANGE,
         f"The value must stay below {VALUE_LIMIT:f} CNY; check the units of the inputs.",
         method.lower(),
     )
@@ -324,11 +325,11 @@ def _quality(
         w = check.number(getattr(weights, name), f"{at}weights.{name}")
         if q is not None and not 0 <= q <= 1:
             check.fail(
-                "SCORE_OUT_OF_RANGE", "A quality score is between 0 and 1.", f"{at}scores.{name}"
+                Code.SCORE_OUT_OF_RANGE, "A quality score is between 0 and 1.", f"{at}scores.{name}"
             )
             q = None
         if w is not None and w < 0:
-            check.fail("WEIGHT_NEGATIVE", "A weight cannot be negative.", f"{at}weights.{name}")
+            check.fail(Code.WEIGHT_NEGATIVE, "A weight cannot be negative.", f"{at}weights.{name}")
             w = None
         if w is not None:
             total_weight += w
@@ -339,7 +340,7 @@ def _quality(
         score += w * q
     if complete and total_weight != 1:
         check.fail(
-            "WEIGHTS_NOT_NORMALISED",
+            Code.WEIGHTS_NOT_NORMALISED,
             f"The weights sum to {total_weight:f}; they must sum to exactly 1.",
             f"{at}weights",
         )
@@ -362,14 +363,14 @@ def _remaining_life(check: _Check, life: RemainingLife, figures: dict[str, str])
     remaining = check.number(life.remaining, "cost.remaining_life.remaining")
     if elapsed is not None and elapsed < 0:
         check.fail(
-            "ELAPSED_LIFE_NEGATIVE",
+            Code.ELAPSED_LIFE_NEGATIVE,
             "Elapsed life cannot be negative.",
             "cost.remaining_life.elapsed",
         )
         elapsed = None
     if remaining is not None and remaining <= 0:
         check.fail(
-            "REMAINING_LIFE_NOT_POSITIVE",
+            Code.REMAINING_LIFE_NOT_POSITIVE,
             "Remaining life must be above 0; an asset with none left is not valued this way.",
             "cost.remaining_life.remaining",
         )
@@ -392,7 +393,7 @@ def appraise_cost(inputs: CostInputs) -> Valuation:
                 part = Decimal(0)
                 for key, amount in value.items():
                     if not isinstance(key, str) or not key.strip():
-                        check.fail("PART_NAME_INVALID", "Name each part.", f"cost.{name}")
+                        check.fail(Code.PART_NAME_INVALID, "Name each part.", f"cost.{name}")
                         continue
                     number = check.amount(amount, f"cost.{name}.{key}")
                     if number is not None:
@@ -405,7 +406,7 @@ def appraise_cost(inputs: CostInputs) -> Valuation:
         delta: Decimal | None = None
         if inputs.quality is not None and inputs.remaining_life is not None:
             check.fail(
-                "ADJUSTMENT_AMBIGUOUS",
+                Code.ADJUSTMENT_AMBIGUOUS,
                 "Give δ one way: quality scores or remaining life, not both.",
                 "cost",
             )
@@ -419,7 +420,7 @@ def appraise_cost(inputs: CostInputs) -> Valuation:
             delta = _remaining_life(check, inputs.remaining_life, figures)
         else:
             check.fail(
-                "ADJUSTMENT_REQUIRED",
+                Code.ADJUSTMENT_REQUIRED,
                 "Give δ: quality scores with weights, or the remaining life.",
                 "cost",
             )
@@ -452,12 +453,12 @@ def _cash_flows(check: _Check, flows: CashFlows, figures: dict[str, str]) -> lis
     for name, _label, non_negative in columns:
         values: Sequence[Amount] = getattr(flows, name)
         if not values:
-            check.fail("PERIODS_INVALID", "Give at least one period.", f"{at}.{name}")
+            check.fail(Code.PERIODS_INVALID, "Give at least one period.", f"{at}.{name}")
         elif periods is None:
             periods = (name, len(values))
         elif len(values) != periods[1]:
             check.fail(
-                "PERIODS_MISMATCH",
+                Code.PERIODS_MISMATCH,
                 f"Give one value per period: {periods[1]}, as many as {periods[0]}.",
                 f"{at}.{name}",
             )
@@ -468,7 +469,9 @@ def _cash_flows(check: _Check, flows: CashFlows, figures: dict[str, str]) -> lis
         rate = check.number(flows.share_rate, f"{at}.share_rate")
         if rate is not None and not 0 < rate <= 1:
             check.fail(
-                "SHARE_RATE_INVALID", "A share rate is above 0 and at most 1.", f"{at}.share_rate"
+                Code.SHARE_RATE_INVALID,
+                "A share rate is above 0 and at most 1.",
+                f"{at}.share_rate",
             )
         elif rate is not None:
             share, figures["share_rate"] = rate, _fmt(rate)
@@ -502,7 +505,7 @@ def appraise_income(inputs: IncomeInputs) -> Valuation:
         rate = None if risk_free is None or premium is None else risk_free + premium
         if rate is not None and rate <= -1:
             check.fail(
-                "DISCOUNT_RATE_INVALID",
+                Code.DISCOUNT_RATE_INVALID,
                 f"The discount rate i = {rate:f} must be above -1 (1 + i > 0).",
                 "income.discount_rate",
             )
@@ -531,7 +534,9 @@ def appraise_market(inputs: MarketInputs) -> Valuation:
     with _arithmetic(Method.MARKET):
         if not inputs.comparables:
             check.fail(
-                "COMPARABLES_REQUIRED", "Give at least one comparable trade.", "market.comparables"
+                Code.COMPARABLES_REQUIRED,
+                "Give at least one comparable trade.",
+                "market.comparables",
             )
         adjusted: list[Decimal] = []
         for j, comparable in enumerate(inputs.comparables):
@@ -543,7 +548,7 @@ def appraise_market(inputs: MarketInputs) -> Valuation:
                 k = check.number(getattr(comparable, name), f"{at}.{name}")
                 if k is not None and k <= 0:
                     check.fail(
-                        "COEFFICIENT_NOT_POSITIVE", "A coefficient is above 0.", f"{at}.{name}"
+                        Code.COEFFICIENT_NOT_POSITIVE, "A coefficient is above 0.", f"{at}.{name}"
                     )
                 elif k is not None:
                     factors.append(k)
@@ -580,6 +585,6 @@ def appraise(method: str, inputs: CostInputs | IncomeInputs | MarketInputs) -> V
         chosen = Method(method)
     except ValueError:
         raise UserError(
-            "METHOD_UNKNOWN", "Choose the method COST, INCOME or MARKET.", "method"
+            Code.METHOD_UNKNOWN, "Choose the method COST, INCOME or MARKET.", "method"
         ) from None
     return _APPRAISERS[chosen](inputs)

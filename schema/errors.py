@@ -3,6 +3,10 @@
 - `perform`, the one mutation runner, runs one mutation's use case in one transaction
   (`core.usecase.run`) and turns a `UserError` into `userErrors`; nothing the use case wrote
   survives a failure (a refusal's after-rollback step records the attempt afterwards).
+- `payload` runs a mutation's use case through `perform` and builds its payload: the one
+  way a resolver answers (`return await payload(info, use_case, DealPayload, deal=Deal.from_row)`).
+- `with_codes` builds a mutation's description from the `Code` members it can raise, so the
+  SDL lists every code (`tests/house/test_error_codes.py` checks it against the raise sites).
 - `ErrorPolicy` gives every GraphQL error an `extensions.code`, and replaces unexpected
   exceptions with a masked message carrying the request id, logging the real one.
 """
@@ -11,7 +15,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from enum import StrEnum
 from typing import TypeVar
 
 import strawberry
@@ -26,6 +31,24 @@ from schema.context import Info
 
 log = logging.getLogger("pdex.graphql")
 T = TypeVar("T")
+
+
+class Code(StrEnum):
+    """Codes the API layer raises itself (global IDs, input shapes the schema checks)."""
+
+    FIELD_REQUIRED = "FIELD_REQUIRED"
+    ID_INVALID = "ID_INVALID"
+    METHOD_INPUTS_REQUIRED = "METHOD_INPUTS_REQUIRED"
+
+
+def with_codes(
+    text: str, *codes: StrEnum, notes: Mapping[StrEnum, str] | None = None, after: str = ""
+) -> str:
+    """A mutation's description: `text`, then "userErrors codes: A, B (note), C.", then `after`.
+    The codes are `Code` members (of any package), listed in the order given, each once."""
+    notes = notes or {}
+    listed = [f"{c.value} ({notes[c]})" if c in notes else c.value for c in dict.fromkeys(codes)]
+    return f"{text} userErrors codes: {', '.join(listed)}.{after}"
 
 
 @strawberry.type(
@@ -63,6 +86,24 @@ async def perform(
         return await run(context.db, context.actor, action), []
     except UserError as error:
         return None, user_errors(error)
+
+
+P = TypeVar("P")
+
+
+async def payload(
+    info: Info,
+    action: Callable[[AsyncSession, Principal | None], Awaitable[T]],
+    make: Callable[..., P],
+    **fields: Callable[[T], object],
+) -> P:
+    """Run `action` as `perform` does and answer with `make(<field>=convert(result),
+    user_errors=[])`, or, when it raised a `UserError`, `make(<field>=None, user_errors=…)`."""
+    result, errors = await perform(info, action)
+    values = {
+        name: convert(result) if result is not None else None for name, convert in fields.items()
+    }
+    return make(**values, user_errors=errors)
 
 
 class ErrorPolicy(SchemaExtension):

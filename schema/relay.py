@@ -9,15 +9,18 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry.types.nodes import SelectedField
 
+from core.db import AsyncSession
 from core.errors import UserError
+from core.identity import Principal
 from core.pagination import Page
+from schema.errors import Code
 
 NodeT = TypeVar("NodeT")
 
@@ -37,9 +40,9 @@ def from_global_id(global_id: str, expected: str | None = None) -> tuple[str, uu
         type_name, raw = base64.b64decode(global_id, validate=True).decode().split(":", 1)
         row_id = uuid.UUID(raw)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise UserError("ID_INVALID", f"{global_id!r} is not a pdex ID.", "id") from exc
+        raise UserError(Code.ID_INVALID, f"{global_id!r} is not a pdex ID.", "id") from exc
     if expected is not None and type_name != expected:
-        raise UserError("ID_INVALID", f"{global_id!r} is not the ID of a {expected}.", "id")
+        raise UserError(Code.ID_INVALID, f"{global_id!r} is not the ID of a {expected}.", "id")
     return type_name, row_id
 
 
@@ -144,3 +147,27 @@ def selected_node_fields(info: Any) -> set[str]:
                     if node.name == "node":
                         names.update(f.name for f in children(node.selections))
     return names
+
+
+RowT = TypeVar("RowT")
+# node field -> (the request loader that fetches it, the loader's key for one row of the page)
+Prefetch = dict[str, tuple[str, Callable[[Any], Any]]]
+
+
+async def page_connection(
+    info: Any,
+    list_page: Callable[[AsyncSession, Principal | None], Awaitable[Page[RowT]]],
+    convert: Callable[[RowT], NodeT],
+    prefetch: Prefetch | None = None,
+) -> Connection[NodeT]:
+    """The one way a list resolver pages: `list_page(session, actor)` (a domain's `list_*`) in
+    one read session, then, in that same session, the relations the query will read
+    (`prefetch`, by the node fields selected: no second session, no N+1)."""
+    wanted = selected_node_fields(info) if prefetch else set()
+    loaders = info.context.loaders
+    async with info.context.db.read() as session:
+        page = await list_page(session, info.context.actor)
+        for field, (loader, key) in (prefetch or {}).items():
+            if field in wanted:
+                await getattr(loaders, loader).prefetch(session, [key(row) for row in page.items])
+    return connection(page, convert)

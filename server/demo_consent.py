@@ -18,7 +18,7 @@ from consent import CertificateType, ConsentMode, GrantFields
 from core.clock import now
 from core.db import Database
 from core.identity import Principal, Role
-from registry.models import DataItem
+from registry import DataItem
 from server.demo_steps import step
 
 CITIZEN = "demo-citizen-0001"  # the demo data_subject token's `sub`

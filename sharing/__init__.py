@@ -51,8 +51,10 @@ from sharing.models import (
     ShareDemand,
     ShareDispute,
     ShareGrant,
+    ShareGrantItem,
     ShareMode,
     ShareRequest,
+    ShareRequestItem,
     ShareRequestStatus,
     ShareViolationCandidate,
     UsageReport,
@@ -108,7 +110,12 @@ from sharing.verification import (
     upload_verification_batch,
     verify_data_claim,
 )
-from sharing.violations import list_violation_candidates, record_violation, violation_counts
+from sharing.violations import (
+    get_violation_candidates,
+    list_violation_candidates,
+    record_violation,
+    violation_counts,
+)
 
 __all__ = [
     "oprf",
@@ -161,8 +168,10 @@ __all__ = [
     "ShareDemand",
     "ShareDispute",
     "ShareGrant",
+    "ShareGrantItem",
     "ShareMode",
     "ShareRequest",
+    "ShareRequestItem",
     "ShareRequestStatus",
     "ShareViolationCandidate",
     "TicketRequest",
@@ -179,6 +188,7 @@ __all__ = [
     "get_grants",
     "get_share_requests",
     "get_tickets",
+    "get_violation_candidates",
     "is_expired",
     "is_overdue",
     "issue_access_ticket",

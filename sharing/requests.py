@@ -32,7 +32,7 @@ from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
 from registry import DataItem, Resource, ResourceItem, ShareType
-from sharing.grants import create_grant
+from sharing.grants import create_grant, end_grant_of_withdrawn
 from sharing.models import (
     OFFLINE_MODES,
     SHARE_REQUEST_TRANSITIONS,
@@ -408,8 +408,6 @@ async def withdraw_share_request(
     _move(request, ShareRequestStatus.WITHDRAWN)
     request.withdrawn_at = now()
     if request.grant_id is not None:
-        from sharing.grants import end_grant_of_withdrawn
-
         await end_grant_of_withdrawn(session, actor, request.grant_id)
     await session.flush()
     await _fact(session, actor, request, "withdrawn")

@@ -56,6 +56,11 @@ class TicketSigner:
     private_key: Ed25519PrivateKey
     kid: str
 
+    @classmethod
+    def ephemeral(cls) -> TicketSigner:
+        """A key kept nowhere: for seeding demo tickets no one will present."""
+        return _signer(os.urandom(32))
+
     @property
     def public_jwk(self) -> dict[str, str]:
         raw = self.private_key.public_key().public_bytes_raw()

@@ -11,6 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 import ledger
+from core.batching import fetch_by_ids
 from core.db import AsyncSession
 from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
@@ -110,3 +111,9 @@ async def violation_counts(
     if grantee_ids:
         statement = statement.where(v.grantee_id.in_(list(grantee_ids)))
     return {grantee: n for grantee, n in await session.execute(statement)}
+
+
+async def get_violation_candidates(
+    session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
+) -> list[ShareViolationCandidate | None]:
+    return await fetch_by_ids(session, ShareViolationCandidate, ids, visible_to(actor))

@@ -5,6 +5,7 @@ government (the `oversight` role)."""
 
 from supervision import scorecards
 from supervision.access import READ_ALL
+from supervision.errors import Code
 from supervision.findings import Sweep, detect_findings, get_findings, list_findings
 from supervision.models import (
     ARTICLE_ITEM,
@@ -72,6 +73,7 @@ __all__ = [
     "RECTIFICATION_TRANSITIONS",
     "AgencyScorecard",
     "ChiefDataOfficer",
+    "Code",
     "Finding",
     "FindingKind",
     "Gap",

@@ -26,11 +26,14 @@ from core.identity import Principal, Role, require
 from core.models import Organization, OrganizationKind
 from core.pagination import Page, paginate
 from registry import Resource, ResourceChange, ShareType
-from sharing import ShareGrant, ShareRequest, ShareRequestStatus, ShareViolationCandidate
-
-# The item tables of requests and grants are not in sharing's `__init__` (yet): the 35(7)
-# detector compares the two sets in SQL.
-from sharing.models import ShareGrantItem, ShareRequestItem
+from sharing import (
+    ShareGrant,
+    ShareGrantItem,
+    ShareRequest,
+    ShareRequestItem,
+    ShareRequestStatus,
+    ShareViolationCandidate,
+)
 from supervision.access import visible, visible_or_none
 from supervision.models import ARTICLE_ITEM, Finding, FindingKind, Rectification
 from supervision.rectifications import escalate_overdue
@@ -309,7 +312,7 @@ async def detect_findings(session: AsyncSession, actor: Principal | None) -> Swe
             for c in fresh
         ]  # fmt: skip
         entry = await ledger.append(
-            session, "supervision.findings.detected", actor, sweep_fact(rows),
+            session, ledger.Kind.FINDINGS_DETECTED, actor, sweep_fact(rows),
             parties=sorted({f.agency_id for f in rows}, key=str),
         )  # fmt: skip
         for f in rows:

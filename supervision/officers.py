@@ -20,6 +20,7 @@ from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
 from core.models import Organization
 from core.pagination import Page, paginate
+from supervision.errors import Code
 from supervision.models import ChiefDataOfficer
 
 
@@ -42,18 +43,18 @@ async def appoint_cdo(
     _may_act_for(actor, organization_id)
     problems = []
     if not name.strip() or len(name.strip()) > 200:
-        problems.append(Problem("NAME_REQUIRED", "Give the officer's name (1-200).", "name"))
+        problems.append(Problem(Code.NAME_REQUIRED, "Give the officer's name (1-200).", "name"))
     if not title.strip() or len(title.strip()) > 200:
-        problems.append(Problem("TITLE_REQUIRED", "Give the officer's post (1-200).", "title"))
+        problems.append(Problem(Code.TITLE_REQUIRED, "Give the officer's post (1-200).", "title"))
     if problems:
         raise UserError.of(problems)
     organization = await session.get(Organization, organization_id, with_for_update=True)
     if organization is None:
-        raise UserError("ORGANIZATION_NOT_FOUND", "No organisation has this id.", "organization")
+        raise UserError(Code.ORGANIZATION_NOT_FOUND, "No organisation has this id.", "organization")
     current = await _current(session, organization_id)
     if current is not None:
         raise UserError(
-            "CDO_ALREADY_APPOINTED",
+            Code.CDO_ALREADY_APPOINTED,
             f"{current.name} is the current chief data officer: end that appointment first.",
             "organization",
         )
@@ -69,7 +70,7 @@ async def appoint_cdo(
     await session.flush()
     entry = await ledger.append(
         session,
-        "supervision.cdo.appointed",
+        ledger.Kind.CDO_APPOINTED,
         actor,
         {"cdo": str(officer.id), "organization": str(organization_id), "name": officer.name,
          "title": officer.title},
@@ -87,16 +88,16 @@ async def end_cdo(
     if officer is None or not (
         actor.has(Role.AUTHORITY) or actor.organization_id == officer.organization_id
     ):
-        raise UserError("CDO_NOT_FOUND", "No appointment of yours has this id.", "id")
+        raise UserError(Code.CDO_NOT_FOUND, "No appointment of yours has this id.", "id")
     if officer.ended_at is not None:
-        raise UserError("CDO_ALREADY_ENDED", "This appointment has ended already.", "id")
+        raise UserError(Code.CDO_ALREADY_ENDED, "This appointment has ended already.", "id")
     if not reason.strip() or len(reason.strip()) > 2000:
-        raise UserError("REASON_REQUIRED", "Say why the appointment ends (1-2000).", "reason")
+        raise UserError(Code.REASON_REQUIRED, "Say why the appointment ends (1-2000).", "reason")
     officer.ended_at = now()
     officer.end_reason = reason.strip()
     await ledger.append(
         session,
-        "supervision.cdo.ended",
+        ledger.Kind.CDO_ENDED,
         actor,
         {"cdo": str(officer.id), "organization": str(officer.organization_id),
          "reason": officer.end_reason},

@@ -26,6 +26,7 @@ from core.pagination import Page, paginate
 from registry import DataItem, Resource, ResourceItem, ShareType
 from sharing import ShareRequest
 from supervision.access import own_agency, visible, visible_or_none
+from supervision.errors import Code
 from supervision.models import (
     PROJECT_TRANSITIONS,
     AgencyScorecard,
@@ -66,13 +67,13 @@ async def file_project(
     codes = tuple(dict.fromkeys(c.strip() for c in fields.resource_codes if c.strip()))
     problems = []
     if not name or len(name) > 200:
-        problems.append(Problem("NAME_REQUIRED", "Name the project (1-200 characters).", "name"))
+        problems.append(Problem(Code.NAME_REQUIRED, "Name the project (1-200 characters).", "name"))
     if not (fields.budget.is_finite() and Decimal(0) < fields.budget < MAX_BUDGET):
-        problems.append(Problem("BUDGET_INVALID", "A budget is above 0 (CNY).", "budget"))
+        problems.append(Problem(Code.BUDGET_INVALID, "A budget is above 0 (CNY).", "budget"))
     if len(items) + len(codes) > MAX_ITEMS:
-        problems.append(Problem("TOO_MANY_ITEMS", f"At most {MAX_ITEMS} items.", "data_items"))
+        problems.append(Problem(Code.TOO_MANY_ITEMS, f"At most {MAX_ITEMS} items.", "data_items"))
     if any(len(c) > 64 for c in codes):
-        problems.append(Problem("RESOURCE_CODE_INVALID", "A code has at most 64 characters.",
+        problems.append(Problem(Code.RESOURCE_CODE_INVALID, "A code has at most 64 characters.",
                                 "resource_codes"))  # fmt: skip
     if problems:
         raise UserError.of(problems)
@@ -85,7 +86,7 @@ async def file_project(
     missing = [c for c in items if c not in found or found[c].source_department_id != agency]
     if missing:
         raise UserError(
-            "DATA_ITEM_NOT_OWNED",
+            Code.DATA_ITEM_NOT_OWNED,
             f"Not data items your agency claims: {', '.join(missing)}.",
             "data_items",
         )
@@ -105,7 +106,7 @@ async def file_project(
     )
     entry = await ledger.append(
         session,
-        "supervision.project.filed",
+        ledger.Kind.PROJECT_FILED,
         actor,
         {"project": str(project.id), "agency": str(agency), "name": name,
          "budget": str(project.budget), "dataItems": list(items), "resourceCodes": list(codes)},
@@ -118,14 +119,14 @@ async def file_project(
 async def _project(session: AsyncSession, project_id: uuid.UUID) -> ItProject:
     project = await session.get(ItProject, project_id, with_for_update=True)
     if project is None:
-        raise UserError("PROJECT_NOT_FOUND", "No IT project has this id.", "id")
+        raise UserError(Code.PROJECT_NOT_FOUND, "No IT project has this id.", "id")
     return project
 
 
 def _move(project: ItProject, to: ProjectStatus) -> None:
     if to not in PROJECT_TRANSITIONS[project.status]:
         raise UserError(
-            "PROJECT_STATUS_INVALID",
+            Code.PROJECT_STATUS_INVALID,
             f"A {project.status.value} project cannot become {to.value}.",
             "id",
         )
@@ -167,19 +168,19 @@ async def approve_project(
     )
     if not listed:
         raise UserError(
-            "PROJECT_DATA_LIST_MISSING",
+            Code.PROJECT_DATA_LIST_MISSING,
             "Art. 29: a project is approved only with the list of public data it will produce.",
             "id",
         )
     reason = (override_reason or "").strip()
     if len(reason) > 2000:
-        raise UserError("REASON_TOO_LONG", "At most 2000 characters.", "override_reason")
+        raise UserError(Code.REASON_TOO_LONG, "At most 2000 characters.", "override_reason")
     scorecard = await last_grade(session, project.agency_id)
     lowest = await _lowest_grade(session)
     graded_lowest = scorecard is not None and scorecard.grade == lowest
     if graded_lowest and not reason:
         raise UserError(
-            "AGENCY_GRADE_NEEDS_OVERRIDE",
+            Code.AGENCY_GRADE_NEEDS_OVERRIDE,
             f"Art. 30: the agency was graded {scorecard.grade} for the period ending "  # type: ignore[union-attr]
             f"{scorecard.period_end.date().isoformat()}; approve only with an override reason.",  # type: ignore[union-attr]
             "override_reason",
@@ -188,7 +189,7 @@ async def approve_project(
     project.override_reason = reason if graded_lowest else ""
     await ledger.append(
         session,
-        "supervision.project.approved",
+        ledger.Kind.PROJECT_APPROVED,
         actor,
         {"project": str(project.id), "agency": str(project.agency_id),
          "lastGrade": scorecard.grade if scorecard else None,
@@ -253,14 +254,14 @@ async def accept_project(
     if gaps:
         listed = "; ".join(f"{g.label}: {g.reason}" for g in gaps)
         raise UserError(
-            "PROJECT_DATA_MISSING",
+            Code.PROJECT_DATA_MISSING,
             f"Art. 29: not yet catalogued and shared through the platform: {listed}.",
             "id",
         )
     project.accepted_at = now()
     await ledger.append(
         session,
-        "supervision.project.accepted",
+        ledger.Kind.PROJECT_ACCEPTED,
         actor,
         {"project": str(project.id), "agency": str(project.agency_id)},
         parties=[project.agency_id],

@@ -28,6 +28,7 @@ from core.identity import Principal, Role, require
 from core.models import Organization, OrganizationKind
 from core.pagination import Page, paginate
 from supervision.access import own_agency, visible, visible_or_none
+from supervision.errors import Code
 from supervision.models import (
     RECTIFICATION_TRANSITIONS,
     Finding,
@@ -39,6 +40,15 @@ MAX_WORKING_DAYS = 60
 MAX_FINDINGS = 100
 # Open and past due: escalated by the sweep (Art. 35: escalated when the deadline is missed)
 DUE_STATUSES = (RectificationStatus.ORDERED, RectificationStatus.REOPENED)
+
+
+RECTIFICATION_KINDS = {
+    "ordered": ledger.Kind.RECTIFICATION_ORDERED,
+    "reported": ledger.Kind.RECTIFICATION_REPORTED,
+    "accepted": ledger.Kind.RECTIFICATION_ACCEPTED,
+    "reopened": ledger.Kind.RECTIFICATION_REOPENED,
+    "escalated": ledger.Kind.RECTIFICATION_ESCALATED,
+}
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,7 @@ async def _fact(
 ) -> int:
     entry = await ledger.append(
         session,
-        f"supervision.rectification.{verb}",
+        RECTIFICATION_KINDS[verb],
         actor,
         {"rectification": str(row.id), "agency": str(row.agency_id), "status": row.status.value,
          **body},
@@ -73,35 +83,38 @@ async def order_rectification(
     problems = []
     if not 1 <= order.working_days <= MAX_WORKING_DAYS:
         problems.append(
-            Problem("WORKING_DAYS_INVALID", f"From 1 to {MAX_WORKING_DAYS} working days.",
+            Problem(Code.WORKING_DAYS_INVALID, f"From 1 to {MAX_WORKING_DAYS} working days.",
                     "working_days")
         )  # fmt: skip
     if not instructions or len(instructions) > 4000:
         problems.append(
-            Problem("INSTRUCTIONS_REQUIRED", "Say what to rectify (1-4000 characters).",
+            Problem(Code.INSTRUCTIONS_REQUIRED, "Say what to rectify (1-4000 characters).",
                     "instructions")
         )  # fmt: skip
     if not ids or len(ids) > MAX_FINDINGS:
         problems.append(
-            Problem("FINDINGS_REQUIRED", f"Name 1 to {MAX_FINDINGS} findings.", "finding_ids")
+            Problem(Code.FINDINGS_REQUIRED, f"Name 1 to {MAX_FINDINGS} findings.", "finding_ids")
         )
     if problems:
         raise UserError.of(problems)
     agency = await session.get(Organization, order.agency_id)
     if agency is None or agency.kind is not OrganizationKind.AGENCY:
-        raise UserError("AGENCY_NOT_FOUND", "No agency has this id.", "agency_id")
+        raise UserError(Code.AGENCY_NOT_FOUND, "No agency has this id.", "agency_id")
     findings = (
         await session.scalars(sa.select(Finding).where(Finding.id.in_(ids)).with_for_update())
     ).all()
     if len(findings) != len(ids) or any(f.agency_id != order.agency_id for f in findings):
         raise UserError(
-            "FINDING_NOT_FOUND", "Every finding must exist and concern this agency.", "finding_ids"
+            Code.FINDING_NOT_FOUND,
+            "Every finding must exist and concern this agency.",
+            "finding_ids",
         )
     if any(f.rectification_id is not None for f in findings):
         raise UserError(
-            "FINDING_ALREADY_ORDERED", "A finding is under a rectification order already.",
+            Code.FINDING_ALREADY_ORDERED,
+            "A finding is under a rectification order already.",
             "finding_ids",
-        )  # fmt: skip
+        )
     ordered = now()
     # Never refused for the calendar: a provisional year gives a provisional due date,
     # recounted when the authority enters the year (core.deadlines).
@@ -166,14 +179,14 @@ async def _locked(session: AsyncSession, rectification_id: uuid.UUID) -> Rectifi
         .execution_options(populate_existing=True)
     )
     if row is None:
-        raise UserError("RECTIFICATION_NOT_FOUND", "No rectification has this id.", "id")
+        raise UserError(Code.RECTIFICATION_NOT_FOUND, "No rectification has this id.", "id")
     return row
 
 
 def _move(row: Rectification, to: RectificationStatus) -> None:
     if to not in RECTIFICATION_TRANSITIONS[row.status]:
         raise UserError(
-            "RECTIFICATION_STATUS_INVALID",
+            Code.RECTIFICATION_STATUS_INVALID,
             f"A rectification that is {row.status.value} cannot become {to.value}.",
             "id",
         )
@@ -188,10 +201,12 @@ async def report_rectification(
     agency = own_agency(actor)
     row = await _locked(session, rectification_id)
     if row.agency_id != agency:
-        raise UserError("RECTIFICATION_NOT_FOUND", "No rectification has this id.", "id")
+        raise UserError(Code.RECTIFICATION_NOT_FOUND, "No rectification has this id.", "id")
     text = evidence.strip()
     if not text or len(text) > 4000:
-        raise UserError("EVIDENCE_REQUIRED", "Say what was done (1-4000 characters).", "evidence")
+        raise UserError(
+            Code.EVIDENCE_REQUIRED, "Say what was done (1-4000 characters).", "evidence"
+        )
     _move(row, RectificationStatus.REPORTED)
     row.evidence = text
     row.reported_at = now()
@@ -213,7 +228,7 @@ async def decide_rectification(
     text = reason.strip()
     if len(text) > 4000 or (not accept and not text):
         raise UserError(
-            "REASON_REQUIRED", "Reopening needs the reason (at most 4000 characters).", "reason"
+            Code.REASON_REQUIRED, "Reopening needs the reason (at most 4000 characters).", "reason"
         )
     _move(row, RectificationStatus.ACCEPTED if accept else RectificationStatus.REOPENED)
     row.decided_at = now()

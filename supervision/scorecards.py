@@ -42,6 +42,7 @@ from sharing import (
 )
 from supervision import scoring
 from supervision.access import visible, visible_or_none
+from supervision.errors import Code
 from supervision.models import AgencyScorecard, Rectification
 
 KIND = SubjectKind.AGENCY
@@ -328,7 +329,7 @@ async def evaluate_agencies(
     facts = await gather_facts(session, start, end)
     if not facts:
         raise UserError(
-            "NO_AGENCIES_IN_PERIOD",
+            Code.NO_AGENCIES_IN_PERIOD,
             "No agency was admitted before this period ended; there is nothing to evaluate.",
             "period_end",
         )

@@ -20,6 +20,7 @@ from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
 from registry import Resource
 from supervision.access import own_agency, visible, visible_or_none
+from supervision.errors import Code
 from supervision.models import InformationSystem, SystemResource
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -46,19 +47,21 @@ async def register_system(
     structure = fields.data_structure_doc_sha256.strip().lower()
     problems = []
     if not name or len(name) > 200:
-        problems.append(Problem("NAME_REQUIRED", "Name the system (1-200 characters).", "name"))
+        problems.append(Problem(Code.NAME_REQUIRED, "Name the system (1-200 characters).", "name"))
     if len(fields.description) > 2000:
-        problems.append(Problem("DESCRIPTION_TOO_LONG", "At most 2000 characters.", "description"))
+        problems.append(
+            Problem(Code.DESCRIPTION_TOO_LONG, "At most 2000 characters.", "description")
+        )
     if not SHA256_HEX.fullmatch(design):
         problems.append(
             Problem(
-                "DOCUMENT_HASH_INVALID", "Give the SHA-256 (64 hex digits).", "design_doc_sha256"
+                Code.DOCUMENT_HASH_INVALID, "Give the SHA-256 (64 hex digits).", "design_doc_sha256"
             )
         )
     if not SHA256_HEX.fullmatch(structure):
         problems.append(
             Problem(
-                "DOCUMENT_HASH_INVALID",
+                Code.DOCUMENT_HASH_INVALID,
                 "Give the SHA-256 (64 hex digits).",
                 "data_structure_doc_sha256",
             )
@@ -66,7 +69,7 @@ async def register_system(
     ids = tuple(dict.fromkeys(fields.resource_ids))
     if len(ids) > MAX_RESOURCES:
         problems.append(
-            Problem("TOO_MANY_RESOURCES", f"At most {MAX_RESOURCES} entries.", "resources")
+            Problem(Code.TOO_MANY_RESOURCES, f"At most {MAX_RESOURCES} entries.", "resources")
         )
     if problems:
         raise UserError.of(problems)
@@ -80,7 +83,7 @@ async def register_system(
         )
         if owned != set(ids):
             raise UserError(
-                "RESOURCE_NOT_OWNED",
+                Code.RESOURCE_NOT_OWNED,
                 "A system feeds catalogue entries of its own agency only.",
                 "resources",
             )
@@ -90,7 +93,7 @@ async def register_system(
         )
     )
     if taken is not None:
-        raise UserError("SYSTEM_NAME_TAKEN", "You registered a system with this name.", "name")
+        raise UserError(Code.SYSTEM_NAME_TAKEN, "You registered a system with this name.", "name")
     system = InformationSystem(
         owner_id=owner,
         name=name,
@@ -105,7 +108,7 @@ async def register_system(
     session.add_all(SystemResource(system_id=system.id, resource_id=r) for r in ids)
     entry = await ledger.append(
         session,
-        "supervision.system.registered",
+        ledger.Kind.SYSTEM_REGISTERED,
         actor,
         {"system": str(system.id), "owner": str(owner), "name": name,
          "designDocSha256": design, "dataStructureDocSha256": structure,

@@ -9,6 +9,8 @@ import strawberry
 
 import broker as domain  # `broker` is a field name on several types here
 import registry
+from broker import Code
+from consent import Code as ConsentCode
 from core.db import AsyncSession
 from core.identity import Principal
 from schema.broker.inputs import (
@@ -40,12 +42,22 @@ from schema.broker.types import (
     SupervisionIndicator,
 )
 from schema.context import Info
-from schema.errors import UserErrorType, perform
+from schema.errors import Code as ApiCode
+from schema.errors import UserErrorType, payload, perform, with_codes
 from schema.registry import Asset
 from schema.relay import uuid_of
 
 # A payload names its object after the object's type, as elsewhere in the API (issue 10 §7).
 _RENAMED = "Named after its type like every payload's object: use `"
+
+
+# Every action of a broker is checked against a current licence (broker.require_licensed).
+LICENCE_CODES = (
+    Code.LICENCE_REQUIRED,
+    Code.LICENCE_SUSPENDED,
+    Code.LICENCE_REVOKED,
+    Code.LICENCE_EXPIRED,
+)
 
 
 @strawberry.type
@@ -146,9 +158,6 @@ class RiskAlertPayload:
         return self.alert
 
 
-LICENCE_CODES = "LICENCE_REQUIRED, LICENCE_SUSPENDED, LICENCE_REVOKED, LICENCE_EXPIRED"
-
-
 def _flow_spec(input: RecordDataFlowInput) -> domain.FlowSpec:
     return domain.FlowSpec(
         inputs=tuple(
@@ -177,10 +186,19 @@ def _flow_spec(input: RecordDataFlowInput) -> domain.FlowSpec:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
-        description="Apply for a data broker licence (APPLIED). Market entity or domain. "
-        "userErrors codes: SCOPE_REQUIRED, SCENARIOS_REQUIRED, MLPS_LEVEL_INVALID, "
-        "MLPS_LEVEL_TOO_LOW, DCMM_LEVEL_INVALID, CONTACT_REQUIRED, MINORS_HANDLING_REQUIRED, "
-        "SENSITIVE_HANDLING_REQUIRED, LICENCE_ALREADY_HELD, ORGANIZATION_REQUIRED."
+        description=with_codes(
+            "Apply for a data broker licence (APPLIED). Market entity or domain.",
+            Code.SCOPE_REQUIRED,
+            Code.SCENARIOS_REQUIRED,
+            Code.MLPS_LEVEL_INVALID,
+            Code.MLPS_LEVEL_TOO_LOW,
+            Code.DCMM_LEVEL_INVALID,
+            Code.CONTACT_REQUIRED,
+            Code.MINORS_HANDLING_REQUIRED,
+            Code.SENSITIVE_HANDLING_REQUIRED,
+            Code.LICENCE_ALREADY_HELD,
+            Code.ORGANIZATION_REQUIRED,
+        )
     )
     async def apply_broker_licence(
         self, info: Info, input: ApplyBrokerLicenceInput
@@ -195,23 +213,31 @@ class Mutation:
             minors_data_handling=input.minors_data_handling,
             sensitive_data_handling=input.sensitive_data_handling,
         )
-        row, errors = await perform(
-            info, lambda s, a: domain.apply_broker_licence(s, a, application)
-        )
-        return BrokerLicencePayload(
-            licence=BrokerLicence.from_row(row) if row else None, user_errors=errors
+        return await payload(
+            info,
+            lambda s, a: domain.apply_broker_licence(s, a, application),
+            BrokerLicencePayload,
+            licence=BrokerLicence.from_row,
         )
 
     @strawberry.mutation(
-        description="Decide on a licence, with a reason: APPROVE or REJECT an application, "
-        "SUSPEND or REINSTATE, REVOKE from any status. Data authority only. userErrors codes: "
-        "REASON_REQUIRED, GRADE_INVALID, VALID_UNTIL_INVALID, LICENCE_NOT_FOUND, "
-        "LICENCE_STATUS_INVALID, ID_INVALID."
+        description=with_codes(
+            (
+                "Decide on a licence, with a reason: APPROVE or REJECT an application, "
+                "SUSPEND or REINSTATE, REVOKE from any status. Data authority only."
+            ),
+            Code.REASON_REQUIRED,
+            Code.GRADE_INVALID,
+            Code.VALID_UNTIL_INVALID,
+            Code.LICENCE_NOT_FOUND,
+            Code.LICENCE_STATUS_INVALID,
+            ApiCode.ID_INVALID,
+        )
     )
     async def decide_broker_licence(
         self, info: Info, input: DecideBrokerLicenceInput
     ) -> BrokerLicencePayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: domain.decide_broker_licence(
                 s,
@@ -222,14 +248,17 @@ class Mutation:
                 grade=input.grade,
                 valid_until=input.valid_until,
             ),
-        )
-        return BrokerLicencePayload(
-            licence=BrokerLicence.from_row(row) if row else None, user_errors=errors
+            BrokerLicencePayload,
+            licence=BrokerLicence.from_row,
         )
 
     @strawberry.mutation(
-        description="Entrust a broker with offering an asset you hold. Holder only. "
-        "userErrors codes: ASSET_NOT_FOUND, BROKER_NOT_FOUND, ID_INVALID."
+        description=with_codes(
+            "Entrust a broker with offering an asset you hold. Holder only.",
+            Code.ASSET_NOT_FOUND,
+            Code.BROKER_NOT_FOUND,
+            ApiCode.ID_INVALID,
+        )
     )
     async def entrust_asset(self, info: Info, input: EntrustAssetInput) -> EntrustAssetPayload:
         asset_id = uuid_of(input.asset_id, "Asset")
@@ -242,14 +271,23 @@ class Mutation:
             assert asset is not None
             return asset
 
-        row, errors = await perform(info, use_case)
-        return EntrustAssetPayload(asset=Asset.from_row(row) if row else None, user_errors=errors)
+        return await payload(info, use_case, EntrustAssetPayload, asset=Asset.from_row)
 
     @strawberry.mutation(
-        description="List a REGISTERED asset you hold or were entrusted with. Licensed broker "
-        "only. userErrors codes: PRICE_INVALID, PURPOSES_REQUIRED, TERM_INVALID, "
-        "TERRITORY_REQUIRED, ASSET_NOT_FOUND, ASSET_NOT_REGISTERED, ASSET_NOT_OFFERABLE, "
-        f"ALREADY_LISTED, {LICENCE_CODES}."
+        description=with_codes(
+            "List a REGISTERED asset you hold or were entrusted with. Licensed broker only.",
+            Code.PRICE_INVALID,
+            Code.PURPOSES_REQUIRED,
+            Code.TERM_INVALID,
+            Code.TERRITORY_REQUIRED,
+            Code.ASSET_NOT_FOUND,
+            Code.ASSET_NOT_REGISTERED,
+            Code.ASSET_NOT_OFFERABLE,
+            Code.ALREADY_LISTED,
+            *LICENCE_CODES,
+            ApiCode.ID_INVALID,
+            Code.ORGANIZATION_REQUIRED,
+        )
     )
     async def list_product(self, info: Info, input: ListProductInput) -> ListingPayload:
         terms = domain.ListingTerms(
@@ -260,30 +298,49 @@ class Mutation:
             territory=input.licence_terms.territory,
             resale=input.licence_terms.resale,
         )
-        row, errors = await perform(
-            info, lambda s, a: domain.list_product(s, a, uuid_of(input.asset_id, "Asset"), terms)
+        return await payload(
+            info,
+            lambda s, a: domain.list_product(s, a, uuid_of(input.asset_id, "Asset"), terms),
+            ListingPayload,
+            listing=Listing.from_row,
         )
-        return ListingPayload(listing=Listing.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(
-        description="Withdraw a listing. Its broker only, licensed. userErrors codes: "
-        f"LISTING_NOT_FOUND, LISTING_NOT_LISTED, {LICENCE_CODES}."
+        description=with_codes(
+            "Withdraw a listing. Its broker only, licensed.",
+            Code.LISTING_NOT_FOUND,
+            Code.LISTING_NOT_LISTED,
+            *LICENCE_CODES,
+            ApiCode.ID_INVALID,
+            Code.ORGANIZATION_REQUIRED,
+        )
     )
     async def delist_product(self, info: Info, input: DelistProductInput) -> ListingPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: domain.delist_product(
                 s, a, uuid_of(input.id, "Listing"), reason=input.reason
             ),
+            ListingPayload,
+            listing=Listing.from_row,
         )
-        return ListingPayload(listing=Listing.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(
-        description="Match a buyer to a listing → MATCHED. The listing's broker, licensed. "
-        "userErrors codes: PURPOSE_REQUIRED, SCENARIO_REQUIRED, PRICE_INVALID, "
-        "LISTING_NOT_FOUND, LISTING_NOT_LISTED, ASSET_NOT_REGISTERED, BUYER_NOT_FOUND, "
-        "BUYER_INVALID, "
-        f"PURPOSE_NOT_LICENSED, {LICENCE_CODES}."
+        description=with_codes(
+            "Match a buyer to a listing → MATCHED. The listing's broker, licensed.",
+            Code.PURPOSE_REQUIRED,
+            Code.SCENARIO_REQUIRED,
+            Code.PRICE_INVALID,
+            Code.LISTING_NOT_FOUND,
+            Code.LISTING_NOT_LISTED,
+            Code.ASSET_NOT_REGISTERED,
+            Code.BUYER_NOT_FOUND,
+            Code.BUYER_INVALID,
+            Code.PURPOSE_NOT_LICENSED,
+            *LICENCE_CODES,
+            ApiCode.ID_INVALID,
+            Code.ORGANIZATION_REQUIRED,
+        )
     )
     async def match_deal(self, info: Info, input: MatchDealInput) -> DealPayload:
         def terms() -> domain.DealTerms:
@@ -298,8 +355,13 @@ class Mutation:
         return await _deal_payload(info, lambda s, a: domain.match_deal(s, a, terms()))
 
     @strawberry.mutation(
-        description="MATCHED → CONFIRMED. The buyer only. userErrors codes: DEAL_NOT_FOUND, "
-        "DEAL_STATUS_INVALID, BROKER_NOT_LICENSED."
+        description=with_codes(
+            "MATCHED → CONFIRMED. The buyer only.",
+            Code.DEAL_NOT_FOUND,
+            Code.DEAL_STATUS_INVALID,
+            Code.BROKER_NOT_LICENSED,
+            ApiCode.ID_INVALID,
+        )
     )
     async def confirm_deal(self, info: Info, input: DealIdInput) -> DealPayload:
         return await _deal_payload(
@@ -307,8 +369,15 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="CONFIRMED → DELIVERED. The deal's broker, licensed. userErrors codes: "
-        f"DEAL_NOT_FOUND, DEAL_NOT_CONFIRMED, DEAL_STATUS_INVALID, {LICENCE_CODES}."
+        description=with_codes(
+            "CONFIRMED → DELIVERED. The deal's broker, licensed.",
+            Code.DEAL_NOT_FOUND,
+            Code.DEAL_NOT_CONFIRMED,
+            Code.DEAL_STATUS_INVALID,
+            *LICENCE_CODES,
+            ApiCode.ID_INVALID,
+            Code.ORGANIZATION_REQUIRED,
+        )
     )
     async def record_delivery(self, info: Info, input: RecordDeliveryInput) -> DealPayload:
         return await _deal_payload(
@@ -317,9 +386,15 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="Cancel before delivery, with a reason. The broker (licensed) or the "
-        f"buyer. userErrors codes: REASON_REQUIRED, DEAL_NOT_FOUND, DEAL_STATUS_INVALID, "
-        f"{LICENCE_CODES}."
+        description=with_codes(
+            "Cancel before delivery, with a reason. The broker (licensed) or the buyer.",
+            Code.REASON_REQUIRED,
+            Code.DEAL_NOT_FOUND,
+            Code.DEAL_STATUS_INVALID,
+            *LICENCE_CODES,
+            ApiCode.ID_INVALID,
+            Code.ORGANIZATION_REQUIRED,
+        )
     )
     async def cancel_deal(self, info: Info, input: CancelDealInput) -> DealPayload:
         return await _deal_payload(
@@ -328,62 +403,123 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="Record a fusion of public with non-public data (Art. 24). Licensed "
-        "broker only; each consent passes the consent gate now. Refused (nothing recorded "
-        "but the attempt, for supervision) when a basis is missing. userErrors codes: "
-        "RESOURCE_NOT_SHARED, PUBLIC_BASIS_REQUIRED, BASIS_ASSET_NOT_FOUND, "
-        "BASIS_ASSET_NOT_PUBLIC, BASIS_ASSET_NOT_REGISTERED, BASIS_ASSET_MISMATCH, "
-        "DATASET_HOLDER_REQUIRED, LEGAL_BASIS_REQUIRED, INPUT_ASSET_NOT_REGISTERED, "
-        "CONSENT_REVOKED, CONSENT_EXPIRED, CONSENT_NOT_YET_VALID, CONSENT_OUT_OF_SCOPE, "
-        "CONSENT_PURPOSE_MISMATCH, CONSENT_EXHAUSTED, CONSENT_NOT_GRANTEE, CONSENT_NOT_FOUND, "
-        "ITEM_INVALID, DATASET_NAME_REQUIRED, RESOURCE_NOT_FOUND, ASSET_NOT_FOUND, "
-        "OUTPUT_NOT_OFFERABLE, RECIPIENT_NOT_FOUND, RECIPIENTS_REQUIRED, INPUTS_REQUIRED, "
-        f"PURPOSE_REQUIRED, SCENARIO_REQUIRED, {LICENCE_CODES}."
+        description=with_codes(
+            (
+                "Record a fusion of public with non-public data (Art. 24). Licensed broker "
+                "only; each consent passes the consent gate now. Refused (nothing recorded "
+                "but the attempt, for supervision) when a basis is missing."
+            ),
+            Code.RESOURCE_NOT_SHARED,
+            Code.PUBLIC_BASIS_REQUIRED,
+            Code.BASIS_ASSET_NOT_FOUND,
+            Code.BASIS_ASSET_NOT_PUBLIC,
+            Code.BASIS_ASSET_NOT_REGISTERED,
+            Code.BASIS_ASSET_MISMATCH,
+            Code.DATASET_HOLDER_REQUIRED,
+            Code.LEGAL_BASIS_REQUIRED,
+            Code.INPUT_ASSET_NOT_REGISTERED,
+            Code.CONSENT_REVOKED,
+            Code.CONSENT_EXPIRED,
+            Code.CONSENT_NOT_YET_VALID,
+            Code.CONSENT_OUT_OF_SCOPE,
+            Code.CONSENT_PURPOSE_MISMATCH,
+            Code.CONSENT_EXHAUSTED,
+            Code.CONSENT_NOT_GRANTEE,
+            ConsentCode.CONSENT_NOT_FOUND,
+            ConsentCode.ITEM_INVALID,
+            Code.DATASET_NAME_REQUIRED,
+            Code.RESOURCE_NOT_FOUND,
+            Code.ASSET_NOT_FOUND,
+            Code.OUTPUT_NOT_OFFERABLE,
+            Code.RECIPIENT_NOT_FOUND,
+            Code.RECIPIENTS_REQUIRED,
+            Code.INPUTS_REQUIRED,
+            Code.PURPOSE_REQUIRED,
+            Code.SCENARIO_REQUIRED,
+            *LICENCE_CODES,
+            ApiCode.ID_INVALID,
+            Code.ORGANIZATION_REQUIRED,
+        )
     )
     async def record_data_flow(self, info: Info, input: RecordDataFlowInput) -> DataFlowPayload:
-        row, errors = await perform(
-            info, lambda s, a: domain.record_data_flow(s, a, _flow_spec(input))
+        return await payload(
+            info,
+            lambda s, a: domain.record_data_flow(s, a, _flow_spec(input)),
+            DataFlowPayload,
+            flow=DataFlow.from_row,
         )
-        return DataFlowPayload(flow=DataFlow.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(
-        description="Change a published indicator's weight, parameter, name, description or "
-        "veto. Data authority only. userErrors codes: INDICATOR_NOT_FOUND, WEIGHT_INVALID, "
-        "PARAMETER_INVALID, NAME_INVALID, NOTHING_CHANGED."
+        description=with_codes(
+            (
+                "Change a published indicator's weight, parameter, name, description or veto."
+                " Data authority only."
+            ),
+            Code.INDICATOR_NOT_FOUND,
+            Code.WEIGHT_INVALID,
+            Code.PARAMETER_INVALID,
+            Code.NAME_INVALID,
+            Code.NOTHING_CHANGED,
+        )
     )
     async def update_supervision_indicator(
         self, info: Info, input: UpdateSupervisionIndicatorInput
     ) -> SupervisionIndicatorPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: domain.update_indicator(
-                s, a, input.code.strip(), weight=input.weight, parameter=input.parameter,
-                name=input.name, description=input.description, veto=input.veto,
+                s,
+                a,
+                input.code.strip(),
+                weight=input.weight,
+                parameter=input.parameter,
+                name=input.name,
+                description=input.description,
+                veto=input.veto,
             ),
-        )  # fmt: skip
-        return SupervisionIndicatorPayload(
-            indicator=SupervisionIndicator.from_row(row) if row else None, user_errors=errors
+            SupervisionIndicatorPayload,
+            indicator=SupervisionIndicator.from_row,
         )
 
     @strawberry.mutation(
-        description="Change a published risk rule's threshold or switch it on or off; periods "
-        "evaluated afterwards use it. Data authority only. userErrors codes: RULE_NOT_FOUND, "
-        "THRESHOLD_INVALID, MIN_VOLUME_INVALID, MIN_VOLUME_NOT_APPLICABLE, NOTHING_CHANGED."
+        description=with_codes(
+            (
+                "Change a published risk rule's threshold or switch it on or off; periods "
+                "evaluated afterwards use it. Data authority only."
+            ),
+            Code.RULE_NOT_FOUND,
+            Code.THRESHOLD_INVALID,
+            Code.MIN_VOLUME_INVALID,
+            Code.MIN_VOLUME_NOT_APPLICABLE,
+            Code.NOTHING_CHANGED,
+        )
     )
     async def update_risk_rule(self, info: Info, input: UpdateRiskRuleInput) -> RiskRulePayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: domain.update_risk_rule(
-                s, a, input.rule, threshold=input.threshold, enabled=input.enabled,
+                s,
+                a,
+                input.rule,
+                threshold=input.threshold,
+                enabled=input.enabled,
                 min_volume=input.min_volume,
             ),
-        )  # fmt: skip
-        return RiskRulePayload(rule=RiskRule.from_row(row) if row else None, user_errors=errors)
+            RiskRulePayload,
+            rule=RiskRule.from_row,
+        )
 
     @strawberry.mutation(
-        description="Move a grade's published threshold (the lowest total score it needs). "
-        "Data authority only. userErrors codes: GRADE_NOT_FOUND, MIN_SCORE_INVALID, "
-        "GRADES_OUT_OF_ORDER, NOTHING_CHANGED."
+        description=with_codes(
+            (
+                "Move a grade's published threshold (the lowest total score it needs). Data "
+                "authority only."
+            ),
+            Code.GRADE_NOT_FOUND,
+            Code.MIN_SCORE_INVALID,
+            Code.GRADES_OUT_OF_ORDER,
+            Code.NOTHING_CHANGED,
+        )
     )
     async def update_supervision_grade(
         self, info: Info, input: UpdateSupervisionGradeInput
@@ -396,11 +532,17 @@ class Mutation:
         return SupervisionGradePayload(grade=grade, user_errors=errors)
 
     @strawberry.mutation(
-        description="Evaluate every licensed broker over a period that has ended, from "
-        "recorded facts; replaces the period's results, raises risk alerts and moves each "
-        "broker's licence grade to its latest evaluated period's. A period before any broker "
-        "was licensed is refused, with no ledger entry. Data authority only. userErrors codes: "
-        "PERIOD_INVALID, PERIOD_NOT_OVER, NO_BROKERS_IN_PERIOD."
+        description=with_codes(
+            (
+                "Evaluate every licensed broker over a period that has ended, from recorded "
+                "facts; replaces the period's results, raises risk alerts and moves each "
+                "broker's licence grade to its latest evaluated period's. A period before any"
+                " broker was licensed is refused, with no ledger entry. Data authority only."
+            ),
+            Code.PERIOD_INVALID,
+            Code.PERIOD_NOT_OVER,
+            Code.NO_BROKERS_IN_PERIOD,
+        )
     )
     async def evaluate_brokers(
         self, info: Info, input: EvaluateBrokersInput
@@ -419,23 +561,27 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="Acknowledge a risk alert. Data authority only. userErrors codes: "
-        "ALERT_NOT_FOUND, ALERT_ALREADY_ACKNOWLEDGED."
+        description=with_codes(
+            "Acknowledge a risk alert. Data authority only.",
+            Code.ALERT_NOT_FOUND,
+            Code.ALERT_ALREADY_ACKNOWLEDGED,
+            ApiCode.ID_INVALID,
+        )
     )
     async def acknowledge_risk_alert(
         self, info: Info, input: AcknowledgeRiskAlertInput
     ) -> RiskAlertPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: domain.acknowledge_alert(
                 s, a, uuid_of(input.id, "RiskAlert"), note=input.note
             ),
+            RiskAlertPayload,
+            alert=RiskAlert.from_row,
         )
-        return RiskAlertPayload(alert=RiskAlert.from_row(row) if row else None, user_errors=errors)
 
 
 async def _deal_payload(
     info: Info, use_case: Callable[[AsyncSession, Principal | None], Awaitable[domain.Deal]]
 ) -> DealPayload:
-    row, errors = await perform(info, use_case)
-    return DealPayload(deal=Deal.from_row(row) if row else None, user_errors=errors)
+    return await payload(info, use_case, DealPayload, deal=Deal.from_row)

@@ -24,9 +24,8 @@ from schema.broker.types import (
 from schema.context import Info
 from schema.relay import (
     Connection,
-    connection,
+    page_connection,
     resolve_node,
-    selected_node_fields,
     uuid_of,
 )
 
@@ -48,11 +47,13 @@ class Query:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[BrokerLicence]:
-        async with info.context.db.read() as session:
-            page = await domain.list_licences(
-                session, info.context.actor, status=status, first=first, after=after
-            )
-        return connection(page, BrokerLicence.from_row)
+        return await page_connection(
+            info,
+            lambda session, actor: domain.list_licences(
+                session, actor, status=status, first=first, after=after
+            ),
+            BrokerLicence.from_row,
+        )
 
     @strawberry.field(description="One listing. Any signed-in organisation.")
     async def listing(self, info: Info, id: strawberry.ID) -> Listing | None:
@@ -78,21 +79,18 @@ class Query:
             min_price=f.price_range.min if f.price_range else None,
             max_price=f.price_range.max if f.price_range else None,
         )
-        wanted = selected_node_fields(info)
-        loaders = info.context.loaders
-        async with info.context.db.read() as session:
-            page = await domain.list_listings(
-                session, info.context.actor, where, first=first, after=after
-            )
-            # The relations the query will read, fetched in this session (no second one), as
-            # `assets` does; the assets themselves came joined to the page.
-            if "broker" in wanted:
-                await loaders.organization.prefetch(session, [r[0].broker_id for r in page.items])
-            if "asset" in wanted:
-                await loaders.asset_current_valuation.prefetch(
-                    session, [r[1].id for r in page.items]
-                )
-        return connection(page, lambda row: Listing.from_row(row[0], row[1]))
+        # Each row is (listing, asset): the assets came joined to the page.
+        return await page_connection(
+            info,
+            lambda session, actor: domain.list_listings(
+                session, actor, where, first=first, after=after
+            ),
+            lambda row: Listing.from_row(row[0], row[1]),
+            prefetch={
+                "broker": ("organization", lambda r: r[0].broker_id),
+                "asset": ("asset_current_valuation", lambda r: r[1].id),
+            },
+        )
 
     @strawberry.field(description="A deal: its broker's, its buyer's, or the authority's.")
     async def deal(self, info: Info, id: strawberry.ID) -> Deal | None:
@@ -108,11 +106,13 @@ class Query:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[Deal]:
-        async with info.context.db.read() as session:
-            page = await domain.list_deals(
-                session, info.context.actor, status=status, first=first, after=after
-            )
-        return connection(page, Deal.from_row)
+        return await page_connection(
+            info,
+            lambda session, actor: domain.list_deals(
+                session, actor, status=status, first=first, after=after
+            ),
+            Deal.from_row,
+        )
 
     @strawberry.field(
         description="A fusion flow with its ledger proof: its broker's, a recipient's, the "
@@ -165,16 +165,18 @@ class Query:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[BrokerEvaluation]:
-        async with info.context.db.read() as session:
-            page = await domain.list_evaluations(
+        return await page_connection(
+            info,
+            lambda session, actor: domain.list_evaluations(
                 session,
-                info.context.actor,
+                actor,
                 period=(period.start, period.end) if period else None,
                 grade=grade,
                 first=first,
                 after=after,
-            )
-        return connection(page, BrokerEvaluation.from_row)
+            ),
+            BrokerEvaluation.from_row,
+        )
 
     @strawberry.field(description="Risk alerts, oldest first. Data authority only.")
     async def risk_alerts(
@@ -184,8 +186,10 @@ class Query:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[RiskAlert]:
-        async with info.context.db.read() as session:
-            page = await domain.list_alerts(
-                session, info.context.actor, status=status, first=first, after=after
-            )
-        return connection(page, RiskAlert.from_row)
+        return await page_connection(
+            info,
+            lambda session, actor: domain.list_alerts(
+                session, actor, status=status, first=first, after=after
+            ),
+            RiskAlert.from_row,
+        )

@@ -5,10 +5,12 @@ from __future__ import annotations
 import strawberry
 
 import authority
+from authority import Code
+from core.errors import Code as CoreCode
 from schema.calendar.inputs import SetCalendarDaysInput, SetCalendarYearInput
 from schema.calendar.types import CalendarDay, CalendarYear
 from schema.context import Info
-from schema.errors import UserErrorType, perform
+from schema.errors import UserErrorType, perform, with_codes
 
 
 @strawberry.type
@@ -32,10 +34,18 @@ class SetCalendarYearPayload:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
-        description="Correct single working days; recorded in the ledger. Entering single days "
-        "does not confirm a year: enter the whole year with setCalendarYear. Data authority "
-        "only. userErrors codes: DAYS_REQUIRED, TOO_MANY_DAYS, DUPLICATE_DAY, NOTE_TOO_LONG, "
-        "YEAR_OUT_OF_RANGE."
+        description=with_codes(
+            (
+                "Correct single working days; recorded in the ledger. Entering single days "
+                "does not confirm a year: enter the whole year with setCalendarYear. Data "
+                "authority only."
+            ),
+            Code.DAYS_REQUIRED,
+            Code.TOO_MANY_DAYS,
+            Code.DUPLICATE_DAY,
+            Code.NOTE_TOO_LONG,
+            CoreCode.YEAR_OUT_OF_RANGE,
+        )
     )
     async def set_calendar_days(
         self, info: Info, input: SetCalendarDaysInput
@@ -48,14 +58,24 @@ class Mutation:
         return SetCalendarDaysPayload(days=days, user_errors=errors)
 
     @strawberry.mutation(
-        description="Enter a year's official holiday arrangement whole, from the State Council "
-        "notice: the holiday ranges off and the make-up working days; every other day is "
-        "Mon-Fri. The year becomes confirmed (entering it again replaces its days), and every "
-        "open deadline counted on it provisionally (complaints not resolved, running asset "
-        "public notices, …) is recomputed in the same transaction, each moved date a ledger "
-        "fact. Data authority only. userErrors codes: YEAR_OUT_OF_RANGE, NOTICE_REQUIRED, "
-        "HOLIDAYS_REQUIRED, HOLIDAY_NAME_REQUIRED, HOLIDAY_RANGE_INVALID, HOLIDAYS_OVERLAP, "
-        "WORKING_DAY_INVALID, DUPLICATE_DAY."
+        description=with_codes(
+            (
+                "Enter a year's official holiday arrangement whole, from the State Council "
+                "notice: the holiday ranges off and the make-up working days; every other day"
+                " is Mon-Fri. The year becomes confirmed (entering it again replaces its "
+                "days), and every open deadline counted on it provisionally (complaints not "
+                "resolved, running asset public notices, …) is recomputed in the same "
+                "transaction, each moved date a ledger fact. Data authority only."
+            ),
+            CoreCode.YEAR_OUT_OF_RANGE,
+            Code.NOTICE_REQUIRED,
+            Code.HOLIDAYS_REQUIRED,
+            Code.HOLIDAY_NAME_REQUIRED,
+            Code.HOLIDAY_RANGE_INVALID,
+            Code.HOLIDAYS_OVERLAP,
+            Code.WORKING_DAY_INVALID,
+            Code.DUPLICATE_DAY,
+        )
     )
     async def set_calendar_year(
         self, info: Info, input: SetCalendarYearInput

@@ -7,7 +7,9 @@ import uuid
 import strawberry
 
 import consent
+from consent import Code
 from core.db import AsyncSession
+from core.errors import Code as CoreCode
 from core.identity import Principal
 from schema.consent.inputs import (
     AssignComplaintInput,
@@ -20,7 +22,8 @@ from schema.consent.inputs import (
 )
 from schema.consent.types import Complaint, Consent, DataSubject, DataUse
 from schema.context import Info
-from schema.errors import UserErrorType, perform
+from schema.errors import Code as ApiCode
+from schema.errors import UserErrorType, payload, perform, with_codes
 from schema.relay import (
     from_global_id,
     uuid_of,
@@ -59,42 +62,60 @@ def _uuid(global_id: str | None, type_name: str) -> uuid.UUID | None:
 
 
 async def _consent_payload(info: Info, use_case: object) -> ConsentPayload:
-    row, errors = await perform(info, use_case)  # type: ignore[arg-type]
-    return ConsentPayload(consent=Consent.from_row(row) if row else None, user_errors=errors)
+    return await payload(info, use_case, ConsentPayload, consent=Consent.from_row)
 
 
 async def _complaint_payload(info: Info, use_case: object) -> ComplaintPayload:
-    row, errors = await perform(info, use_case)  # type: ignore[arg-type]
-    return ComplaintPayload(complaint=Complaint.from_row(row) if row else None, user_errors=errors)
+    return await payload(info, use_case, ComplaintPayload, complaint=Complaint.from_row)
 
 
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
-        description="Data subjects: set your display name and resident ID. userErrors codes: "
-        "NAME_TOO_LONG, RESIDENT_ID_INVALID, RESIDENT_ID_IN_USE, RESIDENT_ID_NOT_APPLICABLE."
+        description=with_codes(
+            "Data subjects: set your display name and resident ID.",
+            Code.NAME_TOO_LONG,
+            Code.RESIDENT_ID_INVALID,
+            Code.RESIDENT_ID_IN_USE,
+            Code.RESIDENT_ID_NOT_APPLICABLE,
+        )
     )
     async def update_my_identity(
         self, info: Info, input: UpdateMyIdentityInput
     ) -> DataSubjectPayload:
         key = consent.identity_key(info.context.settings)
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: consent.update_my_identity(
                 s, a, display_name=input.display_name, resident_id=input.resident_id, key=key
             ),
-        )
-        return DataSubjectPayload(
-            data_subject=DataSubject.from_row(row) if row else None, user_errors=errors
+            DataSubjectPayload,
+            data_subject=DataSubject.from_row,
         )
 
     @strawberry.mutation(
-        description="Data subjects: authorise an organisation. userErrors codes: "
-        "PURPOSE_REQUIRED, SCENARIO_TOO_LONG, SCOPE_REQUIRED, SCOPE_TOO_LARGE, "
-        "SCOPE_DUPLICATE, TIME_ZONE_REQUIRED, VALID_FROM_PAST, VALIDITY_INVALID, "
-        "VALIDITY_TOO_LONG, FREQUENCY_REQUIRED, FREQUENCY_NOT_ALLOWED, MAX_USES_INVALID, "
-        "USES_PER_PERIOD_NOT_ALLOWED, USES_PER_PERIOD_INVALID, DATA_LIFE_INVALID, "
-        "GRANTEE_NOT_FOUND, DATA_ITEM_NOT_FOUND, SEPARATE_CONSENT_REQUIRED, ID_INVALID."
+        description=with_codes(
+            "Data subjects: authorise an organisation.",
+            Code.PURPOSE_REQUIRED,
+            Code.SCENARIO_TOO_LONG,
+            Code.SCOPE_REQUIRED,
+            Code.SCOPE_TOO_LARGE,
+            Code.SCOPE_DUPLICATE,
+            Code.TIME_ZONE_REQUIRED,
+            Code.VALID_FROM_PAST,
+            Code.VALIDITY_INVALID,
+            Code.VALIDITY_TOO_LONG,
+            Code.FREQUENCY_REQUIRED,
+            Code.FREQUENCY_NOT_ALLOWED,
+            Code.MAX_USES_INVALID,
+            Code.USES_PER_PERIOD_NOT_ALLOWED,
+            Code.USES_PER_PERIOD_INVALID,
+            Code.DATA_LIFE_INVALID,
+            Code.GRANTEE_NOT_FOUND,
+            Code.DATA_ITEM_NOT_FOUND,
+            Code.SEPARATE_CONSENT_REQUIRED,
+            ApiCode.ID_INVALID,
+        )
     )
     async def grant_consent(self, info: Info, input: GrantConsentInput) -> ConsentPayload:
         async def use_case(session: AsyncSession, actor: Principal | None) -> consent.Consent:
@@ -118,9 +139,16 @@ class Mutation:
         return await _consent_payload(info, use_case)
 
     @strawberry.mutation(
-        description="Data subjects: revoke one of your consents, at once, for every use that "
-        "starts after it. userErrors codes: CONSENT_NOT_FOUND, CONSENT_REVOKED, "
-        "REASON_TOO_LONG, ID_INVALID."
+        description=with_codes(
+            (
+                "Data subjects: revoke one of your consents, at once, for every use that "
+                "starts after it."
+            ),
+            Code.CONSENT_NOT_FOUND,
+            Code.CONSENT_REVOKED,
+            Code.REASON_TOO_LONG,
+            ApiCode.ID_INVALID,
+        )
     )
     async def revoke_consent(self, info: Info, input: RevokeConsentInput) -> ConsentPayload:
         return await _consent_payload(
@@ -131,9 +159,17 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="The gate before any use of a subject's data: ALLOWED or DENIED with a "
-        "reason, recorded either way (a denial is a result, not an error). userErrors codes: "
-        "ITEM_INVALID, PURPOSE_REQUIRED, ORGANIZATION_REQUIRED, CONSENT_NOT_FOUND, ID_INVALID."
+        description=with_codes(
+            (
+                "The gate before any use of a subject's data: ALLOWED or DENIED with a "
+                "reason, recorded either way (a denial is a result, not an error)."
+            ),
+            Code.ITEM_INVALID,
+            Code.PURPOSE_REQUIRED,
+            Code.ORGANIZATION_REQUIRED,
+            Code.CONSENT_NOT_FOUND,
+            ApiCode.ID_INVALID,
+        )
     )
     async def authorize_data_use(
         self, info: Info, input: AuthorizeDataUseInput
@@ -152,10 +188,21 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="Data subjects: complain to the data authority; due in 15 working days. "
-        "userErrors codes: TEXT_REQUIRED, ORGANIZATION_NOT_FOUND, CONSENT_NOT_FOUND, "
-        "USE_NOT_FOUND, ID_INVALID. Never refused for the calendar: a due date in a year "
-        "without its official holiday arrangement is provisional (dueProvisional)."
+        description=with_codes(
+            "Data subjects: complain to the data authority; due in 15 working days.",
+            Code.TEXT_REQUIRED,
+            Code.ORGANIZATION_NOT_FOUND,
+            Code.CONSENT_NOT_FOUND,
+            Code.USE_NOT_FOUND,
+            ApiCode.ID_INVALID,
+            CoreCode.TIME_ZONE_REQUIRED,
+            CoreCode.WORKING_DAYS_INVALID,
+            CoreCode.YEAR_OUT_OF_RANGE,
+            after=(
+                " Never refused for the calendar: a due date in a year without its official "
+                "holiday arrangement is provisional (dueProvisional)."
+            ),
+        )
     )
     async def file_complaint(self, info: Info, input: FileComplaintInput) -> ComplaintPayload:
         async def use_case(session: AsyncSession, actor: Principal | None) -> consent.Complaint:
@@ -170,8 +217,13 @@ class Mutation:
         return await _complaint_payload(info, use_case)
 
     @strawberry.mutation(
-        description="The data authority: assign (or reassign) a complaint. userErrors codes: "
-        "ASSIGNEE_REQUIRED, COMPLAINT_NOT_FOUND, COMPLAINT_STATUS_INVALID, ID_INVALID."
+        description=with_codes(
+            "The data authority: assign (or reassign) a complaint.",
+            Code.ASSIGNEE_REQUIRED,
+            Code.COMPLAINT_NOT_FOUND,
+            Code.COMPLAINT_STATUS_INVALID,
+            ApiCode.ID_INVALID,
+        )
     )
     async def assign_complaint(self, info: Info, input: AssignComplaintInput) -> ComplaintPayload:
         return await _complaint_payload(
@@ -182,8 +234,13 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="The data authority: UPHELD or REJECTED, with the resolution. userErrors "
-        "codes: RESOLUTION_REQUIRED, COMPLAINT_NOT_FOUND, COMPLAINT_STATUS_INVALID, ID_INVALID."
+        description=with_codes(
+            "The data authority: UPHELD or REJECTED, with the resolution.",
+            Code.RESOLUTION_REQUIRED,
+            Code.COMPLAINT_NOT_FOUND,
+            Code.COMPLAINT_STATUS_INVALID,
+            ApiCode.ID_INVALID,
+        )
     )
     async def resolve_complaint(self, info: Info, input: ResolveComplaintInput) -> ComplaintPayload:
         return await _complaint_payload(

@@ -13,8 +13,7 @@ from schema.consent.types import Complaint, Consent, DataSubject, DataUse
 from schema.context import Info
 from schema.relay import (
     Connection,
-    connection,
-    selected_node_fields,
+    page_connection,
 )
 
 
@@ -27,17 +26,17 @@ async def _consent_page(
 ) -> Connection[Consent]:
     """A page of consents, with the relations the query reads (grantee, items) fetched in the
     page's own session: one connection, one statement per relation."""
-    wanted = selected_node_fields(info)
-    loaders = info.context.loaders
-    async with info.context.db.read() as session:
-        page = await list_consents(
-            session, info.context.actor, status=status, first=first, after=after
-        )
-        if "grantee" in wanted:
-            await loaders.organization.prefetch(session, [r.grantee_id for r in page.items])
-        if "items" in wanted:
-            await loaders.consent_items.prefetch(session, [r.id for r in page.items])
-    return connection(page, Consent.from_row)
+    return await page_connection(
+        info,
+        lambda session, actor: list_consents(
+            session, actor, status=status, first=first, after=after
+        ),
+        Consent.from_row,
+        prefetch={
+            "grantee": ("organization", lambda r: r.grantee_id),
+            "items": ("consent_items", lambda r: r.id),
+        },
+    )
 
 
 @strawberry.type
@@ -63,11 +62,13 @@ class Query:
     async def my_data_uses(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[DataUse]:
-        async with info.context.db.read() as session:
-            page = await consent.list_my_data_uses(
-                session, info.context.actor, first=first, after=after
-            )
-        return connection(page, DataUse.from_row)
+        return await page_connection(
+            info,
+            lambda session, actor: consent.list_my_data_uses(
+                session, actor, first=first, after=after
+            ),
+            DataUse.from_row,
+        )
 
     @strawberry.field(description="Organisations: consents granted to yours, newest first.")
     async def received_consents(
@@ -83,11 +84,13 @@ class Query:
     async def my_complaints(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Complaint]:
-        async with info.context.db.read() as session:
-            page = await consent.list_my_complaints(
-                session, info.context.actor, first=first, after=after
-            )
-        return connection(page, Complaint.from_row)
+        return await page_connection(
+            info,
+            lambda session, actor: consent.list_my_complaints(
+                session, actor, first=first, after=after
+            ),
+            Complaint.from_row,
+        )
 
     @strawberry.field(
         description="The data authority (and auditors): complaints by due date; "
@@ -101,9 +104,10 @@ class Query:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[Complaint]:
-        async with info.context.db.read() as session:
-            page = await consent.list_complaints(
-                session, info.context.actor, status=status, overdue=overdue, first=first,
-                after=after,
-            )  # fmt: skip
-        return connection(page, Complaint.from_row)
+        return await page_connection(
+            info,
+            lambda session, actor: consent.list_complaints(
+                session, actor, status=status, overdue=overdue, first=first, after=after
+            ),
+            Complaint.from_row,
+        )

@@ -6,8 +6,9 @@ import strawberry
 
 import ledger
 from core.identity import Role, require
+from ledger import Code
 from schema.context import Info
-from schema.errors import UserErrorType, perform
+from schema.errors import UserErrorType, payload, perform, with_codes
 from schema.ledger.inputs import CosignCheckpointInput, RegisterWitnessKeyInput
 from schema.ledger.queries import _signed
 from schema.ledger.types import Checkpoint, Witness
@@ -34,14 +35,19 @@ class PublishCheckpointPayload:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
-        description="Register your organisation's witness key. Auditor or authority. "
-        "userErrors codes: HEX_INVALID, PROOF_OF_POSSESSION_INVALID, "
-        "WITNESS_ALREADY_REGISTERED, WITNESS_KEY_TAKEN, ORGANIZATION_REQUIRED."
+        description=with_codes(
+            "Register your organisation's witness key. Auditor or authority.",
+            Code.HEX_INVALID,
+            Code.PROOF_OF_POSSESSION_INVALID,
+            Code.WITNESS_ALREADY_REGISTERED,
+            Code.WITNESS_KEY_TAKEN,
+            Code.ORGANIZATION_REQUIRED,
+        )
     )
     async def register_witness_key(
         self, info: Info, input: RegisterWitnessKeyInput
     ) -> RegisterWitnessKeyPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda session, actor: ledger.register_witness_key(
                 session,
@@ -49,16 +55,26 @@ class Mutation:
                 public_key=input.public_key,
                 proof_of_possession=input.proof_of_possession,
             ),
-        )
-        return RegisterWitnessKeyPayload(
-            witness=Witness.from_row(row) if row else None, user_errors=errors
+            RegisterWitnessKeyPayload,
+            witness=Witness.from_row,
         )
 
     @strawberry.mutation(
-        description="Co-sign a checkpoint after checking consistency from your last "
-        "co-signed size. Auditor or authority. userErrors codes: WITNESS_NOT_REGISTERED, "
-        "CHECKPOINT_NOT_FOUND, CHECKPOINT_MISMATCH, STALE_CHECKPOINT, "
-        "CONSISTENCY_NOT_CHECKED, ALREADY_COSIGNED, SIGNATURE_INVALID, HEX_INVALID."
+        description=with_codes(
+            (
+                "Co-sign a checkpoint after checking consistency from your last co-signed "
+                "size. Auditor or authority."
+            ),
+            Code.WITNESS_NOT_REGISTERED,
+            Code.CHECKPOINT_NOT_FOUND,
+            Code.CHECKPOINT_MISMATCH,
+            Code.STALE_CHECKPOINT,
+            Code.CONSISTENCY_NOT_CHECKED,
+            Code.ALREADY_COSIGNED,
+            Code.SIGNATURE_INVALID,
+            Code.HEX_INVALID,
+            Code.ORGANIZATION_REQUIRED,
+        )
     )
     async def cosign_checkpoint(
         self, info: Info, input: CosignCheckpointInput

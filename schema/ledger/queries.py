@@ -14,7 +14,7 @@ from schema.ledger.types import (
     SubjectCommitment,
     Witness,
 )
-from schema.relay import Connection, connection
+from schema.relay import Connection, page_connection
 
 
 async def _signed(info: Info, tree_size: int | None = None) -> Checkpoint | None:
@@ -53,11 +53,13 @@ class Query:
     async def ledger_entries(
         self, info: Info, kind: str | None = None, first: int = 20, after: str | None = None
     ) -> Connection[LedgerEntry]:
-        async with info.context.db.read() as session:
-            page = await ledger.list_entries(
-                session, info.context.actor, kind=kind, first=first, after=after
-            )
-        return connection(page, LedgerEntry.from_row)
+        return await page_connection(
+            info,
+            lambda session, actor: ledger.list_entries(
+                session, actor, kind=kind, first=first, after=after
+            ),
+            LedgerEntry.from_row,
+        )
 
     @strawberry.field(
         description="RFC 9162 inclusion proof of entry `seq` in the tree of `treeSize`."

@@ -10,8 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 import ledger
-from ledger.canonical import stored_entry_bytes
-from ledger.checkpoints import message
+from ledger import message, stored_entry_bytes
 from schema.context import Info
 from schema.organizations import Organization
 from schema.relay import Node, to_global_id

@@ -9,10 +9,13 @@ import strawberry
 
 import registry
 from core.db import AsyncSession
+from core.errors import Code as CoreCode
 from core.errors import UserError
 from core.identity import Principal
+from registry import Code
 from schema.context import Info
-from schema.errors import UserErrorType, perform
+from schema.errors import Code as ApiCode
+from schema.errors import UserErrorType, payload, with_codes
 from schema.registry.enums import IncomeForm, ReviewDecision, ValuationMethod
 from schema.registry.inputs import (
     AppraiseAssetInput,
@@ -51,12 +54,18 @@ class DataItemPayload:
 @strawberry.type
 class DataItemMutation:
     @strawberry.mutation(
-        description="Become the source department of a data item (Art. 8). Agency only. "
-        "userErrors codes: DATA_ITEM_ALREADY_CLAIMED (names the holder), DATA_ITEM_CODE_INVALID, "
-        "NAME_INVALID, LEGAL_BASIS_REQUIRED, ORGANIZATION_REQUIRED."
+        description=with_codes(
+            "Become the source department of a data item (Art. 8). Agency only.",
+            Code.DATA_ITEM_ALREADY_CLAIMED,
+            Code.DATA_ITEM_CODE_INVALID,
+            Code.NAME_INVALID,
+            Code.LEGAL_BASIS_REQUIRED,
+            Code.ORGANIZATION_REQUIRED,
+            notes={Code.DATA_ITEM_ALREADY_CLAIMED: "names the holder"},
+        )
     )
     async def claim_data_item(self, info: Info, input: ClaimDataItemInput) -> DataItemPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda session, actor: registry.claim_data_item(
                 session,
@@ -66,15 +75,19 @@ class DataItemMutation:
                 legal_basis=input.legal_basis,
                 sensitive_personal=input.sensitive_personal,
             ),
-        )
-        return DataItemPayload(
-            data_item=DataItem.from_row(row) if row else None, user_errors=errors
+            DataItemPayload,
+            data_item=DataItem.from_row,
         )
 
     @strawberry.mutation(
-        description="Move a data item to another source department, with a reason. Data "
-        "authority only. userErrors codes: DATA_ITEM_NOT_FOUND, SOURCE_DEPARTMENT_INVALID, "
-        "DATA_ITEM_SAME_OWNER, REASON_REQUIRED, ID_INVALID."
+        description=with_codes(
+            "Move a data item to another source department, with a reason. Data authority only.",
+            Code.DATA_ITEM_NOT_FOUND,
+            Code.SOURCE_DEPARTMENT_INVALID,
+            Code.DATA_ITEM_SAME_OWNER,
+            Code.REASON_REQUIRED,
+            ApiCode.ID_INVALID,
+        )
     )
     async def transfer_data_item(self, info: Info, input: TransferDataItemInput) -> DataItemPayload:
         async def transfer(session, actor):  # type: ignore[no-untyped-def]
@@ -83,10 +96,7 @@ class DataItemMutation:
                 session, actor, code=input.code, to_organization_id=target, reason=input.reason
             )
 
-        row, errors = await perform(info, transfer)
-        return DataItemPayload(
-            data_item=DataItem.from_row(row) if row else None, user_errors=errors
-        )
+        return await payload(info, transfer, DataItemPayload, data_item=DataItem.from_row)
 
 
 @strawberry.type
@@ -95,24 +105,33 @@ class ResourcePayload:
     user_errors: list[UserErrorType]
 
 
+# What a catalogue entry's fields are checked for (registry.create_resource, update_resource).
 RESOURCE_CODES = (
-    "RESOURCE_CODE_INVALID, RESOURCE_CODE_TAKEN, NAME_INVALID, DESCRIPTION_TOO_LONG, "
-    "SHARE_CONDITIONS_REQUIRED, SHARE_LEGAL_BASIS_REQUIRED, OPEN_TYPE_NOT_ALLOWED, "
-    "DATA_ITEM_NOT_FOUND, DATA_ITEM_NOT_OWNED, DEIDENTIFICATION_REQUIRED"
+    Code.RESOURCE_CODE_INVALID,
+    Code.RESOURCE_CODE_TAKEN,
+    Code.NAME_INVALID,
+    Code.DESCRIPTION_TOO_LONG,
+    Code.SHARE_CONDITIONS_REQUIRED,
+    Code.SHARE_LEGAL_BASIS_REQUIRED,
+    Code.OPEN_TYPE_NOT_ALLOWED,
+    Code.DATA_ITEM_NOT_FOUND,
+    Code.DATA_ITEM_NOT_OWNED,
+    Code.DEIDENTIFICATION_REQUIRED,
 )
-
-
-def _payload(row: registry.Resource | None, errors: list[UserErrorType]) -> ResourcePayload:
-    return ResourcePayload(resource=Resource.from_row(row) if row else None, user_errors=errors)
 
 
 @strawberry.type
 class ResourceMutation:
     @strawberry.mutation(
-        description="Art. 18: record how a resource was de-identified; an entry holding "
-        "personal information is OPEN or CONDITIONAL_OPEN only with one. Owning agency only. "
-        "userErrors codes: METHOD_REQUIRED, CHECKED_BY_REQUIRED, PERFORMED_IN_FUTURE, "
-        "RESOURCE_NOT_FOUND, ID_INVALID."
+        description=with_codes(
+            "Art. 18: record how a resource was de-identified; an entry holding personal "
+            "information is OPEN or CONDITIONAL_OPEN only with one. Owning agency only.",
+            Code.METHOD_REQUIRED,
+            Code.CHECKED_BY_REQUIRED,
+            Code.PERFORMED_IN_FUTURE,
+            Code.RESOURCE_NOT_FOUND,
+            ApiCode.ID_INVALID,
+        )
     )
     async def record_deidentification(
         self, info: Info, input: RecordDeidentificationInput
@@ -126,12 +145,14 @@ class ResourceMutation:
             assert resource is not None
             return resource
 
-        row, errors = await perform(info, use_case)
-        return _payload(row, errors)
+        return await payload(info, use_case, ResourcePayload, resource=Resource.from_row)
 
     @strawberry.mutation(
-        description="Catalogue a resource (Art. 9). Agency only. "
-        f"userErrors codes: {RESOURCE_CODES}."
+        description=with_codes(
+            "Catalogue a resource (Art. 9). Agency only.",
+            *RESOURCE_CODES,
+            Code.ORGANIZATION_REQUIRED,
+        )
     )
     async def create_resource(self, info: Info, input: CreateResourceInput) -> ResourcePayload:
         fields = registry.ResourceFields(
@@ -148,14 +169,21 @@ class ResourceMutation:
             contains_personal_info=input.contains_personal_info,
             data_items=tuple(input.data_items),
         )
-        row, errors = await perform(
-            info, lambda session, actor: registry.create_resource(session, actor, fields)
+        return await payload(
+            info,
+            lambda session, actor: registry.create_resource(session, actor, fields),
+            ResourcePayload,
+            resource=Resource.from_row,
         )
-        return _payload(row, errors)
 
     @strawberry.mutation(
-        description="Change a catalogue entry; a new version is recorded. Owning agency only. "
-        f"userErrors codes: RESOURCE_NOT_FOUND, FIELD_REQUIRED, {RESOURCE_CODES}."
+        description=with_codes(
+            "Change a catalogue entry; a new version is recorded. Owning agency only.",
+            Code.RESOURCE_NOT_FOUND,
+            ApiCode.FIELD_REQUIRED,
+            *RESOURCE_CODES,
+            ApiCode.ID_INVALID,
+        )
     )
     async def update_resource(self, info: Info, input: UpdateResourceInput) -> ResourcePayload:
         changes = {
@@ -170,30 +198,37 @@ class ResourceMutation:
             nulls = [name for name, value in changes.items() if value is None]
             if nulls:
                 raise UserError(
-                    "FIELD_REQUIRED", "Omit a field to keep it; null is not a value.", nulls[0]
+                    ApiCode.FIELD_REQUIRED,
+                    "Omit a field to keep it; null is not a value.",
+                    nulls[0],
                 )
             return await registry.update_resource(
                 session, actor, uuid_of(input.id, "Resource"), changes
             )
 
-        row, errors = await perform(info, update)
-        return _payload(row, errors)
+        return await payload(info, update, ResourcePayload, resource=Resource.from_row)
 
     @strawberry.mutation(
-        description="Art. 11: the data was refreshed at `updatedAt`. Owning agency only. "
-        "userErrors codes: RESOURCE_NOT_FOUND, TIME_ZONE_REQUIRED, UPDATED_IN_FUTURE, "
-        "UPDATE_OUT_OF_ORDER."
+        description=with_codes(
+            "Art. 11: the data was refreshed at `updatedAt`. Owning agency only.",
+            Code.RESOURCE_NOT_FOUND,
+            Code.TIME_ZONE_REQUIRED,
+            Code.UPDATED_IN_FUTURE,
+            Code.UPDATE_OUT_OF_ORDER,
+            ApiCode.ID_INVALID,
+        )
     )
     async def record_resource_update(
         self, info: Info, input: RecordResourceUpdateInput
     ) -> ResourcePayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda session, actor: registry.record_resource_update(
                 session, actor, uuid_of(input.id, "Resource"), input.updated_at
             ),
+            ResourcePayload,
+            resource=Resource.from_row,
         )
-        return _payload(row, errors)
 
 
 @strawberry.type
@@ -206,25 +241,30 @@ UseCase = Callable[[AsyncSession, Principal | None], Awaitable[registry.Asset]]
 
 
 async def _asset_payload(info: Info, use_case: UseCase) -> AssetPayload:
-    row, errors = await perform(info, use_case)
-    return AssetPayload(asset=Asset.from_row(row) if row else None, user_errors=errors)
-
-
-STATUS_CODES = "ASSET_NOT_FOUND, ASSET_STATUS_INVALID, ID_INVALID"
-
-TOO_LONG_CODES = (
-    "DESCRIPTION_TOO_LONG, SCENARIO_TOO_LONG, DELIVERY_MODE_TOO_LONG, TIME_SPAN_TOO_LONG, "
-    "SCALE_TOO_LONG"
-)
+    return await payload(info, use_case, AssetPayload, asset=Asset.from_row)
 
 
 @strawberry.type
 class AssetMutation:
     @strawberry.mutation(
-        description="Start a registration (DRAFT). Public data assets: authority "
-        "or agency; products and services: market entity or broker. userErrors "
-        "codes: NAME_INVALID, SCENARIO_REQUIRED, RIGHTS_REQUIRED, SOURCES_REQUIRED, "
-        f"SOURCE_INCOMPLETE, RESOURCE_NOT_FOUND, ORGANIZATION_REQUIRED, {TOO_LONG_CODES}."
+        description=with_codes(
+            (
+                "Start a registration (DRAFT). Public data assets: authority or agency; "
+                "products and services: market entity or broker."
+            ),
+            Code.NAME_INVALID,
+            Code.SCENARIO_REQUIRED,
+            Code.RIGHTS_REQUIRED,
+            Code.SOURCES_REQUIRED,
+            Code.SOURCE_INCOMPLETE,
+            Code.RESOURCE_NOT_FOUND,
+            Code.ORGANIZATION_REQUIRED,
+            Code.DESCRIPTION_TOO_LONG,
+            Code.SCENARIO_TOO_LONG,
+            Code.DELIVERY_MODE_TOO_LONG,
+            Code.TIME_SPAN_TOO_LONG,
+            Code.SCALE_TOO_LONG,
+        )
     )
     async def register_asset(self, info: Info, input: RegisterAssetInput) -> AssetPayload:
         sources = tuple(
@@ -251,7 +291,12 @@ class AssetMutation:
         return await _asset_payload(info, lambda s, a: registry.register_asset(s, a, fields))
 
     @strawberry.mutation(
-        description=f"DRAFT → SUBMITTED. Holder only. userErrors codes: {STATUS_CODES}."
+        description=with_codes(
+            "DRAFT → SUBMITTED. Holder only.",
+            Code.ASSET_NOT_FOUND,
+            Code.ASSET_STATUS_INVALID,
+            ApiCode.ID_INVALID,
+        )
     )
     async def submit_asset_registration(self, info: Info, input: AssetIdInput) -> AssetPayload:
         return await _asset_payload(
@@ -259,8 +304,19 @@ class AssetMutation:
         )
 
     @strawberry.mutation(
-        description="Accept (a public notice of 5 working days starts) or reject "
-        f"(with a reason). Data authority only. userErrors codes: REASON_REQUIRED, {STATUS_CODES}."
+        description=with_codes(
+            (
+                "Accept (a public notice of 5 working days starts) or reject (with a reason)."
+                " Data authority only."
+            ),
+            Code.REASON_REQUIRED,
+            Code.ASSET_NOT_FOUND,
+            Code.ASSET_STATUS_INVALID,
+            ApiCode.ID_INVALID,
+            CoreCode.TIME_ZONE_REQUIRED,
+            CoreCode.WORKING_DAYS_INVALID,
+            CoreCode.YEAR_OUT_OF_RANGE,
+        )
     )
     async def review_asset_registration(self, info: Info, input: ReviewAssetInput) -> AssetPayload:
         accept = input.decision is ReviewDecision.ACCEPT
@@ -272,10 +328,19 @@ class AssetMutation:
         )
 
     @strawberry.mutation(
-        description="Object during the public notice; the registration and the notice clock "
-        "pause (noticeEndsAt is null) until the authority resolves every open objection. "
-        "Anyone signed in. userErrors codes: OBJECTION_TEXT_REQUIRED, NOT_IN_PUBLIC_NOTICE, "
-        f"NOTICE_ENDED, {STATUS_CODES}."
+        description=with_codes(
+            (
+                "Object during the public notice; the registration and the notice clock pause"
+                " (noticeEndsAt is null) until the authority resolves every open objection. "
+                "Anyone signed in."
+            ),
+            Code.OBJECTION_TEXT_REQUIRED,
+            Code.NOT_IN_PUBLIC_NOTICE,
+            Code.NOTICE_ENDED,
+            Code.ASSET_NOT_FOUND,
+            Code.ASSET_STATUS_INVALID,
+            ApiCode.ID_INVALID,
+        )
     )
     async def object_to_asset(self, info: Info, input: ObjectToAssetInput) -> AssetPayload:
         async def use_case(session: AsyncSession, actor: Principal | None) -> registry.Asset:
@@ -289,10 +354,22 @@ class AssetMutation:
         return await _asset_payload(info, use_case)
 
     @strawberry.mutation(
-        description="Uphold (the registration is rejected) or dismiss an objection. When the "
-        "last open objection is dismissed, the notice resumes: the working days it had left "
-        "run from now (a new noticeEndsAt, recorded in the ledger). Data authority only. "
-        "userErrors codes: RESOLUTION_REQUIRED, OBJECTION_NOT_OPEN, ID_INVALID."
+        description=with_codes(
+            (
+                "Uphold (the registration is rejected) or dismiss an objection. When the last"
+                " open objection is dismissed, the notice resumes: the working days it had "
+                "left run from now (a new noticeEndsAt, recorded in the ledger). Data "
+                "authority only."
+            ),
+            Code.RESOLUTION_REQUIRED,
+            Code.OBJECTION_NOT_OPEN,
+            ApiCode.ID_INVALID,
+            Code.ASSET_NOT_FOUND,
+            Code.ASSET_STATUS_INVALID,
+            CoreCode.TIME_ZONE_REQUIRED,
+            CoreCode.WORKING_DAYS_INVALID,
+            CoreCode.YEAR_OUT_OF_RANGE,
+        )
     )
     async def resolve_asset_objection(
         self, info: Info, input: ResolveObjectionInput
@@ -309,9 +386,16 @@ class AssetMutation:
         )
 
     @strawberry.mutation(
-        description="After the notice with no open objection: REGISTERED, with a "
-        "number and a certificate. Holder or authority. userErrors codes: NOTICE_RUNNING, "
-        f"{STATUS_CODES}."
+        description=with_codes(
+            (
+                "After the notice with no open objection: REGISTERED, with a number and a "
+                "certificate. Holder or authority."
+            ),
+            Code.NOTICE_RUNNING,
+            Code.ASSET_NOT_FOUND,
+            Code.ASSET_STATUS_INVALID,
+            ApiCode.ID_INVALID,
+        )
     )
     async def complete_asset_registration(self, info: Info, input: AssetIdInput) -> AssetPayload:
         return await _asset_payload(
@@ -320,9 +404,21 @@ class AssetMutation:
         )
 
     @strawberry.mutation(
-        description="Change a registered asset's particulars; it goes back to review. "
-        "Holder only. userErrors codes: NOTHING_CHANGED, NAME_INVALID, SCENARIO_REQUIRED, "
-        f"{TOO_LONG_CODES}, {STATUS_CODES}."
+        description=with_codes(
+            "Change a registered asset's particulars; it goes back to review. Holder only.",
+            Code.NOTHING_CHANGED,
+            Code.NAME_INVALID,
+            Code.SCENARIO_REQUIRED,
+            Code.DESCRIPTION_TOO_LONG,
+            Code.SCENARIO_TOO_LONG,
+            Code.DELIVERY_MODE_TOO_LONG,
+            Code.TIME_SPAN_TOO_LONG,
+            Code.SCALE_TOO_LONG,
+            Code.ASSET_NOT_FOUND,
+            Code.ASSET_STATUS_INVALID,
+            ApiCode.ID_INVALID,
+            Code.FIELD_NOT_CHANGEABLE,
+        )
     )
     async def change_asset_registration(self, info: Info, input: ChangeAssetInput) -> AssetPayload:
         changes = {
@@ -338,8 +434,13 @@ class AssetMutation:
         )
 
     @strawberry.mutation(
-        description="Cancel a draft or a registration, with a reason. Holder or "
-        f"authority. userErrors codes: REASON_REQUIRED, {STATUS_CODES}."
+        description=with_codes(
+            "Cancel a draft or a registration, with a reason. Holder or authority.",
+            Code.REASON_REQUIRED,
+            Code.ASSET_NOT_FOUND,
+            Code.ASSET_STATUS_INVALID,
+            ApiCode.ID_INVALID,
+        )
     )
     async def cancel_asset_registration(self, info: Info, input: CancelAssetInput) -> AssetPayload:
         return await _asset_payload(
@@ -441,7 +542,7 @@ def _valuation_inputs(
     if given is None:
         field = input.method.value.lower()
         raise UserError(
-            "METHOD_INPUTS_REQUIRED",
+            ApiCode.METHOD_INPUTS_REQUIRED,
             f"Give `{field}` inputs for the {input.method.value} method.",
             field,
         )
@@ -455,9 +556,21 @@ def _valuation_inputs(
 @strawberry.type
 class AppraisalMutation:
     @strawberry.mutation(
-        description="Assess an asset's quality on GB/T 36344's six dimensions. "
-        "Holder, data authority or auditor. userErrors codes: SCORE_OUT_OF_RANGE, "
-        "WEIGHT_NEGATIVE, WEIGHTS_NOT_NORMALISED, ASSET_NOT_FOUND, ASSET_STATUS_INVALID."
+        description=with_codes(
+            (
+                "Assess an asset's quality on GB/T 36344's six dimensions. Holder, data "
+                "authority or auditor."
+            ),
+            Code.SCORE_OUT_OF_RANGE,
+            Code.WEIGHT_NEGATIVE,
+            Code.WEIGHTS_NOT_NORMALISED,
+            Code.ASSET_NOT_FOUND,
+            Code.ASSET_STATUS_INVALID,
+            Code.FLOAT_NOT_ALLOWED,
+            ApiCode.ID_INVALID,
+            Code.NEGATIVE_AMOUNT,
+            Code.NOT_A_NUMBER,
+        )
     )
     async def assess_quality(self, info: Info, input: AssessQualityInput) -> AssessQualityPayload:
         async def use_case(
@@ -471,18 +584,34 @@ class AppraisalMutation:
                 _dimensions(registry.QualityWeights, input.weights),
             )
 
-        row, errors = await perform(info, use_case)
-        return AssessQualityPayload(
-            assessment=QualityAssessment.from_row(row) if row else None, user_errors=errors
+        return await payload(
+            info, use_case, AssessQualityPayload, assessment=QualityAssessment.from_row
         )
 
     @strawberry.mutation(
-        description="Value an asset by the cost, income or market method (Art. 25); "
-        "computed on the server, stored with its inputs, recorded in the ledger. "
-        "Holder, data authority or auditor. userErrors codes: METHOD_INPUTS_REQUIRED, "
-        "NEGATIVE_AMOUNT, WEIGHTS_NOT_NORMALISED, ADJUSTMENT_REQUIRED, ADJUSTMENT_AMBIGUOUS, "
-        "DISCOUNT_RATE_INVALID, PERIODS_INVALID, PERIODS_MISMATCH, SHARE_RATE_INVALID, "
-        "COMPARABLES_REQUIRED, COEFFICIENT_NOT_POSITIVE, VALUE_OUT_OF_RANGE, ASSET_NOT_FOUND."
+        description=with_codes(
+            (
+                "Value an asset by the cost, income or market method (Art. 25); computed on "
+                "the server, stored with its inputs, recorded in the ledger. Holder, data "
+                "authority or auditor."
+            ),
+            ApiCode.METHOD_INPUTS_REQUIRED,
+            Code.NEGATIVE_AMOUNT,
+            Code.WEIGHTS_NOT_NORMALISED,
+            Code.ADJUSTMENT_REQUIRED,
+            Code.ADJUSTMENT_AMBIGUOUS,
+            Code.DISCOUNT_RATE_INVALID,
+            Code.PERIODS_INVALID,
+            Code.PERIODS_MISMATCH,
+            Code.SHARE_RATE_INVALID,
+            Code.COMPARABLES_REQUIRED,
+            Code.COEFFICIENT_NOT_POSITIVE,
+            Code.VALUE_OUT_OF_RANGE,
+            Code.ASSET_NOT_FOUND,
+            Code.ASSET_STATUS_INVALID,
+            ApiCode.ID_INVALID,
+            Code.METHOD_UNKNOWN,
+        )
     )
     async def appraise_asset(self, info: Info, input: AppraiseAssetInput) -> AppraiseAssetPayload:
         async def use_case(
@@ -497,7 +626,6 @@ class AppraisalMutation:
                 inputs,
             )
 
-        row, errors = await perform(info, use_case)
-        return AppraiseAssetPayload(
-            valuation=AssetValuation.from_row(row) if row else None, user_errors=errors
+        return await payload(
+            info, use_case, AppraiseAssetPayload, valuation=AssetValuation.from_row
         )

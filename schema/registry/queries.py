@@ -11,9 +11,8 @@ from schema.registry.inputs import AssetFilterInput, ResourceFilterInput
 from schema.registry.types import Asset, DataItem, Resource
 from schema.relay import (
     Connection,
-    connection,
+    page_connection,
     resolve_node,
-    selected_node_fields,
     uuid_of,
 )
 
@@ -40,11 +39,13 @@ class DataItemQuery:
     ) -> Connection[DataItem]:
         require(info.context.actor)
         owner = uuid_of(source_department, "Organization") if source_department else None
-        async with info.context.db.read() as session:
-            page = await registry.list_items(
+        return await page_connection(
+            info,
+            lambda session, _: registry.list_items(
                 session, source_department_id=owner, first=first, after=after
-            )
-        return connection(page, DataItem.from_row)
+            ),
+            DataItem.from_row,
+        )
 
 
 @strawberry.type
@@ -74,11 +75,13 @@ class ResourceQuery:
             stale=f.stale,
             text=f.text,
         )
-        async with info.context.db.read() as session:
-            page = await registry.list_resources(
-                session, info.context.actor, where, first=first, after=after
-            )
-        return connection(page, Resource.from_row)
+        return await page_connection(
+            info,
+            lambda session, actor: registry.list_resources(
+                session, actor, where, first=first, after=after
+            ),
+            Resource.from_row,
+        )
 
 
 @strawberry.type
@@ -105,18 +108,15 @@ class AssetQuery:
             text=f.text,
             holder_id=uuid_of(f.holder, "Organization") if f.holder else None,
         )
-        wanted = selected_node_fields(info)
-        loaders = info.context.loaders
-        async with info.context.db.read() as session:
-            page = await registry.list_assets(
-                session, info.context.actor, where, first=first, after=after
-            )
-            ids = [row.id for row in page.items]
-            # The relations the query will read, fetched in this session (no second one).
-            if "holder" in wanted:
-                await loaders.organization.prefetch(session, [r.holder_id for r in page.items])
-            if "sources" in wanted:
-                await loaders.asset_sources.prefetch(session, ids)
-            if "currentValuation" in wanted:
-                await loaders.asset_current_valuation.prefetch(session, ids)
-        return connection(page, Asset.from_row)
+        return await page_connection(
+            info,
+            lambda session, actor: registry.list_assets(
+                session, actor, where, first=first, after=after
+            ),
+            Asset.from_row,
+            prefetch={
+                "holder": ("organization", lambda r: r.holder_id),
+                "sources": ("asset_sources", lambda r: r.id),
+                "currentValuation": ("asset_current_valuation", lambda r: r.id),
+            },
+        )

@@ -274,7 +274,7 @@ class Mutation:
     @strawberry.mutation(
         description="Art. 35: the data authority runs the detectors; new findings are recorded "
         "(one ledger entry for the sweep) and rectifications past their deadline escalate. "
-        "userErrors codes: none."
+        "userErrors codes: RECTIFICATION_STATUS_INVALID."
     )
     async def detect_findings(self, info: Info) -> DetectFindingsPayload:
         sweep, errors = await perform(info, lambda s, a: supervision.detect_findings(s, a))
@@ -291,7 +291,7 @@ class Mutation:
         description="Art. 35: the data authority orders an agency to rectify findings within "
         "`workingDays` working days. userErrors codes: WORKING_DAYS_INVALID, "
         "INSTRUCTIONS_REQUIRED, FINDINGS_REQUIRED, AGENCY_NOT_FOUND, FINDING_NOT_FOUND, "
-        "FINDING_ALREADY_ORDERED, ID_INVALID."
+        "FINDING_ALREADY_ORDERED, ID_INVALID, TIME_ZONE_REQUIRED, YEAR_OUT_OF_RANGE."
     )
     async def order_rectification(
         self, info: Info, input: OrderRectificationInput
@@ -335,7 +335,8 @@ class Mutation:
 
     @strawberry.mutation(
         description="Art. 33, 35: escalate every rectification past its deadline to the "
-        "superior government (role oversight). Data authority only. userErrors codes: none."
+        "superior government (role oversight). Data authority only. userErrors codes: "
+        "RECTIFICATION_STATUS_INVALID."
     )
     async def escalate_overdue_rectifications(self, info: Info) -> EscalationPayload:
         rows, errors = await perform(

@@ -62,6 +62,7 @@ async def test_node_budget_is_refused_before_execution(settings, authority, coun
     small = create_app(replace(settings, max_nodes=150))
     query = "{ a: organizations(first: 100) { edges { cursor } } b: organizations(first: 51) { edges { cursor } } }"
     transport = httpx.ASGITransport(app=small)
+    await small.state.tokens.verify(authority.token)  # warm-up: the organisation is cached
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
         with count_statements(small.state.db.reader) as counter:
             response = await http.post("/graphql", json={"query": query}, headers=authority.headers)

@@ -171,3 +171,22 @@ async def test_deidentification_then_open_over_http(gql, world):
     assert opened["data"]["updateResource"]["resource"] == {
         "openType": "CONDITIONAL_OPEN", "deidentifications": [{"method": "k-anonymity"}],
     }  # fmt: skip
+
+
+def test_the_readmes_five_queries_are_valid_against_the_schema(app):
+    """README's sharing flow: each of its five operations parses and validates."""
+    import re
+    from pathlib import Path
+
+    from graphql import parse, validate
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    flow = readme.split("## Sharing between agencies, in five queries", 1)[1]
+    block = flow.split("```graphql", 1)[1].split("```", 1)[0]
+    operations = [op.strip() for op in re.split(r"^# \d\. .*$", block, flags=re.M) if op.strip()]
+    operations = ["\n".join(line for line in op.splitlines() if not line.lstrip().startswith("#"))
+                  for op in operations]  # fmt: skip
+    assert len(operations) == 5
+    schema = app.state.schema._schema
+    for op in operations:
+        assert validate(schema, parse(op)) == [], op

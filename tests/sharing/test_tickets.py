@@ -234,3 +234,51 @@ async def test_a_data_service_outside_pdex_verifies_offline(
     assert json.loads(ok.stdout)["items"] == [world.items["status"]]
     tampered = issued.token[:-4] + ("AAAA" if not issued.token.endswith("AAAA") else "BBBB")
     assert service(tampered).returncode == 1
+
+
+async def test_statements_of_a_ticket_are_pinned(
+    db, settings, world, ask, act, make_caller, count_statements, is_postgres
+):
+    """Grant, items, resource, the consent gate (terms, uses + 1, DataUse, its ledger entry),
+    the ticket's ledger entry and row: a fixed number, whatever the grant holds."""
+    address = world.items["address"]
+    request = await ask(world.requester, world.personal, (address,))
+    person = await make_caller(Role.DATA_SUBJECT, sub=f"person-{uuid.uuid4().hex[:10]}")
+    granted = await act(
+        consent.grant_consent, person.principal,
+        consent.GrantFields(
+            grantee_id=world.requester.org_id, purpose="Business licence check",
+            valid_until=now() + timedelta(days=10), data_items=(address,), separate=True,
+            mode=consent.ConsentMode.PERIODIC, frequency="P1D",
+        ),
+    )  # fmt: skip
+    await issue(db, settings, world.requester, request.grant_id, [address], consent_id=granted.id)
+    with count_statements(db.writer) as counted:
+        await issue(
+            db, settings, world.requester, request.grant_id, [address], consent_id=granted.id
+        )
+    # PostgreSQL appends a ledger entry in one statement; SQLite in five
+    assert len(counted.statements) == (9 if is_postgres else 17), "\n".join(counted.statements)
+
+
+@pytest.mark.article(16)
+async def test_grants_and_tickets_are_seen_by_their_parties_only(
+    db, settings, world, granted, authority
+):
+    issued = await issue(db, settings, world.requester, granted.grant_id, [world.items["status"]])
+    with pytest.raises(UserError):
+        await issue(db, settings, world.other, granted.grant_id, [world.items["status"]])
+    async with db.read() as session:
+        for caller, sees in ((world.requester, True), (world.source, True), (world.other, False),
+                             (authority, True)):  # fmt: skip
+            grants = await sharing.list_grants(
+                session, caller.principal, sharing.GrantFilter(), first=100
+            )
+            tickets = await sharing.list_tickets(session, caller.principal, first=100)
+            assert (granted.grant_id in {g.id for g in grants.items}) is sees
+            assert (issued.ticket.id in {t.id for t in tickets.items}) is sees
+        counted = await sharing.list_violation_candidates(session, world.other.principal, first=100)
+        assert [c.kind for c in counted.items] == [sharing.ViolationKind.NO_GRANT]
+        assert (
+            await sharing.list_violation_candidates(session, world.source.principal, first=100)
+        ).items == []
