@@ -25,6 +25,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 import ledger
+from authority import SubjectKind, indicators
 from broker import scoring
 from broker.errors import Code
 from broker.models import (
@@ -41,7 +42,6 @@ from broker.models import (
     RefusalKind,
     RiskAlert,
     RiskRule,
-    Scoring,
     SupervisionGrade,
     SupervisionIndicator,
 )
@@ -49,55 +49,27 @@ from consent import Complaint, Consent, DataUse, UseOutcome
 from core.batching import fetch_by_ids
 from core.clock import now
 from core.db import AsyncSession
-from core.errors import Forbidden, Problem, UserError
+from core.errors import Forbidden, UserError
 from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
 from core.sqltypes import money_sum
 
-# --- published definitions ------------------------------------------------------------------
+# --- published definitions (the one engine: authority.indicators) -------------------------
+
+KIND = SubjectKind.BROKER
 
 
 # Art. 26: the evaluation indicators are published
 async def list_indicators(
     session: AsyncSession, actor: Principal | None
 ) -> list[SupervisionIndicator]:
-    """The published indicators, in order: readable by anyone signed in."""
-    require(actor)
-    statement = sa.select(SupervisionIndicator).order_by(SupervisionIndicator.position)
-    return list((await session.scalars(statement)).all())
+    """The published broker indicators, in order: readable by anyone signed in."""
+    return await indicators.list_indicators(session, actor, KIND)
 
 
 async def list_grades(session: AsyncSession, actor: Principal | None) -> list[SupervisionGrade]:
-    """The published grade thresholds, best grade first: readable by anyone signed in."""
-    require(actor)
-    grades = (await session.scalars(sa.select(SupervisionGrade))).all()
-    return sorted(grades, key=lambda g: Decimal(g.min_score), reverse=True)
-
-
-def _indicator_problems(
-    row: SupervisionIndicator, weight: Decimal | None, parameter: Decimal | None, name: str | None
-) -> list[Problem]:
-    """A weight in [0, 1]; a parameter of 0 or more (above 0 for a target); a name."""
-    problems = []
-    if weight is not None and not (weight.is_finite() and Decimal(0) <= weight <= 1):
-        problems.append(Problem(Code.WEIGHT_INVALID, "A weight is between 0 and 1.", "weight"))
-    if parameter is not None and not (parameter.is_finite() and parameter >= 0):
-        problems.append(Problem(Code.PARAMETER_INVALID, "A parameter is 0 or more.", "parameter"))
-    elif parameter is not None and parameter == 0 and row.scoring is Scoring.TARGET:
-        problems.append(Problem(Code.PARAMETER_INVALID, "A target must be above 0.", "parameter"))
-    if name is not None and not name.strip():
-        problems.append(Problem(Code.NAME_INVALID, "Give the indicator a name.", "name"))
-    return problems
-
-
-def _apply_changes(row: object, **values: object) -> dict[str, list[object]]:
-    """Set each given (not None) value that differs on `row`; return field: [before, after]."""
-    change: dict[str, list[object]] = {}
-    for key, value in values.items():
-        if value is not None and getattr(row, key) != value:
-            change[key] = [getattr(row, key), value]
-            setattr(row, key, value)
-    return change
+    """The published broker grade thresholds, best grade first: readable by anyone signed in."""
+    return await indicators.list_grades(session, actor, KIND)
 
 
 # Art. 26: the data authority publishes specific evaluation indicators
@@ -112,97 +84,24 @@ async def update_indicator(
     description: str | None = None,
     veto: bool | None = None,
 ) -> SupervisionIndicator:
-    """The data authority changes a published indicator; a ledger entry says what changed."""
-    actor = require(actor, Role.AUTHORITY)
-    row = await session.get(SupervisionIndicator, code, with_for_update=True)
-    if row is None:
-        raise UserError(Code.INDICATOR_NOT_FOUND, f"No indicator {code!r}.", "code")
-    if problems := _indicator_problems(row, weight, parameter, name):
-        raise UserError.of(problems)
-    change = _apply_changes(
-        row,
-        weight=str(weight) if weight is not None else None,
-        parameter=str(parameter) if parameter is not None else None,
-        name=name.strip() if name is not None else None,
-        description=description.strip() if description is not None else None,
-        veto=veto,
-    )
-    if not change:
-        raise UserError(Code.NOTHING_CHANGED, "The update repeats the published indicator.", None)
-    row.updated_at = now()
-    await ledger.append(
-        session, ledger.Kind.INDICATOR_UPDATED, actor, {"indicator": code, "change": change}
-    )
-    return row
+    """The data authority changes a published broker indicator (a ledger fact)."""
+    return await indicators.update_indicator(
+        session, actor, KIND, code, weight=weight, parameter=parameter, name=name,
+        description=description, veto=veto,
+    )  # fmt: skip
 
 
 async def update_grade(
     session: AsyncSession, actor: Principal | None, grade: str, *, min_score: Decimal
 ) -> SupervisionGrade:
-    """The data authority moves a grade's threshold; the grades must stay in order (a better
-    grade needs a strictly higher score) and the lowest grade keeps taking everyone else."""
-    actor = require(actor, Role.AUTHORITY)
-    rows = {
-        g.grade: g
-        for g in (await session.scalars(sa.select(SupervisionGrade).with_for_update())).all()
-    }
-    row = rows.get(grade)
-    if row is None:
-        raise UserError(Code.GRADE_NOT_FOUND, f"No grade {grade!r}.", "grade")
-    if not (min_score.is_finite() and Decimal(0) <= min_score <= 100):
-        raise UserError(Code.MIN_SCORE_INVALID, "A threshold is between 0 and 100.", "min_score")
-    ordered = sorted(rows)  # "A" < "B" < …: the best grade first
-    thresholds = [min_score if g == grade else Decimal(rows[g].min_score) for g in ordered]
-    if any(a <= b for a, b in zip(thresholds, thresholds[1:], strict=False)):
-        raise UserError(
-            Code.GRADES_OUT_OF_ORDER, "Each grade needs a higher score than the next.", "min_score"
-        )
-    if str(min_score) == row.min_score:
-        raise UserError(Code.NOTHING_CHANGED, "The update repeats the published threshold.", None)
-    before, row.min_score = row.min_score, str(min_score)
-    await ledger.append(
-        session,
-        ledger.Kind.GRADE_UPDATED,
-        actor,
-        {"grade": grade, "change": {"minScore": [before, row.min_score]}},
-    )
-    return row
-
-
-async def _definitions(
-    session: AsyncSession,
-) -> tuple[list[scoring.Definition], dict[str, Decimal]]:
-    """The published definitions, locked until the evaluation commits: two evaluations (of
-    any period) run one after the other, and no indicator changes under one."""
-    indicators = (
-        await session.scalars(
-            sa.select(SupervisionIndicator)
-            .order_by(SupervisionIndicator.position)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).all()
-    grades = (await session.scalars(sa.select(SupervisionGrade).with_for_update())).all()
-    definitions = [
-        scoring.Definition(
-            code=i.code,
-            weight=Decimal(i.weight),
-            scoring=i.scoring,
-            parameter=Decimal(i.parameter),
-            veto=i.veto,
-        )
-        for i in indicators
-    ]
-    return definitions, {g.grade: Decimal(g.min_score) for g in grades}
+    """The data authority moves a broker grade's threshold (a ledger fact)."""
+    return await indicators.update_grade(session, actor, KIND, grade, min_score=min_score)
 
 
 # --- facts ----------------------------------------------------------------------------------
 
 
-def _in(
-    column: sa.ColumnElement[datetime], start: datetime, end: datetime
-) -> sa.ColumnElement[bool]:
-    return sa.and_(column >= start, column < end)
+_in = indicators.in_period
 
 
 async def gather_facts(
@@ -422,26 +321,7 @@ async def update_risk_rule(
 # --- evaluation -----------------------------------------------------------------------------
 
 
-def check_period(start: datetime, end: datetime, at: datetime) -> None:
-    problems = []
-    if start.tzinfo is None or end.tzinfo is None:
-        problems.append(
-            Problem(Code.PERIOD_INVALID, "Give times with a UTC offset.", "period_start")
-        )
-    elif start >= end:
-        problems.append(
-            Problem(Code.PERIOD_INVALID, "The period must end after it starts.", "period_end")
-        )
-    elif end > at:
-        problems.append(
-            Problem(
-                Code.PERIOD_NOT_OVER,
-                "Only a period that has ended is evaluated (so that it is reproducible).",
-                "period_end",
-            )
-        )
-    if problems:
-        raise UserError.of(problems)
+check_period = indicators.check_period
 
 
 @dataclass(frozen=True)
@@ -461,9 +341,7 @@ async def evaluate_brokers(
     """The data authority evaluates every broker for a period that has ended. The period's
     results are replaced; alerts already raised for the period stay as they are."""
     actor = require(actor, Role.AUTHORITY)
-    at = now()
-    check_period(start, end, at)
-    definitions, thresholds = await _definitions(session)
+    at, definitions = await indicators.begin(session, KIND, start, end)
     rules = list(
         (await session.scalars(sa.select(RiskRule).order_by(RiskRule.rule).with_for_update())).all()
     )
@@ -474,10 +352,7 @@ async def evaluate_brokers(
             "No broker was licensed before this period ended; there is nothing to evaluate.",
             "period_end",
         )
-    results = {
-        broker_id: scoring.evaluate(broker_facts, definitions, thresholds)
-        for broker_id, broker_facts in facts.items()
-    }
+    results = indicators.score_all(facts, definitions, scoring.indicator_values)
     existing = set(
         (
             await session.execute(
@@ -495,40 +370,23 @@ async def evaluate_brokers(
     }
     order = sorted(facts, key=str)
     regraded = await _licence_grades(session, end, {b: results[b].grade for b in order})
-    entry = await ledger.append(
-        session,
-        ledger.Kind.EVALUATION_RECORDED,
-        actor,
-        {
-            "periodStart": start.isoformat(),
-            "periodEnd": end.isoformat(),
-            "definitions": [
-                {"code": d.code, "weight": str(d.weight), "scoring": d.scoring.value,
-                 "parameter": str(d.parameter), "veto": d.veto}
-                for d in definitions
-            ],
-            "thresholds": {g: str(v) for g, v in sorted(thresholds.items())},
-            "riskRules": [
-                {"rule": r.rule.value, "threshold": r.threshold, "enabled": r.enabled,
-                 "minVolume": r.min_volume}
-                for r in rules
-            ],
-            "results": [
-                {"broker": str(b), "score": str(results[b].score), "grade": results[b].grade}
-                for b in order
-            ],
-            "alerts": [
-                {"broker": str(b), "rule": f.rule.value, "value": str(f.value)}
-                for b in order
-                for f in fired[b]
-            ],
-            "licenceGrades": [
-                {"licence": str(c.licence_id), "broker": str(c.broker_id), "from": c.before,
-                 "to": c.after}
-                for c in regraded
-            ],
-        },
-        parties=order,
+    entry = await indicators.record(
+        session, actor, definitions, start, end, results, order,
+        riskRules=[
+            {"rule": r.rule.value, "threshold": r.threshold, "enabled": r.enabled,
+             "minVolume": r.min_volume}
+            for r in rules
+        ],
+        alerts=[
+            {"broker": str(b), "rule": f.rule.value, "value": str(f.value)}
+            for b in order
+            for f in fired[b]
+        ],
+        licenceGrades=[
+            {"licence": str(c.licence_id), "broker": str(c.broker_id), "from": c.before,
+             "to": c.after}
+            for c in regraded
+        ],
     )  # fmt: skip
     await session.execute(
         sa.delete(BrokerEvaluation).where(
@@ -541,17 +399,7 @@ async def evaluate_brokers(
             period_start=start,
             period_end=end,
             facts=json.dumps({k: str(v) for k, v in facts[b].items()}, sort_keys=True),
-            indicators=json.dumps(
-                [
-                    {
-                        "code": r.code,
-                        "value": str(r.value),
-                        "score": str(r.score),
-                        "weight": str(r.weight),
-                    }
-                    for r in results[b].indicators
-                ]
-            ),  # fmt: skip
+            indicators=json.dumps(indicators.indicators_json(results[b])),
             score=str(results[b].score),
             grade=results[b].grade,
             evaluated_at=at,

@@ -1,5 +1,7 @@
 """Broker tables (Art. 24, 26): licences and their decisions, listings, deals, recorded fusion
-flows, refused activity, supervision indicators, evaluations and risk alerts.
+flows, refused activity, evaluations and risk alerts. The published indicators and grades
+(`Scoring`, `SupervisionIndicator`, `SupervisionGrade`) are the one engine's, in `authority`;
+they are named here too for the broker's readers.
 
 Statuses that time decides (a licence past `valid_until` is EXPIRED) are computed by
 `broker.licences.effective_status`, never written by a job.
@@ -15,6 +17,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from authority import Scoring, SupervisionGrade, SupervisionIndicator  # noqa: F401 (re-exported)
 from core.clock import now
 from core.sqltypes import Money, UTCDateTime, enum_column
 
@@ -317,42 +320,6 @@ class BrokerRefusal(SQLModel, table=True):
     codes: str = Field(max_length=2000)  # comma-separated userError codes
     at: datetime = Field(default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False))
     ledger_seq: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
-
-
-class Scoring(StrEnum):
-    """How an indicator's value becomes a score in [0, 100] (`broker.scoring`)."""
-
-    RATIO = "RATIO"  # value in [0, 1]: score = 100 × value
-    TARGET = "TARGET"  # more is better: score = 100 × min(1, value / parameter)
-    PENALTY = "PENALTY"  # less is better: score = max(0, 100 − parameter × value)
-
-
-class SupervisionIndicator(SQLModel, table=True):
-    """One published evaluation indicator (Art. 26). Data: the authority may change it."""
-
-    __tablename__ = "supervision_indicator"
-
-    code: str = Field(primary_key=True, max_length=64)
-    name: str = Field(max_length=200)
-    description: str = Field(default="", max_length=2000)
-    position: int
-    # Exact decimals as text (as registry's quality scores): SQLite has no exact NUMERIC.
-    weight: str = Field(max_length=40)
-    scoring: Scoring = Field(sa_column=enum_column(Scoring, nullable=False))
-    parameter: str = Field(max_length=40)
-    veto: bool = False  # any non-zero value grades the broker D, whatever the total
-    updated_at: datetime = Field(
-        default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)
-    )
-
-
-class SupervisionGrade(SQLModel, table=True):
-    """Published grade thresholds: the lowest total score each grade needs."""
-
-    __tablename__ = "supervision_grade"
-
-    grade: str = Field(primary_key=True, max_length=8)
-    min_score: str = Field(max_length=40)
 
 
 class BrokerEvaluation(SQLModel, table=True):

@@ -43,6 +43,7 @@ class Role(StrEnum):
     MARKET_ENTITY = "market_entity"  # a firm, university or person trading data
     DATA_SUBJECT = "data_subject"  # the person or organisation the data is about
     AUDITOR = "auditor"  # verifies the ledger
+    OVERSIGHT = "oversight"  # the superior government (Art. 33): reads supervision decisions
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,8 @@ ROLE_NEEDS: dict[Role, RoleNeeds] = {
         False, frozenset({OrganizationKind.AUDITOR, OrganizationKind.AUTHORITY})
     ),
     Role.DATA_SUBJECT: RoleNeeds(False, None),  # a person, or any organisation
+    # The superior government (Art. 33): an official, or a government body admitted as an agency
+    Role.OVERSIGHT: RoleNeeds(False, frozenset({OrganizationKind.AGENCY})),
 }
 
 

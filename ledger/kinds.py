@@ -116,6 +116,22 @@ class Kind(StrEnum):
     VERIFICATION_SET_UPLOADED = "sharing.verification_set.uploaded"
     VERIFICATION_ANSWERED = "sharing.verification.answered"
     VERIFICATION_REFUSED = "sharing.verification.refused"
+    # supervision
+    AGENCY_INDICATOR_UPDATED = "supervision.indicator.updated"
+    AGENCY_GRADE_UPDATED = "supervision.grade.updated"
+    SCORECARD_RECORDED = "supervision.scorecard.recorded"
+    CDO_APPOINTED = "supervision.cdo.appointed"
+    CDO_ENDED = "supervision.cdo.ended"
+    SYSTEM_REGISTERED = "supervision.system.registered"
+    PROJECT_FILED = "supervision.project.filed"
+    PROJECT_APPROVED = "supervision.project.approved"
+    PROJECT_ACCEPTED = "supervision.project.accepted"
+    FINDINGS_DETECTED = "supervision.findings.detected"
+    RECTIFICATION_ORDERED = "supervision.rectification.ordered"
+    RECTIFICATION_REPORTED = "supervision.rectification.reported"
+    RECTIFICATION_ACCEPTED = "supervision.rectification.accepted"
+    RECTIFICATION_REOPENED = "supervision.rectification.reopened"
+    RECTIFICATION_ESCALATED = "supervision.rectification.escalated"
 
 
 MEANINGS: dict[Kind, str] = {
@@ -274,4 +290,65 @@ MEANINGS: dict[Kind, str] = {
     "item (code), answer.",
     Kind.VERIFICATION_REFUSED: "A verification refused for the rate limit (Art. 15 ¶3), "
     f"recorded after the rollback and counted (sharing.violation.counted). Body: {_REFUSAL}.",
+    Kind.AGENCY_INDICATOR_UPDATED: (
+        "A published agency indicator changed (Art. 30). Body: indicator (code), change "
+        "(field: [before, after])."
+    ),
+    Kind.AGENCY_GRADE_UPDATED: (
+        "A published agency grade threshold moved (Art. 30). Body: grade, change "
+        "(minScore: [before, after])."
+    ),
+    Kind.SCORECARD_RECORDED: (
+        "Agencies evaluated over an ended period (Art. 30). Body: periodStart, periodEnd,"
+        " definitions, thresholds, results (agency, score, grade)."
+    ),
+    Kind.CDO_APPOINTED: (
+        "A chief data officer appointed (Art. 28). Body: cdo (id), organization (id), name, title."
+    ),
+    Kind.CDO_ENDED: (
+        "A chief data officer's appointment ended (Art. 28). Body: cdo (id), organization"
+        " (id), reason."
+    ),
+    Kind.SYSTEM_REGISTERED: (
+        "An information system entered in the inventory (Art. 9). Body: system (id), "
+        "owner (id), name, designDocSha256, dataStructureDocSha256, resources (ids)."
+    ),
+    Kind.PROJECT_FILED: (
+        "A fiscally funded IT project filed (Art. 29). Body: project (id), agency (id), "
+        "name, budget, dataItems (codes), resourceCodes."
+    ),
+    Kind.PROJECT_APPROVED: (
+        "An IT project approved (Art. 29, 30). Body: project (id), agency (id), "
+        "lastGrade, lastScorecard (id or null), overrideReason (or null)."
+    ),
+    Kind.PROJECT_ACCEPTED: (
+        "An IT project accepted, its data catalogued and shared (Art. 29). Body: project "
+        "(id), agency (id)."
+    ),
+    Kind.FINDINGS_DETECTED: (
+        "A detector sweep's new findings (Art. 35). Body: count, digest (SHA-256 of the "
+        'sorted "id key" lines of every finding), byAgency (agency: kind: count), '
+        "findings (the first 200 by key: finding, kind, articleItem, agency, key)."
+    ),
+    Kind.RECTIFICATION_ORDERED: (
+        "A rectification ordered (Art. 35). Body: rectification (id), agency (id), "
+        "status, findings (ids), articleItems, instructions, workingDays, dueAt, "
+        "dueProvisional."
+    ),
+    Kind.RECTIFICATION_REPORTED: (
+        "The agency reported a rectification (Art. 35). Body: rectification (id), agency "
+        "(id), status, evidence, late."
+    ),
+    Kind.RECTIFICATION_ACCEPTED: (
+        "The authority accepted a rectification (Art. 35). Body: rectification (id), "
+        "agency (id), status, reason."
+    ),
+    Kind.RECTIFICATION_REOPENED: (
+        "The authority reopened a rectification (Art. 35). Body: rectification (id), "
+        "agency (id), status, reason."
+    ),
+    Kind.RECTIFICATION_ESCALATED: (
+        "A rectification past its deadline escalated to the superior government (Art. 33,"
+        " 35). Body: rectification (id), agency (id), status, dueAt, escalatedTo."
+    ),
 }

@@ -1,8 +1,10 @@
 """Every package whose tables the migrations manage; env.py and the drift test import this."""
 
+import authority.models  # noqa: F401
 import broker.models  # noqa: F401
 import consent.models  # noqa: F401
 import core.models  # noqa: F401
 import ledger.models  # noqa: F401
 import registry.models  # noqa: F401
 import sharing.models  # noqa: F401
+import supervision.models  # noqa: F401

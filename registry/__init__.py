@@ -45,7 +45,7 @@ from registry.catalogue import (
 )
 from registry.deidentification import deidentifications_of, record_deidentification
 from registry.errors import Code
-from registry.freshness import is_stale
+from registry.freshness import ALLOWANCE, is_stale
 from registry.items import claim_data_item, find_item, get_items, list_items, transfer_data_item
 from registry.models import (
     ASSET_TRANSITIONS,
@@ -88,6 +88,7 @@ from registry.valuation import (
 )
 
 __all__ = [
+    "ALLOWANCE",
     "Code",
     "appraise_asset",
     "assess_quality",
@@ -144,6 +145,7 @@ __all__ = [
     "ResourceItem",
     "ResourceFields",
     "ResourceFilter",
+    "ResourceItem",
     "Sensitivity",
     "ShareType",
     "UpdateFrequency",

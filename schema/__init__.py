@@ -51,6 +51,7 @@ from schema import (
     registry,
     regulation,
     sharing,
+    supervision,
 )
 from schema.context import Info
 from schema.errors import CodedParserCache, ErrorPolicy, PdexSchema
@@ -63,7 +64,9 @@ __all__ = ["SDL_PATH", "build_schema"]
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
 
 # The domains, in the order their fields appear in the SDL.
-DOMAINS = (organizations, calendar, ledger, registry, consent, broker, sharing, regulation)
+DOMAINS = (
+    organizations, calendar, ledger, registry, consent, broker, sharing, supervision, regulation,
+)  # fmt: skip
 
 
 @strawberry.type

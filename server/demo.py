@@ -104,6 +104,12 @@ async def seed(db: Database, settings: Settings | None = None) -> dict[Role, uui
     from server.demo_sharing import seed_sharing
 
     await seed_sharing(db, authority=authority.id, market=agency_id, settings=settings)
+    from server.demo_catalogue import other_agency_ids
+    from server.demo_supervision import seed_supervision
+
+    others = await other_agency_ids(db)
+    await seed_supervision(db, authority=authority.id, agencies=(agency_id, *others))
+    orgs[Role.OVERSIGHT] = None  # the superior government (Art. 33) reads supervision
     return orgs
 
 

@@ -261,3 +261,16 @@ async def seed_catalogue(
                     session, authority, kind=OrganizationKind.AGENCY, name=name, uscc=uscc
                 )
         await _seed_agency(db, org.id, items, resources)
+
+
+async def other_agency_ids(db: Database) -> tuple[uuid.UUID, ...]:
+    """The demo agencies besides the market regulator, in their order here."""
+    from server.demo import demo_uscc
+
+    found = []
+    async with db.read() as session:
+        for _name, body, _ in OTHER_AGENCIES:
+            org = await organizations.find_by_uscc(session, demo_uscc("11", "440700", body))
+            if org is not None:
+                found.append(org.id)
+    return tuple(found)

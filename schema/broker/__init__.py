@@ -5,9 +5,24 @@ lineage, supervision indicators, evaluations and risk alerts.
 from __future__ import annotations
 
 from schema.broker import loaders  # registers the loaders and node types
+from schema.broker.inputs import (
+    PeriodInput,
+    UpdateSupervisionGradeInput,
+    UpdateSupervisionIndicatorInput,
+)
 from schema.broker.mutations import Mutation
 from schema.broker.queries import Query
-from schema.broker.types import BrokerEvaluation, BrokerLicence, DataFlow, Deal, Listing, RiskAlert
+from schema.broker.types import (
+    BrokerEvaluation,
+    BrokerLicence,
+    DataFlow,
+    Deal,
+    IndicatorScore,
+    Listing,
+    RiskAlert,
+    SupervisionGrade,
+    SupervisionIndicator,
+)
 
 QUERIES = (Query,)
 MUTATIONS = (Mutation,)
@@ -19,11 +34,17 @@ __all__ = [
     "BrokerLicence",
     "DataFlow",
     "Deal",
+    "IndicatorScore",
     "Listing",
     "MUTATIONS",
+    "PeriodInput",
     "QUERIES",
     "RiskAlert",
     "SUBSCRIPTIONS",
+    "SupervisionGrade",
+    "SupervisionIndicator",
     "TYPES",
+    "UpdateSupervisionGradeInput",
+    "UpdateSupervisionIndicatorInput",
     "loaders",
 ]
