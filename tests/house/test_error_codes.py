@@ -195,7 +195,7 @@ def test_raise_sites_name_a_code_member_not_a_string():
 
 
 @pytest.mark.parametrize(
-    "package", ["authority", "broker", "consent", "ledger", "registry", "sharing"]
+    "package", ["authority", "broker", "consent", "ledger", "registry", "sharing", "supervision"]
 )
 def test_each_domain_exports_its_code_enum(package):
     module = __import__(package)
