@@ -180,6 +180,14 @@ def _uscc_taken(existing: Organization) -> UserError:
     )
 
 
+# Built once: an `aliased()` per request cost ~12 % of the organisation page's CPU (the alias
+# and the statement's cache key re-inspected the mapped class for every column; issue 14).
+_REGISTRANT = aliased(Organization, name="registrant")
+_WITH_REGISTRANT = sa.select(Organization, _REGISTRANT).outerjoin(
+    _REGISTRANT, Organization.registered_by_id == _REGISTRANT.id
+)
+
+
 async def list_organizations(
     session: AsyncSession,
     *,
@@ -189,10 +197,7 @@ async def list_organizations(
 ) -> Page[tuple[Organization, Organization | None]]:
     """Organisations by name, each with the organisation that registered it, in one statement.
     Names and credit codes are public registry facts (Art. 26)."""
-    registrant = aliased(Organization)
-    statement = sa.select(Organization, registrant).outerjoin(
-        registrant, Organization.registered_by_id == registrant.id
-    )
+    statement = _WITH_REGISTRANT
     if kind is not None:
         statement = statement.where(Organization.kind == kind)
     return await paginate(

@@ -73,7 +73,8 @@ async def lock_consent(session: AsyncSession, consent_id: uuid.UUID) -> Consent 
 
 
 _C = Consent.__table__.c
-# The consent's terms, locked, and whether the asked-for item is in its scope: one statement.
+# The consent's terms, locked, whether the asked-for item is in its scope, and the subject's
+# ledger salt: one statement.
 _TERMS = (
     sa.select(
         _C.id, _C.subject, _C.grantee_id, _C.purpose, _C.valid_from, _C.valid_until,
@@ -81,6 +82,7 @@ _TERMS = (
         sa.exists()
         .where(ConsentItem.consent_id == _C.id, ConsentItem.item == sa.bindparam("key"))
         .label("in_scope"),
+        ledger.salt_column(_C.subject).label("salt"),  # for the append: no read of its own
     )
     .where(_C.id == sa.bindparam("consent_id"))
     .with_for_update(of=Consent.__table__)
@@ -95,6 +97,20 @@ _COUNT_USE = (
     sa.update(Consent.__table__).where(_C.id == sa.bindparam("consent_id")).values(uses=_C.uses + 1)
 )
 _RECORD_USE = sa.insert(DataUse.__table__)
+# PostgreSQL: the use row and the consent's count in one statement (a data-modifying CTE).
+# Every value a named parameter of its own: parameters named like columns would also be
+# SET by the UPDATE inside.
+_RECORD_ALLOWED_USE = (
+    sa.insert(DataUse.__table__)
+    .values({c.name: sa.bindparam(f"use_{c.name}") for c in _U})
+    .add_cte(
+        sa.update(Consent.__table__)
+        .where(_C.id == sa.bindparam("counted_id"))
+        .values(uses=_C.uses + sa.literal_column("1"))  # no anonymous parameter in the CTE
+        .returning(_C.id)
+        .cte("counted")
+    )
+)
 
 
 # Art. 27: sensitive data goes to a third party only with the subject's consent
@@ -124,6 +140,7 @@ async def authorize_data_use(
     terms = (await connection.execute(_TERMS, {"consent_id": consent_id, "key": key})).one_or_none()
     if terms is None or not may_see(actor, terms.subject, terms.grantee_id):
         raise UserError(Code.CONSENT_NOT_FOUND, "No consent has this id.", "consent_id")
+    ledger.remember_salt(session, terms.subject, terms.salt)
     at = now()  # after the lock: a revocation that held it has committed before this instant
     in_window = 0
     if terms.uses_per_period is not None and terms.frequency:  # a rate: count this window
@@ -142,7 +159,8 @@ async def authorize_data_use(
         uses_in_window=in_window,
     )
     outcome = UseOutcome.ALLOWED if reason is None else UseOutcome.DENIED
-    if reason is None:
+    postgres = connection.dialect.name == "postgresql"
+    if reason is None and not postgres:  # SQLite: no DML in a CTE; in-process, so cheap
         await connection.execute(_COUNT_USE, {"consent_id": terms.id})
     use = DataUse(
         id=uuid.uuid4(),
@@ -175,7 +193,13 @@ async def authorize_data_use(
         parties=[terms.grantee_id, actor.organization_id],
     )
     use.ledger_seq = entry.seq
-    await connection.execute(_RECORD_USE, use.model_dump())
+    if reason is None and postgres:
+        await connection.execute(
+            _RECORD_ALLOWED_USE,
+            {"counted_id": terms.id, **{f"use_{k}": v for k, v in use.model_dump().items()}},
+        )
+    else:
+        await connection.execute(_RECORD_USE, use.model_dump())
     return use
 
 

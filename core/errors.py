@@ -104,3 +104,18 @@ class Forbidden(AuthError):
 
     def __init__(self, message: str = "Your roles do not allow this.") -> None:
         super().__init__(message)
+
+
+class IdentityProviderUnavailable(AuthError):
+    """The external identity provider's keys cannot be fetched and the token's key is not
+    known: the caller is not refused (401) but asked to retry (HTTP 503)."""
+
+    code = "IDENTITY_PROVIDER_UNAVAILABLE"
+
+    def __init__(
+        self,
+        message: str = "The identity provider cannot be reached; try again shortly.",
+        retry_after: int = 60,
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds until pdex will try the provider again

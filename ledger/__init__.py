@@ -29,7 +29,14 @@ if TYPE_CHECKING:
     from ledger.entries import get_entry, list_entries
     from ledger.errors import Code
     from ledger.kinds import MEANINGS, Kind
-    from ledger.log import append, commitment_for, subject_identity, subject_salt
+    from ledger.log import (
+        append,
+        commitment_for,
+        remember_salt,
+        salt_column,
+        subject_identity,
+        subject_salt,
+    )
     from ledger.models import Checkpoint, LedgerEntry, SubjectSalt, WitnessKey
     from ledger.proofs import (
         ConsistencyProof,
@@ -80,6 +87,8 @@ _EXPORTS = {
     "message": "ledger.checkpoints",
     "publish_checkpoint": "ledger.checkpoints",
     "register_witness_key": "ledger.witnesses",
+    "remember_salt": "ledger.log",
+    "salt_column": "ledger.log",
     "signed_checkpoint": "ledger.checkpoints",
     "stored_entry_bytes": "ledger.canonical",
     "subject_commitment": "ledger.canonical",
@@ -121,6 +130,8 @@ __all__ = [
     "message",
     "publish_checkpoint",
     "register_witness_key",
+    "remember_salt",
+    "salt_column",
     "signed_checkpoint",
     "stored_entry_bytes",
     "subject_commitment",

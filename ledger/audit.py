@@ -1,14 +1,19 @@
 """What an auditor runs against the database: `pdex ledger verify` and `pdex ledger export`.
 
-`verify_database` streams the log once, in seq order, re-deriving every entry hash, the
-chain, every stored tree node and the root at every checkpoint, then checks every checkpoint
-signature. It reports the first bad seq, so tampering with any stored row is located.
+`verify_database` reads the log once, re-deriving every entry hash, the chain, every stored
+tree node and the root at every checkpoint, then checks every checkpoint signature. It
+reports the first bad seq, so tampering with any stored row is located. Ranges of the log are
+checked in parallel processes (issue 14 §6), their results combined in seq order.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import multiprocessing
+import os
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.db import Database
+from core.settings import Settings
 from ledger.canonical import GENESIS_PREV, stored_entry_bytes
 from ledger.merkle import EMPTY_ROOT, append_leaf, leaf_hash, root_from_frontier
 from ledger.models import Checkpoint, Cosignature, LedgerEntry, LedgerHead, LedgerNode, WitnessKey
@@ -61,18 +67,17 @@ ENTRY_COLUMNS = (
 )
 
 
-async def _entry_batches(db: Database) -> AsyncIterator[list[Any]]:
-    """Entry rows in seq order, a batch per short read (plain rows: no ORM objects)."""
-    after = -1
+async def _entry_batches(
+    db: Database, start: int = 0, end: int | None = None
+) -> AsyncIterator[list[Any]]:
+    """Entry rows with start <= seq < end in seq order, a batch per short read (plain rows)."""
+    after = start - 1
     while True:
         async with db.read() as session:
-            statement = (
-                sa.select(*ENTRY_COLUMNS)
-                .where(LedgerEntry.seq > after)
-                .order_by(LedgerEntry.seq)
-                .limit(BATCH)
-            )
-            rows = list(await session.execute(statement))
+            statement = sa.select(*ENTRY_COLUMNS).where(LedgerEntry.seq > after)
+            if end is not None:
+                statement = statement.where(LedgerEntry.seq < end)
+            rows = list(await session.execute(statement.order_by(LedgerEntry.seq).limit(BATCH)))
         if not rows:
             return
         yield rows
@@ -145,16 +150,143 @@ async def _checkpoints_wire(db: Database) -> tuple[list[dict[str, Any]], dict[st
 
 Progress = Callable[[str, int, int | None], None]
 
+# `pdex ledger verify` splits the log into aligned ranges of CHUNK entries (a power of two, so
+# each range is one complete subtree) and checks them in parallel processes: every row
+# carries its `prev`, so a range needs only the stored hash of the row before it.
+CHUNK = 1 << 15
+
+
+@dataclass
+class RangeResult:
+    """One range's verdict: `count` rows checked (all of them unless `problem`), the
+    range's own frontier after them, its frontier at each wanted size, its last hash."""
+
+    start: int
+    count: int
+    frontier: list[bytes]
+    snapshots: dict[int, list[bytes]]
+    last_hash: str
+    problem: tuple[int, str] | None = None
+
+
+async def _hash_before(db: Database, start: int) -> str | None:
+    if start == 0:
+        return GENESIS_PREV
+    async with db.read() as session:
+        statement = sa.select(LedgerEntry.hash).where(LedgerEntry.seq == start - 1)
+        return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def _next_seq(db: Database, seq: int) -> int | None:
+    async with db.read() as session:
+        statement = sa.select(sa.func.min(LedgerEntry.seq)).where(LedgerEntry.seq >= seq)
+        return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def _check_range(db: Database, start: int, end: int, wanted: frozenset[int]) -> RangeResult:
+    """Entries start..end-1 (start a multiple of end - start unless it is the log's tail):
+    seq, prev, hash and every tree node inside the range."""
+    prev = await _hash_before(db, start)
+    frontier: list[bytes] = []
+    snapshots: dict[int, list[bytes]] = {}
+    size = 0
+
+    def result(problem: tuple[int, str] | None = None) -> RangeResult:
+        return RangeResult(start, size, frontier, snapshots, prev or "", problem)
+
+    async for rows in _entry_batches(db, start, end):
+        stored_nodes = await _nodes_for(db, rows[0].seq, rows[-1].seq)
+        for row in rows:
+            seq = start + size
+            problem = _entry_problem(row, seq, prev or "")
+            if problem is not None:
+                return result((seq, problem))
+            frontier, created = append_leaf(frontier, size, bytes.fromhex(row.hash))
+            for level, idx, digest in created:
+                idx += start >> level  # the range is aligned: local index -> global index
+                if stored_nodes.get((level, idx)) != digest:
+                    message = f"stored tree node (level {level}, index {idx}) is wrong or missing"
+                    return result((seq, message))
+            size += 1
+            prev = row.hash
+            if size in wanted:
+                snapshots[size] = frontier
+    if start + size < end:  # rows missing at the range's end: the log goes on after a gap?
+        found = await _next_seq(db, start + size)
+        if found is not None:
+            return result((start + size, f"expected seq {start + size}, found {found}"))
+    return result()
+
+
+_worker: tuple[asyncio.AbstractEventLoop, Database] | None = None
+
+
+def _start_worker(settings: Settings) -> None:
+    global _worker
+    _worker = (asyncio.new_event_loop(), Database(settings))
+
+
+def _check_range_in_worker(start: int, end: int, wanted: frozenset[int]) -> RangeResult:
+    assert _worker is not None
+    loop, db = _worker
+    return loop.run_until_complete(_check_range(db, start, end, wanted))
+
+
+async def _range_results(
+    db: Database, size: int, chunk: int, workers: int, wanted: set[int]
+) -> AsyncIterator[RangeResult]:
+    """Each range's result in seq order; ranges run in `workers` processes (in this one when
+    the log fits in one range or `workers` is 1)."""
+    ranges = [(s, min(s + chunk, size)) for s in range(0, size, chunk)]
+    needs = [frozenset(w - s for w in wanted if s < w <= e) for s, e in ranges]
+    if workers <= 1 or len(ranges) <= 1:
+        for (start, end), need in zip(ranges, needs, strict=True):
+            yield await _check_range(db, start, end, need)
+        return
+    loop = asyncio.get_running_loop()
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(ranges)),
+        mp_context=multiprocessing.get_context("spawn"),  # no inherited pools or threads
+        initializer=_start_worker,
+        initargs=(db.settings,),
+    )
+    try:
+        futures = [
+            loop.run_in_executor(pool, _check_range_in_worker, s, e, need)
+            for (s, e), need in zip(ranges, needs, strict=True)
+        ]
+        for future in futures:
+            yield await future
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
 
 # Art. 24: anyone entitled re-derives every hash and signature of the chain
-async def verify_database(db: Database, progress: Progress | None = None) -> AuditReport:
-    """`progress(stage, done, total)` is called after each batch of entries and each
-    checkpoint (BLS checks take seconds each), so a long run shows it is moving."""
+async def verify_database(
+    db: Database,
+    progress: Progress | None = None,
+    *,
+    workers: int | None = None,
+    chunk: int = CHUNK,
+) -> AuditReport:
+    """`progress(stage, done, total)` is called after each range of entries and each
+    checkpoint, so a long run shows it is moving. `workers` processes (default: one per
+    CPU) check ranges of `chunk` entries (a power of two) at once."""
+    if chunk < 1 or chunk & (chunk - 1):
+        raise ValueError(f"chunk must be a power of two, got {chunk}")
+    workers = (os.cpu_count() or 1) if workers is None else workers
     report = AuditReport()
     checkpoints, witness_keys = await _checkpoints_wire(db)
-    roots_wanted = {cp["treeSize"] for cp in checkpoints}
+    async with db.read() as session:
+        last_seq = (await session.execute(sa.select(sa.func.max(LedgerEntry.seq)))).scalar()
+        head = (await session.execute(sa.select(LedgerHead))).scalar_one()
+    total = 0 if last_seq is None else last_seq + 1
+    roots_wanted = {cp["treeSize"] for cp in checkpoints} | {total}
     roots: dict[int, bytes] = {0: EMPTY_ROOT}
-    frontier: list[bytes] = []
+    level_k = chunk.bit_length() - 1  # each full range is one node at this level
+    top: list[bytes] = []  # the frontier over the full ranges' roots, as leaves of level k
+    top_nodes: dict[tuple[int, int], bytes] | None = None
+    tail: list[bytes] = []  # the frontier of a last, partial range
     size, prev = 0, GENESIS_PREV
 
     def fail(seq: int, reason: str) -> AuditReport:
@@ -162,28 +294,30 @@ async def verify_database(db: Database, progress: Progress | None = None) -> Aud
         report.problems.append(f"seq {seq}: {reason}")
         return report
 
-    async for rows in _entry_batches(db):
-        stored_nodes = await _nodes_for(db, rows[0].seq, rows[-1].seq)
-        for row in rows:
-            problem = _entry_problem(row, size, prev)
-            if problem is not None:
-                return fail(size, problem)
-            frontier, created = append_leaf(frontier, size, bytes.fromhex(row.hash))
-            for level, idx, digest in created:
-                if stored_nodes.get((level, idx)) != digest:
-                    return fail(
-                        size, f"stored tree node (level {level}, index {idx}) is wrong or missing"
-                    )
-            size += 1
-            prev = row.hash
+    async for result in _range_results(db, total, chunk, workers, roots_wanted):
+        for local, snapshot in result.snapshots.items():
+            if local < chunk:
+                roots[result.start + local] = root_from_frontier(top + snapshot)
+        if result.problem is not None:
+            return fail(*result.problem)
+        size, prev = result.start + result.count, result.last_hash
+        if result.count == chunk:
+            if top_nodes is None:
+                top_nodes = await _nodes_above(db, level_k)
+            top, created = append_leaf(top, result.start >> level_k, result.frontier[0])
+            for level, idx, digest in created[1:]:  # [0] is the range's root, checked there
+                if top_nodes.get((level + level_k, idx)) != digest:
+                    where = f"level {level + level_k}, index {idx}"
+                    return fail(size - 1, f"stored tree node ({where}) is wrong or missing")
             if size in roots_wanted:
-                roots[size] = root_from_frontier(frontier)
+                roots[size] = root_from_frontier(top)
+        else:
+            tail = result.frontier
         report.entries = size
         if progress:
-            progress("entries", size, None)
+            progress("entries", size, total)
+    frontier = top + tail
 
-    async with db.read() as session:
-        head = (await session.execute(sa.select(LedgerHead))).scalar_one()
     if head.size != size or head.last_hash != (prev if size else GENESIS_PREV):
         report.problems.append(
             f"ledger head says {head.size} entries ending {head.last_hash[:12]}…; "
@@ -206,6 +340,14 @@ async def verify_database(db: Database, progress: Progress | None = None) -> Aud
         report.problems += problems
         report.checkpoints += not problems
     return report
+
+
+async def _nodes_above(db: Database, level: int) -> dict[tuple[int, int], bytes]:
+    """The few stored nodes above the ranges' roots (log2(n / CHUNK) levels)."""
+    async with db.read() as session:
+        statement = sa.select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash)
+        rows = await session.execute(statement.where(LedgerNode.level > level))
+        return {(lv, ix): bytes(h) for lv, ix, h in rows}
 
 
 async def export_bundle(db: Database, path: Path, *, origin: str, platform_public_key: str) -> int:

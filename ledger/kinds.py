@@ -48,6 +48,7 @@ class Kind(StrEnum):
     ASSET_CANCELLED = "registry.asset.cancelled"
     ASSET_QUALITY_ASSESSED = "registry.asset.quality_assessed"
     ASSET_APPRAISED = "registry.asset.appraised"
+    RESOURCE_DEIDENTIFIED = "registry.resource.deidentified"
     # consent
     CONSENT_GRANTED = "consent.consent.granted"
     CONSENT_REVOKED = "consent.consent.revoked"
@@ -77,32 +78,61 @@ class Kind(StrEnum):
     RISK_RULE_UPDATED = "broker.risk_rule.updated"
     EVALUATION_RECORDED = "broker.evaluation.recorded"
     ALERT_ACKNOWLEDGED = "broker.alert.acknowledged"
+    # sharing
+    DEMAND_DECLARED = "sharing.demand.declared"
+    DEMAND_WITHDRAWN = "sharing.demand.withdrawn"
+    ANOMALY_REPORTED = "sharing.anomaly.reported"
+    ANOMALY_ANSWERED = "sharing.anomaly.answered"
+    USAGE_REPORT_SUBMITTED = "sharing.usage_report.submitted"
+    GRANT_GRANTED = "sharing.grant.granted"
+    GRANT_REINSTATED = "sharing.grant.reinstated"
+    GRANT_SUSPENDED = "sharing.grant.suspended"
+    GRANT_REVOKED = "sharing.grant.revoked"
+    OPEN_APPLICATION_RECEIVED = "sharing.open_application.received"
+    OPEN_APPLICATION_APPROVED = "sharing.open_application.approved"
+    OPEN_APPLICATION_REFUSED = "sharing.open_application.refused"
+    OPEN_APPLICATION_ACCEPTED = "sharing.open_application.accepted"
+    REQUEST_RECEIVED = "sharing.request.received"
+    REQUEST_APPROVED = "sharing.request.approved"
+    REQUEST_REFUSED = "sharing.request.refused"
+    REQUEST_DELIVERED = "sharing.request.delivered"
+    REQUEST_WITHDRAWN = "sharing.request.withdrawn"
+    REQUEST_DISPUTED = "sharing.request.disputed"
+    REQUEST_RULED = "sharing.request.ruled"
+    TICKET_ISSUED = "sharing.ticket.issued"
+    TICKET_USED = "sharing.ticket.used"
+    TICKET_REFUSED = "sharing.ticket.refused"
+    VERIFICATION_SET_OPENED = "sharing.verification_set.opened"
+    VERIFICATION_SET_UPLOADED = "sharing.verification_set.uploaded"
+    VERIFICATION_ANSWERED = "sharing.verification.answered"
+    VERIFICATION_REFUSED = "sharing.verification.refused"
+    VIOLATION_COUNTED = "sharing.violation.counted"
 
 
 MEANINGS: dict[Kind, str] = {
-    Kind.ORGANIZATION_ADMITTED: "An organisation admitted to the exchange (Art. 5). "
-    "Body: organization (id), kind, name, uscc, admittedBy (organisation id or null).",
-    Kind.ORGANIZATION_RECLASSIFIED: "An organisation's kind changed. "
-    "Body: organization (id), from and to (kinds), reason.",
-    Kind.CALENDAR_DAYS_SET: "Single working days corrected. "
-    "Body: days (the changes, each day with working before and after).",
+    Kind.ORGANIZATION_ADMITTED: "An organisation admitted to the exchange (Art. 5). Body: "
+    "organization (id), kind, name, uscc, admittedBy (organisation id or null).",
+    Kind.ORGANIZATION_RECLASSIFIED: "An organisation's kind changed. Body: organization (id), "
+    "from and to (kinds), reason.",
+    Kind.CALENDAR_DAYS_SET: "Single working days corrected. Body: days (the changes, each day "
+    "with working before and after).",
     Kind.CALENDAR_YEAR_SET: "A year's official holiday arrangement entered whole; the year is "
     "confirmed. Body: year, notice, holidays (name, from, to), workingDays (make-up days), "
     "noticeBefore, daysReplaced.",
     Kind.DEADLINE_RECOMPUTED: "An open deadline counted provisionally moved when its year was "
     "confirmed. Body: holder (which deadlines), id, field, before, after, provisional, year.",
-    Kind.WITNESS_REGISTERED: "A witness's BLS key registered for cosigning checkpoints. "
-    "Body: witness (id), publicKey (hex).",
+    Kind.WITNESS_REGISTERED: "A witness's BLS key registered for cosigning checkpoints. Body: "
+    "witness (id), publicKey (hex).",
     Kind.DATA_ITEM_CLAIMED: "An agency became a data item's one source department (Art. 8). "
     "Body: code, name, legalBasis, sensitivePersonal, sourceDepartment (id).",
-    Kind.DATA_ITEM_TRANSFERRED: "A data item moved to another source department. "
-    "Body: code, from and to (organisation ids), reason.",
-    Kind.RESOURCE_CREATED: "A resource catalogued (Art. 9). "
-    "Body: resource (id), code, version, change ({created: the entry's state}).",
-    Kind.RESOURCE_UPDATED: "A catalogue entry changed; a new version. "
-    "Body: resource (id), code, version, change (field: [before, after]).",
-    Kind.RESOURCE_REFRESHED: "A resource's data refreshed (freshness, Art. 14). "
-    "Body: resource (id), code, version, change ({lastUpdatedAt: [before, after]}).",
+    Kind.DATA_ITEM_TRANSFERRED: "A data item moved to another source department. Body: code, "
+    "from and to (organisation ids), reason.",
+    Kind.RESOURCE_CREATED: "A resource catalogued (Art. 9). Body: resource (id), code, version,"
+    " change ({created: the entry's state}).",
+    Kind.RESOURCE_UPDATED: "A catalogue entry changed; a new version. Body: resource (id), "
+    "code, version, change (field: [before, after]).",
+    Kind.RESOURCE_REFRESHED: "A resource's data refreshed (freshness, Art. 14). Body: resource "
+    "(id), code, version, change ({lastUpdatedAt: [before, after]}).",
     Kind.ASSET_DRAFTED: f"A public data asset registration started (DRAFT). Body: {_ASSET}.",
     Kind.ASSET_SUBMITTED: f"A registration submitted for review. Body: {_ASSET}.",
     Kind.ASSET_NOTICED: "A registration approved on review; its public notice runs. "
@@ -116,18 +146,18 @@ MEANINGS: dict[Kind, str] = {
     f"Body: {_ASSET}, registrationNumber, rights.",
     Kind.ASSET_CHANGED: f"A registration's particulars changed. Body: {_ASSET}, change.",
     Kind.ASSET_CANCELLED: f"A registration cancelled. Body: {_ASSET}, reason.",
-    Kind.ASSET_QUALITY_ASSESSED: "An asset's quality assessed (GB/T 36344). "
-    "Body: asset (id), scores, weights, overall.",
+    Kind.ASSET_QUALITY_ASSESSED: "An asset's quality assessed (GB/T 36344). Body: asset (id), "
+    "scores, weights, overall.",
     Kind.ASSET_APPRAISED: "An asset valued (Art. 25). Body: asset (id), method, value, inputs.",
-    Kind.CONSENT_GRANTED: "A data subject's consent granted (PIPL Art. 14). Body: consent (id), "
-    "grantee (id), purpose, scenario, items, sensitive, separate, validFrom, validUntil, mode, "
-    "frequency, maxUses, usesPerPeriod, dataLife. The subject is a salted commitment.",
-    Kind.CONSENT_REVOKED: "A consent revoked by its subject. "
-    "Body: consent (id), grantee (id), reason.",
-    Kind.DATA_USE_ALLOWED: "The consent gate allowed a use. "
-    "Body: use (id), consent (id), item, purpose, outcome (ALLOWED), reason (null).",
-    Kind.DATA_USE_DENIED: "The consent gate denied a use. "
-    "Body: use (id), consent (id), item, purpose, outcome (DENIED), reason.",
+    Kind.CONSENT_GRANTED: "A data subject's consent granted (PIPL Art. 14). Body: consent (id),"
+    " grantee (id), purpose, scenario, items, sensitive, separate, validFrom, validUntil, mode,"
+    " frequency, maxUses, usesPerPeriod, dataLife. The subject is a salted commitment.",
+    Kind.CONSENT_REVOKED: "A consent revoked by its subject. Body: consent (id), grantee (id), "
+    "reason.",
+    Kind.DATA_USE_ALLOWED: "The consent gate allowed a use. Body: use (id), consent (id), item,"
+    " purpose, outcome (ALLOWED), reason (null).",
+    Kind.DATA_USE_DENIED: "The consent gate denied a use. Body: use (id), consent (id), item, "
+    "purpose, outcome (DENIED), reason.",
     Kind.COMPLAINT_FILED: "A data subject's complaint filed (Art. 15: 5 working days). "
     f"Body: {_COMPLAINT}, consent and use (ids or null), dueAt, dueProvisional.",
     Kind.COMPLAINT_ASSIGNED: f"A complaint assigned. Body: {_COMPLAINT}, assignee.",
@@ -149,14 +179,14 @@ MEANINGS: dict[Kind, str] = {
     Kind.DEAL_CONFIRMED: f"A deal confirmed. Body: {_DEAL}.",
     Kind.DEAL_DELIVERED: f"A deal's data delivered. Body: {_DEAL}, note.",
     Kind.DEAL_CANCELLED: f"A deal cancelled. Body: {_DEAL}, reason.",
-    Kind.FLOW_RECORDED: "A fusion of public with non-public data recorded (Art. 24). Body: flow "
-    "(id), purpose, scenario, output (id), recipients (ids), inputs (each with its basis), "
+    Kind.FLOW_RECORDED: "A fusion of public with non-public data recorded (Art. 24). Body: flow"
+    " (id), purpose, scenario, output (id), recipients (ids), inputs (each with its basis), "
     "consentUses (ids).",
     Kind.ACTIVITY_REFUSED: "A broker action refused for a reason supervision counts (Art. 26); "
-    "the action itself rolled back. Body: action, kind, codes (comma-separated), "
-    "licenceStatus (or null).",
-    Kind.INDICATOR_UPDATED: "An evaluation indicator changed. "
-    "Body: indicator (code), change (field: [before, after]).",
+    "the action itself rolled back. Body: action, kind, codes (comma-separated), licenceStatus "
+    "(or null).",
+    Kind.INDICATOR_UPDATED: "An evaluation indicator changed. Body: indicator (code), change "
+    "(field: [before, after]).",
     Kind.GRADE_UPDATED: "A grade's threshold moved. Body: grade, change ({minScore: [before, "
     "after]}).",
     Kind.RISK_RULE_UPDATED: "A risk rule changed. Body: rule, change (field: [before, after]).",
@@ -164,4 +194,63 @@ MEANINGS: dict[Kind, str] = {
     "periodStart, periodEnd, definitions, thresholds, riskRules, results (broker, score, "
     "grade), alerts (broker, rule, value), licenceGrades (licence, broker, from, to).",
     Kind.ALERT_ACKNOWLEDGED: "A risk alert acknowledged. Body: alert (id), rule, note.",
+    Kind.RESOURCE_DEIDENTIFIED: "A resource's de-identification recorded before it is shared or"
+    " opened. Body: resource (id), record (id), method, performedOn, checkedBy.",
+    Kind.DEMAND_DECLARED: "A department declared what it needs shared (its demand list). Body: "
+    "demand (id), status, items, scenario, legalDuty.",
+    Kind.DEMAND_WITHDRAWN: "A demand withdrawn. Body: demand (id), status.",
+    Kind.ANOMALY_REPORTED: "A user reported a data anomaly to the resource's owner. Body: "
+    "anomaly (id), resource (id), owner (id), status, dueAt, dueProvisional, resourceVersion.",
+    Kind.ANOMALY_ANSWERED: "The owner answered an anomaly report. Body: anomaly (id), resource "
+    "(id), owner (id), status, outcome, correctedVersion, late.",
+    Kind.USAGE_REPORT_SUBMITTED: "A grantee's quarterly usage report. Body: report (id), grant "
+    "(id), quarter, uses.",
+    Kind.GRANT_GRANTED: "Shared data granted to a department. Body: grant (id), grantee (id), "
+    "resource (id), sourceDepartment (id), status, request, items, scenario, purpose, mode, "
+    "validUntil, demandsMet.",
+    Kind.GRANT_REINSTATED: "A suspended grant reinstated. Body: grant (id), grantee (id), "
+    "resource (id), sourceDepartment (id), status, reason.",
+    Kind.GRANT_SUSPENDED: "A grant suspended. Body: grant (id), grantee (id), resource (id), "
+    "sourceDepartment (id), status, reason.",
+    Kind.GRANT_REVOKED: "A grant revoked. Body: grant (id), grantee (id), resource (id), "
+    "sourceDepartment (id), status, reason.",
+    Kind.OPEN_APPLICATION_RECEIVED: "An application for conditionally opened data received. "
+    "Body: application (id), resource (id), owner (id), status, purpose, dueAt, dueProvisional.",
+    Kind.OPEN_APPLICATION_APPROVED: "An open-data application approved with its terms. Body: "
+    "application (id), resource (id), owner (id), status, reason, termsHash, late.",
+    Kind.OPEN_APPLICATION_REFUSED: "An open-data application refused. Body: application (id), "
+    "resource (id), owner (id), status, reason, termsHash, late.",
+    Kind.OPEN_APPLICATION_ACCEPTED: "The terms of an approved open-data application accepted. "
+    "Body: application (id), resource (id), owner (id), status, termsHash, side.",
+    Kind.REQUEST_RECEIVED: "A sharing request received by the source department. Body: request "
+    "(id), resource (id), requester (id), sourceDepartment (id), status, and the request's "
+    "fields.",
+    Kind.REQUEST_APPROVED: "A sharing request approved (possibly narrowed). Body: request (id),"
+    " resource (id), requester (id), sourceDepartment (id), status, items, grant, narrowed, "
+    "late, deliveryDueAt.",
+    Kind.REQUEST_REFUSED: "A sharing request refused with its legal basis. Body: request (id), "
+    "resource (id), requester (id), sourceDepartment (id), status, law, article, reason, late.",
+    Kind.REQUEST_DELIVERED: "Requested data delivered. Body: request (id), resource (id), "
+    "requester (id), sourceDepartment (id), status, channel, reference, deliveredAt, late.",
+    Kind.REQUEST_WITHDRAWN: "A sharing request withdrawn. Body: request (id), resource (id), "
+    "requester (id), sourceDepartment (id), status.",
+    Kind.REQUEST_DISPUTED: "A refusal disputed to the data authority. Body: request (id), "
+    "resource (id), requester (id), sourceDepartment (id), status, reason.",
+    Kind.REQUEST_RULED: "The data authority ruled on a dispute. Body: request (id), resource "
+    "(id), requester (id), sourceDepartment (id), status, outcome, ruling, grant.",
+    Kind.TICKET_ISSUED: "An access ticket issued under a grant. Body: ticket (id), grant (id), "
+    "grantee (id), items, purpose, expiresAt, kid, tokenHash (SHA-256 of the token).",
+    Kind.TICKET_USED: "A ticket used to fetch data. Body: ticket (id), grant (id), rows, "
+    "contentHash, afterExpiry.",
+    Kind.TICKET_REFUSED: "A ticket refused (outside its grant); counted as a violation "
+    "candidate. Body: grant (id or null), reason, detail.",
+    Kind.VERIFICATION_SET_OPENED: "A resource's verification set opened. Body: resource (id).",
+    Kind.VERIFICATION_SET_UPLOADED: "A batch added to a verification set. Body: resource (id), "
+    "batch, added, batchHash.",
+    Kind.VERIFICATION_ANSWERED: "A verification query answered. Body: query (id), resource "
+    "(id), item, answer.",
+    Kind.VERIFICATION_REFUSED: "A verification query refused (over its rate); counted as a "
+    "violation candidate. Body: grant (id or null), reason, detail.",
+    Kind.VIOLATION_COUNTED: "A violation candidate counted against a grantee (Art. 17). Body: "
+    "candidate (id), grantee (id), grant (id or null), kind.",
 }

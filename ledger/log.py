@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.clock import now
@@ -38,14 +39,39 @@ SYSTEM_ACTOR: dict[str, Any] = {"org": None, "roles": [], "sub": "pdex"}
 # PIPL Art. 47: a subject's entries hold only salted commitments, unlinked when erased
 async def subject_salt(session: AsyncSession, subject_id: str) -> bytes:
     """The subject's salt, made on first use. Kept outside the ledger (DESIGN.md)."""
-    salt = await session.scalar(
-        sa.select(SubjectSalt.salt).where(SubjectSalt.subject_id == subject_id)
-    )
+    known = session.sync_session.info.get(_SALTS)
+    if known and subject_id in known:
+        return known[subject_id]  # type: ignore[no-any-return]
+    select = sa.select(SubjectSalt.salt).where(SubjectSalt.subject_id == subject_id)
+    salt = await session.scalar(select)
     if salt is None:
-        salt = secrets.token_bytes(32)
-        session.add(SubjectSalt(subject_id=subject_id, salt=salt))
-        await session.flush()
+        # Two transactions may make a subject's first facts at once: the second insert does
+        # nothing and both read the one salt that won (a plain insert failed the loser).
+        insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+        await session.execute(
+            insert(SubjectSalt)
+            .values(subject_id=subject_id, salt=secrets.token_bytes(32), created_at=now())
+            .on_conflict_do_nothing(index_elements=["subject_id"])
+        )
+        salt = await session.scalar(select)
+    assert salt is not None
     return salt
+
+
+_SALTS = "pdex.ledger.salts"  # session.info key: salts the caller read in this transaction
+
+
+def salt_column(subject: sa.ColumnElement[str]) -> sa.ScalarSelect[bytes | None]:
+    """The salt of `subject` as a column of the caller's own statement (NULL before the
+    subject's first entry): read with it, then `remember_salt`, and `append` needs no read."""
+    return sa.select(SubjectSalt.salt).where(SubjectSalt.subject_id == subject).scalar_subquery()
+
+
+def remember_salt(session: AsyncSession, subject_id: str, salt: bytes | None) -> None:
+    """A salt read by `salt_column` in this transaction (salts never change; an erasure
+    deletes the row in a transaction of its own)."""
+    if salt is not None:
+        session.sync_session.info.setdefault(_SALTS, {})[subject_id] = bytes(salt)
 
 
 async def commitment_for(session: AsyncSession, subject_id: str) -> str:

@@ -1,4 +1,4 @@
-"""BLS signatures over BLS12-381 for checkpoints (py_ecc, proof-of-possession scheme).
+"""BLS signatures over BLS12-381 for checkpoints (proof-of-possession scheme).
 
 Ciphersuite ``BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_``: public keys are 48-byte G1
 points, signatures 96-byte G2 points. Why BLS: the platform's and every witness's signatures
@@ -7,8 +7,13 @@ Why PoP: fast aggregate verification is only safe for keys whose owner proved po
 the secret (``prove_possession``), which blocks rogue-key attacks; check it when registering
 a witness.
 
-Verifiers here return ``False`` on any bad input and never raise. Pure-Python pairings are slow
-(~0.3 s per verify), so verify once and remember the result.
+Two implementations of the same functions (issue 14 §6): ``blspy`` (Chia's binding of the
+blst-style C++ library, from PyPI wheels; ~1 ms a verify) is used when it imports, and
+``py_ecc`` (pure Python, ~0.3 s a verify) is the reference the tests cross-check every
+signature and aggregate against, and the fallback where the binding is missing. Both give the
+same bytes (the ciphersuite is deterministic). ``BACKEND`` names the one in use.
+
+Verifiers here return ``False`` on any bad input and never raise.
 """
 
 from __future__ import annotations
@@ -18,11 +23,116 @@ import os
 import secrets
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from py_ecc.bls import G2ProofOfPossession as _Scheme
 from py_ecc.optimized_bls12_381 import curve_order
 
+try:  # the fast binding where its wheel installs; py_ecc otherwise
+    import blspy as _blspy
+except ImportError:  # pragma: no cover - exercised on machines without the wheel
+    _blspy = None
+
 CIPHERSUITE = _Scheme.DST.decode("ascii")
+# The compressed point at infinity: KeyValidate refuses it as a public key.
+_INFINITY_G1 = b"\xc0" + bytes(47)
+
+
+class PyEcc:
+    """The reference: py_ecc's ``G2ProofOfPossession``."""
+
+    name = "py_ecc"
+
+    @staticmethod
+    def public_key(sk: int) -> bytes:
+        return bytes(_Scheme.SkToPk(sk))
+
+    @staticmethod
+    def sign(sk: int, msg: bytes) -> bytes:
+        return bytes(_Scheme.Sign(sk, msg))
+
+    @staticmethod
+    def verify(pk: bytes, msg: bytes, sig: bytes) -> bool:
+        return bool(_Scheme.Verify(pk, msg, sig))
+
+    @staticmethod
+    def prove_possession(sk: int) -> bytes:
+        return bytes(_Scheme.PopProve(sk))
+
+    @staticmethod
+    def verify_possession(pk: bytes, proof: bytes) -> bool:
+        return bool(_Scheme.PopVerify(pk, proof))
+
+    @staticmethod
+    def aggregate(sigs: Sequence[bytes]) -> bytes:
+        return bytes(_Scheme.Aggregate(list(sigs)))
+
+    @staticmethod
+    def fast_aggregate_verify(pks: Sequence[bytes], msg: bytes, sig: bytes) -> bool:
+        return bool(_Scheme.FastAggregateVerify(list(pks), msg, sig))
+
+
+class Blspy:
+    """blspy's ``PopSchemeMPL``, with py_ecc's input checks where blspy is laxer: only
+    ``bytes`` of the exact length, no public key at infinity, no empty key list."""
+
+    name = "blspy"
+
+    @staticmethod
+    def _sk(sk: int) -> Any:
+        if not 0 < sk < curve_order:
+            raise ValueError("not a BLS12-381 secret key")
+        return _blspy.PrivateKey.from_bytes(sk.to_bytes(32, "big"))
+
+    @staticmethod
+    def _pk(pk: bytes) -> Any:
+        if type(pk) is not bytes or len(pk) != 48 or pk == _INFINITY_G1:
+            raise ValueError("not a public key")
+        return _blspy.G1Element.from_bytes(pk)
+
+    @staticmethod
+    def _sig(sig: bytes) -> Any:
+        if type(sig) is not bytes or len(sig) != 96:
+            raise ValueError("not a signature")
+        return _blspy.G2Element.from_bytes(sig)
+
+    @classmethod
+    def public_key(cls, sk: int) -> bytes:
+        return bytes(cls._sk(sk).get_g1())
+
+    @classmethod
+    def sign(cls, sk: int, msg: bytes) -> bytes:
+        return bytes(_blspy.PopSchemeMPL.sign(cls._sk(sk), msg))
+
+    @classmethod
+    def verify(cls, pk: bytes, msg: bytes, sig: bytes) -> bool:
+        return bool(_blspy.PopSchemeMPL.verify(cls._pk(pk), bytes(msg), cls._sig(sig)))
+
+    @classmethod
+    def prove_possession(cls, sk: int) -> bytes:
+        return bytes(_blspy.PopSchemeMPL.pop_prove(cls._sk(sk)))
+
+    @classmethod
+    def verify_possession(cls, pk: bytes, proof: bytes) -> bool:
+        return bool(_blspy.PopSchemeMPL.pop_verify(cls._pk(pk), cls._sig(proof)))
+
+    @classmethod
+    def aggregate(cls, sigs: Sequence[bytes]) -> bytes:
+        if not sigs:
+            raise ValueError("no signatures")
+        return bytes(_blspy.PopSchemeMPL.aggregate([cls._sig(s) for s in sigs]))
+
+    @classmethod
+    def fast_aggregate_verify(cls, pks: Sequence[bytes], msg: bytes, sig: bytes) -> bool:
+        if not pks:
+            return False
+        keys = [cls._pk(pk) for pk in pks]
+        return bool(_blspy.PopSchemeMPL.fast_aggregate_verify(keys, bytes(msg), cls._sig(sig)))
+
+
+BACKENDS: tuple[type[PyEcc] | type[Blspy], ...] = (PyEcc, Blspy) if _blspy else (PyEcc,)
+_impl: type[PyEcc] | type[Blspy] = Blspy if _blspy else PyEcc
+BACKEND = _impl.name
 
 
 def generate_secret_key() -> int:
@@ -32,31 +142,31 @@ def generate_secret_key() -> int:
 
 def public_key(sk: int) -> bytes:
     """The 48-byte compressed G1 public key of ``sk``."""
-    return _Scheme.SkToPk(sk)
+    return _impl.public_key(sk)
 
 
 def sign(sk: int, msg: bytes) -> bytes:
     """96-byte signature of ``msg``."""
-    return _Scheme.Sign(sk, msg)
+    return _impl.sign(sk, msg)
 
 
 def verify(pk: bytes, msg: bytes, sig: bytes) -> bool:
     """True only for a valid signature; garbage of any kind gives False."""
     try:
-        return bool(_Scheme.Verify(pk, msg, sig))
-    except Exception:  # py_ecc lets some malformed points escape as odd exception types
+        return _impl.verify(pk, msg, sig)
+    except Exception:  # both libraries let malformed points escape as odd exception types
         return False
 
 
 def prove_possession(sk: int) -> bytes:
     """Proof that the holder of ``public_key(sk)`` knows ``sk`` (a signature of the key)."""
-    return _Scheme.PopProve(sk)
+    return _impl.prove_possession(sk)
 
 
 def verify_possession(pk: bytes, proof: bytes) -> bool:
     """Check a proof of possession; never raises."""
     try:
-        return bool(_Scheme.PopVerify(pk, proof))
+        return _impl.verify_possession(pk, proof)
     except Exception:
         return False
 
@@ -64,7 +174,7 @@ def verify_possession(pk: bytes, proof: bytes) -> bool:
 def aggregate(sigs: Sequence[bytes]) -> bytes:
     """Add signatures into one. Raises ValueError on an empty list or a malformed signature."""
     try:
-        return _Scheme.Aggregate(list(sigs))
+        return _impl.aggregate(sigs)
     except Exception as exc:
         raise ValueError(f"cannot aggregate signatures: {exc}") from exc
 
@@ -75,7 +185,7 @@ def fast_aggregate_verify(pks: Sequence[bytes], msg: bytes, sig: bytes) -> bool:
     Only sound if every key's proof of possession was checked (see module docstring).
     """
     try:
-        return bool(_Scheme.FastAggregateVerify(list(pks), msg, sig))
+        return _impl.fast_aggregate_verify(pks, msg, sig)
     except Exception:
         return False
 

@@ -5,3 +5,4 @@ import consent.models  # noqa: F401
 import core.models  # noqa: F401
 import ledger.models  # noqa: F401
 import registry.models  # noqa: F401
+import sharing.models  # noqa: F401

@@ -43,6 +43,7 @@ from registry.catalogue import (
     record_resource_update,
     update_resource,
 )
+from registry.deidentification import deidentifications_of, record_deidentification
 from registry.errors import Code
 from registry.freshness import is_stale
 from registry.items import claim_data_item, find_item, get_items, list_items, transfer_data_item
@@ -56,11 +57,13 @@ from registry.models import (
     AssetStatus,
     AssetValuation,
     DataItem,
+    Deidentification,
     Delivery,
     OpenType,
     QualityAssessment,
     Resource,
     ResourceChange,
+    ResourceItem,
     Sensitivity,
     ShareType,
     UpdateFrequency,
@@ -133,10 +136,12 @@ __all__ = [
     "appraise",
     "quality_score",
     "DataItem",
+    "Deidentification",
     "Delivery",
     "OpenType",
     "Resource",
     "ResourceChange",
+    "ResourceItem",
     "ResourceFields",
     "ResourceFilter",
     "Sensitivity",
@@ -144,6 +149,8 @@ __all__ = [
     "UpdateFrequency",
     "claim_data_item",
     "create_resource",
+    "deidentifications_of",
+    "record_deidentification",
     "find_item",
     "find_resource",
     "get_items",

@@ -26,6 +26,7 @@ from core.identity import Principal, Role, require
 from core.models import Organization
 from core.pagination import Page, paginate
 from core.search import contains_text
+from registry.deidentification import check_opening
 from registry.errors import Code
 from registry.freshness import stale_after
 from registry.items import CODE
@@ -240,6 +241,7 @@ async def create_resource(
     problems = _problems(fields)
     if problems:
         raise UserError.of(problems)
+    await check_opening(session, None, fields.open_type, fields.contains_personal_info)
     items = await _owned_items(session, actor.organization_id, fields.data_items)
     if await find_resource(session, fields.code) is not None:
         raise UserError(
@@ -252,6 +254,8 @@ async def create_resource(
         async with session.begin_nested():
             await session.flush()
     except IntegrityError:
+        if await find_resource(session, fields.code) is None:
+            raise  # not a duplicate code (e.g. a foreign key): never reported as one
         raise UserError(
             Code.RESOURCE_CODE_TAKEN, f"A resource with code {fields.code} exists.", "code"
         ) from None
@@ -305,6 +309,7 @@ async def update_resource(
     problems = _problems(fields)
     if problems:
         raise UserError.of(problems)
+    await check_opening(session, resource.id, fields.open_type, fields.contains_personal_info)
     items = await _owned_items(session, resource.owner_id, fields.data_items, before_items)
     if fields.code != resource.code and await find_resource(session, fields.code) is not None:
         raise UserError(

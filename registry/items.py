@@ -103,6 +103,9 @@ async def claim_data_item(
             session.add(item)
             await session.flush()
     except IntegrityError:
+        claimed = await session.scalar(sa.select(DataItem.code).where(DataItem.code == code))
+        if claimed is None:
+            raise  # not a racing claim (e.g. a foreign key): never reported as one
         raise await _already_claimed(session, code) from None
     await ledger.append(
         session,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -113,6 +113,24 @@ class Resource(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)
     )
+
+
+class Deidentification(SQLModel, table=True):
+    """Art. 18: how an entry holding personal information was de-identified before it may
+    be OPEN or CONDITIONAL_OPEN: the method, the day it was done and who checked it."""
+
+    __tablename__ = "resource_deidentification"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    resource_id: uuid.UUID = Field(foreign_key="resource.id", index=True)
+    method: str = Field(max_length=200)
+    performed_on: date
+    checked_by: str = Field(max_length=200)
+    recorded_by_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id")
+    recorded_at: datetime = Field(
+        default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)
+    )
+    ledger_seq: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
 
 
 class ResourceItem(SQLModel, table=True):

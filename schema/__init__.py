@@ -19,8 +19,9 @@ How the schema is laid out, and how to add a domain:
 - Shared pieces (the kit): `relay.py` (Node, global IDs, connections, node types,
   `resolve_node`, and `page_connection` — the one way a list pages and prefetches what the
   query selects), `errors.py` (`UserError` type, `perform` — the one mutation runner —,
-  `payload`, `with_codes`, the API's own `Code`s, and error masking), `limits.py`,
-  `context.py`, `dataloaders.py` (`SessionLoader`, the loader registry, `load_then`).
+  `payload`, `with_codes`, the API's own `Code`s, and error masking), `sanitize.py` (the
+  one check of every string argument), `limits.py`, `context.py`, `dataloaders.py`
+  (`SessionLoader`, the loader registry, `load_then`).
 - A mutation resolver calls one use case through `payload(info, lambda s, a: ..., XPayload,
   x=X.from_row)` (or `perform` when its payload is not one object), which runs it in one
   transaction (`core.usecase.run`) and turns a `UserError` into `userErrors`; its description
@@ -35,22 +36,34 @@ from itertools import chain
 from pathlib import Path
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
 
 from core.settings import Settings
-from schema import broker, calendar, consent, ledger, organizations, registry, regulation
+from schema import (
+    broker,
+    calendar,
+    consent,
+    ledger,
+    organizations,
+    registry,
+    regulation,
+    sharing,
+)
 from schema.context import Info
-from schema.errors import ErrorPolicy
+from schema.errors import CodedParserCache, ErrorPolicy, PdexSchema
 from schema.limits import QueryLimits, validation_rules
 from schema.relay import Node, from_global_id, resolve_node
+from schema.sanitize import InputSanitizer
 
 __all__ = ["SDL_PATH", "build_schema"]
 
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
 
 # The domains, in the order their fields appear in the SDL.
-DOMAINS = (organizations, calendar, ledger, registry, consent, broker, regulation)
+DOMAINS = (organizations, calendar, ledger, registry, consent, broker, sharing, regulation)
 
 
 @strawberry.type
@@ -69,10 +82,27 @@ Subscription = merge_types(
 OBJECT_TYPES = list(chain.from_iterable(d.TYPES for d in DOMAINS))
 
 
+class CachedNameConverter(NameConverter):
+    """strawberry converts every argument's Python name to camelCase on every request
+    (`convert_arguments`): 5.5 % of the organisation page's CPU in a profile (issue 14).
+    The names are the schema's, a fixed set: convert each once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._names: dict[str, str] = {}
+
+    def apply_naming_config(self, name: str) -> str:
+        converted = self._names.get(name)
+        if converted is None:
+            converted = self._names[name] = super().apply_naming_config(name)
+        return converted
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     rules = validation_rules(settings)
     max_tokens = settings.max_tokens
-    return strawberry.Schema(
+    return PdexSchema(
+        config=StrawberryConfig(name_converter=CachedNameConverter()),
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -80,7 +110,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions=[
             ErrorPolicy,
             lambda: QueryLimits(rules, max_tokens),  # the same rule classes every request
-            lambda: ParserCache(maxsize=512),
+            InputSanitizer,  # every string argument, literal or variable (issue 10 §4)
+            lambda: CodedParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
         ],
     )

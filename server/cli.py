@@ -23,11 +23,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from core.settings import Settings, get_settings
+from core.settings import Settings, SettingsError, get_settings
 
 if TYPE_CHECKING:
     from core.db import Database
     from core.identity import Role
+    from core.models import OrganizationKind
     from ledger import AuditReport, BundleReport
 
 T = TypeVar("T")
@@ -88,13 +89,49 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from core.identity import Tokens
+    """Sign a token, refusing roles the organisation's kind may not hold (the API would
+    refuse the token anyway: 401 on its first use)."""
+    from core.identity import Tokens, role_problem
 
     settings = get_settings()
-    org = uuid.UUID(args.org) if args.org else None
+    if not settings.embedded_tokens:
+        raise StartupError(
+            "pdex token signs pdex's own tokens; with PDEX_OIDC_JWKS_URL set, tokens come "
+            "from your identity provider"
+        )
+    org = organization_id(args.org) if args.org else None
+    kind = with_database(lambda db: _kind_of(db, org)) if org else None
+    problem = role_problem(frozenset(args.role), org, kind)
+    if problem:
+        raise StartupError(f"not signing: {problem}")
     token = Tokens(settings).issue(roles=args.role, org=org, sub=args.sub, ttl=args.ttl)
     print(token)
     return 0
+
+
+def organization_id(text: str) -> uuid.UUID:
+    """An organisation's UUID, or the Relay global ID the API shows for it."""
+    from core.errors import UserError
+    from schema.relay import from_global_id
+
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        pass
+    try:
+        return from_global_id(text.strip(), "Organization")[1]
+    except UserError:
+        raise StartupError(
+            f"--org {text!r} is neither a UUID nor an organisation ID from the API"
+        ) from None
+
+
+async def _kind_of(db: Database, org: uuid.UUID) -> OrganizationKind | None:
+    from core.organizations import get_organizations
+
+    async with db.read() as session:
+        found = (await get_organizations(session, [org]))[0]
+    return found.kind if found is not None else None
 
 
 async def _prepare(db: Database, settings: Settings, seed_demo: bool) -> dict[Role, str]:
@@ -111,7 +148,14 @@ async def _prepare(db: Database, settings: Settings, seed_demo: bool) -> dict[Ro
     await migrate.upgrade(db.writer)
     if not seed_demo:
         return {}
-    orgs = await demo.seed(db)
+    orgs = await demo.seed(db, settings)
+    if not settings.embedded_tokens:
+        print(
+            "demo data seeded; no demo tokens: they need pdex's own signing, and "
+            "PDEX_OIDC_JWKS_URL is set (sign in through your identity provider)",
+            flush=True,
+        )
+        return {}
     return demo.demo_tokens(Tokens(settings), orgs)
 
 
@@ -119,6 +163,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from core.db import redact
+    from server.bounds import http_protocol
     from server.logs import configure_logging
 
     settings = get_settings()
@@ -153,6 +198,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "access_log": False,
         "lifespan": "on",
         "timeout_graceful_shutdown": 10,
+        "http": http_protocol(),  # a request head that stalls is closed (PDEX_HEADER_TIMEOUT)
+        "ws_max_size": settings.max_body_bytes,
     }
     if args.workers > 1:
         # Each worker builds its own app from the same environment (settings, keys and the
@@ -168,7 +215,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     else:
         from server.app import create_app  # imported late: a wrong setting fails fast
 
-        config = uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]
+        app = create_app(settings)
+        app.state.demo_tokens = {role.value: token for role, token in tokens.items()}  # /console
+        config = uvicorn.Config(app, **options)  # type: ignore[arg-type]
         uvicorn.Server(config).run(sockets=[listener])
     return 0
 
@@ -340,7 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=list(Role),
         help="repeat for several roles",
     )
-    token.add_argument("--org", help="organisation id (UUID)")
+    token.add_argument("--org", help="organisation id (UUID, or the ID the API shows)")
     token.add_argument("--sub", help="subject (default: a new random id)")
     token.add_argument("--ttl", type=parse_duration, default=timedelta(hours=12))
     token.set_defaults(func=cmd_token)
@@ -375,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (StartupError, DatabaseUnavailable) as exc:
+    except (StartupError, DatabaseUnavailable, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -14,6 +14,7 @@ from core import organizations
 from core.db import Database
 from core.identity import Principal, Role, Tokens
 from core.models import Organization, OrganizationKind
+from core.settings import Settings
 from core.validators import make_org_code, make_uscc
 
 
@@ -71,7 +72,7 @@ async def bootstrap_authority(db: Database, *, name: str, uscc: str) -> Organiza
         return await authority_domain.bootstrap_authority(session, name=name, uscc=uscc)
 
 
-async def seed(db: Database) -> dict[Role, uuid.UUID | None]:
+async def seed(db: Database, settings: Settings | None = None) -> dict[Role, uuid.UUID | None]:
     """Create the demo organisations if missing; return the organisation of each demo role."""
     authority = await bootstrap_authority(db, name=DEMO_AUTHORITY.name, uscc=DEMO_AUTHORITY.uscc)
     actor = Principal("demo-admin", authority.id, frozenset({Role.AUTHORITY}))
@@ -100,6 +101,9 @@ async def seed(db: Database) -> dict[Role, uuid.UUID | None]:
     from server.demo_brokers import seed_brokers
 
     await seed_brokers(db, authority=authority.id, firm=firm, broker_org=broker)
+    from server.demo_sharing import seed_sharing
+
+    await seed_sharing(db, authority=authority.id, market=agency_id, settings=settings)
     return orgs
 
 

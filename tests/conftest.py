@@ -38,6 +38,47 @@ def test_database_url(tmp: Path) -> str:
     return normalize_database_url(url) if url else f"sqlite+aiosqlite:///{tmp / 'test.sqlite3'}"
 
 
+class CrossCheckedBls:
+    """The signing backend in use, with every key, signature, proof and aggregate it makes
+    compared with py_ecc's, the reference (issue 14 §6). Verification is not repeated: the
+    reference's pairings take 0.3-0.8 s each (tests/ledger/test_signing.py compares verdicts)."""
+
+    def __init__(self, impl: Any, reference: Any) -> None:
+        self.impl, self.reference, self.name = impl, reference, impl.name
+        self.verify = impl.verify
+        self.verify_possession = impl.verify_possession
+        self.fast_aggregate_verify = impl.fast_aggregate_verify
+
+    def _same(self, method: str, *args: Any) -> bytes:
+        made = getattr(self.impl, method)(*args)
+        assert made == getattr(self.reference, method)(*args), f"{self.name}.{method} != py_ecc"
+        return made  # type: ignore[no-any-return]
+
+    def public_key(self, sk: int) -> bytes:
+        return self._same("public_key", sk)
+
+    def sign(self, sk: int, msg: bytes) -> bytes:
+        return self._same("sign", sk, msg)
+
+    def prove_possession(self, sk: int) -> bytes:
+        return self._same("prove_possession", sk)
+
+    def aggregate(self, sigs: Any) -> bytes:
+        return self._same("aggregate", list(sigs))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def bls_cross_checked() -> Iterator[None]:
+    from ledger import signing
+
+    if signing._impl is signing.PyEcc:
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(signing, "_impl", CrossCheckedBls(signing._impl, signing.PyEcc))
+        yield
+
+
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir = tmp_path_factory.mktemp("pdex-data")
@@ -49,6 +90,12 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         token_secret="test-secret-" + secrets.token_hex(16),
         oidc_jwks_url=None,
         ledger_key_file=None,
+        # The suite makes thousands of requests from one address, some at once: rate limits are tested
+        # where they are the point (tests/server/test_ratelimit.py), off elsewhere; a loaded
+        # machine must not turn a slow test into an execution timeout.
+        rate_limit=0.0,
+        max_concurrent=0,
+        execution_timeout=120.0,
     )
 
 
@@ -88,6 +135,10 @@ def is_postgres(settings: Settings) -> bool:
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[Any]:
     application = create_app(settings)
+    # Organisations' kinds stay cached for the session (30 s in production): a statement
+    # count must not catch the token check's lookup however slow the machine is
+    # (tests/core/test_identity.py pins the expiry itself).
+    application.state.tokens.ORGANIZATION_TTL = 24 * 3600.0
     await migrate.upgrade(application.state.db.writer)
     yield application
     await application.state.db.dispose()
@@ -145,8 +196,11 @@ class Caller:
 
 
 @pytest.fixture(scope="session")
-def make_caller(db: Database, tokens: Tokens) -> Any:
-    """Create an organisation of `kind` directly in the database and a token for `role`."""
+def make_caller(app: Any, db: Database, tokens: Tokens) -> Any:
+    """Create an organisation of `kind` directly in the database and a token for `role`.
+    The token is verified once by the app, as its first request would: the app then knows
+    the organisation (cached for `Tokens.ORGANIZATION_TTL`), so a statement count taken
+    soon after sees the query's statements only."""
 
     async def make(
         role: Role, kind: OrganizationKind | None = None, *, sub: str | None = None
@@ -162,6 +216,7 @@ def make_caller(db: Database, tokens: Tokens) -> Any:
                 org_id = org.id
         sub = sub or f"user-{uuid.uuid4()}"
         token = tokens.issue(roles=[role], org=org_id, sub=sub)
+        await app.state.tokens.verify(token)
         return Caller(org_id, Principal(sub, org_id, frozenset({role})), token)
 
     return make

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
@@ -250,3 +250,11 @@ class AppraiseAssetInput:
     cost: CostInput | None = None
     income: IncomeInput | None = None
     market: MarketInput | None = None
+
+
+@strawberry.input
+class RecordDeidentificationInput:
+    resource_id: strawberry.ID
+    method: str = strawberry.field(description="E.g. k-anonymity (k=10), generalisation.")
+    performed_on: date
+    checked_by: str = strawberry.field(description="Who checked the result.")

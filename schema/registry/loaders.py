@@ -11,6 +11,7 @@ from schema.relay import node_type
 loader("data_item", registry.get_items)
 loader("resource_items", registry.items_of)
 loader("resource_history", registry.history_of)
+loader("resource_deidentifications", registry.deidentifications_of)
 loader("asset_sources", registry.sources_of)
 loader("asset_objections", registry.objections_of)
 loader("asset_valuations", registry.valuations_of)

@@ -30,6 +30,7 @@ from schema.registry.inputs import (
     IncomeInput,
     MarketInput,
     ObjectToAssetInput,
+    RecordDeidentificationInput,
     RecordResourceUpdateInput,
     RegisterAssetInput,
     ResolveObjectionInput,
@@ -115,11 +116,37 @@ RESOURCE_CODES = (
     Code.OPEN_TYPE_NOT_ALLOWED,
     Code.DATA_ITEM_NOT_FOUND,
     Code.DATA_ITEM_NOT_OWNED,
+    Code.DEIDENTIFICATION_REQUIRED,
 )
 
 
 @strawberry.type
 class ResourceMutation:
+    @strawberry.mutation(
+        description=with_codes(
+            "Art. 18: record how a resource was de-identified; an entry holding personal "
+            "information is OPEN or CONDITIONAL_OPEN only with one. Owning agency only.",
+            Code.METHOD_REQUIRED,
+            Code.CHECKED_BY_REQUIRED,
+            Code.PERFORMED_IN_FUTURE,
+            Code.RESOURCE_NOT_FOUND,
+            ApiCode.ID_INVALID,
+        )
+    )
+    async def record_deidentification(
+        self, info: Info, input: RecordDeidentificationInput
+    ) -> ResourcePayload:
+        async def use_case(session: AsyncSession, actor: Principal | None) -> registry.Resource:
+            record = await registry.record_deidentification(
+                session, actor, uuid_of(input.resource_id, "Resource"), method=input.method,
+                performed_on=input.performed_on, checked_by=input.checked_by,
+            )  # fmt: skip
+            resource = await session.get(registry.Resource, record.resource_id)
+            assert resource is not None
+            return resource
+
+        return await payload(info, use_case, ResourcePayload, resource=Resource.from_row)
+
     @strawberry.mutation(
         description=with_codes(
             "Catalogue a resource (Art. 9). Agency only.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Awaitable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
@@ -77,6 +77,22 @@ class ResourceChange:
         return load_then(info.context.loaders.organization, self.changed_by_id, from_row)
 
 
+@strawberry.type(description="Art. 18: how an entry with personal information was de-identified.")
+class Deidentification:
+    method: str
+    performed_on: date
+    checked_by: str
+    recorded_at: datetime
+    ledger_seq: int
+
+    @classmethod
+    def from_row(cls, row: registry.Deidentification) -> Deidentification:
+        return cls(
+            method=row.method, performed_on=row.performed_on, checked_by=row.checked_by,
+            recorded_at=row.recorded_at, ledger_seq=row.ledger_seq,
+        )  # fmt: skip
+
+
 @strawberry.type(description="An entry of an agency's resource catalogue (Art. 9-11, 14, 18).")
 class Resource(Node):
     code: str
@@ -109,6 +125,11 @@ class Resource(Node):
     async def data_items(self, info: Info) -> list[DataItem]:
         rows = await info.context.loaders.resource_items.load(self.row_id)
         return [DataItem.from_row(r) for r in rows]
+
+    @strawberry.field(description="Art. 18: de-identification records, oldest first.")
+    async def deidentifications(self, info: Info) -> list[Deidentification]:
+        rows = await info.context.loaders.resource_deidentifications.load(self.row_id)
+        return [Deidentification.from_row(r) for r in rows]
 
     @strawberry.field(description="Every version, oldest first.")
     async def history(self, info: Info) -> list[ResourceChange]:

@@ -187,7 +187,10 @@ async def test_an_agency_marks_its_item_sensitive_and_consents_to_it_must_be_sep
 
 @pytest.mark.article(27)
 async def test_only_data_subjects_grant_and_revoke(gql, grantee, make_caller):
-    for role, kind in [(Role.AGENCY, OrganizationKind.AGENCY), (Role.AUTHORITY, None)]:
+    for role, kind in [
+        (Role.AGENCY, OrganizationKind.AGENCY),
+        (Role.AUTHORITY, OrganizationKind.AUTHORITY),
+    ]:
         caller = await make_caller(role, kind)
         result = await gql(GRANT_SHORT, grant_input(grantee), caller)
         assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"

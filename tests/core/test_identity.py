@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-import http.server
-import json
-import threading
 import time
 import uuid
 from dataclasses import replace
@@ -14,10 +10,10 @@ from datetime import timedelta
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from core.errors import Forbidden, Unauthenticated
 from core.identity import Principal, Role, TokenError, Tokens, require
+from tests.oidc import ISSUER, IdentityProvider
 
 
 async def test_embedded_token_round_trip(settings):
@@ -34,7 +30,7 @@ async def test_a_remembered_token_still_expires(settings):
     """Verified tokens are cached (the signature check is dear), but only until they expire:
     this one is inside the 30 s leeway for 1-2 seconds, then it must be refused."""
     tokens = Tokens(settings)
-    token = tokens.issue(roles=[Role.AGENCY], org=None, sub="bob", ttl=timedelta(seconds=-28))
+    token = tokens.issue(roles=[Role.AUDITOR], org=None, sub="bob", ttl=timedelta(seconds=-28))
     assert (await tokens.verify(token)).subject == "bob"
     assert (await tokens.verify(token)).subject == "bob"  # from the cache
     await asyncio.sleep(2.1)  # exp is whole seconds: 1-2 s of leeway were left
@@ -44,12 +40,12 @@ async def test_a_remembered_token_still_expires(settings):
 
 async def test_expired_bad_signature_and_garbage_are_refused(settings):
     tokens = Tokens(settings)
-    expired = tokens.issue(roles=[Role.AGENCY], org=None, ttl=timedelta(seconds=-120))
+    expired = tokens.issue(roles=[Role.AUDITOR], org=None, ttl=timedelta(seconds=-120))
     with pytest.raises(TokenError, match="expired"):
         await tokens.verify(expired)
     other = Tokens(replace(settings, token_secret="another-secret-entirely-000000000000"))
     with pytest.raises(TokenError, match="not valid"):
-        await tokens.verify(other.issue(roles=[Role.AGENCY], org=None))
+        await tokens.verify(other.issue(roles=[Role.AUDITOR], org=None))
     with pytest.raises(TokenError):
         await tokens.verify("not.a.jwt")
     unknown_role = jwt.encode(
@@ -67,50 +63,22 @@ async def test_expired_bad_signature_and_garbage_are_refused(settings):
         await tokens.verify(unknown_role)
 
 
-@pytest.fixture
-def serve_dir(tmp_path):
-    """A real HTTP server on loopback serving tmp_path, as an identity provider would."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
-async def test_external_issuer_jwks(settings, tmp_path, serve_dir):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
-    jwk.update(kid="k1", use="sig", alg="RS256")
-    jwks_file = tmp_path / "jwks.json"
-    jwks_file.write_text(json.dumps({"keys": [jwk]}))
-    external = replace(
-        settings, oidc_jwks_url=f"{serve_dir}/jwks.json", oidc_issuer="https://idp.example"
-    )
-    tokens = Tokens(external)
-    org = uuid.uuid4()
-    claims = {
-        "iss": "https://idp.example",
-        "aud": "pdex",
-        "sub": "bob",
-        "org": str(org),
-        "roles": "broker auditor",
-        "exp": int(time.time()) + 300,
-    }
-    token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
-    principal = await tokens.verify(token)
-    assert principal == Principal("bob", org, frozenset({Role.BROKER, Role.AUDITOR}))
-
-    with pytest.raises(RuntimeError):  # production never signs its own tokens
-        tokens.issue(roles=[Role.AGENCY], org=None)
-    # An HS256 token made with the embedded secret is no good against the external issuer.
-    with pytest.raises(TokenError):
-        await tokens.verify(Tokens(settings).issue(roles=[Role.AUTHORITY], org=None))
-    wrong_issuer = jwt.encode(
-        {**claims, "iss": "https://evil"}, key, algorithm="RS256", headers={"kid": "k1"}
-    )
-    with pytest.raises(TokenError):
-        await tokens.verify(wrong_issuer)
+async def test_external_issuer_jwks(settings):
+    """Verification against a real local identity provider (tests/oidc.py); the refusal
+    matrix is in tests/server/test_oidc.py."""
+    with IdentityProvider() as idp:
+        tokens = Tokens(replace(settings, oidc_jwks_url=idp.url, oidc_issuer=ISSUER))
+        org = uuid.uuid4()
+        token = idp.token(sub="bob", org=str(org), roles=["broker", "auditor"])
+        principal = await tokens.verify(token)  # no database: the organisation is not looked up
+        assert principal == Principal("bob", org, frozenset({Role.BROKER, Role.AUDITOR}))
+        with pytest.raises(RuntimeError):  # production never signs its own tokens
+            tokens.issue(roles=[Role.AUDITOR], org=None)
+        # An HS256 token made with the embedded secret is no good against the external issuer.
+        with pytest.raises(TokenError):
+            await tokens.verify(Tokens(settings).issue(roles=[Role.AUDITOR], org=None))
+        with pytest.raises(TokenError):
+            await tokens.verify(idp.token(iss="https://evil"))
 
 
 def test_require():
@@ -121,3 +89,66 @@ def test_require():
         require(agency, Role.AUTHORITY)
     with pytest.raises(Unauthenticated):
         require(None)
+
+
+async def test_claims_are_checked_against_the_organisation(settings, db, make_caller, new_uscc):
+    """Issue 10 §5: the organisation must exist and be of a kind that may hold the roles
+    claimed; its kind is cached briefly, so a change of kind takes effect within the TTL,
+    and a newly admitted organisation is usable at once (absence is not cached)."""
+    import sqlalchemy as sa
+
+    from core.models import Organization, OrganizationKind
+
+    tokens = Tokens(settings, db)
+    firm = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
+    assert (await tokens.verify(firm.token)).organization_id == firm.org_id
+    as_authority = tokens.issue(roles=[Role.AUTHORITY], org=firm.org_id)
+    with pytest.raises(TokenError, match="may not be held for an organisation of kind"):
+        await tokens.verify(as_authority)
+    ghost = uuid.uuid4()
+    with pytest.raises(TokenError, match="does not exist"):
+        await tokens.verify(tokens.issue(roles=[Role.BROKER], org=ghost))
+    async with db.transaction() as session:
+        session.add(
+            Organization(id=ghost, kind=OrganizationKind.BROKER, name="Late", uscc=new_uscc())
+        )
+    assert (await tokens.verify(tokens.issue(roles=[Role.BROKER], org=ghost))).has(Role.BROKER)
+    async with db.transaction() as session:
+        await session.execute(
+            sa.update(Organization)
+            .where(Organization.id == firm.org_id)
+            .values(kind=OrganizationKind.BROKER)
+        )
+    assert (await tokens.verify(firm.token)).has(Role.MARKET_ENTITY)  # cached kind
+    tokens._kinds.clear()  # as when ORGANIZATION_TTL has passed
+    with pytest.raises(TokenError, match="market_entity may not be held"):
+        await tokens.verify(firm.token)
+    assert Tokens.ORGANIZATION_TTL == 30.0
+
+
+async def test_strict_claim_types(settings, db):
+    tokens = Tokens(settings, db)
+    base = {
+        "iss": "pdex",
+        "aud": "pdex",
+        "sub": "x",
+        "roles": ["auditor"],
+        "exp": int(time.time()) + 60,
+    }
+    bad = {
+        "org a number": {"org": 12345},
+        "roles a mapping": {"roles": {"authority": True}},
+        "roles a string": {"roles": "auditor"},
+        "empty sub": {"sub": ""},
+        "blank sub": {"sub": "  "},
+        "sub a number": {"sub": 7},
+        "org not a uuid": {"org": "acme"},
+        "no roles": {"roles": None},
+    }
+    for label, change in bad.items():
+        token = jwt.encode({**base, **change}, tokens.secret, algorithm="HS256")
+        with pytest.raises(TokenError):
+            await tokens.verify(token)
+            pytest.fail(label)
+    ok = jwt.encode(base, tokens.secret, algorithm="HS256")
+    assert (await tokens.verify(ok)).roles == {Role.AUDITOR}

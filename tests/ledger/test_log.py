@@ -214,6 +214,66 @@ async def test_verify_names_the_first_tampered_seq(fresh_db, statement, bad_seq)
     assert report.ok is (bad_seq is None)
 
 
+# Ranges of 2, 4 and 8 entries over an 11-entry log: every range boundary, a partial last
+# range, nodes checked inside a range and above the ranges. In this process (workers=1); the
+# parallel processes run the same per-range code (test below).
+RANGES = [{"workers": 1, "chunk": c} for c in (2, 4, 8)]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_entry SET body = '{\"i\":99}' WHERE seq = 6",
+        "UPDATE ledger_entry SET kind = 'test.other' WHERE seq = 4",
+        "UPDATE ledger_entry SET at = '2020-01-01T00:00:00.000000Z' WHERE seq = 0",
+        "DELETE FROM ledger_party WHERE seq = 3; DELETE FROM ledger_entry WHERE seq = 3",
+        "DELETE FROM ledger_party WHERE seq = 10; DELETE FROM ledger_entry WHERE seq = 10",
+        "DELETE FROM ledger_node WHERE level = 2 AND idx = 1",
+        "DELETE FROM ledger_node WHERE level = 3 AND idx = 0",
+        "UPDATE ledger_node SET hash = (SELECT hash FROM ledger_node WHERE level = 0 AND idx = 0)"
+        " WHERE level = 1 AND idx = 4",
+    ],
+)
+async def test_verify_in_ranges_reports_what_one_pass_reports(fresh_db, settings, statement):
+    signer = ledger.Signer(settings.ledger_origin, signing.generate_secret_key())
+    await append_many(fresh_db, 5)
+    await ledger.publish_checkpoint(fresh_db, signer)  # size 5: inside the second range of 4
+    await append_many(fresh_db, 3)
+    await ledger.publish_checkpoint(fresh_db, signer)  # size 8: a range boundary
+    await append_many(fresh_db, 3)
+    for options in RANGES:
+        report = await verify_database(fresh_db, **options)
+        assert report.ok and report.entries == 11 and report.checkpoints == 2, options
+    await tamper(fresh_db, statement)
+    expected = await verify_database(fresh_db, workers=1, chunk=1 << 15)  # one pass
+    assert not expected.ok
+    for options in RANGES:
+        report = await verify_database(fresh_db, **options)
+        assert (report.first_bad_seq, report.problems) == (
+            expected.first_bad_seq,
+            expected.problems,
+        ), options
+
+
+async def test_verify_in_parallel_processes(fresh_db, settings):
+    signer = ledger.Signer(settings.ledger_origin, signing.generate_secret_key())
+    await append_many(fresh_db, 9)
+    await ledger.publish_checkpoint(fresh_db, signer)
+    await append_many(fresh_db, 2)
+    seen = []
+    report = await verify_database(fresh_db, lambda *step: seen.append(step), workers=2, chunk=4)
+    assert report.ok and (report.entries, report.checkpoints) == (11, 1), report.problems
+    assert seen == [
+        ("entries", 4, 11),
+        ("entries", 8, 11),
+        ("entries", 11, 11),
+        ("checkpoints", 1, 1),
+    ]
+    await tamper(fresh_db, "UPDATE ledger_entry SET body = '{\"i\":99}' WHERE seq = 9")
+    report = await verify_database(fresh_db, workers=2, chunk=4)
+    assert report.first_bad_seq == 9 and "stored hash" in report.problems[0]
+
+
 async def test_verify_detects_a_rewritten_node(fresh_db):
     await append_many(fresh_db, 8)
     await tamper(fresh_db, "DELETE FROM ledger_node WHERE level = 2 AND idx = 1")
@@ -315,3 +375,32 @@ async def test_checkpoint_witnesses_and_aggregate(fresh_db, settings):
     report = await verify_database(fresh_db)
     assert report.ok, report.problems
     assert report.checkpoints == 2
+
+
+async def test_two_first_facts_about_one_subject_share_one_salt(db):
+    """The salt race: two transactions make a subject's first facts at once. Both commit and
+    both name the subject by the same commitment (the loser's insert does nothing)."""
+    import asyncio
+
+    subject = f"person-race-{uuid.uuid4().hex[:8]}"
+    first_inserted = asyncio.Event()
+
+    async def first() -> bytes:
+        async with db.transaction() as session:
+            salt = await ledger.subject_salt(session, subject)
+            first_inserted.set()
+            await asyncio.sleep(0.2)  # hold the uncommitted row while the other one tries
+            return salt
+
+    async def second() -> bytes:
+        await first_inserted.wait()
+        async with db.transaction() as session:
+            return await ledger.subject_salt(session, subject)
+
+    a, b = await asyncio.gather(first(), second())
+    assert a == b
+    async with db.read() as session:
+        rows = await session.scalars(
+            sa.select(SubjectSalt).where(SubjectSalt.subject_id == subject)
+        )
+        assert len(list(rows)) == 1

@@ -1,4 +1,5 @@
-"""BLS checkpoint signatures. Each verify is a pairing (~0.3 s): this file makes 8 of them."""
+"""BLS checkpoint signatures, on every backend: blspy (when installed) and py_ecc, the
+reference each blspy result is compared with. A py_ecc verify is a pairing (~0.3 s)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import stat
 
 import pytest
 
+from ledger import signing
 from ledger.signing import (
+    BACKENDS,
     CIPHERSUITE,
+    PyEcc,
     aggregate,
     checkpoint_message,
     fast_aggregate_verify,
@@ -23,6 +27,15 @@ from ledger.signing import (
 
 # Pure BLS (no database; ~0.3-0.7 s a pairing check): run once, not on both engines.
 pytestmark = [pytest.mark.article(24), pytest.mark.slow]
+
+
+@pytest.fixture(autouse=True, params=[b.name for b in BACKENDS])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test once per implementation (the module functions dispatch to `_impl`)."""
+    impl = next(b for b in BACKENDS if b.name == request.param)
+    monkeypatch.setattr(signing, "_impl", impl)
+    return impl.name
+
 
 MSG = checkpoint_message("pdex.test/ledger", 5, bytes(range(32)), "2026-11-27T03:07:29.123456Z")
 
@@ -135,3 +148,42 @@ def test_load_rejects_what_is_not_a_key(tmp_path, content: str) -> None:
 def test_save_rejects_out_of_range_keys(tmp_path) -> None:
     with pytest.raises(ValueError):
         save_secret_key(tmp_path / "k", 0)
+
+
+def test_blspy_is_used_where_it_installs() -> None:
+    pytest.importorskip("blspy")
+    assert [b.name for b in BACKENDS] == ["py_ecc", "blspy"]
+    assert signing.BACKEND == "blspy"
+
+
+def test_every_backend_gives_the_reference_bytes_and_answers(
+    keys: list[tuple[int, bytes]], backend: str
+) -> None:
+    """Keys, signatures, proofs and aggregates byte for byte as py_ecc makes them, and the
+    same verdict on good, wrong and malformed input."""
+    if backend == PyEcc.name:
+        pytest.skip("the reference itself")
+    impl = signing._impl
+    messages = [MSG, b"", "签名 ✓".encode() * 50]
+    for sk, pk in keys:
+        assert impl.public_key(sk) == PyEcc.public_key(sk) == pk
+        assert impl.prove_possession(sk) == PyEcc.prove_possession(sk)
+    sigs = {(sk, m): impl.sign(sk, m) for sk, _ in keys for m in messages}
+    for (sk, m), sig in sigs.items():
+        assert sig == PyEcc.sign(sk, m)
+    for m in messages[:2]:
+        parts = [sigs[sk, m] for sk, _ in keys]
+        assert impl.aggregate(parts) == PyEcc.aggregate(parts)
+    (sk, pk), (_, other) = keys[0], keys[1]
+    good = sigs[sk, MSG]
+    infinity_pk, infinity_sig = b"\xc0" + bytes(47), b"\xc0" + bytes(95)
+    cases = [(pk, MSG, good), (other, MSG, good), (pk, b"x", good), (infinity_pk, MSG, good)]
+    cases += [(pk, MSG, infinity_sig), (pk, MSG, good[:95] + bytes([good[95] ^ 1]))]
+    for case in cases:
+        assert verify(*case) is PyEcc.verify(*case), case
+    agg = aggregate([sigs[s, MSG] for s, _ in keys])
+    pks = [p for _, p in keys]
+    for group in (pks, pks[:2], [infinity_pk, *pks[1:]]):
+        assert fast_aggregate_verify(group, MSG, agg) is PyEcc.fast_aggregate_verify(
+            group, MSG, agg
+        )

@@ -205,3 +205,19 @@ async def test_two_agencies_racing_for_one_item_exactly_one_wins(db, make_caller
         ).scalar_one()
     assert item.source_department_id == winner.org_id
     assert all(owner_name in o.problems[0].message for o in losers)
+
+
+async def test_a_foreign_key_failure_is_not_reported_as_a_claimed_item(db):
+    """Issue 10 §5: an integrity error is never reported as another error. An agency that
+    does not exist (the API refuses its token; here the domain is called directly) cannot
+    claim an item, and the refusal is not DATA_ITEM_ALREADY_CLAIMED."""
+    from sqlalchemy.exc import IntegrityError
+
+    from core.identity import Principal
+
+    ghost = Principal("clerk", uuid.uuid4(), frozenset({Role.AGENCY}))
+    with pytest.raises(IntegrityError):
+        async with db.transaction() as session:
+            await registry.claim_data_item(
+                session, ghost, code=f"test.ghost-{uuid.uuid4().hex[:8]}", name="x", legal_basis="y"
+            )

@@ -55,6 +55,13 @@ async def test_token_limit(gql, authority):
     query = "{ viewer { " + "subject " * 2100 + "} }"
     result = await gql(query, caller=authority)
     assert "more than 2000 tokens" in result["errors"][0]["message"]
+    assert result["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+
+
+async def test_syntax_errors_carry_a_code(gql):
+    for query in ("{ viewer {", '{ resources(filter: {text: "\\ud800"}) { totalCount } }'):
+        result = await gql(query)
+        assert result["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED", query
 
 
 async def test_node_budget_is_refused_before_execution(settings, authority, count_statements):
@@ -62,6 +69,7 @@ async def test_node_budget_is_refused_before_execution(settings, authority, coun
     small = create_app(replace(settings, max_nodes=150))
     query = "{ a: organizations(first: 100) { edges { cursor } } b: organizations(first: 51) { edges { cursor } } }"
     transport = httpx.ASGITransport(app=small)
+    await small.state.tokens.verify(authority.token)  # warm-up: the organisation is cached
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
         with count_statements(small.state.db.reader) as counter:
             response = await http.post("/graphql", json={"query": query}, headers=authority.headers)

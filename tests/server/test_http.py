@@ -36,9 +36,9 @@ async def test_bad_tokens_are_401(client, tokens, settings):
 
     cases = {
         "bad signature": Tokens(replace(settings, token_secret="x" * 40)).issue(
-            roles=[Role.AUTHORITY], org=None
+            roles=[Role.AUDITOR], org=None
         ),
-        "expired": tokens.issue(roles=[Role.AUTHORITY], org=None, ttl=timedelta(minutes=-5)),
+        "expired": tokens.issue(roles=[Role.AUDITOR], org=None, ttl=timedelta(minutes=-5)),
         "garbage": "abc.def.ghi",
     }
     for label, token in cases.items():
@@ -110,7 +110,7 @@ def test_graphql_transport_ws_authenticates_in_connection_init(settings, tokens)
                 {"type": "connection_init", "payload": {"authorization": "Bearer forged.token.x"}}
             )
             closed = ws.receive()
-            assert closed["type"] == "websocket.close" and closed["code"] == 4403
+            assert closed["type"] == "websocket.close" and closed["code"] == 4401
 
 
 async def test_graphiql_is_served(client):

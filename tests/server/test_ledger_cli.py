@@ -40,8 +40,8 @@ async def test_verify_export_and_offline_bundle(fresh_db, fresh_settings, tmp_pa
     ok = pdex("ledger", "verify", database_url=url, data_dir=tmp_path)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "OK: 12 entries, 1 checkpoints verified" in ok.stdout
-    # Progress goes to stderr (BLS checks take seconds each), the report stays on stdout.
-    assert ok.stderr.splitlines() == ["verifying entries: 12", "verifying checkpoints: 1/1"]
+    # Progress (done/total) goes to stderr, the report stays on stdout.
+    assert ok.stderr.splitlines() == ["verifying entries: 12/12", "verifying checkpoints: 1/1"]
 
     bundle = tmp_path / "bundle.json"
     exported = pdex("ledger", "export", str(bundle), database_url=url, data_dir=tmp_path)

@@ -1,0 +1,188 @@
+"""`pdex ledger verify` on a large PostgreSQL log, in one process and in parallel (issue 14 §6).
+
+    .venv/bin/python bench/verify.py [--entries 1000000] [--checkpoints 12] [--output FILE]
+
+Bulk-loads `--entries` ledger entries (~512-byte documents, `bench/ledger.py`'s `BulkLoader`:
+canonical JSON in a process pool, COPY into PostgreSQL) into a fresh `pdex_bench_<random>`
+database, publishing a signed checkpoint after each of `--checkpoints` equal steps (so the
+verifier checks that many roots and BLS signatures), then times `verify_database` with 1 and
+with 2 worker processes (ranges of `audit.CHUNK` entries) and one real `pdex ledger verify`
+(default: a worker per CPU, interpreter start-up included). Each must pass. It rewrites the
+"## Ledger verify (issue 14)" section of BENCHMARKS.md and drops the database at the end.
+"""
+
+# ruff: noqa: E402 (pdex is imported after sys.path is fixed below)
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import importlib.util
+import os
+import platform
+import resource
+import shlex
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from itertools import repeat
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+_spec = importlib.util.spec_from_file_location("bench_ledger", ROOT / "bench" / "ledger.py")
+assert _spec and _spec.loader
+bl = importlib.util.module_from_spec(_spec)
+sys.modules["bench_ledger"] = bl  # the process pool pickles its functions by this name
+_spec.loader.exec_module(bl)
+
+import ledger
+from ledger import audit, signing
+
+SECTION = "## Ledger verify (issue 14)"
+TARGET_SECONDS = 10.0  # 1,000,000 entries, checkpoints included, on this machine's 2 cores
+
+
+def cpu_seconds() -> float:
+    """This process's CPU time plus its reaped children's (the verify workers, the CLI)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def loadavg() -> str:
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+async def run(args: argparse.Namespace, pool: ProcessPoolExecutor) -> list[str]:
+    made: list[str] = []
+    rows: list[str] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="pdex-bench-verify-") as tmp:
+            store = await bl.Store.create("postgres", Path(tmp), "verify", made)
+            db = await store.open()
+            signer = ledger.Signer("pdex.bench/ledger", signing.generate_secret_key())
+            loader = bl.BulkLoader(pool, args.pad, set())
+            t0 = time.perf_counter()
+            for step in range(1, args.checkpoints + 1):
+                for entries, nodes in loader.extend(args.entries * step // args.checkpoints):
+                    await store.write(entries, nodes)
+                await store.finish(loader.head)
+                await ledger.publish_checkpoint(db, signer)
+            print(
+                f"loaded {loader.size:,} entries and {args.checkpoints} checkpoints in "
+                f"{time.perf_counter() - t0:.1f} s",
+                flush=True,
+            )
+            for workers in (1, 2):
+                load_before = loadavg()
+                t0, cpu0 = time.perf_counter(), cpu_seconds()
+                report = await audit.verify_database(db, workers=workers)
+                seconds, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
+                assert report.ok, report.problems[:3]
+                assert (report.entries, report.checkpoints) == (loader.size, args.checkpoints)
+                rows.append(
+                    f"| `verify_database(db, workers={workers})` | {seconds:.1f} | "
+                    f"{seconds / loader.size * 1e6:.1f} | {cpu:.1f} | {load_before} |"
+                )
+                print(rows[-1], flush=True)
+            await db.dispose()
+            load_before, cpu0 = loadavg(), cpu_seconds()
+            cli = bl.run_cli_verify(store, Path(tmp))
+            cpu = cpu_seconds() - cpu0
+            assert cli[1] == 0, cli
+            rows.append(
+                f"| `pdex ledger verify` (a worker per CPU, start-up included) | {cli[0]:.1f} | "
+                f"{cli[0] / loader.size * 1e6:.1f} | {cpu:.1f} | {load_before} |"
+            )
+            print(rows[-1], cli[2].splitlines()[-1], flush=True)
+    finally:
+        for name in made:
+            await bl.pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return rows
+
+
+def markdown(rows: list[str], args: argparse.Namespace) -> str:
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    cells = rows[-1].split("|")
+    cli_seconds, cli_cpu = float(cells[2]), float(cells[4])
+    # On 2 idle CPUs the run takes at least its CPU time / 2 and at least its wall time when
+    # it had them; the loaded machine gave it a fraction. The CPU time is the fair figure.
+    idle_estimate = cli_cpu / 2
+    extrapolated = idle_estimate * 1_000_000 / args.entries
+    met = "met" if extrapolated < TARGET_SECONDS else "MISSED"
+    return "\n".join(
+        [
+            SECTION,
+            "",
+            "Written by `bench/verify.py`; rerun it to refresh this section.",
+            "",
+            f"- Command: `{args.command}`",
+            f"- Machine: {os.cpu_count()} CPUs, {platform.platform()}, Python "
+            f"{platform.python_version()}, {now}; BLS through `{signing.BACKEND}`",
+            f"- Log: {args.entries:,} entries of ~512 bytes bulk-loaded into PostgreSQL, "
+            f"{args.checkpoints} signed checkpoints; ranges of {audit.CHUNK:,} entries.",
+            "- Load: the machine is shared with other sessions' work (the 1/5/15-minute load "
+            "averages before each run are in the table; 2 means both CPUs busy before we "
+            "start), so the wall times are upper bounds.",
+            "",
+            "| run | wall s | wall µs/entry | CPU s (pdex processes) | load average before |",
+            "|---|---:|---:|---:|---|",
+            *rows,
+            "",
+            "CPU s counts this process and its children (the verify workers, the CLI and its "
+            "workers), not PostgreSQL's backends (their CPU is not ours to read apart from "
+            "the other sessions').",
+            "",
+            f"Aim: 1,000,000 entries in < {TARGET_SECONDS:.0f} s on 2 cores, checkpoints "
+            f"included: the CLI used {cli_cpu:.1f} CPU s, so ≥ {extrapolated:.1f} s on 2 idle "
+            f"cores plus PostgreSQL's share (wall {cli_seconds:.1f} s on the loaded machine"
+            + (
+                f", extrapolated linearly from {args.entries:,}"
+                if args.entries != 1_000_000
+                else ""
+            )
+            + f") — **{met}**.",
+            "",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--checkpoints", type=int, default=12)
+    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    shown = sys.argv[1:] if argv is None else argv
+    args.command = " ".join([".venv/bin/python bench/verify.py", *map(shlex.quote, shown)])
+    args.pad = max(0, bl.TARGET_DOC_BYTES - len(bl.document_bytes(0)))
+    with ProcessPoolExecutor(2) as pool:
+        actor = bl.actor_doc(bl.agency(0))
+        list(pool.map(bl.canon_chunk, range(2), repeat(1), repeat(actor), repeat(0)))
+        rows = asyncio.run(run(args, pool))
+    text = markdown(rows, args)
+    print("\n" + text)
+    if str(args.output) != "-":
+        write_section(text, args.output)
+        print(f"wrote the {SECTION!r} section of {args.output}")
+    return 0
+
+
+def write_section(section: str, path: Path) -> None:
+    import re
+
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section + "\n", text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text.rstrip("\n") + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Share-request, anomaly and open-application deadlines counted on a provisional year are
+recounted when the data authority enters that year (issue 10 §1, Art. 15)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+
+import authority
+import registry
+import sharing
+from core.clock import now
+from core.identity import Principal, Role
+from core.models import OrganizationKind
+from tests.authority.test_calendar_year import PLAUSIBLE_2027, arrangement, at, end_of, org
+
+
+@pytest.mark.article(15)
+async def test_entering_2027_recounts_the_answer_due_date(fresh_db, new_uscc, monkeypatch):
+    db = fresh_db
+    boss = Principal("officer", await org(db, OrganizationKind.AUTHORITY, new_uscc),
+                     frozenset({Role.AUTHORITY}))  # fmt: skip
+    source = Principal(
+        "src", await org(db, OrganizationKind.AGENCY, new_uscc), frozenset({Role.AGENCY})
+    )
+    asker = Principal(
+        "ask", await org(db, OrganizationKind.AGENCY, new_uscc), frozenset({Role.AGENCY})
+    )
+    code = f"t{uuid.uuid4().hex[:6]}.status"
+    async with db.transaction() as session:
+        await registry.claim_data_item(session, source, code=code, name="s", legal_basis="law")
+        resource = await registry.create_resource(session, source, registry.ResourceFields(
+            code=f"r.{code}", name="r", description="", share_type=registry.ShareType.CONDITIONAL,
+            open_type=registry.OpenType.NOT_OPEN, delivery=registry.Delivery.API,
+            update_frequency=registry.UpdateFrequency.DAILY,
+            sensitivity=registry.Sensitivity.GENERAL, contains_personal_info=False,
+            data_items=(code,), share_conditions="conditions",
+        ))  # fmt: skip
+    monkeypatch.setattr("sharing.requests.now", lambda: at("2027-01-28"))
+    async with db.transaction() as session:
+        request = await sharing.request_share(session, asker, sharing.RequestFields(
+            resource_id=resource.id, items=(code,), purpose="p", scenario="s",
+            mode=sharing.ShareMode.API, until=now() + timedelta(days=900),
+        ))  # fmt: skip
+    # provisionally only New Year's Eve (Fri 5 Feb) is near: 29 Jan, 1-4 Feb
+    assert request.answer_due_provisional and request.answer_due_at == end_of("2027-02-04")
+    async with db.transaction() as session:
+        entered = await authority.set_calendar_year(
+            session, boss, arrangement(2027, PLAUSIBLE_2027)
+        )
+    assert ("sharing.share_request", request.id) in {(r.holder, r.id) for r in entered.recomputed}
+    async with db.read() as session:
+        moved = await session.get(sharing.ShareRequest, request.id)
+    # the make-up Sunday 31 Jan counts: due a day earlier, confirmed
+    assert moved.answer_due_at == end_of("2027-02-03") and not moved.answer_due_provisional
