@@ -20,6 +20,15 @@ _COMPLAINT = "complaint (id), against (organisation id), status (after)"
 _LICENCE_DECIDED = (
     "licence (id), decision, from and to (statuses), reason, grade, validUntil (or null)"
 )
+_REQUEST = (
+    "request (id), resource (id), requester and sourceDepartment (organisation ids), status (after)"
+)
+_GRANT = (
+    "grant (id), grantee and sourceDepartment (organisation ids), resource (id), status (after)"
+)
+_REFUSAL = "grant (id or null), reason (the violation kind), detail (the refusal's message)"
+_ANOMALY = "anomaly (id), resource (id), owner (organisation id), status (after)"
+_APPLICATION = "application (id), resource (id), owner (organisation id), status (after)"
 
 
 class Kind(StrEnum):
@@ -37,6 +46,7 @@ class Kind(StrEnum):
     RESOURCE_CREATED = "registry.resource.created"
     RESOURCE_UPDATED = "registry.resource.updated"
     RESOURCE_REFRESHED = "registry.resource.refreshed"
+    RESOURCE_DEIDENTIFIED = "registry.resource.deidentified"
     ASSET_DRAFTED = "registry.asset.drafted"
     ASSET_SUBMITTED = "registry.asset.submitted"
     ASSET_NOTICED = "registry.asset.noticed"
@@ -48,7 +58,6 @@ class Kind(StrEnum):
     ASSET_CANCELLED = "registry.asset.cancelled"
     ASSET_QUALITY_ASSESSED = "registry.asset.quality_assessed"
     ASSET_APPRAISED = "registry.asset.appraised"
-    RESOURCE_DEIDENTIFIED = "registry.resource.deidentified"
     # consent
     CONSENT_GRANTED = "consent.consent.granted"
     CONSENT_REVOKED = "consent.consent.revoked"
@@ -79,60 +88,63 @@ class Kind(StrEnum):
     EVALUATION_RECORDED = "broker.evaluation.recorded"
     ALERT_ACKNOWLEDGED = "broker.alert.acknowledged"
     # sharing
+    SHARE_REQUEST_RECEIVED = "sharing.request.received"
+    SHARE_REQUEST_APPROVED = "sharing.request.approved"
+    SHARE_REQUEST_REFUSED = "sharing.request.refused"
+    SHARE_REQUEST_DELIVERED = "sharing.request.delivered"
+    SHARE_REQUEST_WITHDRAWN = "sharing.request.withdrawn"
+    SHARE_REQUEST_DISPUTED = "sharing.request.disputed"
+    SHARE_REQUEST_RULED = "sharing.request.ruled"
+    SHARE_GRANTED = "sharing.grant.granted"
+    SHARE_GRANT_SUSPENDED = "sharing.grant.suspended"
+    SHARE_GRANT_REINSTATED = "sharing.grant.reinstated"
+    SHARE_GRANT_REVOKED = "sharing.grant.revoked"
+    TICKET_ISSUED = "sharing.ticket.issued"
+    TICKET_USED = "sharing.ticket.used"
+    TICKET_REFUSED = "sharing.ticket.refused"
+    VIOLATION_COUNTED = "sharing.violation.counted"
     DEMAND_DECLARED = "sharing.demand.declared"
     DEMAND_WITHDRAWN = "sharing.demand.withdrawn"
     ANOMALY_REPORTED = "sharing.anomaly.reported"
     ANOMALY_ANSWERED = "sharing.anomaly.answered"
     USAGE_REPORT_SUBMITTED = "sharing.usage_report.submitted"
-    GRANT_GRANTED = "sharing.grant.granted"
-    GRANT_REINSTATED = "sharing.grant.reinstated"
-    GRANT_SUSPENDED = "sharing.grant.suspended"
-    GRANT_REVOKED = "sharing.grant.revoked"
     OPEN_APPLICATION_RECEIVED = "sharing.open_application.received"
     OPEN_APPLICATION_APPROVED = "sharing.open_application.approved"
     OPEN_APPLICATION_REFUSED = "sharing.open_application.refused"
     OPEN_APPLICATION_ACCEPTED = "sharing.open_application.accepted"
-    REQUEST_RECEIVED = "sharing.request.received"
-    REQUEST_APPROVED = "sharing.request.approved"
-    REQUEST_REFUSED = "sharing.request.refused"
-    REQUEST_DELIVERED = "sharing.request.delivered"
-    REQUEST_WITHDRAWN = "sharing.request.withdrawn"
-    REQUEST_DISPUTED = "sharing.request.disputed"
-    REQUEST_RULED = "sharing.request.ruled"
-    TICKET_ISSUED = "sharing.ticket.issued"
-    TICKET_USED = "sharing.ticket.used"
-    TICKET_REFUSED = "sharing.ticket.refused"
     VERIFICATION_SET_OPENED = "sharing.verification_set.opened"
     VERIFICATION_SET_UPLOADED = "sharing.verification_set.uploaded"
     VERIFICATION_ANSWERED = "sharing.verification.answered"
     VERIFICATION_REFUSED = "sharing.verification.refused"
-    VIOLATION_COUNTED = "sharing.violation.counted"
 
 
 MEANINGS: dict[Kind, str] = {
-    Kind.ORGANIZATION_ADMITTED: "An organisation admitted to the exchange (Art. 5). Body: "
-    "organization (id), kind, name, uscc, admittedBy (organisation id or null).",
-    Kind.ORGANIZATION_RECLASSIFIED: "An organisation's kind changed. Body: organization (id), "
-    "from and to (kinds), reason.",
-    Kind.CALENDAR_DAYS_SET: "Single working days corrected. Body: days (the changes, each day "
-    "with working before and after).",
+    Kind.ORGANIZATION_ADMITTED: "An organisation admitted to the exchange (Art. 5). "
+    "Body: organization (id), kind, name, uscc, admittedBy (organisation id or null).",
+    Kind.ORGANIZATION_RECLASSIFIED: "An organisation's kind changed. "
+    "Body: organization (id), from and to (kinds), reason.",
+    Kind.CALENDAR_DAYS_SET: "Single working days corrected. "
+    "Body: days (the changes, each day with working before and after).",
     Kind.CALENDAR_YEAR_SET: "A year's official holiday arrangement entered whole; the year is "
     "confirmed. Body: year, notice, holidays (name, from, to), workingDays (make-up days), "
     "noticeBefore, daysReplaced.",
     Kind.DEADLINE_RECOMPUTED: "An open deadline counted provisionally moved when its year was "
     "confirmed. Body: holder (which deadlines), id, field, before, after, provisional, year.",
-    Kind.WITNESS_REGISTERED: "A witness's BLS key registered for cosigning checkpoints. Body: "
-    "witness (id), publicKey (hex).",
+    Kind.WITNESS_REGISTERED: "A witness's BLS key registered for cosigning checkpoints. "
+    "Body: witness (id), publicKey (hex).",
     Kind.DATA_ITEM_CLAIMED: "An agency became a data item's one source department (Art. 8). "
     "Body: code, name, legalBasis, sensitivePersonal, sourceDepartment (id).",
-    Kind.DATA_ITEM_TRANSFERRED: "A data item moved to another source department. Body: code, "
-    "from and to (organisation ids), reason.",
-    Kind.RESOURCE_CREATED: "A resource catalogued (Art. 9). Body: resource (id), code, version,"
-    " change ({created: the entry's state}).",
-    Kind.RESOURCE_UPDATED: "A catalogue entry changed; a new version. Body: resource (id), "
-    "code, version, change (field: [before, after]).",
-    Kind.RESOURCE_REFRESHED: "A resource's data refreshed (freshness, Art. 14). Body: resource "
-    "(id), code, version, change ({lastUpdatedAt: [before, after]}).",
+    Kind.DATA_ITEM_TRANSFERRED: "A data item moved to another source department. "
+    "Body: code, from and to (organisation ids), reason.",
+    Kind.RESOURCE_CREATED: "A resource catalogued (Art. 9). "
+    "Body: resource (id), code, version, change ({created: the entry's state}).",
+    Kind.RESOURCE_UPDATED: "A catalogue entry changed; a new version. "
+    "Body: resource (id), code, version, change (field: [before, after]).",
+    Kind.RESOURCE_REFRESHED: "A resource's data refreshed (freshness, Art. 14). "
+    "Body: resource (id), code, version, change ({lastUpdatedAt: [before, after]}).",
+    Kind.RESOURCE_DEIDENTIFIED: "A resource's de-identification recorded (Art. 18: personal "
+    "information is opened only de-identified). Body: resource (id), record (id), method, "
+    "performedOn (date), checkedBy.",
     Kind.ASSET_DRAFTED: f"A public data asset registration started (DRAFT). Body: {_ASSET}.",
     Kind.ASSET_SUBMITTED: f"A registration submitted for review. Body: {_ASSET}.",
     Kind.ASSET_NOTICED: "A registration approved on review; its public notice runs. "
@@ -146,18 +158,18 @@ MEANINGS: dict[Kind, str] = {
     f"Body: {_ASSET}, registrationNumber, rights.",
     Kind.ASSET_CHANGED: f"A registration's particulars changed. Body: {_ASSET}, change.",
     Kind.ASSET_CANCELLED: f"A registration cancelled. Body: {_ASSET}, reason.",
-    Kind.ASSET_QUALITY_ASSESSED: "An asset's quality assessed (GB/T 36344). Body: asset (id), "
-    "scores, weights, overall.",
+    Kind.ASSET_QUALITY_ASSESSED: "An asset's quality assessed (GB/T 36344). "
+    "Body: asset (id), scores, weights, overall.",
     Kind.ASSET_APPRAISED: "An asset valued (Art. 25). Body: asset (id), method, value, inputs.",
-    Kind.CONSENT_GRANTED: "A data subject's consent granted (PIPL Art. 14). Body: consent (id),"
-    " grantee (id), purpose, scenario, items, sensitive, separate, validFrom, validUntil, mode,"
-    " frequency, maxUses, usesPerPeriod, dataLife. The subject is a salted commitment.",
-    Kind.CONSENT_REVOKED: "A consent revoked by its subject. Body: consent (id), grantee (id), "
-    "reason.",
-    Kind.DATA_USE_ALLOWED: "The consent gate allowed a use. Body: use (id), consent (id), item,"
-    " purpose, outcome (ALLOWED), reason (null).",
-    Kind.DATA_USE_DENIED: "The consent gate denied a use. Body: use (id), consent (id), item, "
-    "purpose, outcome (DENIED), reason.",
+    Kind.CONSENT_GRANTED: "A data subject's consent granted (PIPL Art. 14). Body: consent (id), "
+    "grantee (id), purpose, scenario, items, sensitive, separate, validFrom, validUntil, mode, "
+    "frequency, maxUses, usesPerPeriod, dataLife. The subject is a salted commitment.",
+    Kind.CONSENT_REVOKED: "A consent revoked by its subject. "
+    "Body: consent (id), grantee (id), reason.",
+    Kind.DATA_USE_ALLOWED: "The consent gate allowed a use. "
+    "Body: use (id), consent (id), item, purpose, outcome (ALLOWED), reason (null).",
+    Kind.DATA_USE_DENIED: "The consent gate denied a use. "
+    "Body: use (id), consent (id), item, purpose, outcome (DENIED), reason.",
     Kind.COMPLAINT_FILED: "A data subject's complaint filed (Art. 15: 5 working days). "
     f"Body: {_COMPLAINT}, consent and use (ids or null), dueAt, dueProvisional.",
     Kind.COMPLAINT_ASSIGNED: f"A complaint assigned. Body: {_COMPLAINT}, assignee.",
@@ -179,14 +191,14 @@ MEANINGS: dict[Kind, str] = {
     Kind.DEAL_CONFIRMED: f"A deal confirmed. Body: {_DEAL}.",
     Kind.DEAL_DELIVERED: f"A deal's data delivered. Body: {_DEAL}, note.",
     Kind.DEAL_CANCELLED: f"A deal cancelled. Body: {_DEAL}, reason.",
-    Kind.FLOW_RECORDED: "A fusion of public with non-public data recorded (Art. 24). Body: flow"
-    " (id), purpose, scenario, output (id), recipients (ids), inputs (each with its basis), "
+    Kind.FLOW_RECORDED: "A fusion of public with non-public data recorded (Art. 24). Body: flow "
+    "(id), purpose, scenario, output (id), recipients (ids), inputs (each with its basis), "
     "consentUses (ids).",
     Kind.ACTIVITY_REFUSED: "A broker action refused for a reason supervision counts (Art. 26); "
-    "the action itself rolled back. Body: action, kind, codes (comma-separated), licenceStatus "
-    "(or null).",
-    Kind.INDICATOR_UPDATED: "An evaluation indicator changed. Body: indicator (code), change "
-    "(field: [before, after]).",
+    "the action itself rolled back. Body: action, kind, codes (comma-separated), "
+    "licenceStatus (or null).",
+    Kind.INDICATOR_UPDATED: "An evaluation indicator changed. "
+    "Body: indicator (code), change (field: [before, after]).",
     Kind.GRADE_UPDATED: "A grade's threshold moved. Body: grade, change ({minScore: [before, "
     "after]}).",
     Kind.RISK_RULE_UPDATED: "A risk rule changed. Body: rule, change (field: [before, after]).",
@@ -194,63 +206,72 @@ MEANINGS: dict[Kind, str] = {
     "periodStart, periodEnd, definitions, thresholds, riskRules, results (broker, score, "
     "grade), alerts (broker, rule, value), licenceGrades (licence, broker, from, to).",
     Kind.ALERT_ACKNOWLEDGED: "A risk alert acknowledged. Body: alert (id), rule, note.",
-    Kind.RESOURCE_DEIDENTIFIED: "A resource's de-identification recorded before it is shared or"
-    " opened. Body: resource (id), record (id), method, performedOn, checkedBy.",
-    Kind.DEMAND_DECLARED: "A department declared what it needs shared (its demand list). Body: "
-    "demand (id), status, items, scenario, legalDuty.",
-    Kind.DEMAND_WITHDRAWN: "A demand withdrawn. Body: demand (id), status.",
-    Kind.ANOMALY_REPORTED: "A user reported a data anomaly to the resource's owner. Body: "
-    "anomaly (id), resource (id), owner (id), status, dueAt, dueProvisional, resourceVersion.",
-    Kind.ANOMALY_ANSWERED: "The owner answered an anomaly report. Body: anomaly (id), resource "
-    "(id), owner (id), status, outcome, correctedVersion, late.",
-    Kind.USAGE_REPORT_SUBMITTED: "A grantee's quarterly usage report. Body: report (id), grant "
-    "(id), quarter, uses.",
-    Kind.GRANT_GRANTED: "Shared data granted to a department. Body: grant (id), grantee (id), "
-    "resource (id), sourceDepartment (id), status, request, items, scenario, purpose, mode, "
-    "validUntil, demandsMet.",
-    Kind.GRANT_REINSTATED: "A suspended grant reinstated. Body: grant (id), grantee (id), "
-    "resource (id), sourceDepartment (id), status, reason.",
-    Kind.GRANT_SUSPENDED: "A grant suspended. Body: grant (id), grantee (id), resource (id), "
-    "sourceDepartment (id), status, reason.",
-    Kind.GRANT_REVOKED: "A grant revoked. Body: grant (id), grantee (id), resource (id), "
-    "sourceDepartment (id), status, reason.",
-    Kind.OPEN_APPLICATION_RECEIVED: "An application for conditionally opened data received. "
-    "Body: application (id), resource (id), owner (id), status, purpose, dueAt, dueProvisional.",
-    Kind.OPEN_APPLICATION_APPROVED: "An open-data application approved with its terms. Body: "
-    "application (id), resource (id), owner (id), status, reason, termsHash, late.",
-    Kind.OPEN_APPLICATION_REFUSED: "An open-data application refused. Body: application (id), "
-    "resource (id), owner (id), status, reason, termsHash, late.",
-    Kind.OPEN_APPLICATION_ACCEPTED: "The terms of an approved open-data application accepted. "
-    "Body: application (id), resource (id), owner (id), status, termsHash, side.",
-    Kind.REQUEST_RECEIVED: "A sharing request received by the source department. Body: request "
-    "(id), resource (id), requester (id), sourceDepartment (id), status, and the request's "
-    "fields.",
-    Kind.REQUEST_APPROVED: "A sharing request approved (possibly narrowed). Body: request (id),"
-    " resource (id), requester (id), sourceDepartment (id), status, items, grant, narrowed, "
-    "late, deliveryDueAt.",
-    Kind.REQUEST_REFUSED: "A sharing request refused with its legal basis. Body: request (id), "
-    "resource (id), requester (id), sourceDepartment (id), status, law, article, reason, late.",
-    Kind.REQUEST_DELIVERED: "Requested data delivered. Body: request (id), resource (id), "
-    "requester (id), sourceDepartment (id), status, channel, reference, deliveredAt, late.",
-    Kind.REQUEST_WITHDRAWN: "A sharing request withdrawn. Body: request (id), resource (id), "
-    "requester (id), sourceDepartment (id), status.",
-    Kind.REQUEST_DISPUTED: "A refusal disputed to the data authority. Body: request (id), "
-    "resource (id), requester (id), sourceDepartment (id), status, reason.",
-    Kind.REQUEST_RULED: "The data authority ruled on a dispute. Body: request (id), resource "
-    "(id), requester (id), sourceDepartment (id), status, outcome, ruling, grant.",
-    Kind.TICKET_ISSUED: "An access ticket issued under a grant. Body: ticket (id), grant (id), "
-    "grantee (id), items, purpose, expiresAt, kid, tokenHash (SHA-256 of the token).",
-    Kind.TICKET_USED: "A ticket used to fetch data. Body: ticket (id), grant (id), rows, "
-    "contentHash, afterExpiry.",
-    Kind.TICKET_REFUSED: "A ticket refused (outside its grant); counted as a violation "
-    "candidate. Body: grant (id or null), reason, detail.",
-    Kind.VERIFICATION_SET_OPENED: "A resource's verification set opened. Body: resource (id).",
-    Kind.VERIFICATION_SET_UPLOADED: "A batch added to a verification set. Body: resource (id), "
-    "batch, added, batchHash.",
-    Kind.VERIFICATION_ANSWERED: "A verification query answered. Body: query (id), resource "
-    "(id), item, answer.",
-    Kind.VERIFICATION_REFUSED: "A verification query refused (over its rate); counted as a "
-    "violation candidate. Body: grant (id or null), reason, detail.",
-    Kind.VIOLATION_COUNTED: "A violation candidate counted against a grantee (Art. 17). Body: "
-    "candidate (id), grantee (id), grant (id or null), kind.",
+    Kind.SHARE_REQUEST_RECEIVED: "A share request received (Art. 13); by the entry's share type "
+    "it is refused at once (NOT_SHARED), granted at once (UNCONDITIONAL) or waits for the answer "
+    f"(CONDITIONAL). Body: {_REQUEST}, items (codes), purpose, scenario, mode, until, shareType, "
+    "then legalBasis (NOT_SHARED), grant (id; UNCONDITIONAL) or answerDueAt and "
+    "answerDueProvisional (CONDITIONAL).",
+    Kind.SHARE_REQUEST_APPROVED: "The source department approved a request, possibly fewer "
+    f"items; its grant is made (Art. 15, 16). Body: {_REQUEST}, items (codes kept), grant (id), "
+    "narrowed, late (answered after the due date), deliveryDueAt (or null).",
+    Kind.SHARE_REQUEST_REFUSED: "The source department refused a request citing its legal "
+    f"basis (Art. 15). Body: {_REQUEST}, law, article, reason, late.",
+    Kind.SHARE_REQUEST_DELIVERED: "A request's delivery recorded (Art. 15). "
+    f"Body: {_REQUEST}, channel, reference, deliveredAt, late (after the delivery due date).",
+    Kind.SHARE_REQUEST_WITHDRAWN: "The requester withdrew a request; its grant, if any, is "
+    f"revoked. Body: {_REQUEST}.",
+    Kind.SHARE_REQUEST_DISPUTED: "The requester asked the data authority to rule on a refusal "
+    f"(Art. 15). Body: {_REQUEST}, reason.",
+    Kind.SHARE_REQUEST_RULED: "The data authority ruled on a dispute: UPHELD (refused) or "
+    f"OVERTURNED (approved and granted). Body: {_REQUEST}, outcome, ruling, grant (id or null).",
+    Kind.SHARE_GRANTED: "A grant made for an approved request: exactly the items approved, one "
+    "scenario, a mode, an end date (Art. 16); the grantee's open demands it covers are met "
+    f"(Art. 9). Body: {_GRANT}, request (id), items (codes), scenario, purpose, mode, "
+    "validUntil, demandsMet (demand ids).",
+    Kind.SHARE_GRANT_SUSPENDED: f"A grant suspended (Art. 16, 17). Body: {_GRANT}, reason.",
+    Kind.SHARE_GRANT_REINSTATED: f"A suspended grant reinstated. Body: {_GRANT}, reason.",
+    Kind.SHARE_GRANT_REVOKED: "A grant revoked by its source department, or ended with its "
+    f"withdrawn request. Body: {_GRANT}, reason.",
+    Kind.TICKET_ISSUED: "An access ticket (an EdDSA JWS) issued to a grantee for items of its "
+    "grant (Art. 12, 17); for personal items the subject is a salted commitment. Body: ticket "
+    "(id), grant (id), grantee (organisation id), items (codes), purpose, expiresAt, kid "
+    "(signing key id), tokenHash (SHA-256 hex of the JWS).",
+    Kind.TICKET_USED: "The source department's data service reported what it released against "
+    "a ticket (Art. 12). Body: ticket (id), grant (id), rows, contentHash (SHA-256 hex), "
+    "afterExpiry.",
+    Kind.TICKET_REFUSED: "A ticket refused outside a grant (Art. 17), recorded after the "
+    f"rollback and counted (sharing.violation.counted). Body: {_REFUSAL}.",
+    Kind.VIOLATION_COUNTED: "A violation candidate counted against a grantee or asker "
+    "(Art. 17, 35). Body: candidate (id), grantee (organisation id), grant (id or null), kind.",
+    Kind.DEMAND_DECLARED: "An agency declared a data demand (Art. 9). Body: demand (id), "
+    "status (after), items (codes), scenario, legalDuty.",
+    Kind.DEMAND_WITHDRAWN: "A data demand withdrawn. Body: demand (id), status (after).",
+    Kind.ANOMALY_REPORTED: "A doubt or anomaly about a resource reported to its owner "
+    f"(Art. 19); the text stays in the table. Body: {_ANOMALY}, dueAt, dueProvisional, "
+    "resourceVersion.",
+    Kind.ANOMALY_ANSWERED: "The owner answered an anomaly report: CORRECTED (with the version "
+    f"that fixes it) or NOT_AN_ERROR (Art. 19). Body: {_ANOMALY}, outcome, correctedVersion "
+    "(or null), late.",
+    Kind.USAGE_REPORT_SUBMITTED: "A grantee's usage-and-effect report for a quarter (Art. 20); "
+    "the effect text stays in the table. Body: report (id), grant (id), quarter (2026Q1), uses.",
+    Kind.OPEN_APPLICATION_RECEIVED: "An application to use a CONDITIONAL_OPEN resource "
+    "(Art. 18); an individual applicant is a salted commitment. "
+    f"Body: {_APPLICATION}, purpose, dueAt, dueProvisional.",
+    Kind.OPEN_APPLICATION_APPROVED: "The owner approved an application with the usage "
+    f"agreement's terms (Art. 18). Body: {_APPLICATION}, reason, termsHash (SHA-256 hex), late.",
+    Kind.OPEN_APPLICATION_REFUSED: "The owner refused an application with its reason "
+    f"(Art. 18). Body: {_APPLICATION}, reason, termsHash (null), late.",
+    Kind.OPEN_APPLICATION_ACCEPTED: "The owner or the applicant accepted the usage agreement "
+    "by the hash of its terms; with both, AGREED. "
+    f"Body: {_APPLICATION}, termsHash, side (owner or applicant).",
+    Kind.VERIFICATION_SET_OPENED: "A verification set opened for a NOT_SHARED or CONDITIONAL "
+    "resource; pdex made its key (Art. 15 ¶3). Body: resource (id).",
+    Kind.VERIFICATION_SET_UPLOADED: "A batch of finished verification hashes uploaded (no "
+    "plaintext). Body: resource (id), batch (number), added (new entries), batchHash "
+    "(SHA-256 hex of the batch's sorted digests).",
+    Kind.VERIFICATION_ANSWERED: "A verification answered MATCH, NO_MATCH or UNKNOWN, never a "
+    "value (Art. 15 ¶3); the subject is a salted commitment. Body: query (id), resource (id), "
+    "item (code), answer.",
+    Kind.VERIFICATION_REFUSED: "A verification refused for the rate limit (Art. 15 ¶3), "
+    f"recorded after the rollback and counted (sharing.violation.counted). Body: {_REFUSAL}.",
 }

@@ -19,9 +19,9 @@ How the schema is laid out, and how to add a domain:
 - Shared pieces (the kit): `relay.py` (Node, global IDs, connections, node types,
   `resolve_node`, and `page_connection` — the one way a list pages and prefetches what the
   query selects), `errors.py` (`UserError` type, `perform` — the one mutation runner —,
-  `payload`, `with_codes`, the API's own `Code`s, and error masking), `sanitize.py` (the
-  one check of every string argument), `limits.py`, `context.py`, `dataloaders.py`
-  (`SessionLoader`, the loader registry, `load_then`).
+  `payload`, `with_codes`, the API's own `Code`s, and error masking), `sanitize.py` (the one
+  check of every string argument), `limits.py`,
+  `context.py`, `dataloaders.py` (`SessionLoader`, the loader registry, `load_then`).
 - A mutation resolver calls one use case through `payload(info, lambda s, a: ..., XPayload,
   x=X.from_row)` (or `perform` when its payload is not one object), which runs it in one
   transaction (`core.usecase.run`) and turns a `UserError` into `userErrors`; its description

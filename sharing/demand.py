@@ -109,14 +109,9 @@ async def declare_data_demand(
     )
     await session.flush()
     demand.ledger_seq = await _fact(
-        session,
-        actor,
-        demand,
-        ledger.Kind.DEMAND_DECLARED,
-        items=sorted(codes),
-        scenario=scenario,
+        session, actor, demand, ledger.Kind.DEMAND_DECLARED, items=sorted(codes), scenario=scenario,
         legalDuty=duty,
-    )
+    )  # fmt: skip
     return demand
 
 

@@ -1,4 +1,5 @@
-"""The codes of the `UserError`s sharing raises (requests, grants, opening, demand, feedback).
+"""The codes of the `UserError`s sharing raises (share requests and grants, access tickets,
+demands, anomaly and usage reports, conditional opening, verification).
 
 How codes work: `core.errors.Code`.
 """

@@ -85,14 +85,9 @@ async def report_data_anomaly(
     await session.flush()
     # the text stays in the table (it may name people); the ledger records the fact
     anomaly.ledger_seq = await _anomaly_fact(
-        session,
-        actor,
-        anomaly,
-        ledger.Kind.ANOMALY_REPORTED,
-        dueAt=due.at.isoformat(),
-        dueProvisional=due.provisional,
-        resourceVersion=resource.version,
-    )
+        session, actor, anomaly, ledger.Kind.ANOMALY_REPORTED, dueAt=due.at.isoformat(),
+        dueProvisional=due.provisional, resourceVersion=resource.version,
+    )  # fmt: skip
     return anomaly
 
 
@@ -135,14 +130,9 @@ async def answer_data_anomaly(
     anomaly.corrected_version = corrected_version
     await session.flush()
     await _anomaly_fact(
-        session,
-        actor,
-        anomaly,
-        ledger.Kind.ANOMALY_ANSWERED,
-        outcome=outcome.value,
-        correctedVersion=corrected_version,
-        late=at > anomaly.due_at,
-    )
+        session, actor, anomaly, ledger.Kind.ANOMALY_ANSWERED, outcome=outcome.value,
+        correctedVersion=corrected_version, late=at > anomaly.due_at,
+    )  # fmt: skip
     return anomaly
 
 
@@ -169,7 +159,7 @@ async def recompute_due_dates(
                 after=due.at,
                 provisional=due.provisional,
                 parties=(anomaly.owner_id,),
-            )
+            )  # fmt: skip
         )
         anomaly.due_at, anomaly.due_provisional = due.at, due.provisional
     await session.flush()
@@ -209,14 +199,9 @@ async def list_data_anomalies(
         late = sa.and_(DataAnomaly.status == AnomalyStatus.RECEIVED, DataAnomaly.due_at < now())
         statement = statement.where(late if overdue else sa.not_(late))
     return await paginate(
-        session,
-        statement,
-        sort=DataAnomaly.received_at,
-        id_column=DataAnomaly.id,
-        first=first,
-        after=after,
-        newest_first=True,
-    )
+        session, statement, sort=DataAnomaly.received_at, id_column=DataAnomaly.id,
+        first=first, after=after, newest_first=True,
+    )  # fmt: skip
 
 
 async def get_anomalies(
@@ -273,14 +258,9 @@ async def submit_usage_report(
     if exists is not None:
         raise UserError(Code.USAGE_REPORT_EXISTS, "This quarter is reported already.", "quarter")
     report = UsageReport(
-        grant_id=grant.id,
-        grantee_id=grant.grantee_id,
-        quarter=label,
-        quarter_start=start,
-        uses=uses,
-        effect=effect,
-        ledger_seq=-1,
-    )
+        grant_id=grant.id, grantee_id=grant.grantee_id, quarter=label, quarter_start=start,
+        uses=uses, effect=effect, ledger_seq=-1,
+    )  # fmt: skip
     entry = await ledger.append(
         session,
         ledger.Kind.USAGE_REPORT_SUBMITTED,

@@ -81,18 +81,11 @@ async def create_grant(
     # Art. 9: the grantee's open demands this grant covers are met
     met = await meet_demands(session, grant.grantee_id, [i.id for i in items])
     grant.ledger_seq = await _fact(
-        session,
-        actor,
-        grant,
-        ledger.Kind.GRANT_GRANTED,
-        request=str(request.id),
-        items=sorted(i.code for i in items),
-        scenario=grant.scenario,
-        purpose=grant.purpose,
-        mode=grant.mode.value,
-        validUntil=grant.valid_until.isoformat(),
+        session, actor, grant, ledger.Kind.SHARE_GRANTED,
+        request=str(request.id), items=sorted(i.code for i in items), scenario=grant.scenario,
+        purpose=grant.purpose, mode=grant.mode.value, validUntil=grant.valid_until.isoformat(),
         demandsMet=sorted(str(d) for d in met),
-    )
+    )  # fmt: skip
     return grant
 
 
@@ -106,6 +99,13 @@ async def _locked(session: AsyncSession, grant_id: uuid.UUID) -> ShareGrant:
     if grant is None:
         raise UserError(Code.GRANT_NOT_FOUND, "No grant has this id.", "grant_id")
     return grant
+
+
+_STATUS_KINDS = {
+    GrantStatus.ACTIVE: ledger.Kind.SHARE_GRANT_REINSTATED,
+    GrantStatus.SUSPENDED: ledger.Kind.SHARE_GRANT_SUSPENDED,
+    GrantStatus.REVOKED: ledger.Kind.SHARE_GRANT_REVOKED,
+}
 
 
 # Art. 16: the source department suspends, reinstates or revokes a grant with a reason
@@ -132,12 +132,7 @@ async def change_grant_status(
         )
     grant.status, grant.status_reason = status, reason
     await session.flush()
-    kind = {
-        GrantStatus.ACTIVE: ledger.Kind.GRANT_REINSTATED,
-        GrantStatus.SUSPENDED: ledger.Kind.GRANT_SUSPENDED,
-        GrantStatus.REVOKED: ledger.Kind.GRANT_REVOKED,
-    }[status]
-    await _fact(session, actor, grant, kind, reason=reason)
+    await _fact(session, actor, grant, _STATUS_KINDS[status], reason=reason)
     return grant
 
 
@@ -149,7 +144,9 @@ async def end_grant_of_withdrawn(
     if grant.status is not GrantStatus.REVOKED:
         grant.status, grant.status_reason = GrantStatus.REVOKED, "request withdrawn"
         await session.flush()
-        await _fact(session, actor, grant, ledger.Kind.GRANT_REVOKED, reason="request withdrawn")
+        await _fact(
+            session, actor, grant, ledger.Kind.SHARE_GRANT_REVOKED, reason="request withdrawn"
+        )
 
 
 def is_expired(grant: ShareGrant) -> bool:

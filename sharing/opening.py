@@ -98,30 +98,17 @@ async def apply_for_open_data(
     at = now()
     due = workdays.deadline_on(calendar, at, ANSWER_WORKING_DAYS)
     app = OpenApplication(
-        resource_id=resource.id,
-        owner_id=resource.owner_id,
-        applicant=actor.subject,
-        applicant_org_id=actor.organization_id,
-        purpose=purpose,
-        scenario=scenario,
-        security_measures=measures,
-        status=S.PENDING,
-        received_at=at,
-        due_at=due.at,
-        due_provisional=due.provisional,
-        ledger_seq=-1,
-    )
+        resource_id=resource.id, owner_id=resource.owner_id, applicant=actor.subject,
+        applicant_org_id=actor.organization_id, purpose=purpose, scenario=scenario,
+        security_measures=measures, status=S.PENDING, received_at=at, due_at=due.at,
+        due_provisional=due.provisional, ledger_seq=-1,
+    )  # fmt: skip
     session.add(app)
     await session.flush()
     app.ledger_seq = await _fact(
-        session,
-        actor,
-        app,
-        ledger.Kind.OPEN_APPLICATION_RECEIVED,
-        purpose=purpose,
-        dueAt=due.at.isoformat(),
-        dueProvisional=due.provisional,
-    )
+        session, actor, app, ledger.Kind.OPEN_APPLICATION_RECEIVED, purpose=purpose,
+        dueAt=due.at.isoformat(), dueProvisional=due.provisional,
+    )  # fmt: skip
     return app
 
 
@@ -173,14 +160,10 @@ async def answer_open_application(
         app.terms, app.terms_hash = terms, terms_hash(terms)
     await session.flush()
     await _fact(
-        session,
-        actor,
-        app,
+        session, actor, app,
         ledger.Kind.OPEN_APPLICATION_APPROVED if approve else ledger.Kind.OPEN_APPLICATION_REFUSED,
-        reason=reason,
-        termsHash=app.terms_hash or None,
-        late=at > app.due_at,
-    )
+        reason=reason, termsHash=app.terms_hash or None, late=at > app.due_at,
+    )  # fmt: skip
     return app
 
 
@@ -196,10 +179,9 @@ async def accept_usage_agreement(
         raise Forbidden("Only the owner and the applicant accept the agreement.")
     if app.status is not S.APPROVED:
         raise UserError(
-            Code.APPLICATION_STATUS_INVALID,
-            "Only an approved application has an agreement.",
+            Code.APPLICATION_STATUS_INVALID, "Only an approved application has an agreement.",
             "application_id",
-        )
+        )  # fmt: skip
     if accepted_hash.strip().lower() != app.terms_hash:
         raise UserError(
             Code.TERMS_HASH_MISMATCH, "The hash differs from the terms' SHA-256.", "terms_hash"
@@ -213,13 +195,9 @@ async def accept_usage_agreement(
         _move(app, S.AGREED)
     await session.flush()
     await _fact(
-        session,
-        actor,
-        app,
-        ledger.Kind.OPEN_APPLICATION_ACCEPTED,
-        termsHash=app.terms_hash,
+        session, actor, app, ledger.Kind.OPEN_APPLICATION_ACCEPTED, termsHash=app.terms_hash,
         side="owner" if owner else "applicant",
-    )
+    )  # fmt: skip
     return app
 
 
@@ -245,7 +223,7 @@ async def recompute_due_dates(
                 after=due.at,
                 provisional=due.provisional,
                 parties=(app.owner_id,),
-            )
+            )  # fmt: skip
         )
         app.due_at, app.due_provisional = due.at, due.provisional
     await session.flush()
@@ -283,14 +261,9 @@ async def list_open_applications(
     if status is not None:
         statement = statement.where(OpenApplication.status == status)
     return await paginate(
-        session,
-        statement,
-        sort=OpenApplication.received_at,
-        id_column=OpenApplication.id,
-        first=first,
-        after=after,
-        newest_first=True,
-    )
+        session, statement, sort=OpenApplication.received_at, id_column=OpenApplication.id,
+        first=first, after=after, newest_first=True,
+    )  # fmt: skip
 
 
 async def get_open_applications(

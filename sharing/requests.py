@@ -267,7 +267,9 @@ async def request_share(
         body["answerDueAt"] = request.answer_due_at.isoformat()
         body["answerDueProvisional"] = request.answer_due_provisional
     await session.flush()
-    request.ledger_seq = await _fact(session, actor, request, ledger.Kind.REQUEST_RECEIVED, **body)
+    request.ledger_seq = await _fact(
+        session, actor, request, ledger.Kind.SHARE_REQUEST_RECEIVED, **body
+    )
     return request
 
 
@@ -330,15 +332,10 @@ async def answer_share_request(
         request.answered_at = at
         await session.flush()
         await _fact(
-            session,
-            actor,
-            request,
-            ledger.Kind.REQUEST_REFUSED,
-            law=law,
-            article=article,
+            session, actor, request, ledger.Kind.SHARE_REQUEST_REFUSED, law=law, article=article,
             reason=reason,
             late=request.answer_due_at is not None and at > request.answer_due_at,
-        )
+        )  # fmt: skip
         return request
     asked = await items_of_requests(session, [request.id])
     asked_codes = {i.code for i in asked[0]}
@@ -359,16 +356,12 @@ async def answer_share_request(
     await _approve(session, actor, request, kept, at, calendar)
     await session.flush()
     await _fact(
-        session,
-        actor,
-        request,
-        ledger.Kind.REQUEST_APPROVED,
-        items=sorted(kept_codes),
+        session, actor, request, ledger.Kind.SHARE_REQUEST_APPROVED, items=sorted(kept_codes),
         grant=str(request.grant_id),
         narrowed=kept_codes != asked_codes,
         late=request.answer_due_at is not None and at > request.answer_due_at,
         deliveryDueAt=request.delivery_due_at.isoformat() if request.delivery_due_at else None,
-    )
+    )  # fmt: skip
     return request
 
 
@@ -418,15 +411,11 @@ async def record_share_delivery(
     request.delivery_reference = reference
     await session.flush()
     await _fact(
-        session,
-        actor,
-        request,
-        ledger.Kind.REQUEST_DELIVERED,
-        channel=channel.value,
+        session, actor, request, ledger.Kind.SHARE_REQUEST_DELIVERED, channel=channel.value,
         reference=reference,
         deliveredAt=delivered_at.isoformat(),
         late=request.delivery_due_at is not None and delivered_at > request.delivery_due_at,
-    )
+    )  # fmt: skip
     return request
 
 
@@ -441,7 +430,7 @@ async def withdraw_share_request(
     if request.grant_id is not None:
         await end_grant_of_withdrawn(session, actor, request.grant_id)
     await session.flush()
-    await _fact(session, actor, request, ledger.Kind.REQUEST_WITHDRAWN)
+    await _fact(session, actor, request, ledger.Kind.SHARE_REQUEST_WITHDRAWN)
     return request
 
 
@@ -464,7 +453,7 @@ async def dispute_share_refusal(
     _move(request, ShareRequestStatus.DISPUTED)
     session.add(ShareDispute(request_id=request.id, reason=reason))
     await session.flush()
-    await _fact(session, actor, request, ledger.Kind.REQUEST_DISPUTED, reason=reason)
+    await _fact(session, actor, request, ledger.Kind.SHARE_REQUEST_DISPUTED, reason=reason)
     return request
 
 
@@ -499,14 +488,10 @@ async def rule_on_share_dispute(
         _move(request, ShareRequestStatus.REFUSED)
     await session.flush()
     await _fact(
-        session,
-        actor,
-        request,
-        ledger.Kind.REQUEST_RULED,
-        outcome=outcome.value,
+        session, actor, request, ledger.Kind.SHARE_REQUEST_RULED, outcome=outcome.value,
         ruling=ruling,
         grant=str(request.grant_id) if request.grant_id else None,
-    )
+    )  # fmt: skip
     return request
 
 

@@ -165,7 +165,7 @@ class TicketRefused(UserError):
 
 
 def _refuse(
-    code: str,
+    code: Code,
     message: str,
     field: str,
     kind: ViolationKind,
