@@ -598,6 +598,10 @@ async def start_pdex(
     # The ledger checkpointer signs (pure-Python BLS, seconds of CPU) only when the ledger has
     # grown, which these read-only queries never do; keep a signing burst out of the numbers.
     env["PDEX_CHECKPOINT_INTERVAL"] = "0"
+    # One caller's throughput is the point: its rate limit (a token bucket per caller, whose
+    # cost bench/bounds.py measures) would cap it at PDEX_RATE_LIMIT requests a second.
+    env["PDEX_RATE_LIMIT"] = "0"
+    env["PDEX_MAX_CONCURRENT"] = "0"  # and 16 clients with one token run at once
     server = Server(f"pdex-{engine}", pdex_argv(port), env, workdir)
     stack.callback(server.stop)
     base = f"http://127.0.0.1:{port}"
@@ -780,7 +784,9 @@ def markdown(
         "failed or slow requests: the per-request access log is opt-in with "
         "`PDEX_ACCESS_LOG=true`; SQLite or PostgreSQL pools as configured), except that the "
         "ledger checkpointer is off (`PDEX_CHECKPOINT_INTERVAL=0`): it signs only when the "
-        "ledger grows, which these read-only queries never make it do.",
+        "ledger grows, which these read-only queries never make it do; and the per-caller "
+        "rate limits are off (`PDEX_RATE_LIMIT=0`, `PDEX_MAX_CONCURRENT=0`): every client "
+        "uses one token.",
         "- (a) `" + VIEWER_QUERY + "`; (b) `" + ORGS_QUERY + "`; (c) `" + ASSETS_QUERY + "` "
         "(issue 4), with the authority's token, which sees every status; bare = "
         "`bench/bare_app.py` (strawberry + Starlette, ParserCache + ValidationCache, same "

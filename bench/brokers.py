@@ -324,6 +324,8 @@ async def main_async(args: argparse.Namespace, command: str) -> int:
             env.pop("PDEX_OIDC_JWKS_URL", None)
             env.pop("PDEX_ACCESS_LOG", None)
             env["PDEX_CHECKPOINT_INTERVAL"] = "0"
+            env["PDEX_RATE_LIMIT"] = "0"  # one caller's throughput: no per-caller limit
+            env["PDEX_MAX_CONCURRENT"] = "0"
             server = api.Server("pdex-postgres", api.pdex_argv(port), env, workdir)
             stack.callback(server.stop)
             base = f"http://127.0.0.1:{port}"

@@ -236,6 +236,7 @@ async def run_engine(
     env = dict(
         os.environ, PDEX_DATABASE_URL=database_url, PDEX_DATA_DIR=str(data_dir),
         PDEX_TOKEN_SECRET=SECRET, PDEX_CHECKPOINT_INTERVAL="0",
+        PDEX_RATE_LIMIT="0", PDEX_MAX_CONCURRENT="0",  # one caller's throughput: no limits
     )  # fmt: skip
     env.pop("PDEX_OIDC_JWKS_URL", None)
     env.pop("PDEX_ACCESS_LOG", None)

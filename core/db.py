@@ -136,6 +136,7 @@ def _sqlite_engine(url: str, *, pool_size: int, immediate: bool) -> AsyncEngine:
         max_overflow=0,
         pool_timeout=60,
         pool_pre_ping=False,
+        hide_parameters=True,  # no bound values (personal data) in errors or logs
         async_creator=_inline_connector(make_url(url).database),
     )
 
@@ -178,7 +179,10 @@ class Database:
             )
         else:
             self.writer = create_async_engine(
-                self.url, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size
+                self.url,
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_pool_size,
+                hide_parameters=True,  # no bound values (personal data) in errors or logs
             )
             self.reader = self.writer
         self._read_sessions = async_sessionmaker(

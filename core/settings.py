@@ -28,6 +28,11 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -56,6 +61,18 @@ class Settings:
     # The address users and harvesters reach pdex at (`@id`s in /catalogue.jsonld, links on
     # the home page); None: the address `pdex serve` listens on. Never taken from `Host`.
     public_url: str | None = None
+    # Request bounds (issue 10 §2): body size, how long a body and the request head may take
+    # to arrive, how long one operation may run (0: no limit).
+    max_body_bytes: int = 1_048_576
+    body_timeout: float = 30.0
+    header_timeout: float = 10.0
+    execution_timeout: float = 15.0
+    # Per-caller token bucket (per token subject, else per IP): `rate_limit` requests a
+    # second refill a bucket of `rate_burst` (0: off). Shared through Redis when set.
+    rate_limit: float = 20.0
+    rate_burst: int = 100
+    max_concurrent: int = 8  # one caller's HTTP requests running at once, per process
+    redis_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -99,6 +116,14 @@ def load_settings() -> Settings:
         log_level=os.environ.get("PDEX_LOG_LEVEL", "INFO").upper(),
         access_log=os.environ.get("PDEX_ACCESS_LOG", "").lower() in ("1", "true", "yes"),
         public_url=(os.environ.get("PDEX_PUBLIC_URL") or "").rstrip("/") or None,
+        max_body_bytes=_int("PDEX_MAX_BODY_BYTES", 1_048_576),
+        body_timeout=_float("PDEX_BODY_TIMEOUT", 30.0),
+        header_timeout=_float("PDEX_HEADER_TIMEOUT", 10.0),
+        execution_timeout=_float("PDEX_EXECUTION_TIMEOUT", 15.0),
+        rate_limit=_float("PDEX_RATE_LIMIT", 20.0),
+        rate_burst=_int("PDEX_RATE_BURST", 100),
+        max_concurrent=_int("PDEX_MAX_CONCURRENT", 8),
+        redis_url=os.environ.get("PDEX_REDIS_URL") or None,
     )
 
 

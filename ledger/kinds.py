@@ -20,6 +20,15 @@ _COMPLAINT = "complaint (id), against (organisation id), status (after)"
 _LICENCE_DECIDED = (
     "licence (id), decision, from and to (statuses), reason, grade, validUntil (or null)"
 )
+_REQUEST = (
+    "request (id), resource (id), requester and sourceDepartment (organisation ids), status (after)"
+)
+_GRANT = (
+    "grant (id), grantee and sourceDepartment (organisation ids), resource (id), status (after)"
+)
+_REFUSAL = "grant (id or null), reason (the violation kind), detail (the refusal's message)"
+_ANOMALY = "anomaly (id), resource (id), owner (organisation id), status (after)"
+_APPLICATION = "application (id), resource (id), owner (organisation id), status (after)"
 
 
 class Kind(StrEnum):
@@ -37,6 +46,7 @@ class Kind(StrEnum):
     RESOURCE_CREATED = "registry.resource.created"
     RESOURCE_UPDATED = "registry.resource.updated"
     RESOURCE_REFRESHED = "registry.resource.refreshed"
+    RESOURCE_DEIDENTIFIED = "registry.resource.deidentified"
     ASSET_DRAFTED = "registry.asset.drafted"
     ASSET_SUBMITTED = "registry.asset.submitted"
     ASSET_NOTICED = "registry.asset.noticed"
@@ -77,6 +87,35 @@ class Kind(StrEnum):
     RISK_RULE_UPDATED = "broker.risk_rule.updated"
     EVALUATION_RECORDED = "broker.evaluation.recorded"
     ALERT_ACKNOWLEDGED = "broker.alert.acknowledged"
+    # sharing
+    SHARE_REQUEST_RECEIVED = "sharing.request.received"
+    SHARE_REQUEST_APPROVED = "sharing.request.approved"
+    SHARE_REQUEST_REFUSED = "sharing.request.refused"
+    SHARE_REQUEST_DELIVERED = "sharing.request.delivered"
+    SHARE_REQUEST_WITHDRAWN = "sharing.request.withdrawn"
+    SHARE_REQUEST_DISPUTED = "sharing.request.disputed"
+    SHARE_REQUEST_RULED = "sharing.request.ruled"
+    SHARE_GRANTED = "sharing.grant.granted"
+    SHARE_GRANT_SUSPENDED = "sharing.grant.suspended"
+    SHARE_GRANT_REINSTATED = "sharing.grant.reinstated"
+    SHARE_GRANT_REVOKED = "sharing.grant.revoked"
+    TICKET_ISSUED = "sharing.ticket.issued"
+    TICKET_USED = "sharing.ticket.used"
+    TICKET_REFUSED = "sharing.ticket.refused"
+    VIOLATION_COUNTED = "sharing.violation.counted"
+    DEMAND_DECLARED = "sharing.demand.declared"
+    DEMAND_WITHDRAWN = "sharing.demand.withdrawn"
+    ANOMALY_REPORTED = "sharing.anomaly.reported"
+    ANOMALY_ANSWERED = "sharing.anomaly.answered"
+    USAGE_REPORT_SUBMITTED = "sharing.usage_report.submitted"
+    OPEN_APPLICATION_RECEIVED = "sharing.open_application.received"
+    OPEN_APPLICATION_APPROVED = "sharing.open_application.approved"
+    OPEN_APPLICATION_REFUSED = "sharing.open_application.refused"
+    OPEN_APPLICATION_ACCEPTED = "sharing.open_application.accepted"
+    VERIFICATION_SET_OPENED = "sharing.verification_set.opened"
+    VERIFICATION_SET_UPLOADED = "sharing.verification_set.uploaded"
+    VERIFICATION_ANSWERED = "sharing.verification.answered"
+    VERIFICATION_REFUSED = "sharing.verification.refused"
     # supervision
     AGENCY_INDICATOR_UPDATED = "supervision.indicator.updated"
     AGENCY_GRADE_UPDATED = "supervision.grade.updated"
@@ -119,6 +158,9 @@ MEANINGS: dict[Kind, str] = {
     "Body: resource (id), code, version, change (field: [before, after]).",
     Kind.RESOURCE_REFRESHED: "A resource's data refreshed (freshness, Art. 14). "
     "Body: resource (id), code, version, change ({lastUpdatedAt: [before, after]}).",
+    Kind.RESOURCE_DEIDENTIFIED: "A resource's de-identification recorded (Art. 18: personal "
+    "information is opened only de-identified). Body: resource (id), record (id), method, "
+    "performedOn (date), checkedBy.",
     Kind.ASSET_DRAFTED: f"A public data asset registration started (DRAFT). Body: {_ASSET}.",
     Kind.ASSET_SUBMITTED: f"A registration submitted for review. Body: {_ASSET}.",
     Kind.ASSET_NOTICED: "A registration approved on review; its public notice runs. "
@@ -180,6 +222,74 @@ MEANINGS: dict[Kind, str] = {
     "periodStart, periodEnd, definitions, thresholds, riskRules, results (broker, score, "
     "grade), alerts (broker, rule, value), licenceGrades (licence, broker, from, to).",
     Kind.ALERT_ACKNOWLEDGED: "A risk alert acknowledged. Body: alert (id), rule, note.",
+    Kind.SHARE_REQUEST_RECEIVED: "A share request received (Art. 13); by the entry's share type "
+    "it is refused at once (NOT_SHARED), granted at once (UNCONDITIONAL) or waits for the answer "
+    f"(CONDITIONAL). Body: {_REQUEST}, items (codes), purpose, scenario, mode, until, shareType, "
+    "then legalBasis (NOT_SHARED), grant (id; UNCONDITIONAL) or answerDueAt and "
+    "answerDueProvisional (CONDITIONAL).",
+    Kind.SHARE_REQUEST_APPROVED: "The source department approved a request, possibly fewer "
+    f"items; its grant is made (Art. 15, 16). Body: {_REQUEST}, items (codes kept), grant (id), "
+    "narrowed, late (answered after the due date), deliveryDueAt (or null).",
+    Kind.SHARE_REQUEST_REFUSED: "The source department refused a request citing its legal "
+    f"basis (Art. 15). Body: {_REQUEST}, law, article, reason, late.",
+    Kind.SHARE_REQUEST_DELIVERED: "A request's delivery recorded (Art. 15). "
+    f"Body: {_REQUEST}, channel, reference, deliveredAt, late (after the delivery due date).",
+    Kind.SHARE_REQUEST_WITHDRAWN: "The requester withdrew a request; its grant, if any, is "
+    f"revoked. Body: {_REQUEST}.",
+    Kind.SHARE_REQUEST_DISPUTED: "The requester asked the data authority to rule on a refusal "
+    f"(Art. 15). Body: {_REQUEST}, reason.",
+    Kind.SHARE_REQUEST_RULED: "The data authority ruled on a dispute: UPHELD (refused) or "
+    f"OVERTURNED (approved and granted). Body: {_REQUEST}, outcome, ruling, grant (id or null).",
+    Kind.SHARE_GRANTED: "A grant made for an approved request: exactly the items approved, one "
+    "scenario, a mode, an end date (Art. 16); the grantee's open demands it covers are met "
+    f"(Art. 9). Body: {_GRANT}, request (id), items (codes), scenario, purpose, mode, "
+    "validUntil, demandsMet (demand ids).",
+    Kind.SHARE_GRANT_SUSPENDED: f"A grant suspended (Art. 16, 17). Body: {_GRANT}, reason.",
+    Kind.SHARE_GRANT_REINSTATED: f"A suspended grant reinstated. Body: {_GRANT}, reason.",
+    Kind.SHARE_GRANT_REVOKED: "A grant revoked by its source department, or ended with its "
+    f"withdrawn request. Body: {_GRANT}, reason.",
+    Kind.TICKET_ISSUED: "An access ticket (an EdDSA JWS) issued to a grantee for items of its "
+    "grant (Art. 12, 17); for personal items the subject is a salted commitment. Body: ticket "
+    "(id), grant (id), grantee (organisation id), items (codes), purpose, expiresAt, kid "
+    "(signing key id), tokenHash (SHA-256 hex of the JWS).",
+    Kind.TICKET_USED: "The source department's data service reported what it released against "
+    "a ticket (Art. 12). Body: ticket (id), grant (id), rows, contentHash (SHA-256 hex), "
+    "afterExpiry.",
+    Kind.TICKET_REFUSED: "A ticket refused outside a grant (Art. 17), recorded after the "
+    f"rollback and counted (sharing.violation.counted). Body: {_REFUSAL}.",
+    Kind.VIOLATION_COUNTED: "A violation candidate counted against a grantee or asker "
+    "(Art. 17, 35). Body: candidate (id), grantee (organisation id), grant (id or null), kind.",
+    Kind.DEMAND_DECLARED: "An agency declared a data demand (Art. 9). Body: demand (id), "
+    "status (after), items (codes), scenario, legalDuty.",
+    Kind.DEMAND_WITHDRAWN: "A data demand withdrawn. Body: demand (id), status (after).",
+    Kind.ANOMALY_REPORTED: "A doubt or anomaly about a resource reported to its owner "
+    f"(Art. 19); the text stays in the table. Body: {_ANOMALY}, dueAt, dueProvisional, "
+    "resourceVersion.",
+    Kind.ANOMALY_ANSWERED: "The owner answered an anomaly report: CORRECTED (with the version "
+    f"that fixes it) or NOT_AN_ERROR (Art. 19). Body: {_ANOMALY}, outcome, correctedVersion "
+    "(or null), late.",
+    Kind.USAGE_REPORT_SUBMITTED: "A grantee's usage-and-effect report for a quarter (Art. 20); "
+    "the effect text stays in the table. Body: report (id), grant (id), quarter (2026Q1), uses.",
+    Kind.OPEN_APPLICATION_RECEIVED: "An application to use a CONDITIONAL_OPEN resource "
+    "(Art. 18); an individual applicant is a salted commitment. "
+    f"Body: {_APPLICATION}, purpose, dueAt, dueProvisional.",
+    Kind.OPEN_APPLICATION_APPROVED: "The owner approved an application with the usage "
+    f"agreement's terms (Art. 18). Body: {_APPLICATION}, reason, termsHash (SHA-256 hex), late.",
+    Kind.OPEN_APPLICATION_REFUSED: "The owner refused an application with its reason "
+    f"(Art. 18). Body: {_APPLICATION}, reason, termsHash (null), late.",
+    Kind.OPEN_APPLICATION_ACCEPTED: "The owner or the applicant accepted the usage agreement "
+    "by the hash of its terms; with both, AGREED. "
+    f"Body: {_APPLICATION}, termsHash, side (owner or applicant).",
+    Kind.VERIFICATION_SET_OPENED: "A verification set opened for a NOT_SHARED or CONDITIONAL "
+    "resource; pdex made its key (Art. 15 ¶3). Body: resource (id).",
+    Kind.VERIFICATION_SET_UPLOADED: "A batch of finished verification hashes uploaded (no "
+    "plaintext). Body: resource (id), batch (number), added (new entries), batchHash "
+    "(SHA-256 hex of the batch's sorted digests).",
+    Kind.VERIFICATION_ANSWERED: "A verification answered MATCH, NO_MATCH or UNKNOWN, never a "
+    "value (Art. 15 ¶3); the subject is a salted commitment. Body: query (id), resource (id), "
+    "item (code), answer.",
+    Kind.VERIFICATION_REFUSED: "A verification refused for the rate limit (Art. 15 ¶3), "
+    f"recorded after the rollback and counted (sharing.violation.counted). Body: {_REFUSAL}.",
     Kind.AGENCY_INDICATOR_UPDATED: (
         "A published agency indicator changed (Art. 30). Body: indicator (code), change "
         "(field: [before, after])."

@@ -59,7 +59,7 @@ async def record_deidentification(
     )  # fmt: skip
     entry = await ledger.append(
         session,
-        "registry.resource.deidentified",
+        ledger.Kind.RESOURCE_DEIDENTIFIED,
         actor,
         {
             "resource": str(resource.id),

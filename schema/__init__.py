@@ -16,12 +16,16 @@ How the schema is laid out, and how to add a domain:
   `SUBSCRIPTIONS` (tuples of classes), `TYPES` (object types that must be in the schema even
   if no field returns them, e.g. node types), and the types other packages refer to. Importing
   the package registers its loaders and node types.
-- Shared pieces (the kit): `relay.py` (Node, global IDs, connections, node types and
-  `resolve_node`), `errors.py` (`UserError` type, `perform` — the one mutation runner — and
-  error masking), `limits.py`, `context.py`, `dataloaders.py` (`SessionLoader`, the loader
-  registry, `load_then`).
-- A mutation resolver calls one use case through `perform(info, lambda s, a: ...)`, which
-  runs it in one transaction (`core.usecase.run`) and turns a `UserError` into `userErrors`.
+- Shared pieces (the kit): `relay.py` (Node, global IDs, connections, node types,
+  `resolve_node`, and `page_connection` — the one way a list pages and prefetches what the
+  query selects), `errors.py` (`UserError` type, `perform` — the one mutation runner —,
+  `payload`, `with_codes`, the API's own `Code`s, and error masking), `sanitize.py` (the one
+  check of every string argument), `limits.py`,
+  `context.py`, `dataloaders.py` (`SessionLoader`, the loader registry, `load_then`).
+- A mutation resolver calls one use case through `payload(info, lambda s, a: ..., XPayload,
+  x=X.from_row)` (or `perform` when its payload is not one object), which runs it in one
+  transaction (`core.usecase.run`) and turns a `UserError` into `userErrors`; its description
+  is `with_codes(text, Code.A, …)`, every code it can raise (`tests/house/`).
 - To add a domain: create `schema/<domain>/` as above and add the package to `DOMAINS`
   below. Nothing else here changes.
 """
@@ -32,7 +36,7 @@ from itertools import chain
 from pathlib import Path
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
@@ -50,9 +54,10 @@ from schema import (
     supervision,
 )
 from schema.context import Info
-from schema.errors import ErrorPolicy
+from schema.errors import CodedParserCache, ErrorPolicy, PdexSchema
 from schema.limits import QueryLimits, validation_rules
 from schema.relay import Node, from_global_id, resolve_node
+from schema.sanitize import InputSanitizer
 
 __all__ = ["SDL_PATH", "build_schema"]
 
@@ -99,7 +104,7 @@ class CachedNameConverter(NameConverter):
 def build_schema(settings: Settings) -> strawberry.Schema:
     rules = validation_rules(settings)
     max_tokens = settings.max_tokens
-    return strawberry.Schema(
+    return PdexSchema(
         config=StrawberryConfig(name_converter=CachedNameConverter()),
         query=Query,
         mutation=Mutation,
@@ -108,7 +113,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions=[
             ErrorPolicy,
             lambda: QueryLimits(rules, max_tokens),  # the same rule classes every request
-            lambda: ParserCache(maxsize=512),
+            InputSanitizer,  # every string argument, literal or variable (issue 10 §4)
+            lambda: CodedParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
         ],
     )

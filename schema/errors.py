@@ -9,6 +9,10 @@
   SDL lists every code (`tests/house/test_error_codes.py` checks it against the raise sites).
 - `ErrorPolicy` gives every GraphQL error an `extensions.code`, and replaces unexpected
   exceptions with a masked message carrying the request id, logging the real one.
+- `CodedParserCache` gives parse errors (syntax, token limit) the code `GRAPHQL_PARSE_FAILED`.
+- `PdexSchema.process_errors` logs the client's mistakes (validation, parse, refused,
+  bad input) at INFO with their code and path only: never the query document, which may
+  hold a resident ID (issue 10 §3). Unexpected errors are logged once, by `ErrorPolicy`.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from typing import TypeVar
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension
+from strawberry.types import ExecutionContext
 
 from core.db import AsyncSession
 from core.errors import AuthError, UserError
@@ -158,3 +163,45 @@ def _with(error: GraphQLError, message: str, extensions: dict[str, object]) -> G
         original_error=None,
         extensions=extensions,
     )
+
+
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+
+
+class CodedParserCache(ParserCache):
+    """Strawberry's parser cache whose syntax and token-limit errors carry a code."""
+
+    def on_parse(self) -> Iterator[None]:
+        try:
+            yield from super().on_parse()
+        except GraphQLError as error:
+            error.extensions = {**(error.extensions or {}), "code": PARSE_FAILED}
+            raise
+
+
+def is_client_mistake(error: GraphQLError) -> bool:
+    """Parse and validation errors, refused callers and bad input: the caller's doing."""
+    original = error.original_error
+    return original is None or isinstance(original, (AuthError, UserError, GraphQLError))
+
+
+class PdexSchema(strawberry.Schema):
+    """The schema with pdex's error logging (strawberry's logs each error with its query
+    excerpt at ERROR)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            if not is_client_mistake(error):
+                continue  # logged with its traceback, once, by ErrorPolicy
+            original = error.original_error
+            code = (error.extensions or {}).get("code") or getattr(original, "code", None)
+            log.info(
+                "graphql request refused",
+                extra={
+                    "code": code or "GRAPHQL_VALIDATION_FAILED",
+                    "path": error.path,
+                    "error": type(original).__name__ if original else "GraphQLError",
+                },
+            )

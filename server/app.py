@@ -36,7 +36,8 @@ from core.identity import Principal, Tokens
 from core.settings import Settings, get_settings
 from schema import build_schema
 from schema.context import Context
-from server import catalogue, metrics, pages, receipts, tasks
+from server import catalogue, console, metrics, pages, ratelimit, receipts, tasks
+from server.bounds import BoundedRequests, TimedExecution
 from server.logs import request_id_var
 
 log = logging.getLogger("pdex.http")
@@ -84,8 +85,8 @@ class TokenBoundTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         await super().shutdown()
 
 
-class GraphQLEndpoint(GraphQL):
-    """Strawberry's ASGI view with pdex's context and authentication."""
+class GraphQLEndpoint(TimedExecution, GraphQL):
+    """Strawberry's ASGI view with pdex's context, authentication and execution timeout."""
 
     def __init__(self, app_state: Any, **kwargs: Any) -> None:
         super().__init__(
@@ -275,18 +276,34 @@ def create_app(settings: Settings | None = None) -> Starlette:
             tasks.background_jobs(app.state.db, app.state.signer, settings),
         ):
             yield
+        await app.state.rate_store.close()
         await app.state.db.dispose()
 
     app = Starlette(
         lifespan=lifespan,
-        middleware=[Middleware(RequestContext, access_log=settings.access_log)],
+        middleware=[
+            Middleware(RequestContext, access_log=settings.access_log),
+            Middleware(
+                BoundedRequests,
+                max_body_bytes=settings.max_body_bytes,
+                body_timeout=settings.body_timeout,
+            ),
+        ],
     )
     app.state.settings = settings
     app.state.db = Database(settings)
     app.state.tokens = Tokens(settings, app.state.db)
     app.state.signer = ledger.load_signer(settings)
     app.state.schema = build_schema(settings)
-    graphql = Authenticate(GraphQLEndpoint(app.state), app.state.tokens)
+    app.state.rate_store = ratelimit.make_store(settings)
+    limited = ratelimit.RateLimited(
+        GraphQLEndpoint(app.state),
+        app.state.rate_store,
+        settings.rate_limit,
+        settings.rate_burst,
+        settings.max_concurrent,
+    )
+    graphql = Authenticate(limited, app.state.tokens)
     app.router.routes.extend(
         [
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -294,6 +311,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/", pages.home),
             Route("/schema.graphql", pages.sdl),
             Mount("/static/graphiql", pages.static_files()),
+            console.routes(settings.oidc_issuer),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

@@ -163,6 +163,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from core.db import redact
+    from server.bounds import http_protocol
     from server.logs import configure_logging
 
     settings = get_settings()
@@ -197,6 +198,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "access_log": False,
         "lifespan": "on",
         "timeout_graceful_shutdown": 10,
+        "http": http_protocol(),  # a request head that stalls is closed (PDEX_HEADER_TIMEOUT)
+        "ws_max_size": settings.max_body_bytes,
     }
     if args.workers > 1:
         # Each worker builds its own app from the same environment (settings, keys and the
@@ -212,7 +215,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     else:
         from server.app import create_app  # imported late: a wrong setting fails fast
 
-        config = uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]
+        app = create_app(settings)
+        app.state.demo_tokens = {role.value: token for role, token in tokens.items()}  # /console
+        config = uvicorn.Config(app, **options)  # type: ignore[arg-type]
         uvicorn.Server(config).run(sockets=[listener])
     return 0
 

@@ -18,6 +18,7 @@ from sharing.demand import (
     list_data_demands,
     withdraw_data_demand,
 )
+from sharing.errors import Code
 from sharing.feedback import (
     anomaly_overdue,
     answer_data_anomaly,
@@ -118,6 +119,7 @@ from sharing.violations import (
 )
 
 __all__ = [
+    "Code",
     "oprf",
     "DemandFields",
     "DemandFilter",

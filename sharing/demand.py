@@ -18,6 +18,7 @@ from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
 from registry import DataItem, Resource, ResourceItem
+from sharing.errors import Code
 from sharing.models import DemandStatus, ShareDemand, ShareDemandItem
 
 
@@ -30,7 +31,7 @@ class DemandFields:
 
 
 async def _fact(
-    session: AsyncSession, actor: Principal, demand: ShareDemand, verb: str, **body: object
+    session: AsyncSession, actor: Principal, demand: ShareDemand, kind: ledger.Kind, **body: object
 ) -> int:
     sources = await session.scalars(
         sa.select(ShareDemandItem.source_department_id)
@@ -39,7 +40,7 @@ async def _fact(
     )
     entry = await ledger.append(
         session,
-        f"sharing.demand.{verb}",
+        kind,
         actor,
         {"demand": str(demand.id), "status": demand.status.value, **body},
         parties=[demand.requester_id, *sorted(set(sources))],
@@ -53,23 +54,27 @@ async def declare_data_demand(
 ) -> ShareDemand:
     actor = require(actor, Role.AGENCY)
     if actor.organization_id is None:
-        raise UserError("ORGANIZATION_REQUIRED", "Your token names no organisation.")
+        raise UserError(Code.ORGANIZATION_REQUIRED, "Your token names no organisation.")
     scenario, duty = fields.scenario.strip(), fields.legal_duty.strip()
     problems = []
     if not scenario or len(scenario) > 2000:
-        problems.append(Problem("SCENARIO_REQUIRED", "Describe the scenario (1-2000).", "scenario"))
+        problems.append(
+            Problem(Code.SCENARIO_REQUIRED, "Describe the scenario (1-2000).", "scenario")
+        )
     if not duty or len(duty) > 2000:
         problems.append(
-            Problem("LEGAL_DUTY_REQUIRED", "Name the legal duty it serves (1-2000).", "legal_duty")
+            Problem(
+                Code.LEGAL_DUTY_REQUIRED, "Name the legal duty it serves (1-2000).", "legal_duty"
+            )
         )
     if not fields.items and fields.resource_id is None:
-        problems.append(Problem("ITEMS_REQUIRED", "Name data items or a resource.", "items"))
+        problems.append(Problem(Code.ITEMS_REQUIRED, "Name data items or a resource.", "items"))
     if problems:
         raise UserError.of(problems)
     codes = sorted({c.strip() for c in fields.items})
     if fields.resource_id is not None:
         if await session.get(Resource, fields.resource_id) is None:
-            raise UserError("RESOURCE_NOT_FOUND", "No resource has this id.", "resource_id")
+            raise UserError(Code.RESOURCE_NOT_FOUND, "No resource has this id.", "resource_id")
         codes = codes or list(
             await session.scalars(
                 sa.select(DataItem.code)
@@ -80,10 +85,12 @@ async def declare_data_demand(
     items = list(await session.scalars(sa.select(DataItem).where(DataItem.code.in_(codes))))
     missing = sorted(set(codes) - {i.code for i in items})
     if missing:
-        raise UserError("DATA_ITEM_NOT_FOUND", f"No data item has the code {missing[0]}.", "items")
+        raise UserError(
+            Code.DATA_ITEM_NOT_FOUND, f"No data item has the code {missing[0]}.", "items"
+        )
     own = [i.code for i in items if i.source_department_id == actor.organization_id]
     if own:
-        raise UserError("OWN_ITEM", f"{own[0]} is your own data item.", "items")
+        raise UserError(Code.OWN_ITEM, f"{own[0]} is your own data item.", "items")
     demand = ShareDemand(
         requester_id=actor.organization_id,
         resource_id=fields.resource_id,
@@ -102,7 +109,7 @@ async def declare_data_demand(
     )
     await session.flush()
     demand.ledger_seq = await _fact(
-        session, actor, demand, "declared", items=sorted(codes), scenario=scenario,
+        session, actor, demand, ledger.Kind.DEMAND_DECLARED, items=sorted(codes), scenario=scenario,
         legalDuty=duty,
     )  # fmt: skip
     return demand
@@ -114,14 +121,14 @@ async def withdraw_data_demand(
     actor = require(actor, Role.AGENCY)
     demand = await session.get(ShareDemand, demand_id, with_for_update=True)
     if demand is None:
-        raise UserError("DEMAND_NOT_FOUND", "No demand has this id.", "demand_id")
+        raise UserError(Code.DEMAND_NOT_FOUND, "No demand has this id.", "demand_id")
     if demand.requester_id != actor.organization_id:
         raise Forbidden("Only the agency that declared a demand withdraws it.")
     if demand.status is not DemandStatus.OPEN:
-        raise UserError("DEMAND_NOT_OPEN", "Only an open demand can be withdrawn.", "demand_id")
+        raise UserError(Code.DEMAND_NOT_OPEN, "Only an open demand can be withdrawn.", "demand_id")
     demand.status = DemandStatus.WITHDRAWN
     await session.flush()
-    await _fact(session, actor, demand, "withdrawn")
+    await _fact(session, actor, demand, ledger.Kind.DEMAND_WITHDRAWN)
     return demand
 
 

@@ -26,6 +26,7 @@ from core.errors import Forbidden, UserError
 from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
 from registry import Resource, get_resources
+from sharing.errors import Code
 from sharing.grants import visible_to as grants_visible_to
 from sharing.models import AnomalyStatus, DataAnomaly, ShareGrant, UsageReport
 
@@ -34,11 +35,11 @@ QUARTER = re.compile(r"(\d{4})Q([1-4])")
 
 
 async def _anomaly_fact(
-    session: AsyncSession, actor: Principal, anomaly: DataAnomaly, verb: str, **body: object
+    session: AsyncSession, actor: Principal, anomaly: DataAnomaly, kind: ledger.Kind, **body: object
 ) -> int:
     entry = await ledger.append(
         session,
-        f"sharing.anomaly.{verb}",
+        kind,
         actor,
         {
             "anomaly": str(anomaly.id),
@@ -59,11 +60,13 @@ async def report_data_anomaly(
     actor = require(actor)
     text = text.strip()
     if not text or len(text) > 4000:
-        raise UserError("TEXT_REQUIRED", "Say what looks wrong (1-4000 characters).", "text")
+        raise UserError(Code.TEXT_REQUIRED, "Say what looks wrong (1-4000 characters).", "text")
     calendar = await workdays.load_working_calendar(session)
     resource = (await get_resources(session, actor, [resource_id]))[0]
     if resource is None:
-        raise UserError("RESOURCE_NOT_FOUND", "No resource you can see has this id.", "resource_id")
+        raise UserError(
+            Code.RESOURCE_NOT_FOUND, "No resource you can see has this id.", "resource_id"
+        )
     at = now()
     due = workdays.deadline_on(calendar, at, ANSWER_WORKING_DAYS)
     anomaly = DataAnomaly(
@@ -82,7 +85,7 @@ async def report_data_anomaly(
     await session.flush()
     # the text stays in the table (it may name people); the ledger records the fact
     anomaly.ledger_seq = await _anomaly_fact(
-        session, actor, anomaly, "reported", dueAt=due.at.isoformat(),
+        session, actor, anomaly, ledger.Kind.ANOMALY_REPORTED, dueAt=due.at.isoformat(),
         dueProvisional=due.provisional, resourceVersion=resource.version,
     )  # fmt: skip
     return anomaly
@@ -101,22 +104,22 @@ async def answer_data_anomaly(
     actor = require(actor, Role.AGENCY)
     answer = answer.strip()
     if outcome is AnomalyStatus.RECEIVED:
-        raise UserError("OUTCOME_INVALID", "Answer CORRECTED or NOT_AN_ERROR.", "outcome")
+        raise UserError(Code.OUTCOME_INVALID, "Answer CORRECTED or NOT_AN_ERROR.", "outcome")
     if not answer or len(answer) > 4000:
-        raise UserError("ANSWER_REQUIRED", "Explain the answer (1-4000 characters).", "answer")
+        raise UserError(Code.ANSWER_REQUIRED, "Explain the answer (1-4000 characters).", "answer")
     anomaly = await session.get(DataAnomaly, anomaly_id, with_for_update=True)
     if anomaly is None:
-        raise UserError("ANOMALY_NOT_FOUND", "No anomaly report has this id.", "anomaly_id")
+        raise UserError(Code.ANOMALY_NOT_FOUND, "No anomaly report has this id.", "anomaly_id")
     if anomaly.owner_id != actor.organization_id:
         raise Forbidden("Only the agency that owns the resource answers.")
     if anomaly.status is not AnomalyStatus.RECEIVED:
-        raise UserError("ANOMALY_ANSWERED", "This report has its answer.", "anomaly_id")
+        raise UserError(Code.ANOMALY_ANSWERED, "This report has its answer.", "anomaly_id")
     if outcome is AnomalyStatus.CORRECTED:
         resource = await session.get(Resource, anomaly.resource_id)
         assert resource is not None
         if corrected_version is None or not 1 <= corrected_version <= resource.version:
             raise UserError(
-                "VERSION_REQUIRED",
+                Code.VERSION_REQUIRED,
                 f"Name the corrected version of the resource (1-{resource.version}).",
                 "corrected_version",
             )
@@ -127,7 +130,7 @@ async def answer_data_anomaly(
     anomaly.corrected_version = corrected_version
     await session.flush()
     await _anomaly_fact(
-        session, actor, anomaly, "answered", outcome=outcome.value,
+        session, actor, anomaly, ledger.Kind.ANOMALY_ANSWERED, outcome=outcome.value,
         correctedVersion=corrected_version, late=at > anomaly.due_at,
     )  # fmt: skip
     return anomaly
@@ -211,7 +214,7 @@ def quarter_bounds(quarter: str) -> tuple[date, date]:
     """ "2026Q1" → (2026-01-01, 2026-04-01): the first day and the first day after."""
     match = QUARTER.fullmatch(quarter.strip().upper())
     if match is None:
-        raise UserError("QUARTER_INVALID", 'Give a quarter as "2026Q1".', "quarter")
+        raise UserError(Code.QUARTER_INVALID, 'Give a quarter as "2026Q1".', "quarter")
     year, q = int(match.group(1)), int(match.group(2))
     start = date(year, 3 * q - 2, 1)
     end = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
@@ -237,30 +240,30 @@ async def submit_usage_report(
     label = quarter.strip().upper()
     effect = effect.strip()
     if not effect or len(effect) > 4000:
-        raise UserError("EFFECT_REQUIRED", "Describe the use and its effect (1-4000).", "effect")
+        raise UserError(Code.EFFECT_REQUIRED, "Describe the use and its effect (1-4000).", "effect")
     if uses < 0:
-        raise UserError("USES_INVALID", "Uses cannot be negative.", "uses")
+        raise UserError(Code.USES_INVALID, "Uses cannot be negative.", "uses")
     grant = await session.get(ShareGrant, grant_id)
     if grant is None or grant.grantee_id != actor.organization_id:
-        raise UserError("GRANT_NOT_FOUND", "You hold no grant with this id.", "grant_id")
+        raise UserError(Code.GRANT_NOT_FOUND, "You hold no grant with this id.", "grant_id")
     if _instant(start) > now():
-        raise UserError("QUARTER_IN_FUTURE", "That quarter has not begun.", "quarter")
+        raise UserError(Code.QUARTER_IN_FUTURE, "That quarter has not begun.", "quarter")
     if grant.created_at >= _instant(end) or grant.valid_until < _instant(start):
-        raise UserError("QUARTER_OUTSIDE_GRANT", "The grant was not in force then.", "quarter")
+        raise UserError(Code.QUARTER_OUTSIDE_GRANT, "The grant was not in force then.", "quarter")
     exists = await session.scalar(
         sa.select(UsageReport.id).where(
             UsageReport.grant_id == grant.id, UsageReport.quarter == label
         )
     )
     if exists is not None:
-        raise UserError("USAGE_REPORT_EXISTS", "This quarter is reported already.", "quarter")
+        raise UserError(Code.USAGE_REPORT_EXISTS, "This quarter is reported already.", "quarter")
     report = UsageReport(
         grant_id=grant.id, grantee_id=grant.grantee_id, quarter=label, quarter_start=start,
         uses=uses, effect=effect, ledger_seq=-1,
     )  # fmt: skip
     entry = await ledger.append(
         session,
-        "sharing.usage_report.submitted",
+        ledger.Kind.USAGE_REPORT_SUBMITTED,
         actor,
         {"report": str(report.id), "grant": str(grant.id), "quarter": label, "uses": uses},
         parties=[grant.grantee_id, grant.source_department_id],

@@ -20,6 +20,7 @@ from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
 from registry import DataItem
 from sharing.demand import meet_demands
+from sharing.errors import Code
 from sharing.models import (
     GRANT_TRANSITIONS,
     GrantStatus,
@@ -30,11 +31,15 @@ from sharing.models import (
 
 
 async def _fact(
-    session: AsyncSession, actor: Principal | None, grant: ShareGrant, verb: str, **body: object
+    session: AsyncSession,
+    actor: Principal | None,
+    grant: ShareGrant,
+    kind: ledger.Kind,
+    **body: object,
 ) -> int:
     entry = await ledger.append(
         session,
-        f"sharing.grant.{verb}",
+        kind,
         actor,
         {
             "grant": str(grant.id),
@@ -76,7 +81,7 @@ async def create_grant(
     # Art. 9: the grantee's open demands this grant covers are met
     met = await meet_demands(session, grant.grantee_id, [i.id for i in items])
     grant.ledger_seq = await _fact(
-        session, actor, grant, "granted",
+        session, actor, grant, ledger.Kind.SHARE_GRANTED,
         request=str(request.id), items=sorted(i.code for i in items), scenario=grant.scenario,
         purpose=grant.purpose, mode=grant.mode.value, validUntil=grant.valid_until.isoformat(),
         demandsMet=sorted(str(d) for d in met),
@@ -92,8 +97,15 @@ async def _locked(session: AsyncSession, grant_id: uuid.UUID) -> ShareGrant:
         .execution_options(populate_existing=True)
     )
     if grant is None:
-        raise UserError("GRANT_NOT_FOUND", "No grant has this id.", "grant_id")
+        raise UserError(Code.GRANT_NOT_FOUND, "No grant has this id.", "grant_id")
     return grant
+
+
+_STATUS_KINDS = {
+    GrantStatus.ACTIVE: ledger.Kind.SHARE_GRANT_REINSTATED,
+    GrantStatus.SUSPENDED: ledger.Kind.SHARE_GRANT_SUSPENDED,
+    GrantStatus.REVOKED: ledger.Kind.SHARE_GRANT_REVOKED,
+}
 
 
 # Art. 16: the source department suspends, reinstates or revokes a grant with a reason
@@ -108,24 +120,19 @@ async def change_grant_status(
     actor = require(actor, Role.AGENCY)
     reason = reason.strip()
     if not reason or len(reason) > 2000:
-        raise UserError("REASON_REQUIRED", "Give the reason (1-2000 characters).", "reason")
+        raise UserError(Code.REASON_REQUIRED, "Give the reason (1-2000 characters).", "reason")
     grant = await _locked(session, grant_id)
     if grant.source_department_id != actor.organization_id:
         raise Forbidden("Only the source department of a grant changes it.")
     if status not in GRANT_TRANSITIONS[grant.status]:
         raise UserError(
-            "GRANT_STATUS_INVALID",
+            Code.GRANT_STATUS_INVALID,
             f"A grant that is {grant.status.value} cannot become {status.value}.",
             "status",
         )
     grant.status, grant.status_reason = status, reason
     await session.flush()
-    verb = {
-        GrantStatus.ACTIVE: "reinstated",
-        GrantStatus.SUSPENDED: "suspended",
-        GrantStatus.REVOKED: "revoked",
-    }[status]
-    await _fact(session, actor, grant, verb, reason=reason)
+    await _fact(session, actor, grant, _STATUS_KINDS[status], reason=reason)
     return grant
 
 
@@ -137,7 +144,9 @@ async def end_grant_of_withdrawn(
     if grant.status is not GrantStatus.REVOKED:
         grant.status, grant.status_reason = GrantStatus.REVOKED, "request withdrawn"
         await session.flush()
-        await _fact(session, actor, grant, "revoked", reason="request withdrawn")
+        await _fact(
+            session, actor, grant, ledger.Kind.SHARE_GRANT_REVOKED, reason="request withdrawn"
+        )
 
 
 def is_expired(grant: ShareGrant) -> bool:

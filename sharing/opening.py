@@ -23,6 +23,7 @@ from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
 from registry import OpenType, Resource
+from sharing.errors import Code
 from sharing.models import OPEN_APPLICATION_TRANSITIONS, OpenApplication, OpenApplicationStatus
 
 ANSWER_WORKING_DAYS = 5  # Art. 18: answered on the same working-day clock as Art. 15
@@ -43,11 +44,11 @@ def terms_hash(terms: str) -> str:
 
 
 async def _fact(
-    session: AsyncSession, actor: Principal, app: OpenApplication, verb: str, **body: object
+    session: AsyncSession, actor: Principal, app: OpenApplication, kind: ledger.Kind, **body: object
 ) -> int:
     entry = await ledger.append(
         session,
-        f"sharing.open_application.{verb}",
+        kind,
         actor,
         {
             "application": str(app.id),
@@ -71,13 +72,15 @@ async def apply_for_open_data(
     scenario, measures = fields.scenario.strip(), fields.security_measures.strip()
     problems = []
     if not purpose or len(purpose) > 200:
-        problems.append(Problem("PURPOSE_REQUIRED", "Say what it is for (1-200).", "purpose"))
+        problems.append(Problem(Code.PURPOSE_REQUIRED, "Say what it is for (1-200).", "purpose"))
     if not scenario or len(scenario) > 2000:
-        problems.append(Problem("SCENARIO_REQUIRED", "Describe the scenario (1-2000).", "scenario"))
+        problems.append(
+            Problem(Code.SCENARIO_REQUIRED, "Describe the scenario (1-2000).", "scenario")
+        )
     if not measures or len(measures) > 4000:
         problems.append(
             Problem(
-                "SECURITY_MEASURES_REQUIRED",
+                Code.SECURITY_MEASURES_REQUIRED,
                 "Describe how the data will be protected (1-4000).",
                 "security_measures",
             )
@@ -88,7 +91,7 @@ async def apply_for_open_data(
     resource = await session.get(Resource, fields.resource_id)
     if resource is None or resource.open_type is not OpenType.CONDITIONAL_OPEN:
         raise UserError(
-            "NOT_CONDITIONALLY_OPEN",
+            Code.NOT_CONDITIONALLY_OPEN,
             "Only a CONDITIONAL_OPEN resource is applied for (OPEN ones need no application).",
             "resource_id",
         )
@@ -103,8 +106,8 @@ async def apply_for_open_data(
     session.add(app)
     await session.flush()
     app.ledger_seq = await _fact(
-        session, actor, app, "received", purpose=purpose, dueAt=due.at.isoformat(),
-        dueProvisional=due.provisional,
+        session, actor, app, ledger.Kind.OPEN_APPLICATION_RECEIVED, purpose=purpose,
+        dueAt=due.at.isoformat(), dueProvisional=due.provisional,
     )  # fmt: skip
     return app
 
@@ -117,14 +120,14 @@ async def _locked(session: AsyncSession, app_id: uuid.UUID) -> OpenApplication:
         .execution_options(populate_existing=True)
     )
     if app is None:
-        raise UserError("APPLICATION_NOT_FOUND", "No application has this id.", "application_id")
+        raise UserError(Code.APPLICATION_NOT_FOUND, "No application has this id.", "application_id")
     return app
 
 
 def _move(app: OpenApplication, to: OpenApplicationStatus) -> None:
     if to not in OPEN_APPLICATION_TRANSITIONS[app.status]:
         raise UserError(
-            "APPLICATION_STATUS_INVALID",
+            Code.APPLICATION_STATUS_INVALID,
             f"An application that is {app.status.value} cannot become {to.value}.",
             "application_id",
         )
@@ -144,9 +147,9 @@ async def answer_open_application(
     actor = require(actor, Role.AGENCY)
     reason, terms = reason.strip(), terms.strip()
     if approve and (not terms or len(terms) > 20000):
-        raise UserError("TERMS_REQUIRED", "Give the usage agreement's terms (1-20000).", "terms")
+        raise UserError(Code.TERMS_REQUIRED, "Give the usage agreement's terms (1-20000).", "terms")
     if not approve and (not reason or len(reason) > 2000):
-        raise UserError("REASON_REQUIRED", "A refusal gives its reason (1-2000).", "reason")
+        raise UserError(Code.REASON_REQUIRED, "A refusal gives its reason (1-2000).", "reason")
     app = await _locked(session, app_id)
     if app.owner_id != actor.organization_id:
         raise Forbidden("Only the agency that owns the resource answers.")
@@ -157,8 +160,9 @@ async def answer_open_application(
         app.terms, app.terms_hash = terms, terms_hash(terms)
     await session.flush()
     await _fact(
-        session, actor, app, "approved" if approve else "refused", reason=reason,
-        termsHash=app.terms_hash or None, late=at > app.due_at,
+        session, actor, app,
+        ledger.Kind.OPEN_APPLICATION_APPROVED if approve else ledger.Kind.OPEN_APPLICATION_REFUSED,
+        reason=reason, termsHash=app.terms_hash or None, late=at > app.due_at,
     )  # fmt: skip
     return app
 
@@ -175,12 +179,12 @@ async def accept_usage_agreement(
         raise Forbidden("Only the owner and the applicant accept the agreement.")
     if app.status is not S.APPROVED:
         raise UserError(
-            "APPLICATION_STATUS_INVALID", "Only an approved application has an agreement.",
+            Code.APPLICATION_STATUS_INVALID, "Only an approved application has an agreement.",
             "application_id",
         )  # fmt: skip
     if accepted_hash.strip().lower() != app.terms_hash:
         raise UserError(
-            "TERMS_HASH_MISMATCH", "The hash differs from the terms' SHA-256.", "terms_hash"
+            Code.TERMS_HASH_MISMATCH, "The hash differs from the terms' SHA-256.", "terms_hash"
         )
     at = now()
     if owner:
@@ -191,7 +195,7 @@ async def accept_usage_agreement(
         _move(app, S.AGREED)
     await session.flush()
     await _fact(
-        session, actor, app, "accepted", termsHash=app.terms_hash,
+        session, actor, app, ledger.Kind.OPEN_APPLICATION_ACCEPTED, termsHash=app.terms_hash,
         side="owner" if owner else "applicant",
     )  # fmt: skip
     return app

@@ -32,6 +32,7 @@ from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
 from registry import DataItem, Resource, ResourceItem, ShareType
+from sharing.errors import Code
 from sharing.grants import create_grant, end_grant_of_withdrawn
 from sharing.models import (
     OFFLINE_MODES,
@@ -70,11 +71,15 @@ def scenario_key(scenario: str) -> str:
 
 
 async def _fact(
-    session: AsyncSession, actor: Principal | None, request: ShareRequest, verb: str, **body: object
+    session: AsyncSession,
+    actor: Principal | None,
+    request: ShareRequest,
+    kind: ledger.Kind,
+    **body: object,
 ) -> int:
     entry = await ledger.append(
         session,
-        f"sharing.request.{verb}",
+        kind,
         actor,
         {
             "request": str(request.id),
@@ -98,25 +103,27 @@ def _check(fields: RequestFields, at: datetime) -> tuple[str, str]:
     problems = []
     if not purpose or len(purpose) > 200:
         problems.append(
-            Problem("PURPOSE_REQUIRED", "Say what the data is for (1-200 characters).", "purpose")
+            Problem(
+                Code.PURPOSE_REQUIRED, "Say what the data is for (1-200 characters).", "purpose"
+            )
         )
     # Art. 13: a request states its business scenario
     if not scenario or len(scenario) > 2000:
         problems.append(
             Problem(
-                "SCENARIO_REQUIRED",
+                Code.SCENARIO_REQUIRED,
                 "Describe the one business scenario (1-2000 characters).",
                 "scenario",
             )
         )
     if not fields.items:
-        problems.append(Problem("ITEMS_REQUIRED", "Name at least one data item.", "items"))
+        problems.append(Problem(Code.ITEMS_REQUIRED, "Name at least one data item.", "items"))
     if fields.until.tzinfo is None:
         problems.append(
-            Problem("TIME_ZONE_REQUIRED", "Give the time with its UTC offset.", "until")
+            Problem(Code.TIME_ZONE_REQUIRED, "Give the time with its UTC offset.", "until")
         )
     elif fields.until <= at:
-        problems.append(Problem("UNTIL_IN_PAST", "The end date must be in the future.", "until"))
+        problems.append(Problem(Code.UNTIL_IN_PAST, "The end date must be in the future.", "until"))
     if problems:
         raise UserError.of(problems)
     return purpose, scenario
@@ -138,7 +145,7 @@ async def resource_items(
     missing = sorted(set(wanted) - {r.code for r in rows})
     if missing:
         raise UserError(
-            "ITEM_NOT_IN_RESOURCE",
+            Code.ITEM_NOT_IN_RESOURCE,
             f"The resource does not carry the data item {missing[0]}.",
             field,
         )
@@ -180,16 +187,16 @@ async def request_share(
 ) -> ShareRequest:
     actor = require(actor, Role.AGENCY)
     if actor.organization_id is None:
-        raise UserError("ORGANIZATION_REQUIRED", "Your token names no organisation.")
+        raise UserError(Code.ORGANIZATION_REQUIRED, "Your token names no organisation.")
     at = now()
     purpose, scenario = _check(fields, at)
     calendar = await workdays.load_working_calendar(session)  # before any row lock
     resource = await session.get(Resource, fields.resource_id)
     if resource is None:
-        raise UserError("RESOURCE_NOT_FOUND", "No resource has this id.", "resource_id")
+        raise UserError(Code.RESOURCE_NOT_FOUND, "No resource has this id.", "resource_id")
     if resource.owner_id == actor.organization_id:
         raise UserError(
-            "OWN_RESOURCE", "This resource is your own: you need no request.", "resource_id"
+            Code.OWN_RESOURCE, "This resource is your own: you need no request.", "resource_id"
         )
     items = await resource_items(session, resource.id, fields.items)
     key = scenario_key(scenario)
@@ -204,7 +211,7 @@ async def request_share(
     )
     if duplicate is not None:
         raise UserError(
-            "REQUEST_DUPLICATE",
+            Code.REQUEST_DUPLICATE,
             "You already have a pending request for this resource and scenario: one request "
             "per concrete use (Art. 13).",
             "scenario",
@@ -260,7 +267,9 @@ async def request_share(
         body["answerDueAt"] = request.answer_due_at.isoformat()
         body["answerDueProvisional"] = request.answer_due_provisional
     await session.flush()
-    request.ledger_seq = await _fact(session, actor, request, "received", **body)
+    request.ledger_seq = await _fact(
+        session, actor, request, ledger.Kind.SHARE_REQUEST_RECEIVED, **body
+    )
     return request
 
 
@@ -272,14 +281,14 @@ async def _locked(session: AsyncSession, request_id: uuid.UUID) -> ShareRequest:
         .execution_options(populate_existing=True)
     )
     if request is None:
-        raise UserError("REQUEST_NOT_FOUND", "No share request has this id.", "request_id")
+        raise UserError(Code.REQUEST_NOT_FOUND, "No share request has this id.", "request_id")
     return request
 
 
 def _move(request: ShareRequest, to: ShareRequestStatus) -> None:
     if to not in SHARE_REQUEST_TRANSITIONS[request.status]:
         raise UserError(
-            "REQUEST_STATUS_INVALID",
+            Code.REQUEST_STATUS_INVALID,
             f"A request that is {request.status.value} cannot become {to.value}.",
             "request_id",
         )
@@ -313,7 +322,7 @@ async def answer_share_request(
         # Art. 15: a refusal cites its legal basis
         if not law or not article or len(law) > 200 or len(article) > 100:
             raise UserError(
-                "LEGAL_BASIS_REQUIRED",
+                Code.LEGAL_BASIS_REQUIRED,
                 "A refusal cites its legal basis: the law (1-200 characters) and the article.",
                 "law" if not law or len(law) > 200 else "article",
             )
@@ -323,7 +332,8 @@ async def answer_share_request(
         request.answered_at = at
         await session.flush()
         await _fact(
-            session, actor, request, "refused", law=law, article=article, reason=reason,
+            session, actor, request, ledger.Kind.SHARE_REQUEST_REFUSED, law=law, article=article,
+            reason=reason,
             late=request.answer_due_at is not None and at > request.answer_due_at,
         )  # fmt: skip
         return request
@@ -331,12 +341,14 @@ async def answer_share_request(
     asked_codes = {i.code for i in asked[0]}
     kept_codes = asked_codes if items is None else {c.strip() for c in items}
     if not kept_codes:
-        raise UserError("ITEMS_REQUIRED", "Approve at least one item, or refuse.", "items")
+        raise UserError(Code.ITEMS_REQUIRED, "Approve at least one item, or refuse.", "items")
     # Art. 16: an approval may narrow, never widen, what was asked
     wider = sorted(kept_codes - asked_codes)
     if wider:
         raise UserError(
-            "ITEMS_WIDENED", f"{wider[0]} was not asked for: an approval may only narrow.", "items"
+            Code.ITEMS_WIDENED,
+            f"{wider[0]} was not asked for: an approval may only narrow.",
+            "items",
         )
     _move(request, ShareRequestStatus.APPROVED)
     request.answered_at = at
@@ -344,7 +356,8 @@ async def answer_share_request(
     await _approve(session, actor, request, kept, at, calendar)
     await session.flush()
     await _fact(
-        session, actor, request, "approved", items=sorted(kept_codes), grant=str(request.grant_id),
+        session, actor, request, ledger.Kind.SHARE_REQUEST_APPROVED, items=sorted(kept_codes),
+        grant=str(request.grant_id),
         narrowed=kept_codes != asked_codes,
         late=request.answer_due_at is not None and at > request.answer_due_at,
         deliveryDueAt=request.delivery_due_at.isoformat() if request.delivery_due_at else None,
@@ -367,32 +380,39 @@ async def record_share_delivery(
     delivered_at = delivered_at or at
     reference = reference.strip()
     if delivered_at.tzinfo is None:
-        raise UserError("TIME_ZONE_REQUIRED", "Give the time with its UTC offset.", "delivered_at")
+        raise UserError(
+            Code.TIME_ZONE_REQUIRED, "Give the time with its UTC offset.", "delivered_at"
+        )
     if delivered_at > at:
         raise UserError(
-            "DELIVERED_IN_FUTURE", "A delivery cannot be in the future.", "delivered_at"
+            Code.DELIVERED_IN_FUTURE, "A delivery cannot be in the future.", "delivered_at"
         )
     # Art. 15: offline delivery by secure line, media or paper is traceable by its reference
     if channel in OFFLINE_MODES and not reference:
         raise UserError(
-            "REFERENCE_REQUIRED",
+            Code.REFERENCE_REQUIRED,
             "An offline delivery names its hand-over reference (line, media or paper).",
             "reference",
         )
     if len(reference) > 200:
-        raise UserError("REFERENCE_TOO_LONG", "Keep the reference to 200 characters.", "reference")
+        raise UserError(
+            Code.REFERENCE_TOO_LONG, "Keep the reference to 200 characters.", "reference"
+        )
     request = await _locked(session, request_id)
     _own(actor, request.source_department_id, "source department")
     _move(request, ShareRequestStatus.DELIVERED)
     if request.answered_at is not None and delivered_at < request.answered_at:
         raise UserError(
-            "DELIVERED_BEFORE_APPROVAL", "A delivery cannot precede the approval.", "delivered_at"
+            Code.DELIVERED_BEFORE_APPROVAL,
+            "A delivery cannot precede the approval.",
+            "delivered_at",
         )
     request.delivered_at, request.delivery_channel = delivered_at, channel
     request.delivery_reference = reference
     await session.flush()
     await _fact(
-        session, actor, request, "delivered", channel=channel.value, reference=reference,
+        session, actor, request, ledger.Kind.SHARE_REQUEST_DELIVERED, channel=channel.value,
+        reference=reference,
         deliveredAt=delivered_at.isoformat(),
         late=request.delivery_due_at is not None and delivered_at > request.delivery_due_at,
     )  # fmt: skip
@@ -410,7 +430,7 @@ async def withdraw_share_request(
     if request.grant_id is not None:
         await end_grant_of_withdrawn(session, actor, request.grant_id)
     await session.flush()
-    await _fact(session, actor, request, "withdrawn")
+    await _fact(session, actor, request, ledger.Kind.SHARE_REQUEST_WITHDRAWN)
     return request
 
 
@@ -421,17 +441,19 @@ async def dispute_share_refusal(
     actor = require(actor, Role.AGENCY)
     reason = reason.strip()
     if not reason or len(reason) > 4000:
-        raise UserError("REASON_REQUIRED", "Say why the refusal is wrong (1-4000).", "reason")
+        raise UserError(Code.REASON_REQUIRED, "Say why the refusal is wrong (1-4000).", "reason")
     request = await _locked(session, request_id)
     _own(actor, request.requester_id, "requester")
     if await session.scalar(
         sa.select(ShareDispute.id).where(ShareDispute.request_id == request.id)
     ):
-        raise UserError("ALREADY_DISPUTED", "This refusal was disputed once already.", "request_id")
+        raise UserError(
+            Code.ALREADY_DISPUTED, "This refusal was disputed once already.", "request_id"
+        )
     _move(request, ShareRequestStatus.DISPUTED)
     session.add(ShareDispute(request_id=request.id, reason=reason))
     await session.flush()
-    await _fact(session, actor, request, "disputed", reason=reason)
+    await _fact(session, actor, request, ledger.Kind.SHARE_REQUEST_DISPUTED, reason=reason)
     return request
 
 
@@ -446,14 +468,14 @@ async def rule_on_share_dispute(
     actor = require(actor, Role.AUTHORITY)
     ruling = ruling.strip()
     if not ruling or len(ruling) > 4000:
-        raise UserError("RULING_REQUIRED", "Give the reasons (1-4000 characters).", "ruling")
+        raise UserError(Code.RULING_REQUIRED, "Give the reasons (1-4000 characters).", "ruling")
     calendar = await workdays.load_working_calendar(session)  # before the row lock
     request = await _locked(session, request_id)
     dispute = await session.scalar(
         sa.select(ShareDispute).where(ShareDispute.request_id == request.id)
     )
     if dispute is None or request.status is not ShareRequestStatus.DISPUTED:
-        raise UserError("NOT_DISPUTED", "This request has no open dispute.", "request_id")
+        raise UserError(Code.NOT_DISPUTED, "This request has no open dispute.", "request_id")
     at = now()
     dispute.outcome, dispute.ruling, dispute.ruled_at = outcome, ruling, at
     dispute.ruled_by_id = actor.organization_id
@@ -466,7 +488,8 @@ async def rule_on_share_dispute(
         _move(request, ShareRequestStatus.REFUSED)
     await session.flush()
     await _fact(
-        session, actor, request, "ruled", outcome=outcome.value, ruling=ruling,
+        session, actor, request, ledger.Kind.SHARE_REQUEST_RULED, outcome=outcome.value,
+        ruling=ruling,
         grant=str(request.grant_id) if request.grant_id else None,
     )  # fmt: skip
     return request

@@ -39,6 +39,7 @@ from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
 from core.settings import Settings
 from registry import Resource
+from sharing.errors import Code
 from sharing.grants import items_of_grants
 from sharing.models import AccessTicket, GrantStatus, ShareGrant, ViolationKind
 from sharing.violations import record_violation
@@ -159,12 +160,12 @@ class TicketRefused(UserError):
                 resource_id=self.resource_id,
                 kind=self.kind,
                 detail=self.detail,
-                action="sharing.ticket.refused",
+                action=ledger.Kind.TICKET_REFUSED,
             )
 
 
 def _refuse(
-    code: str,
+    code: Code,
     message: str,
     field: str,
     kind: ViolationKind,
@@ -184,8 +185,8 @@ def _refuse(
 
 
 _GRANT_STATUS_REFUSALS = {
-    GrantStatus.SUSPENDED: ("GRANT_SUSPENDED", ViolationKind.GRANT_SUSPENDED),
-    GrantStatus.REVOKED: ("GRANT_REVOKED", ViolationKind.GRANT_REVOKED),
+    GrantStatus.SUSPENDED: (Code.GRANT_SUSPENDED, ViolationKind.GRANT_SUSPENDED),
+    GrantStatus.REVOKED: (Code.GRANT_REVOKED, ViolationKind.GRANT_REVOKED),
 }
 
 
@@ -195,18 +196,18 @@ async def issue_access_ticket(
 ) -> IssuedTicket:
     actor = require(actor, Role.AGENCY)
     if actor.organization_id is None:
-        raise UserError("ORGANIZATION_REQUIRED", "Your token names no organisation.")
+        raise UserError(Code.ORGANIZATION_REQUIRED, "Your token names no organisation.")
     purpose = " ".join(asked.purpose.split())
     codes = sorted({c.strip() for c in asked.items})
     if not purpose or len(purpose) > 200:
-        raise UserError("PURPOSE_REQUIRED", "Say what the data is for (1-200).", "purpose")
+        raise UserError(Code.PURPOSE_REQUIRED, "Say what the data is for (1-200).", "purpose")
     if not codes:
-        raise UserError("ITEMS_REQUIRED", "Name at least one data item.", "items")
+        raise UserError(Code.ITEMS_REQUIRED, "Name at least one data item.", "items")
     grant = await session.get(ShareGrant, asked.grant_id)
     if grant is None or grant.grantee_id != actor.organization_id:
         # Art. 17: no grant of yours — a stranger learns nothing, but the attempt counts
         raise _refuse(
-            "GRANT_NOT_FOUND", "You hold no grant with this id.", "grant_id",
+            Code.GRANT_NOT_FOUND, "You hold no grant with this id.", "grant_id",
             ViolationKind.NO_GRANT, actor, None,
         )  # fmt: skip
     if grant.status in _GRANT_STATUS_REFUSALS:
@@ -218,7 +219,7 @@ async def issue_access_ticket(
     at = now()
     if grant.valid_until <= at:
         raise _refuse(
-            "GRANT_EXPIRED", "The grant has ended.", "grant_id",
+            Code.GRANT_EXPIRED, "The grant has ended.", "grant_id",
             ViolationKind.GRANT_EXPIRED, actor, grant,
         )  # fmt: skip
     granted = {i.code: i for i in (await items_of_grants(session, [grant.id]))[0]}
@@ -226,13 +227,13 @@ async def issue_access_ticket(
     # Art. 16: exactly the items granted, nothing more
     if outside:
         raise _refuse(
-            "ITEMS_OUTSIDE_GRANT", f"{outside[0]} is not in the grant.", "items",
+            Code.ITEMS_OUTSIDE_GRANT, f"{outside[0]} is not in the grant.", "items",
             ViolationKind.ITEMS_OUTSIDE_GRANT, actor, grant,
         )  # fmt: skip
     # Art. 17: use only within the purpose the grant was given for
     if purpose.casefold() != " ".join(grant.purpose.split()).casefold():
         raise _refuse(
-            "PURPOSE_MISMATCH", "The purpose differs from the grant's.", "purpose",
+            Code.PURPOSE_MISMATCH, "The purpose differs from the grant's.", "purpose",
             ViolationKind.PURPOSE_MISMATCH, actor, grant,
         )  # fmt: skip
     resource = await session.get(Resource, grant.resource_id)
@@ -246,7 +247,7 @@ async def issue_access_ticket(
     if personal:
         if asked.consent_id is None:
             raise UserError(
-                "CONSENT_REQUIRED",
+                Code.CONSENT_REQUIRED,
                 "These items hold personal information: name the subject's consent.",
                 "consent_id",
             )
@@ -258,7 +259,7 @@ async def issue_access_ticket(
             if use.outcome is UseOutcome.DENIED:
                 assert use.reason is not None
                 raise _refuse(
-                    "CONSENT_DENIED",
+                    Code.CONSENT_DENIED,
                     f"The subject's consent does not allow {code}: {use.reason.value}.",
                     "consent_id", ViolationKind.CONSENT_DENIED, actor, grant,
                     denied=[(asked.consent_id, code, purpose)],
@@ -291,7 +292,7 @@ async def issue_access_ticket(
     token = jwt.encode(claims, signer.private_key, algorithm="EdDSA", headers={"kid": signer.kid})
     entry = await ledger.append(
         session,
-        "sharing.ticket.issued",
+        ledger.Kind.TICKET_ISSUED,
         actor,
         {
             "ticket": str(ticket.id),
@@ -324,24 +325,24 @@ async def report_ticket_use(
     actor = require(actor, Role.AGENCY)
     content_hash = content_hash.strip().lower()
     if rows < 0:
-        raise UserError("ROWS_INVALID", "Rows released cannot be negative.", "rows")
+        raise UserError(Code.ROWS_INVALID, "Rows released cannot be negative.", "rows")
     if not HEX64.fullmatch(content_hash):
         raise UserError(
-            "CONTENT_HASH_INVALID", "Give the hex SHA-256 of what was sent.", "content_hash"
+            Code.CONTENT_HASH_INVALID, "Give the hex SHA-256 of what was sent.", "content_hash"
         )
     ticket = await session.scalar(
         sa.select(AccessTicket).where(AccessTicket.id == ticket_id).with_for_update()
     )
     if ticket is None:
-        raise UserError("TICKET_NOT_FOUND", "No ticket has this id.", "ticket_id")
+        raise UserError(Code.TICKET_NOT_FOUND, "No ticket has this id.", "ticket_id")
     if ticket.source_department_id != actor.organization_id:
         raise Forbidden("Only the source department that released the data reports its use.")
     if ticket.used_at is not None:
-        raise UserError("TICKET_ALREADY_REPORTED", "This ticket's use is reported.", "ticket_id")
+        raise UserError(Code.TICKET_ALREADY_REPORTED, "This ticket's use is reported.", "ticket_id")
     at = now()
     entry = await ledger.append(
         session,
-        "sharing.ticket.used",
+        ledger.Kind.TICKET_USED,
         actor,
         {
             "ticket": str(ticket.id),

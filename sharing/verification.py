@@ -27,6 +27,7 @@ from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
 from registry import DataItem, Resource, ResourceItem, ShareType
 from sharing import oprf
+from sharing.errors import Code
 from sharing.models import (
     VerificationAnswer,
     VerificationEntry,
@@ -48,12 +49,12 @@ async def _owned_set(
 ) -> VerificationSet:
     resource = await session.get(Resource, resource_id)
     if resource is None:
-        raise UserError("RESOURCE_NOT_FOUND", "No resource has this id.", "resource_id")
+        raise UserError(Code.RESOURCE_NOT_FOUND, "No resource has this id.", "resource_id")
     if resource.owner_id != actor.organization_id:
         raise Forbidden("Only the source department of a resource publishes its verification set.")
     if resource.share_type not in VERIFIABLE:
         raise UserError(
-            "VERIFICATION_NOT_NEEDED",
+            Code.VERIFICATION_NOT_NEEDED,
             "An UNCONDITIONAL entry is shared as it is: no verification set.",
             "resource_id",
         )
@@ -61,14 +62,14 @@ async def _owned_set(
     if found is None:
         if not create:
             raise UserError(
-                "VERIFICATION_SET_NOT_FOUND", "Open the verification set first.", "resource_id"
+                Code.VERIFICATION_SET_NOT_FOUND, "Open the verification set first.", "resource_id"
             )
         found = VerificationSet(resource_id=resource_id, key=oprf.new_key())
         session.add(found)
         await session.flush()
         await ledger.append(
             session,
-            "sharing.verification_set.opened",
+            ledger.Kind.VERIFICATION_SET_OPENED,
             actor,
             {"resource": str(resource_id)},
             parties=[resource.owner_id],
@@ -91,7 +92,7 @@ async def evaluate_blinded(
     the group are refused (they could leak the key's residue)."""
     actor = require(actor, Role.AGENCY)
     if not 1 <= len(blinded) <= MAX_BATCH:
-        raise UserError("BATCH_SIZE_INVALID", f"Send 1-{MAX_BATCH} points.", "blinded")
+        raise UserError(Code.BATCH_SIZE_INVALID, f"Send 1-{MAX_BATCH} points.", "blinded")
     points = []
     for text in blinded:
         try:
@@ -99,7 +100,7 @@ async def evaluate_blinded(
         except ValueError:
             point = b""
         if not oprf.in_group(point):
-            raise UserError("POINT_INVALID", "Every point is a hex group element.", "blinded")
+            raise UserError(Code.POINT_INVALID, "Every point is a hex group element.", "blinded")
         points.append(point)
     owned = await _owned_set(session, actor, resource_id)
     return [oprf.evaluate(owned.key, p).hex() for p in points]
@@ -114,10 +115,10 @@ async def upload_verification_batch(
     """A batch of finished hashes: (entry hash, subject-item hash), hex SHA-256 each."""
     actor = require(actor, Role.AGENCY)
     if not 1 <= len(entries) <= MAX_BATCH:
-        raise UserError("BATCH_SIZE_INVALID", f"Send 1-{MAX_BATCH} entries.", "entries")
+        raise UserError(Code.BATCH_SIZE_INVALID, f"Send 1-{MAX_BATCH} entries.", "entries")
     rows = [(d.strip().lower(), s.strip().lower()) for d, s in entries]
     if not all(HEX64.fullmatch(d) and HEX64.fullmatch(s) for d, s in rows):
-        raise UserError("DIGEST_INVALID", "Every hash is 64 hex characters.", "entries")
+        raise UserError(Code.DIGEST_INVALID, "Every hash is 64 hex characters.", "entries")
     owned = await _owned_set(session, actor, resource_id)
     insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     before = await session.scalar(
@@ -136,7 +137,7 @@ async def upload_verification_batch(
     batch_hash = hashlib.sha256("".join(sorted(d for d, _ in rows)).encode()).hexdigest()
     await ledger.append(
         session,
-        "sharing.verification_set.uploaded",
+        ledger.Kind.VERIFICATION_SET_UPLOADED,
         actor,
         {
             "resource": str(resource_id),
@@ -154,7 +155,7 @@ class RateExceeded(UserError):
 
     def __init__(self, asker_id: uuid.UUID, resource_id: uuid.UUID) -> None:
         super().__init__(
-            "VERIFICATION_RATE_EXCEEDED",
+            Code.VERIFICATION_RATE_EXCEEDED,
             f"At most {RATE_LIMIT} verifications an hour: try later.",
             "resource_id",
         )
@@ -165,7 +166,7 @@ class RateExceeded(UserError):
             await record_violation(
                 session, actor, grantee_id=self.asker_id, resource_id=self.resource_id,
                 kind=ViolationKind.VERIFICATION_RATE_EXCEEDED, detail=self.problems[0].message,
-                action="sharing.verification.refused",
+                action=ledger.Kind.VERIFICATION_REFUSED,
             )  # fmt: skip
 
 
@@ -181,21 +182,21 @@ async def verify_data_claim(
 ) -> VerificationQuery:
     actor = require(actor, Role.AGENCY)
     if actor.organization_id is None:
-        raise UserError("ORGANIZATION_REQUIRED", "Your token names no organisation.")
+        raise UserError(Code.ORGANIZATION_REQUIRED, "Your token names no organisation.")
     subject_key, item = subject_key.strip(), item.strip()
     problems = []
     if not subject_key or len(subject_key) > 120:
         problems.append(
-            Problem("SUBJECT_KEY_REQUIRED", "Give the subject key (1-120).", "subject_key")
+            Problem(Code.SUBJECT_KEY_REQUIRED, "Give the subject key (1-120).", "subject_key")
         )
     if len(claimed_value) > 2000:
-        problems.append(Problem("VALUE_TOO_LONG", "Keep the value to 2000.", "claimed_value"))
+        problems.append(Problem(Code.VALUE_TOO_LONG, "Keep the value to 2000.", "claimed_value"))
     if problems:
         raise UserError.of(problems)
     owned = await session.get(VerificationSet, resource_id)
     if owned is None:
         raise UserError(
-            "VERIFICATION_SET_NOT_FOUND", "This resource publishes no verification set.",
+            Code.VERIFICATION_SET_NOT_FOUND, "This resource publishes no verification set.",
             "resource_id",
         )  # fmt: skip
     carried = await session.scalar(
@@ -204,7 +205,7 @@ async def verify_data_claim(
         .where(ResourceItem.resource_id == resource_id, DataItem.code == item)
     )
     if carried is None:
-        raise UserError("ITEM_NOT_IN_RESOURCE", "The resource carries no such item.", "item")
+        raise UserError(Code.ITEM_NOT_IN_RESOURCE, "The resource carries no such item.", "item")
     at = now()
     recent = await session.scalar(
         sa.select(sa.func.count()).where(
@@ -236,7 +237,7 @@ async def verify_data_claim(
     owner = await session.scalar(sa.select(Resource.owner_id).where(Resource.id == resource_id))
     entry = await ledger.append(
         session,
-        "sharing.verification.answered",
+        ledger.Kind.VERIFICATION_ANSWERED,
         actor,
         {
             "query": str(query.id),

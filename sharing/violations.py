@@ -26,7 +26,7 @@ async def record_violation(
     grantee_id: uuid.UUID,
     kind: ViolationKind,
     detail: str,
-    action: str,
+    action: ledger.Kind,
     grant_id: uuid.UUID | None = None,
     resource_id: uuid.UUID | None = None,
 ) -> ShareViolationCandidate:
@@ -48,7 +48,7 @@ async def record_violation(
     )
     entry = await ledger.append(
         session,
-        "sharing.violation.counted",
+        ledger.Kind.VIOLATION_COUNTED,
         actor,
         {
             "candidate": str(candidate.id),

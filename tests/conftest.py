@@ -90,6 +90,12 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         token_secret="test-secret-" + secrets.token_hex(16),
         oidc_jwks_url=None,
         ledger_key_file=None,
+        # The suite makes thousands of requests from one address, some at once: rate limits are tested
+        # where they are the point (tests/server/test_ratelimit.py), off elsewhere; a loaded
+        # machine must not turn a slow test into an execution timeout.
+        rate_limit=0.0,
+        max_concurrent=0,
+        execution_timeout=120.0,
     )
 
 

@@ -77,6 +77,7 @@ class Witness(Node):
 class Cosignature:
     witness: Witness
     signature: str
+    signed_at: datetime = strawberry.field(description="When the witness co-signed.")
 
 
 @strawberry.type(description="The platform's signed statement of the tree at one size.")
@@ -116,7 +117,9 @@ class Checkpoint:
             public_key=cp.public_key,
             signature=cp.signature,
             cosignatures=[
-                Cosignature(witness=Witness.from_row(w), signature=c.signature)
+                Cosignature(
+                    witness=Witness.from_row(w), signature=c.signature, signed_at=c.signed_at
+                )
                 for w, c in signed.cosignatures
             ],
             signed=signed,

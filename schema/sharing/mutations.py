@@ -5,10 +5,13 @@ from __future__ import annotations
 import strawberry
 
 import sharing
+from consent import Code as ConsentCode
 from core.db import AsyncSession
+from core.errors import Code as CoreCode
 from core.identity import Principal
 from schema.context import Info
-from schema.errors import UserErrorType, perform
+from schema.errors import Code as ApiCode
+from schema.errors import UserErrorType, payload, with_codes
 from schema.relay import uuid_of
 from schema.sharing.inputs import (
     AcceptUsageAgreementInput,
@@ -42,6 +45,14 @@ from schema.sharing.types import (
     UsageReport,
     VerificationResult,
     VerificationSet,
+)
+from sharing import Code
+
+# A deadline counted in working days (core.workdays): its own input checks.
+DEADLINE_CODES = (
+    CoreCode.TIME_ZONE_REQUIRED,
+    CoreCode.WORKING_DAYS_INVALID,
+    CoreCode.YEAR_OUT_OF_RANGE,
 )
 
 
@@ -112,22 +123,26 @@ class VerifyDataClaimPayload:
     user_errors: list[UserErrorType]
 
 
-async def _request_payload(info: Info, use_case: object) -> ShareRequestPayload:
-    row, errors = await perform(info, use_case)  # type: ignore[arg-type]
-    return ShareRequestPayload(
-        share_request=ShareRequest.from_row(row) if row else None, user_errors=errors
-    )
-
-
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
-        description="Agencies (Art. 13, 15): ask for a resource's items for one purpose and "
-        "scenario. UNCONDITIONAL is granted at once, CONDITIONAL waits for the answer "
-        "(5 working days), NOT_SHARED is refused with the entry's legal basis. userErrors "
-        "codes: PURPOSE_REQUIRED, SCENARIO_REQUIRED, ITEMS_REQUIRED, TIME_ZONE_REQUIRED, "
-        "UNTIL_IN_PAST, RESOURCE_NOT_FOUND, OWN_RESOURCE, ITEM_NOT_IN_RESOURCE, "
-        "REQUEST_DUPLICATE, ORGANIZATION_REQUIRED, ID_INVALID."
+        description=with_codes(
+            "Agencies (Art. 13, 15): ask for a resource's items for one purpose and scenario. "
+            "UNCONDITIONAL is granted at once, CONDITIONAL waits for the answer (5 working days), "
+            "NOT_SHARED is refused with the entry's legal basis.",
+            Code.PURPOSE_REQUIRED,
+            Code.SCENARIO_REQUIRED,
+            Code.ITEMS_REQUIRED,
+            Code.TIME_ZONE_REQUIRED,
+            Code.UNTIL_IN_PAST,
+            Code.RESOURCE_NOT_FOUND,
+            Code.OWN_RESOURCE,
+            Code.ITEM_NOT_IN_RESOURCE,
+            Code.REQUEST_DUPLICATE,
+            Code.ORGANIZATION_REQUIRED,
+            *DEADLINE_CODES,
+            ApiCode.ID_INVALID,
+        )
     )
     async def request_share(self, info: Info, input: RequestShareInput) -> ShareRequestPayload:
         async def use_case(session: AsyncSession, actor: Principal | None) -> sharing.ShareRequest:
@@ -141,112 +156,175 @@ class Mutation:
             )
             return await sharing.request_share(session, actor, fields)
 
-        return await _request_payload(info, use_case)
+        return await payload(
+            info, use_case, ShareRequestPayload, share_request=ShareRequest.from_row
+        )
 
     @strawberry.mutation(
-        description="The source department (Art. 15, 16): APPROVE (optionally fewer items) "
-        "or REFUSE citing law and article. userErrors codes: REQUEST_NOT_FOUND, "
-        "REQUEST_STATUS_INVALID, LEGAL_BASIS_REQUIRED, ITEMS_REQUIRED, ITEMS_WIDENED, ID_INVALID."
+        description=with_codes(
+            "The source department (Art. 15, 16): APPROVE (optionally fewer items) or REFUSE "
+            "citing law and article.",
+            Code.REQUEST_NOT_FOUND,
+            Code.REQUEST_STATUS_INVALID,
+            Code.LEGAL_BASIS_REQUIRED,
+            Code.ITEMS_REQUIRED,
+            Code.ITEMS_WIDENED,
+            *DEADLINE_CODES,
+            ApiCode.ID_INVALID,
+        )
     )
     async def answer_share_request(
         self, info: Info, input: AnswerShareRequestInput
     ) -> ShareRequestPayload:
-        return await _request_payload(
+        return await payload(
             info,
             lambda s, a: sharing.answer_share_request(
                 s, a, uuid_of(input.request_id, "ShareRequest"), decision=input.decision,
                 items=input.items, law=input.law, article=input.article, reason=input.reason,
             ),
+            ShareRequestPayload, share_request=ShareRequest.from_row,
         )  # fmt: skip
 
     @strawberry.mutation(
-        description="The source department (Art. 15): record the delivery, within 5 working "
-        "days of approval. userErrors codes: REQUEST_NOT_FOUND, REQUEST_STATUS_INVALID, "
-        "REFERENCE_REQUIRED, REFERENCE_TOO_LONG, TIME_ZONE_REQUIRED, DELIVERED_IN_FUTURE, "
-        "DELIVERED_BEFORE_APPROVAL, ID_INVALID."
+        description=with_codes(
+            "The source department (Art. 15): record the delivery, within 5 working days of "
+            "approval.",
+            Code.REQUEST_NOT_FOUND,
+            Code.REQUEST_STATUS_INVALID,
+            Code.REFERENCE_REQUIRED,
+            Code.REFERENCE_TOO_LONG,
+            Code.TIME_ZONE_REQUIRED,
+            Code.DELIVERED_IN_FUTURE,
+            Code.DELIVERED_BEFORE_APPROVAL,
+            ApiCode.ID_INVALID,
+        )
     )
     async def record_share_delivery(
         self, info: Info, input: RecordShareDeliveryInput
     ) -> ShareRequestPayload:
-        return await _request_payload(
+        return await payload(
             info,
             lambda s, a: sharing.record_share_delivery(
                 s, a, uuid_of(input.request_id, "ShareRequest"), channel=input.channel,
                 delivered_at=input.delivered_at, reference=input.reference,
             ),
+            ShareRequestPayload, share_request=ShareRequest.from_row,
         )  # fmt: skip
 
     @strawberry.mutation(
-        description="The requester: withdraw until delivered (its grant ends). userErrors "
-        "codes: REQUEST_NOT_FOUND, REQUEST_STATUS_INVALID, ID_INVALID."
+        description=with_codes(
+            "The requester: withdraw until delivered (its grant ends).",
+            Code.REQUEST_NOT_FOUND,
+            Code.REQUEST_STATUS_INVALID,
+            Code.GRANT_NOT_FOUND,
+            ApiCode.ID_INVALID,
+        )
     )
     async def withdraw_share_request(
         self, info: Info, input: WithdrawShareRequestInput
     ) -> ShareRequestPayload:
-        return await _request_payload(
+        return await payload(
             info,
             lambda s, a: sharing.withdraw_share_request(
-                s, a, uuid_of(input.request_id, "ShareRequest")
+                s,
+                a,
+                uuid_of(
+                    input.request_id,
+                    "ShareRequest",
+                    ShareRequestPayload,
+                    share_request=ShareRequest.from_row,
+                ),
             ),
         )
 
     @strawberry.mutation(
-        description="The requester: ask the data authority to rule on a refusal. userErrors "
-        "codes: REASON_REQUIRED, REQUEST_NOT_FOUND, REQUEST_STATUS_INVALID, ALREADY_DISPUTED, "
-        "ID_INVALID."
+        description=with_codes(
+            "The requester: ask the data authority to rule on a refusal.",
+            Code.REASON_REQUIRED,
+            Code.REQUEST_NOT_FOUND,
+            Code.REQUEST_STATUS_INVALID,
+            Code.ALREADY_DISPUTED,
+            ApiCode.ID_INVALID,
+        )
     )
     async def dispute_share_refusal(
         self, info: Info, input: DisputeShareRefusalInput
     ) -> ShareRequestPayload:
-        return await _request_payload(
+        return await payload(
             info,
             lambda s, a: sharing.dispute_share_refusal(
                 s, a, uuid_of(input.request_id, "ShareRequest"), reason=input.reason
             ),
+            ShareRequestPayload,
+            share_request=ShareRequest.from_row,
         )
 
     @strawberry.mutation(
-        description="The data authority: uphold the refusal or overturn it (the request is "
-        "approved and granted). userErrors codes: RULING_REQUIRED, REQUEST_NOT_FOUND, "
-        "NOT_DISPUTED, ID_INVALID."
+        description=with_codes(
+            "The data authority: uphold the refusal or overturn it (the request is approved and "
+            "granted).",
+            Code.RULING_REQUIRED,
+            Code.REQUEST_NOT_FOUND,
+            Code.NOT_DISPUTED,
+            Code.REQUEST_STATUS_INVALID,
+            *DEADLINE_CODES,
+            ApiCode.ID_INVALID,
+        )
     )
     async def rule_on_share_dispute(
         self, info: Info, input: RuleOnShareDisputeInput
     ) -> ShareRequestPayload:
-        return await _request_payload(
+        return await payload(
             info,
             lambda s, a: sharing.rule_on_share_dispute(
                 s, a, uuid_of(input.request_id, "ShareRequest"), outcome=input.outcome,
                 ruling=input.ruling,
             ),
+            ShareRequestPayload, share_request=ShareRequest.from_row,
         )  # fmt: skip
 
     @strawberry.mutation(
-        description="The source department (Art. 16, 17): suspend, reinstate (ACTIVE) or "
-        "revoke a grant with a reason. userErrors codes: REASON_REQUIRED, GRANT_NOT_FOUND, "
-        "GRANT_STATUS_INVALID, ID_INVALID."
+        description=with_codes(
+            "The source department (Art. 16, 17): suspend, reinstate (ACTIVE) or revoke a grant "
+            "with a reason.",
+            Code.REASON_REQUIRED,
+            Code.GRANT_NOT_FOUND,
+            Code.GRANT_STATUS_INVALID,
+            ApiCode.ID_INVALID,
+        )
     )
     async def change_share_grant_status(
         self, info: Info, input: ChangeShareGrantStatusInput
     ) -> ShareGrantPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: sharing.change_grant_status(
                 s, a, uuid_of(input.grant_id, "ShareGrant"), status=input.status,
                 reason=input.reason,
             ),
+            ShareGrantPayload, grant=ShareGrant.from_row,
         )  # fmt: skip
-        return ShareGrantPayload(
-            grant=ShareGrant.from_row(row) if row else None, user_errors=errors
-        )
 
     @strawberry.mutation(
-        description="The grantee (Art. 12, 16, 17, 27): a short-lived signed ticket to "
-        "release items of a grant. Checked against the grant and, for personal information, "
-        "the subject's consent. A refusal outside the grant is recorded and counted against "
-        "you. userErrors codes: PURPOSE_REQUIRED, ITEMS_REQUIRED, GRANT_NOT_FOUND, "
-        "GRANT_SUSPENDED, GRANT_REVOKED, GRANT_EXPIRED, ITEMS_OUTSIDE_GRANT, PURPOSE_MISMATCH, "
-        "CONSENT_REQUIRED, CONSENT_DENIED, CONSENT_NOT_FOUND, ORGANIZATION_REQUIRED, ID_INVALID."
+        description=with_codes(
+            "The grantee (Art. 12, 16, 17, 27): a short-lived signed ticket to release items of a "
+            "grant. Checked against the grant and, for personal information, the subject's "
+            "consent. A refusal outside the grant is recorded and counted against you.",
+            Code.PURPOSE_REQUIRED,
+            Code.ITEMS_REQUIRED,
+            Code.GRANT_NOT_FOUND,
+            Code.GRANT_SUSPENDED,
+            Code.GRANT_REVOKED,
+            Code.GRANT_EXPIRED,
+            Code.ITEMS_OUTSIDE_GRANT,
+            Code.PURPOSE_MISMATCH,
+            Code.CONSENT_REQUIRED,
+            Code.CONSENT_DENIED,
+            ConsentCode.CONSENT_NOT_FOUND,
+            Code.ORGANIZATION_REQUIRED,
+            ConsentCode.ITEM_INVALID,
+            ApiCode.ID_INVALID,
+        )
     )
     async def issue_access_ticket(
         self, info: Info, input: IssueAccessTicketInput
@@ -262,36 +340,49 @@ class Mutation:
             )
             return await sharing.issue_access_ticket(session, actor, signer, asked)
 
-        issued, errors = await perform(info, use_case)
-        if issued is None:
-            return AccessTicketPayload(user_errors=errors)
-        return AccessTicketPayload(
-            ticket=AccessTicket.from_row(issued.ticket), token=issued.token, user_errors=[]
+        return await payload(
+            info,
+            use_case,
+            AccessTicketPayload,
+            ticket=lambda issued: AccessTicket.from_row(issued.ticket),
+            token=lambda issued: issued.token,
         )
 
     @strawberry.mutation(
-        description="The source department's data service (Art. 12, 17): report what it "
-        "released against a ticket. userErrors codes: ROWS_INVALID, CONTENT_HASH_INVALID, "
-        "TICKET_NOT_FOUND, TICKET_ALREADY_REPORTED, ID_INVALID."
+        description=with_codes(
+            "The source department's data service (Art. 12, 17): report what it released against "
+            "a ticket.",
+            Code.ROWS_INVALID,
+            Code.CONTENT_HASH_INVALID,
+            Code.TICKET_NOT_FOUND,
+            Code.TICKET_ALREADY_REPORTED,
+            ApiCode.ID_INVALID,
+        )
     )
     async def report_ticket_use(
         self, info: Info, input: ReportTicketUseInput
     ) -> AccessTicketPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: sharing.report_ticket_use(
                 s, a, uuid_of(input.ticket_id, "AccessTicket"), rows=input.rows,
                 content_hash=input.content_hash,
             ),
+            AccessTicketPayload, ticket=AccessTicket.from_row,
         )  # fmt: skip
-        return AccessTicketPayload(
-            ticket=AccessTicket.from_row(row) if row else None, user_errors=errors
-        )
 
     @strawberry.mutation(
-        description="Agencies (Art. 9): declare what you need, the scenario and the legal "
-        "duty. userErrors codes: SCENARIO_REQUIRED, LEGAL_DUTY_REQUIRED, ITEMS_REQUIRED, "
-        "RESOURCE_NOT_FOUND, DATA_ITEM_NOT_FOUND, OWN_ITEM, ORGANIZATION_REQUIRED, ID_INVALID."
+        description=with_codes(
+            "Agencies (Art. 9): declare what you need, the scenario and the legal duty.",
+            Code.SCENARIO_REQUIRED,
+            Code.LEGAL_DUTY_REQUIRED,
+            Code.ITEMS_REQUIRED,
+            Code.RESOURCE_NOT_FOUND,
+            Code.DATA_ITEM_NOT_FOUND,
+            Code.OWN_ITEM,
+            Code.ORGANIZATION_REQUIRED,
+            ApiCode.ID_INVALID,
+        )
     )
     async def declare_data_demand(
         self, info: Info, input: DeclareDataDemandInput
@@ -300,71 +391,95 @@ class Mutation:
             scenario=input.scenario, legal_duty=input.legal_duty, items=tuple(input.items),
             resource_id=uuid_of(input.resource_id, "Resource") if input.resource_id else None,
         )  # fmt: skip
-        row, errors = await perform(info, lambda s, a: sharing.declare_data_demand(s, a, fields))
-        return DataDemandPayload(
-            demand=DataDemand.from_row(row) if row else None, user_errors=errors
+        return await payload(
+            info,
+            lambda s, a: sharing.declare_data_demand(s, a, fields),
+            DataDemandPayload,
+            demand=DataDemand.from_row,
         )
 
     @strawberry.mutation(
-        description="Any signed-in user (Art. 19): report a doubt or anomaly about a resource "
-        "you can see; the owner answers within 5 working days. userErrors codes: "
-        "TEXT_REQUIRED, RESOURCE_NOT_FOUND, ID_INVALID."
+        description=with_codes(
+            "Any signed-in user (Art. 19): report a doubt or anomaly about a resource you can "
+            "see; the owner answers within 5 working days.",
+            Code.TEXT_REQUIRED,
+            Code.RESOURCE_NOT_FOUND,
+            *DEADLINE_CODES,
+            ApiCode.ID_INVALID,
+        )
     )
     async def report_data_anomaly(
         self, info: Info, input: ReportDataAnomalyInput
     ) -> DataAnomalyPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: sharing.report_data_anomaly(
                 s, a, uuid_of(input.resource_id, "Resource"), text=input.text
             ),
-        )
-        return DataAnomalyPayload(
-            anomaly=DataAnomaly.from_row(row) if row else None, user_errors=errors
+            DataAnomalyPayload,
+            anomaly=DataAnomaly.from_row,
         )
 
     @strawberry.mutation(
-        description="The owner (Art. 19): CORRECTED with the version that fixes it, or "
-        "NOT_AN_ERROR with the reason. userErrors codes: OUTCOME_INVALID, ANSWER_REQUIRED, "
-        "ANOMALY_NOT_FOUND, ANOMALY_ANSWERED, VERSION_REQUIRED, ID_INVALID."
+        description=with_codes(
+            "The owner (Art. 19): CORRECTED with the version that fixes it, or NOT_AN_ERROR with "
+            "the reason.",
+            Code.OUTCOME_INVALID,
+            Code.ANSWER_REQUIRED,
+            Code.ANOMALY_NOT_FOUND,
+            Code.ANOMALY_ANSWERED,
+            Code.VERSION_REQUIRED,
+            ApiCode.ID_INVALID,
+        )
     )
     async def answer_data_anomaly(
         self, info: Info, input: AnswerDataAnomalyInput
     ) -> DataAnomalyPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: sharing.answer_data_anomaly(
                 s, a, uuid_of(input.anomaly_id, "DataAnomaly"), outcome=input.outcome,
                 answer=input.answer, corrected_version=input.corrected_version,
             ),
+            DataAnomalyPayload, anomaly=DataAnomaly.from_row,
         )  # fmt: skip
-        return DataAnomalyPayload(
-            anomaly=DataAnomaly.from_row(row) if row else None, user_errors=errors
-        )
 
     @strawberry.mutation(
-        description="Grantees (Art. 20): the usage-and-effect report of a grant for a quarter. "
-        "userErrors codes: QUARTER_INVALID, QUARTER_IN_FUTURE, QUARTER_OUTSIDE_GRANT, "
-        "EFFECT_REQUIRED, USES_INVALID, GRANT_NOT_FOUND, USAGE_REPORT_EXISTS, ID_INVALID."
+        description=with_codes(
+            "Grantees (Art. 20): the usage-and-effect report of a grant for a quarter.",
+            Code.QUARTER_INVALID,
+            Code.QUARTER_IN_FUTURE,
+            Code.QUARTER_OUTSIDE_GRANT,
+            Code.EFFECT_REQUIRED,
+            Code.USES_INVALID,
+            Code.GRANT_NOT_FOUND,
+            Code.USAGE_REPORT_EXISTS,
+            ApiCode.ID_INVALID,
+        )
     )
     async def submit_usage_report(
         self, info: Info, input: SubmitUsageReportInput
     ) -> UsageReportPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: sharing.submit_usage_report(
                 s, a, uuid_of(input.grant_id, "ShareGrant"), quarter=input.quarter,
                 uses=input.uses, effect=input.effect,
             ),
+            UsageReportPayload, report=UsageReport.from_row,
         )  # fmt: skip
-        return UsageReportPayload(
-            report=UsageReport.from_row(row) if row else None, user_errors=errors
-        )
 
     @strawberry.mutation(
-        description="Market entities, brokers and individuals (Art. 18): apply to use a "
-        "CONDITIONAL_OPEN resource. userErrors codes: PURPOSE_REQUIRED, SCENARIO_REQUIRED, "
-        "SECURITY_MEASURES_REQUIRED, NOT_CONDITIONALLY_OPEN, ID_INVALID."
+        description=with_codes(
+            "Market entities, brokers and individuals (Art. 18): apply to use a CONDITIONAL_OPEN "
+            "resource.",
+            Code.PURPOSE_REQUIRED,
+            Code.SCENARIO_REQUIRED,
+            Code.SECURITY_MEASURES_REQUIRED,
+            Code.NOT_CONDITIONALLY_OPEN,
+            *DEADLINE_CODES,
+            ApiCode.ID_INVALID,
+        )
     )
     async def apply_for_open_data(
         self, info: Info, input: ApplyForOpenDataInput
@@ -373,122 +488,150 @@ class Mutation:
             resource_id=uuid_of(input.resource_id, "Resource"), purpose=input.purpose,
             scenario=input.scenario, security_measures=input.security_measures,
         )  # fmt: skip
-        row, errors = await perform(info, lambda s, a: sharing.apply_for_open_data(s, a, fields))
-        return _application(row, errors)
+        return await payload(
+            info,
+            lambda s, a: sharing.apply_for_open_data(s, a, fields),
+            OpenApplicationPayload,
+            application=OpenApplication.from_row,
+        )
 
     @strawberry.mutation(
-        description="The owner (Art. 18): approve with the usage agreement's terms, or refuse "
-        "with a reason, within 5 working days. userErrors codes: TERMS_REQUIRED, "
-        "REASON_REQUIRED, APPLICATION_NOT_FOUND, APPLICATION_STATUS_INVALID, ID_INVALID."
+        description=with_codes(
+            "The owner (Art. 18): approve with the usage agreement's terms, or refuse with a "
+            "reason, within 5 working days.",
+            Code.TERMS_REQUIRED,
+            Code.REASON_REQUIRED,
+            Code.APPLICATION_NOT_FOUND,
+            Code.APPLICATION_STATUS_INVALID,
+            ApiCode.ID_INVALID,
+        )
     )
     async def answer_open_application(
         self, info: Info, input: AnswerOpenApplicationInput
     ) -> OpenApplicationPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: sharing.answer_open_application(
                 s, a, uuid_of(input.application_id, "OpenApplication"), approve=input.approve,
                 terms=input.terms, reason=input.reason,
             ),
+            OpenApplicationPayload, application=OpenApplication.from_row,
         )  # fmt: skip
-        return _application(row, errors)
 
     @strawberry.mutation(
-        description="The owner and the applicant (Art. 18): accept the usage agreement by "
-        "the SHA-256 of its terms; with both, the application is AGREED. userErrors codes: "
-        "TERMS_HASH_MISMATCH, APPLICATION_NOT_FOUND, APPLICATION_STATUS_INVALID, ID_INVALID."
+        description=with_codes(
+            "The owner and the applicant (Art. 18): accept the usage agreement by the SHA-256 of "
+            "its terms; with both, the application is AGREED.",
+            Code.TERMS_HASH_MISMATCH,
+            Code.APPLICATION_NOT_FOUND,
+            Code.APPLICATION_STATUS_INVALID,
+            ApiCode.ID_INVALID,
+        )
     )
     async def accept_usage_agreement(
         self, info: Info, input: AcceptUsageAgreementInput
     ) -> OpenApplicationPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: sharing.accept_usage_agreement(
                 s, a, uuid_of(input.application_id, "OpenApplication"),
                 accepted_hash=input.terms_hash,
             ),
+            OpenApplicationPayload, application=OpenApplication.from_row,
         )  # fmt: skip
-        return _application(row, errors)
 
     @strawberry.mutation(
-        description="The source department (Art. 15): open the verification set of a "
-        "NOT_SHARED or CONDITIONAL resource (pdex makes its key and never exports it). "
-        "userErrors codes: RESOURCE_NOT_FOUND, VERIFICATION_NOT_NEEDED, ID_INVALID."
+        description=with_codes(
+            "The source department (Art. 15): open the verification set of a NOT_SHARED or "
+            "CONDITIONAL resource (pdex makes its key and never exports it).",
+            Code.RESOURCE_NOT_FOUND,
+            Code.VERIFICATION_NOT_NEEDED,
+            Code.VERIFICATION_SET_NOT_FOUND,
+            ApiCode.ID_INVALID,
+        )
     )
     async def open_verification_set(
         self, info: Info, input: OpenVerificationSetInput
     ) -> VerificationSetPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: sharing.open_verification_set(
                 s, a, uuid_of(input.resource_id, "Resource")
             ),
-        )
-        return VerificationSetPayload(
-            verification_set=VerificationSet.from_row(row) if row else None, user_errors=errors
+            VerificationSetPayload,
+            verification_set=VerificationSet.from_row,
         )
 
     @strawberry.mutation(
-        description="The source department (Art. 15): the OPRF step — pdex multiplies each "
-        "blinded point by the resource's key; unblind them to get the hashes to upload. "
-        "userErrors codes: BATCH_SIZE_INVALID, POINT_INVALID, VERIFICATION_SET_NOT_FOUND, "
-        "RESOURCE_NOT_FOUND, ID_INVALID."
+        description=with_codes(
+            "The source department (Art. 15): the OPRF step — pdex multiplies each blinded point "
+            "by the resource's key; unblind them to get the hashes to upload.",
+            Code.BATCH_SIZE_INVALID,
+            Code.POINT_INVALID,
+            Code.VERIFICATION_SET_NOT_FOUND,
+            Code.RESOURCE_NOT_FOUND,
+            Code.VERIFICATION_NOT_NEEDED,
+            ApiCode.ID_INVALID,
+        )
     )
     async def evaluate_verification_points(
         self, info: Info, input: VerificationPointsInput
     ) -> VerificationPointsPayload:
-        rows, errors = await perform(
+        return await payload(
             info,
             lambda s, a: sharing.evaluate_blinded(
                 s, a, uuid_of(input.resource_id, "Resource"), input.blinded
             ),
+            VerificationPointsPayload,
+            evaluated=list,
         )
-        return VerificationPointsPayload(evaluated=rows, user_errors=errors)
 
     @strawberry.mutation(
-        description="The source department (Art. 15): upload finished hashes in batches (no "
-        "plaintext). userErrors codes: BATCH_SIZE_INVALID, DIGEST_INVALID, "
-        "VERIFICATION_SET_NOT_FOUND, RESOURCE_NOT_FOUND, ID_INVALID."
+        description=with_codes(
+            "The source department (Art. 15): upload finished hashes in batches (no plaintext).",
+            Code.BATCH_SIZE_INVALID,
+            Code.DIGEST_INVALID,
+            Code.VERIFICATION_SET_NOT_FOUND,
+            Code.RESOURCE_NOT_FOUND,
+            Code.VERIFICATION_NOT_NEEDED,
+            ApiCode.ID_INVALID,
+        )
     )
     async def upload_verification_batch(
         self, info: Info, input: UploadVerificationBatchInput
     ) -> VerificationSetPayload:
         pairs = [(e.digest, e.subject_item) for e in input.entries]
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: sharing.upload_verification_batch(
                 s, a, uuid_of(input.resource_id, "Resource"), pairs
             ),
-        )
-        return VerificationSetPayload(
-            verification_set=VerificationSet.from_row(row) if row else None, user_errors=errors
+            VerificationSetPayload,
+            verification_set=VerificationSet.from_row,
         )
 
     @strawberry.mutation(
-        description="Agencies (Art. 15 ¶3): does the source department's set hold this "
-        "value? MATCH, NO_MATCH or UNKNOWN — never a value; each answer is a ledger fact; "
-        "a rate limit per agency stops enumeration (counted against it). userErrors codes: "
-        "SUBJECT_KEY_REQUIRED, VALUE_TOO_LONG, VERIFICATION_SET_NOT_FOUND, "
-        "ITEM_NOT_IN_RESOURCE, VERIFICATION_RATE_EXCEEDED, ORGANIZATION_REQUIRED, ID_INVALID."
+        description=with_codes(
+            "Agencies (Art. 15 ¶3): does the source department's set hold this value? MATCH, "
+            "NO_MATCH or UNKNOWN — never a value; each answer is a ledger fact; a rate limit per "
+            "agency stops enumeration (counted against it).",
+            Code.SUBJECT_KEY_REQUIRED,
+            Code.VALUE_TOO_LONG,
+            Code.VERIFICATION_SET_NOT_FOUND,
+            Code.ITEM_NOT_IN_RESOURCE,
+            Code.VERIFICATION_RATE_EXCEEDED,
+            Code.ORGANIZATION_REQUIRED,
+            ApiCode.ID_INVALID,
+        )
     )
     async def verify_data_claim(
         self, info: Info, input: VerifyDataClaimInput
     ) -> VerifyDataClaimPayload:
-        row, errors = await perform(
+        return await payload(
             info,
             lambda s, a: sharing.verify_data_claim(
                 s, a, uuid_of(input.resource_id, "Resource"), subject_key=input.subject_key,
                 item=input.item, claimed_value=input.claimed_value,
             ),
+            VerifyDataClaimPayload, result=VerificationResult.from_row,
         )  # fmt: skip
-        return VerifyDataClaimPayload(
-            result=VerificationResult.from_row(row) if row else None, user_errors=errors
-        )
-
-
-def _application(
-    row: sharing.OpenApplication | None, errors: list[UserErrorType]
-) -> OpenApplicationPayload:
-    return OpenApplicationPayload(
-        application=OpenApplication.from_row(row) if row else None, user_errors=errors
-    )

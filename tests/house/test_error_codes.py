@@ -194,7 +194,9 @@ def test_raise_sites_name_a_code_member_not_a_string():
     assert loose == []
 
 
-@pytest.mark.parametrize("package", ["authority", "broker", "consent", "ledger", "registry"])
+@pytest.mark.parametrize(
+    "package", ["authority", "broker", "consent", "ledger", "registry", "sharing"]
+)
 def test_each_domain_exports_its_code_enum(package):
     module = __import__(package)
     assert issubclass(module.Code, StrEnum)

@@ -61,7 +61,7 @@ def loose_kinds(source: str) -> list[tuple[int, str]]:
     return found
 
 
-TOPS = {"authority", "broker", "consent", "ledger", "registry"}
+TOPS = {"authority", "broker", "consent", "ledger", "registry", "sharing"}
 
 
 def test_append_sites_name_a_kind_never_a_string():

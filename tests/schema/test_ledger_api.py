@@ -119,7 +119,7 @@ async def test_proofs_over_the_api_verify(gql, db, make_caller):
 WITNESS = """mutation($input: RegisterWitnessKeyInput!) { registerWitnessKey(input: $input) {
   witness { publicKey lastSignedSize organization { kind } } userErrors { field code message } } }"""
 COSIGN = """mutation($input: CosignCheckpointInput!) { cosignCheckpoint(input: $input) {
-  checkpoint { treeSize note aggregateSignature signerKeys cosignatures { signature witness { publicKey } } }
+  checkpoint { treeSize note aggregateSignature signerKeys cosignatures { signature signedAt witness { publicKey } } }
   userErrors { field code message } } }"""
 
 
@@ -176,6 +176,7 @@ async def test_witness_flow_over_the_api(gql, make_caller):
         [bytes.fromhex(k) for k in cp["signerKeys"]], note, bytes.fromhex(cp["aggregateSignature"])
     )
     assert len(cp["signerKeys"]) == 2
+    assert cp["cosignatures"][0]["signedAt"].endswith("+00:00")  # the console's "since"
 
 
 async def test_subject_can_prove_an_entry_is_theirs(gql, db, make_caller):

@@ -55,6 +55,13 @@ async def test_token_limit(gql, authority):
     query = "{ viewer { " + "subject " * 2100 + "} }"
     result = await gql(query, caller=authority)
     assert "more than 2000 tokens" in result["errors"][0]["message"]
+    assert result["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+
+
+async def test_syntax_errors_carry_a_code(gql):
+    for query in ("{ viewer {", '{ resources(filter: {text: "\\ud800"}) { totalCount } }'):
+        result = await gql(query)
+        assert result["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED", query
 
 
 async def test_node_budget_is_refused_before_execution(settings, authority, count_statements):

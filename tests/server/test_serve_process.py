@@ -31,6 +31,7 @@ def test_pdex_serve_process(settings, tmp_path: Path):
         "PDEX_DATABASE_URL": settings.database_url,
         "PDEX_DATA_DIR": str(tmp_path),
         "PDEX_TOKEN_SECRET": settings.token_secret or "",
+        "PDEX_HEADER_TIMEOUT": "1",
     }
     pdex = Path(sys.executable).parent / "pdex"
     proc = subprocess.Popen(
@@ -75,9 +76,11 @@ def test_pdex_serve_process(settings, tmp_path: Path):
         viewer = response.json()["data"]["viewer"]
         assert viewer["roles"] == ["AGENCY"]
         assert viewer["organization"]["kind"] == "AGENCY"
+        probe_bounds(port)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0
         assert "Application shutdown complete" in log.read_text()
+        assert "Exception in ASGI application" not in log.read_text()
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -193,3 +196,34 @@ async def test_worker_connections_get_tcp_nodelay():
         server.close()
         listener.close()
     assert nodelay and nodelay[0] != 0
+
+
+def probe_bounds(port: int) -> None:
+    """The body-size probe over TCP (issue 10 §2): a declared 500 MB body is refused at once,
+    a client that leaves mid-body is a 499 (not a 500 with a traceback), and a request head
+    that stalls is closed after PDEX_HEADER_TIMEOUT."""
+    head = (
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Length: {}\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head.format(500 * 2**20).encode() + b'{"query": "')
+        answer = sock.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 413"), answer
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head.format(1000).encode() + b'{"query": ')
+        time.sleep(0.2)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+        started = time.monotonic()
+        assert sock.recv(4096) == b""  # closed by the server
+        assert time.monotonic() - started < 8
+    deadline = time.monotonic() + 5
+    metrics = ""
+    while time.monotonic() < deadline:
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+        if 'route="/graphql",status="499"' in metrics:
+            break
+        time.sleep(0.1)
+    assert 'pdex_http_requests_total{route="/graphql",status="499"} 1.0' in metrics
+    assert 'status="500"' not in metrics
