@@ -489,8 +489,85 @@ async function complaint() {
 
 // --- regulator ------------------------------------------------------------------------------
 
-/** Boards other domains add as they land (sharing, supervision): `{title, query, render}`. */
-export const regulatorBoards = [];
+/** Status badge kinds for rectifications (Art. 35): escalated is the superior's (Art. 33). */
+const RECT_KIND = { ORDERED: "warn", REOPENED: "warn", REPORTED: "muted", ACCEPTED: "ok", ESCALATED: "bad" };
+
+/** The last period's scorecards (the newest periodEnd), best score first. */
+function lastPeriod(cards) {
+  const end = cards.map((c) => c.periodEnd).sort().at(-1);
+  return cards.filter((c) => c.periodEnd === end).sort((a, b) => Number(b.score) - Number(a.score));
+}
+
+function scorecardTable(cards, caption) {
+  return table(
+    caption,
+    [t("period"), t("agencyL"), t("score"), t("gradeL")],
+    cards.map((c) => [`${fmtDate(c.periodStart, false)} – ${fmtDate(c.periodEnd, false)}`, orgName(c.agency), fmtNumber(c.score), c.grade]),
+  );
+}
+
+function rectificationTable(rows) {
+  return table(
+    t("rectifications"),
+    [t("agencyL"), t("instructions"), t("status"), t("orderedAt"), t("rectDue")],
+    rows.map((r) => [
+      orgName(r.agency),
+      r.instructions,
+      badge(RECT_KIND[r.status] ?? "muted", t(`rs_${r.status}`)),
+      fmtDate(r.orderedAt, false),
+      [fmtDate(r.dueAt, false), r.dueProvisional ? t("dueProvisional") : "", r.overdue ? [" ", badge("bad", t("overdue"))] : null],
+    ]),
+  );
+}
+
+const SCORECARD_FIELDS = "id periodStart periodEnd score grade agency { id name }";
+const RECTIFICATION_FIELDS = "id status instructions orderedAt dueAt dueProvisional overdue escalatedAt agency { name }";
+
+/** The sharing (issue 12) and supervision (issue 13) boards: their query parts join the
+ * regulator page's one request; `render(data, errors)` draws each from its part. */
+export const regulatorBoards = [
+  {
+    id: "share-overdue-board",
+    title: () => t("shareOverdue"),
+    parts: {
+      shareOverdueBoard: `shareOverdueBoard { overdueAnswers overdueDeliveries lateAnswers lateDeliveries sourceDepartment { name } }`,
+    },
+    render: (data, errors) =>
+      data.shareOverdueBoard
+        ? [
+            h("p", { class: "help" }, t("shareOverdueHelp")),
+            table(
+              t("shareOverdue"),
+              [t("sourceDepartment"), t("overdueAnswers"), t("overdueDeliveries"), t("lateAnswers"), t("lateDeliveries")],
+              data.shareOverdueBoard.map((r) => [
+                orgName(r.sourceDepartment),
+                ...[r.overdueAnswers, r.overdueDeliveries].map((n) => (n ? badge("bad", fmtNumber(n)) : "0")),
+                ...[r.lateAnswers, r.lateDeliveries].map((n) => (n ? badge("warn", fmtNumber(n)) : "0")),
+              ]),
+            ),
+          ]
+        : h("p", {}, fieldError(errors, "shareOverdueBoard")),
+  },
+  {
+    id: "agency-scorecards",
+    title: () => t("scorecards"),
+    parts: { agencyScorecards: `agencyScorecards(first: 100) { nodes { ${SCORECARD_FIELDS} } }` },
+    render: (data, errors) =>
+      data.agencyScorecards
+        ? scorecardTable(lastPeriod(data.agencyScorecards.nodes), t("scorecards"))
+        : h("p", {}, fieldError(errors, "agencyScorecards")),
+  },
+  {
+    id: "rectifications",
+    title: () => t("openRectifications"),
+    parts: { rectifications: `rectifications(first: 100) { nodes { ${RECTIFICATION_FIELDS} } }` },
+    // Art. 35: open orders (ordered, reopened, reported) and those escalated (Art. 33)
+    render: (data, errors) =>
+      data.rectifications
+        ? rectificationTable(data.rectifications.nodes.filter((r) => r.status !== "ACCEPTED"))
+        : h("p", {}, fieldError(errors, "rectifications")),
+  },
+];
 
 async function regulator() {
   const { data, errors } = await gqlParts({
@@ -501,6 +578,7 @@ async function regulator() {
     brokerLicences: `brokerLicences(first: 50) { nodes { id status grade broker { name } decisions { decision toStatus reason decidedAt } } }`,
     ledgerCheckpoint: `ledgerCheckpoint { treeSize timestamp cosignatures { signedAt witness { id } } }`,
     witnesses: `witnesses { id lastSignedSize organization { name } }`,
+    ...Object.assign({}, ...regulatorBoards.map((b) => b.parts)),
   });
   const parts = [];
   const evaluations = data.brokerEvaluations?.nodes;
@@ -578,8 +656,7 @@ async function regulator() {
     ),
   );
   parts.push(ledgerHealth(data.ledgerCheckpoint, data.witnesses || []));
-  for (const board of regulatorBoards) parts.push(section(board.title(), await board.render()));
-  if (!regulatorBoards.length) parts.push(section(t("comingBoards"), h("p", { id: "boards-to-come" }, t("comingBoardsText"))));
+  for (const board of regulatorBoards) parts.push(h("div", { id: board.id }, section(board.title(), board.render(data, errors))));
   return parts;
 }
 
@@ -627,21 +704,52 @@ async function acknowledge(alert) {
 // --- agency and broker ----------------------------------------------------------------------
 
 async function agency() {
-  const org = session.viewer.organization?.id ?? null;
-  const { data } = await gql(
-    `query ($owner: ID) { resources(filter: { owner: $owner }, first: 100) { nodes { id code name updateFrequency lastUpdatedAt isStale } } }`,
-    { owner: org },
-  );
+  const org = JSON.stringify(session.viewer.organization?.id ?? null);
+  const { data, errors } = await gqlParts({
+    resources: `resources(filter: { owner: ${org} }, first: 100) { nodes { id code name updateFrequency lastUpdatedAt isStale } }`,
+    shareRequests: `shareRequests(filter: { sourceDepartment: ${org} }, first: 100) { nodes { id purpose status receivedAt answerDueAt answerDueProvisional answeredAt answeredLate deliveryDueAt deliveryDueProvisional deliveredAt deliveredLate overdue requester { name } resource { name } } }`,
+    agencyScorecards: `agencyScorecards(agencyId: ${org}, first: 12) { nodes { ${SCORECARD_FIELDS} } }`,
+    rectifications: `rectifications(agencyId: ${org}, first: 50) { nodes { ${RECTIFICATION_FIELDS} } }`,
+  });
+  const list = (field, build) => (data[field] ? build(data[field].nodes) : h("p", {}, fieldError(errors, field)));
+  // Art. 15: answer within 5 working days of receipt, deliver within 5 of approval
+  const due = (at, provisional, doneAt, late) =>
+    at ? [fmtDate(at, false), provisional ? t("dueProvisional") : "", doneAt ? [" ", badge(late ? "warn" : "ok", t(late ? "doneLate" : "doneInTime"))] : null] : "—";
   return [
     section(
       t("catalogue"),
-      table(
-        t("catalogue"),
-        [t("code"), t("name"), t("frequency"), t("lastUpdated"), t("status")],
-        data.resources.nodes.map((r) => [r.code, r.name, r.updateFrequency, fmtDate(r.lastUpdatedAt), r.isStale ? badge("bad", t("stale")) : badge("ok", t("fresh"))]),
+      list("resources", (rows) =>
+        table(
+          t("catalogue"),
+          [t("code"), t("name"), t("frequency"), t("lastUpdated"), t("status")],
+          rows.map((r) => [r.code, r.name, r.updateFrequency, fmtDate(r.lastUpdatedAt), r.isStale ? badge("bad", t("stale")) : badge("ok", t("fresh"))]),
+        ),
       ),
     ),
-    section(t("incoming"), h("p", { id: "share-requests-to-come" }, t("incomingText"))),
+    h(
+      "div",
+      { id: "share-requests" },
+      section(
+        t("incoming"),
+        list("shareRequests", (rows) =>
+          table(
+            t("incoming"),
+            [t("requester"), t("resourceL"), t("purpose"), t("status"), t("receivedAt"), t("answerDue"), t("deliveryDue")],
+            rows.map((r) => [
+              orgName(r.requester),
+              r.resource?.name ?? "—",
+              r.purpose,
+              [badge("muted", t(`sr_${r.status}`)), r.overdue ? [" ", badge("bad", t("overdue"))] : null],
+              fmtDate(r.receivedAt, false),
+              due(r.answerDueAt, r.answerDueProvisional, r.answeredAt, r.answeredLate),
+              due(r.deliveryDueAt, r.deliveryDueProvisional, r.deliveredAt, r.deliveredLate),
+            ]),
+          ),
+        ),
+      ),
+    ),
+    h("div", { id: "my-scorecards" }, section(t("myScorecards"), list("agencyScorecards", (rows) => scorecardTable(rows, t("myScorecards"))))),
+    h("div", { id: "my-rectifications" }, section(t("rectifications"), list("rectifications", rectificationTable))),
   ];
 }
 
