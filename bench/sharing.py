@@ -397,9 +397,8 @@ def section(results: list, seeds: dict[str, Seeded], args, command: str) -> str:
         SECTION,
         "",
         "Written by `bench/sharing.py`; rerun it to refresh this section. Real numbers from "
-        "one run on a machine **shared with other sessions' test runs** (2 CPUs for 7 "
-        "concurrent helpers): absolute figures are low and noisy; the ratios to (a), from "
-        "the same run, are the comparable part.",
+        "one run; the load generator shares the server's 2 CPUs, and the machine is shared, "
+        "so the ratios to (a), from the same run, are the comparable part.",
         "",
         f"- Command: `{command}`",
         f"- Machine: {info['nproc']} CPUs (`nproc`), {info['model']}, {info['platform']}",
