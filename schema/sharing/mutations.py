@@ -387,13 +387,16 @@ class Mutation:
     async def declare_data_demand(
         self, info: Info, input: DeclareDataDemandInput
     ) -> DataDemandPayload:
-        fields = sharing.DemandFields(
-            scenario=input.scenario, legal_duty=input.legal_duty, items=tuple(input.items),
-            resource_id=uuid_of(input.resource_id, "Resource") if input.resource_id else None,
-        )  # fmt: skip
+        async def use_case(session: AsyncSession, actor: Principal | None) -> sharing.ShareDemand:
+            fields = sharing.DemandFields(  # in the runner: a bad id is userErrors ID_INVALID
+                scenario=input.scenario, legal_duty=input.legal_duty, items=tuple(input.items),
+                resource_id=uuid_of(input.resource_id, "Resource") if input.resource_id else None,
+            )  # fmt: skip
+            return await sharing.declare_data_demand(session, actor, fields)
+
         return await payload(
             info,
-            lambda s, a: sharing.declare_data_demand(s, a, fields),
+            use_case,
             DataDemandPayload,
             demand=DataDemand.from_row,
         )
@@ -484,13 +487,18 @@ class Mutation:
     async def apply_for_open_data(
         self, info: Info, input: ApplyForOpenDataInput
     ) -> OpenApplicationPayload:
-        fields = sharing.ApplicationFields(
-            resource_id=uuid_of(input.resource_id, "Resource"), purpose=input.purpose,
-            scenario=input.scenario, security_measures=input.security_measures,
-        )  # fmt: skip
+        async def use_case(
+            session: AsyncSession, actor: Principal | None
+        ) -> sharing.OpenApplication:
+            fields = sharing.ApplicationFields(  # in the runner: a bad id is userErrors
+                resource_id=uuid_of(input.resource_id, "Resource"), purpose=input.purpose,
+                scenario=input.scenario, security_measures=input.security_measures,
+            )  # fmt: skip
+            return await sharing.apply_for_open_data(session, actor, fields)
+
         return await payload(
             info,
-            lambda s, a: sharing.apply_for_open_data(s, a, fields),
+            use_case,
             OpenApplicationPayload,
             application=OpenApplication.from_row,
         )

@@ -190,3 +190,25 @@ def test_the_readmes_five_queries_are_valid_against_the_schema(app):
     schema = app.state.schema._schema
     for op in operations:
         assert validate(schema, parse(op)) == [], op
+
+
+async def test_a_bad_resource_id_is_a_user_error_not_a_graphql_error(gql, world):
+    """declareDataDemand and applyForOpenData decode the id inside the runner: a malformed id
+    answers userErrors ID_INVALID (as their SDL says), never a top-level error."""
+    demand = await gql(
+        """mutation($i: DeclareDataDemandInput!) { declareDataDemand(input: $i) {
+             userErrors { field code } } }""",
+        {"i": {"scenario": "s", "legalDuty": "d", "items": [], "resourceId": "not-an-id"}},
+        world.requester,
+    )
+    assert "errors" not in demand
+    assert [e["code"] for e in demand["data"]["declareDataDemand"]["userErrors"]] == ["ID_INVALID"]
+    applied = await gql(
+        """mutation($i: ApplyForOpenDataInput!) { applyForOpenData(input: $i) {
+             userErrors { field code } } }""",
+        {"i": {"resourceId": "not-an-id", "purpose": "p", "scenario": "s",
+               "securityMeasures": "m"}},
+        world.requester,
+    )  # fmt: skip
+    assert "errors" not in applied
+    assert [e["code"] for e in applied["data"]["applyForOpenData"]["userErrors"]] == ["ID_INVALID"]
