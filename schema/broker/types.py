@@ -359,6 +359,15 @@ class IndicatorScore:
     score: Decimal
     weight: Decimal
 
+    @classmethod
+    def from_json(cls, text: str) -> list[IndicatorScore]:
+        """The scores the indicator engine stored for one run (brokers and agencies alike)."""
+        return [
+            cls(code=i["code"], value=Decimal(i["value"]), score=Decimal(i["score"]),
+                weight=Decimal(i["weight"]))
+            for i in json.loads(text)
+        ]  # fmt: skip
+
 
 @strawberry.type(description="One broker's evaluation for one period, from recorded facts.")
 class BrokerEvaluation(Node):
@@ -381,13 +390,7 @@ class BrokerEvaluation(Node):
         return cls(
             id=to_global_id("BrokerEvaluation", row.id), period_start=row.period_start,
             period_end=row.period_end, facts=json.loads(row.facts),
-            indicators=[
-                IndicatorScore(
-                    code=i["code"], value=Decimal(i["value"]), score=Decimal(i["score"]),
-                    weight=Decimal(i["weight"]),
-                )
-                for i in json.loads(row.indicators)
-            ],
+            indicators=IndicatorScore.from_json(row.indicators),
             score=Decimal(row.score), grade=row.grade, evaluated_at=row.evaluated_at,
             ledger_seq=row.ledger_seq, row=row,
         )  # fmt: skip

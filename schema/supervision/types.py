@@ -161,13 +161,7 @@ class AgencyScorecard(Node):
         return cls(
             id=to_global_id("AgencyScorecard", row.id), period_start=row.period_start,
             period_end=row.period_end, facts=json.loads(row.facts),
-            indicators=[
-                IndicatorScore(
-                    code=i["code"], value=Decimal(i["value"]), score=Decimal(i["score"]),
-                    weight=Decimal(i["weight"]),
-                )
-                for i in json.loads(row.indicators)
-            ],
+            indicators=IndicatorScore.from_json(row.indicators),
             score=Decimal(row.score), grade=row.grade, evaluated_at=row.evaluated_at,
             ledger_seq=row.ledger_seq, row=row,
         )  # fmt: skip
