@@ -21,6 +21,7 @@ from authority.models import Scoring, SubjectKind, SupervisionGrade, Supervision
 from authority.organizations import (
     bootstrap_authority,
     list_organizations,
+    organization_listing,
     reclassify_organization,
     register_organization,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "bootstrap_authority",
     "indicators",
     "list_organizations",
+    "organization_listing",
     "reclassify_organization",
     "register_organization",
     "scoring",

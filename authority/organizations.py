@@ -10,6 +10,7 @@ lookups (`core.organizations`) stay below the ledger for the identity check to u
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +23,7 @@ from core.errors import Problem, UserError
 from core.identity import Principal, Role, require
 from core.models import Organization, OrganizationKind
 from core.organizations import find_by_uscc
-from core.pagination import Page, paginate
+from core.pagination import Listing, Page, paginate_listing
 from core.validators import is_valid_uscc, normalize_uscc
 
 NAME_MAX = 200
@@ -183,9 +184,15 @@ def _uscc_taken(existing: Organization) -> UserError:
 # Built once: an `aliased()` per request cost ~12 % of the organisation page's CPU (the alias
 # and the statement's cache key re-inspected the mapped class for every column; issue 14).
 _REGISTRANT = aliased(Organization, name="registrant")
-_WITH_REGISTRANT = sa.select(Organization, _REGISTRANT).outerjoin(
-    _REGISTRANT, Organization.registered_by_id == _REGISTRANT.id
-)
+
+
+def organization_listing(kind: OrganizationKind | None) -> Listing:
+    """Organisations by name, of `kind` if given. Names and credit codes are public registry
+    facts (Art. 26): any signed-in caller sees them all."""
+    statement = sa.select(Organization)
+    if kind is not None:
+        statement = statement.where(Organization.kind == kind)
+    return Listing(statement, sort=Organization.name, id_column=Organization.id)
 
 
 async def list_organizations(
@@ -195,16 +202,12 @@ async def list_organizations(
     first: int,
     after: str | None,
 ) -> Page[tuple[Organization, Organization | None]]:
-    """Organisations by name, each with the organisation that registered it, in one statement.
-    Names and credit codes are public registry facts (Art. 26)."""
-    statement = _WITH_REGISTRANT
-    if kind is not None:
-        statement = statement.where(Organization.kind == kind)
-    return await paginate(
-        session,
-        statement,
-        sort=Organization.name,
-        id_column=Organization.id,
-        first=first,
-        after=after,
+    """`organization_listing`, each with the organisation that registered it, in one
+    statement."""
+    listing = organization_listing(kind)
+    statement = listing.statement.add_columns(_REGISTRANT).outerjoin(
+        _REGISTRANT, Organization.registered_by_id == _REGISTRANT.id
+    )
+    return await paginate_listing(
+        session, replace(listing, statement=statement), first=first, after=after
     )

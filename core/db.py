@@ -13,9 +13,11 @@ Two rules from DESIGN.md shape this module:
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import re
 import sqlite3
+import uuid
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
@@ -118,6 +120,16 @@ class _InlineSqlite(aiosqlite.Connection):
         return fn(*args, **kwargs)
 
 
+GLOBAL_ID_FUNCTION = "pdex_global_id"  # SQLite has no base64 (PostgreSQL: `encode`)
+
+
+def global_id(type_name: str, row_id: Any) -> str:
+    """SQLite's `pdex_global_id(type, id)` for compiled reads (core.jsonread): the string
+    `schema.relay.to_global_id` makes, base64 of `Type:uuid`."""
+    value = row_id if isinstance(row_id, uuid.UUID) else uuid.UUID(str(row_id))
+    return base64.b64encode(f"{type_name}:{value}".encode()).decode()
+
+
 def _inline_connector(path: str) -> Any:
     def connect() -> aiosqlite.Connection:
         connection = _InlineSqlite(
@@ -151,6 +163,7 @@ def _sqlite_engine(url: str, *, pool_size: int, immediate: bool) -> AsyncEngine:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        dbapi_connection.create_function(GLOBAL_ID_FUNCTION, 2, global_id, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]

@@ -81,29 +81,35 @@ def _fits(column: InstrumentedAttribute[Any], value: Any) -> bool:
     return isinstance(value, python_type) and not isinstance(value, bool)
 
 
-async def paginate(
-    session: AsyncSession,
-    statement: sa.Select[Any],
-    *,
-    sort: InstrumentedAttribute[Any],
-    id_column: InstrumentedAttribute[Any] | None = None,
-    first: int,
-    after: str | None = None,
-    newest_first: bool = False,
-) -> Page[Any]:
-    """Run `statement` ordered by (sort, id), ascending or (`newest_first`) descending, one
-    page after `after`.
+@dataclass(frozen=True)
+class Listing:
+    """What a domain's `list_*` pages: a statement (the caller's visibility and filters in its
+    WHERE) and its keyset order. `paginate` runs it for the resolvers; `page_statement` is
+    the same page as a statement, for a reader that picks its own columns (core.jsonread)."""
 
-    `id_column` breaks ties; leave it out when `sort` is unique (a sequence number).
-    Fetches `first + 1` rows in one statement to learn whether a next page exists. A
+    statement: sa.Select[Any]
+    sort: InstrumentedAttribute[Any]
+    id_column: InstrumentedAttribute[Any] | None = None
+    newest_first: bool = False
+
+    def cursor(self, sort_value: Any, row_id: Any) -> str:
+        return encode_cursor(sort_value, row_id if self.id_column is not None else None)
+
+
+def page_statement(listing: Listing, *, first: int, after: str | None) -> sa.Select[Any]:
+    """`listing.statement` ordered by (sort, id), ascending or (`newest_first`) descending,
+    after `after`, limited to `first + 1` rows (the extra one tells whether a next page exists).
+
+    `id_column` breaks ties; leave it out when `sort` is unique (a sequence number). A
     descending page walks the same (sort, id) index backwards.
     """
     check_page_size(first)
+    statement, sort, id_column = listing.statement, listing.sort, listing.id_column
     if after is not None:
         sort_value, row_id = decode_cursor(after)
         if not _fits(sort, sort_value) or (id_column is not None and not _fits(id_column, row_id)):
             raise _bad_cursor()
-        beyond = operator.lt if newest_first else operator.gt
+        beyond = operator.lt if listing.newest_first else operator.gt
         if id_column is None:
             statement = statement.where(beyond(sort, sort_value))
         else:
@@ -114,9 +120,30 @@ async def paginate(
                 )
             )
     order = [sort] if id_column is None else [sort, id_column]
-    if newest_first:
+    if listing.newest_first:
         order = [column.desc() for column in order]
-    statement = statement.order_by(*order).limit(first + 1)
+    return statement.order_by(*order).limit(first + 1)
+
+
+async def paginate(
+    session: AsyncSession,
+    statement: sa.Select[Any],
+    *,
+    sort: InstrumentedAttribute[Any],
+    id_column: InstrumentedAttribute[Any] | None = None,
+    first: int,
+    after: str | None = None,
+    newest_first: bool = False,
+) -> Page[Any]:
+    """Run `statement` one page after `after` (`page_statement`), in one statement."""
+    listing = Listing(statement, sort, id_column, newest_first)
+    return await paginate_listing(session, listing, first=first, after=after)
+
+
+async def paginate_listing(
+    session: AsyncSession, listing: Listing, *, first: int, after: str | None = None
+) -> Page[Any]:
+    statement = page_statement(listing, first=first, after=after)
     result = await session.execute(statement)
     # One entity: the rows are models. Several (a page joined to a relation, fetched in the
     # same statement): the rows are tuples, and the first entity carries the sort key.
@@ -125,6 +152,7 @@ async def paginate(
     has_next = len(rows) > first
     rows = rows[:first]
     keyed = [row[0] for row in rows] if joined else rows
+    sort, id_column = listing.sort, listing.id_column
     cursors = [
         encode_cursor(getattr(row, sort.key), getattr(row, id_column.key) if id_column else None)
         for row in keyed

@@ -72,6 +72,7 @@ class Settings:
     rate_limit: float = 20.0
     rate_burst: int = 100
     max_concurrent: int = 8  # one caller's HTTP requests running at once, per process
+    compiled_reads: bool = True  # answer covered queries in one statement (schema.compiled)
     redis_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -123,6 +124,8 @@ def load_settings() -> Settings:
         rate_limit=_float("PDEX_RATE_LIMIT", 20.0),
         rate_burst=_int("PDEX_RATE_BURST", 100),
         max_concurrent=_int("PDEX_MAX_CONCURRENT", 8),
+        compiled_reads=os.environ.get("PDEX_COMPILED_READS", "1").lower()
+        not in ("0", "false", "no"),
         redis_url=os.environ.get("PDEX_REDIS_URL") or None,
     )
 

@@ -6,6 +6,7 @@ valuation methods of Art. 25 (`registry.valuation`: cost, income, market).
 """
 
 from registry.appraisal import (
+    LATEST_VALUATION_FIRST,
     appraise_asset,
     assess_quality,
     assessments_of,
@@ -13,14 +14,18 @@ from registry.appraisal import (
     valuations_of,
 )
 from registry.assets import (
+    SOURCE_ORDER,
     AssetFields,
     AssetFilter,
     SourceSpec,
+    asset_listing,
     cancel_asset_registration,
+    certified,
     change_asset_registration,
     complete_asset_registration,
     complete_due_registrations,
     get_assets,
+    is_certified,
     list_assets,
     object_to_asset,
     objections_of,
@@ -106,6 +111,11 @@ __all__ = [
     "complete_due_registrations",
     "get_assets",
     "list_assets",
+    "LATEST_VALUATION_FIRST",
+    "asset_listing",
+    "certified",
+    "is_certified",
+    "SOURCE_ORDER",
     "object_to_asset",
     "objections_of",
     "register_asset",

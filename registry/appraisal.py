@@ -140,6 +140,10 @@ async def valuations_of(
     )
 
 
+# Newest first; of two valued at one instant, the later ledger entry.
+LATEST_VALUATION_FIRST = (AssetValuation.valued_at.desc(), AssetValuation.ledger_seq.desc())
+
+
 async def current_valuations(
     session: AsyncSession, asset_ids: Sequence[uuid.UUID]
 ) -> list[AssetValuation | None]:
@@ -148,7 +152,7 @@ async def current_valuations(
         sa.func.row_number()
         .over(
             partition_by=AssetValuation.asset_id,
-            order_by=(AssetValuation.valued_at.desc(), AssetValuation.ledger_seq.desc()),
+            order_by=LATEST_VALUATION_FIRST,
         )
         .label("rank")
     )

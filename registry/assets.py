@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -27,7 +28,7 @@ from core.clock import SHANGHAI, for_people, now
 from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
-from core.pagination import Page, paginate
+from core.pagination import Listing, Page, paginate_listing
 from core.search import contains_text
 from registry.catalogue import find_resource
 from registry.errors import Code
@@ -580,14 +581,9 @@ def visible_to(actor: Principal | None) -> sa.ColumnElement[bool]:
     return sa.or_(Asset.status != AssetStatus.DRAFT, mine)
 
 
-async def list_assets(
-    session: AsyncSession,
-    actor: Principal | None,
-    where: AssetFilter,
-    *,
-    first: int,
-    after: str | None,
-) -> Page[Asset]:
+def asset_listing(actor: Principal | None, where: AssetFilter) -> Listing:
+    """The assets `actor` may see that match `where`, oldest first: what `list_assets`
+    pages, and what a compiled read (core.jsonread) selects its own columns from."""
     statement = sa.select(Asset).where(visible_to(actor))
     if where.kind is not None:
         statement = statement.where(Asset.kind == where.kind)
@@ -597,9 +593,18 @@ async def list_assets(
         statement = statement.where(Asset.holder_id == where.holder_id)
     if where.text:
         statement = statement.where(contains_text(where.text, Asset.name, Asset.description))
-    return await paginate(
-        session, statement, sort=Asset.created_at, id_column=Asset.id, first=first, after=after
-    )
+    return Listing(statement, sort=Asset.created_at, id_column=Asset.id)
+
+
+async def list_assets(
+    session: AsyncSession,
+    actor: Principal | None,
+    where: AssetFilter,
+    *,
+    first: int,
+    after: str | None,
+) -> Page[Asset]:
+    return await paginate_listing(session, asset_listing(actor, where), first=first, after=after)
 
 
 async def get_assets(
@@ -611,7 +616,31 @@ async def get_assets(
 async def sources_of(
     session: AsyncSession, asset_ids: Sequence[uuid.UUID]
 ) -> list[list[AssetSource]]:
-    return await fetch_children(session, AssetSource.asset_id, asset_ids)
+    """Each asset's sources, in one order whoever reads them (`SOURCE_ORDER`)."""
+    return await fetch_children(session, AssetSource.asset_id, asset_ids, order_by=SOURCE_ORDER)
+
+
+SOURCE_ORDER = (AssetSource.id,)
+
+
+# Art. 25: a changed asset is reviewed again and a cancelled one is off the register; either
+# keeps its number, but neither is certified until (if ever) registered again.
+def is_certified(asset: Asset) -> bool:
+    """Whether `asset` shows a registration certificate."""
+    return (
+        asset.status is AssetStatus.REGISTERED
+        and asset.registration_number is not None
+        and asset.registration_seq is not None
+    )
+
+
+def certified(asset: Any) -> sa.ColumnElement[bool]:
+    """`is_certified` as SQL over `asset` (the Asset table or an alias of it)."""
+    return sa.and_(
+        asset.status == AssetStatus.REGISTERED,
+        asset.registration_number.is_not(None),
+        asset.registration_seq.is_not(None),
+    )
 
 
 async def objections_of(

@@ -53,6 +53,7 @@ from schema import (
     sharing,
     supervision,
 )
+from schema.compiled import CompiledReads, PlanCache
 from schema.context import Info
 from schema.errors import CodedParserCache, ErrorPolicy, PdexSchema
 from schema.limits import QueryLimits, validation_rules
@@ -103,6 +104,7 @@ class CachedNameConverter(NameConverter):
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     rules = validation_rules(settings)
+    plans = PlanCache()  # compiled reads, planned once per document (schema.compiled)
     max_tokens = settings.max_tokens
     return PdexSchema(
         config=StrawberryConfig(name_converter=CachedNameConverter()),
@@ -116,5 +118,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             InputSanitizer,  # every string argument, literal or variable (issue 10 §4)
             lambda: CodedParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
+            *([lambda: CompiledReads(plans)] if settings.compiled_reads else []),
         ],
     )

@@ -6,6 +6,7 @@ import strawberry
 
 import authority
 from core.identity import require
+from schema import compiled
 from schema.context import Info
 from schema.organizations.enums import OrganizationKindEnum
 from schema.organizations.types import Organization, Viewer
@@ -51,3 +52,13 @@ class Query:
             {registrant.id: registrant for _, registrant in page.items if registrant}
         )
         return connection(page, lambda row: Organization.from_row(row[0]))
+
+
+# `organizations` compiled (schema.compiled): the listing `authority.list_organizations` pages.
+compiled.connection(
+    "organizations",
+    node="Organization",
+    signed_in=True,  # as `require(info.context.actor)` above
+    arguments=("kind", "first", "after"),
+    listing=lambda _actor, args: authority.organization_listing(args.get("kind")),
+)

@@ -4,6 +4,7 @@ types."""
 from __future__ import annotations
 
 import registry
+from schema import compiled
 from schema.dataloaders import loader, visible_loader
 from schema.registry.types import Asset, DataItem, Resource
 from schema.relay import node_type
@@ -23,3 +24,68 @@ visible_loader("asset", registry.get_assets)
 node_type("DataItem", "data_item", DataItem.from_row)
 node_type("Resource", "resource", Resource.from_row, public=True)  # Art. 18: the open catalogue
 node_type("Asset", "asset", Asset.from_row, public=True)  # registrations are public facts
+
+# Compiled reads (schema.compiled): how these types read off their tables. What is not here
+# (rights, objections, quality, valuations, resources, JSON fields, the inclusion proof)
+# goes through the resolvers above.
+compiled.shape(
+    "Asset",
+    registry.Asset,
+    {
+        "id": compiled.GlobalId("Asset"),
+        **{
+            name: compiled.Column(column)
+            for name, column in {
+                "kind": "kind",
+                "name": "name",
+                "description": "description",
+                "scenario": "scenario",
+                "deliveryMode": "delivery_mode",
+                "updateFrequency": "update_frequency",
+                "timeSpan": "time_span",
+                "scale": "scale",
+                "status": "status",
+                "noticeEndsAt": "notice_ends_at",
+                "noticeEndsProvisional": "notice_ends_provisional",
+                "decisionReason": "decision_reason",
+                "version": "version",
+                "createdAt": "created_at",
+            }.items()
+        },
+        "holder": compiled.ToOne("holder_id", "Organization"),
+        "sources": compiled.ToMany("AssetSource", "asset_id", registry.SOURCE_ORDER),
+        "currentValuation": compiled.Latest(
+            "AssetValuation", "asset_id", registry.LATEST_VALUATION_FIRST
+        ),
+        "certificate": compiled.SameRow("RegistrationCertificate", registry.certified),
+    },
+)
+compiled.shape(
+    "AssetSource",
+    registry.AssetSource,
+    {
+        "datasetName": compiled.Column("dataset_name"),
+        "datasetHolder": compiled.Column("dataset_holder"),
+        "legalBasis": compiled.Column("legal_basis"),
+    },
+)
+compiled.shape(
+    "AssetValuation",
+    registry.AssetValuation,
+    {
+        "method": compiled.Column("method"),
+        "value": compiled.Column("value"),
+        "valuedAt": compiled.Column("valued_at"),
+        "ledgerSeq": compiled.Column("ledger_seq"),
+    },
+)
+compiled.shape(
+    "RegistrationCertificate",
+    registry.Asset,
+    {
+        "number": compiled.Column("registration_number"),
+        "registeredAt": compiled.Column("registered_at"),
+        "ledgerSeq": compiled.Column("registration_seq"),
+        "holder": compiled.ToOne("holder_id", "Organization"),
+    },
+)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 import registry
 from core.identity import require
+from schema import compiled
 from schema.context import Info
 from schema.registry.inputs import AssetFilterInput, ResourceFilterInput
 from schema.registry.types import Asset, DataItem, Resource
@@ -102,12 +105,7 @@ class AssetQuery:
         after: str | None = None,
     ) -> Connection[Asset]:
         f = filter or AssetFilterInput()
-        where = registry.AssetFilter(
-            kind=f.kind,
-            status=f.status,
-            text=f.text,
-            holder_id=uuid_of(f.holder, "Organization") if f.holder else None,
-        )
+        where = _asset_filter(kind=f.kind, status=f.status, text=f.text, holder=f.holder)
         return await page_connection(
             info,
             lambda session, actor: registry.list_assets(
@@ -120,3 +118,26 @@ class AssetQuery:
                 "currentValuation": ("asset_current_valuation", lambda r: r.id),
             },
         )
+
+
+def _asset_filter(
+    *, kind: Any = None, status: Any = None, text: str | None = None, holder: str | None = None
+) -> registry.AssetFilter:
+    return registry.AssetFilter(
+        kind=kind,
+        status=status,
+        text=text,
+        holder_id=uuid_of(holder, "Organization") if holder else None,
+    )
+
+
+# `assets` compiled (schema.compiled): the listing `registry.list_assets` pages.
+compiled.connection(
+    "assets",
+    node="Asset",
+    signed_in=False,
+    arguments=("filter", "first", "after"),
+    listing=lambda actor, args: registry.asset_listing(
+        actor, _asset_filter(**(args.get("filter") or {}))
+    ),
+)

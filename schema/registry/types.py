@@ -340,12 +340,9 @@ class Asset(Node):
     @strawberry.field(description="Only while REGISTERED: not under re-review or cancelled.")
     def certificate(self) -> RegistrationCertificate | None:
         row = self.row
-        # Art. 25: a changed asset is reviewed again and a cancelled one is off the register;
-        # either keeps its number, but neither is certified until (if ever) registered again.
-        if row.status is not registry.AssetStatus.REGISTERED:
+        if not registry.is_certified(row):
             return None
-        if row.registration_number is None or row.registration_seq is None:
-            return None
+        assert row.registration_number is not None and row.registration_seq is not None
         return RegistrationCertificate(
             number=row.registration_number,
             rights=_rights(row),

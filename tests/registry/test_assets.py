@@ -488,13 +488,15 @@ async def test_a_page_reads_its_relations_in_its_own_session(
     gql, make_caller, count_statements, db
 ):
     """`assets` looks at the selection (through fragments) and fetches holders, sources and
-    the latest valuation in the page's session: four statements, one connection."""
+    the latest valuation in the page's session: four statements, one connection. (`rights`
+    is left to the resolvers by compiled reads, so this is their path; without it the page is
+    one compiled statement: tests/schema/test_compiled.py.)"""
     firm = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
     marker = uuid.uuid4().hex[:8]
     for _ in range(3):
         await payload(gql, REGISTER, product(name=f"Paged {marker}"), firm, "registerAsset")
     query = """query($t: String) { assets(filter: {text: $t}, first: 3) { nodes { ...F } } }
-      fragment F on Asset { name holder { name } ... on Asset { sources { datasetName } }
+      fragment F on Asset { name rights holder { name } ... on Asset { sources { datasetName } }
         currentValuation { value } }"""
     checkouts: list[object] = []
 

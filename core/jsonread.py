@@ -1,0 +1,259 @@
+"""Compiled reads (issue 14): one SQL statement builds a page's JSON in the database.
+
+A `Shape` says how a GraphQL object type reads off one table: which fields are columns, which
+one is the row's global ID, which follow a foreign key to one row (`ToOne`), collect the rows
+that point back (`ToMany`), or show the same row as another type when a condition holds
+(`SameRow`). `node_json` turns a selection of such fields into one SQL expression —
+`json_build_object`/`json_agg` on PostgreSQL, `json_object`/`json_group_array` on SQLite —
+with the relations as correlated subqueries, and values exactly as the GraphQL resolvers
+serialise them: global IDs (base64 of `Type:uuid`, as `schema.relay.to_global_id`), aware UTC
+timestamps as `datetime.isoformat()`, enum names, money as its two-decimal text.
+
+What a shape does not describe raises `NotCompiled`, and the caller answers through the
+resolvers instead. Nothing here knows GraphQL documents or who is asking: the caller's
+visibility predicates come in the domain's `Listing` statement the node expression is
+selected from (`page_rows`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.util import ClauseAdapter
+
+from core.db import GLOBAL_ID_FUNCTION
+from core.pagination import Listing, Page, page_statement
+from core.sqltypes import Money, UTCDateTime
+
+
+class NotCompiled(Exception):
+    """The selection asks for something no shape describes: answer through the resolvers."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A scalar field read from the column `attr`."""
+
+    attr: str
+
+
+@dataclass(frozen=True)
+class GlobalId:
+    """The Relay global ID of the row: base64 of `type_name:uuid` of the column `attr`."""
+
+    type_name: str
+    attr: str = "id"
+
+
+@dataclass(frozen=True)
+class ToOne:
+    """The row of shape `shape` whose `id` is this row's `key` (null when there is none)."""
+
+    key: str
+    shape: str
+
+
+@dataclass(frozen=True)
+class ToMany:
+    """The rows of shape `shape` whose column `key` holds this row's id, in `order_by`
+    order (the domain's column tuple, the one order its batch getter uses too)."""
+
+    shape: str
+    key: str
+    order_by: Sequence[Any]
+
+
+@dataclass(frozen=True)
+class Latest:
+    """The first row of shape `shape` whose column `key` holds this row's id, in `order_by`
+    order (null when there is none): "the latest valuation"."""
+
+    shape: str
+    key: str
+    order_by: Sequence[Any]
+
+
+@dataclass(frozen=True)
+class SameRow:
+    """This same row seen as shape `shape`, or null unless `when(table)` holds (a domain
+    predicate over the table or an alias of it)."""
+
+    shape: str
+    when: Callable[[Any], sa.ColumnElement[bool]]
+
+
+Field = Column | GlobalId | ToOne | ToMany | Latest | SameRow
+
+
+@dataclass(frozen=True)
+class Shape:
+    name: str  # the GraphQL type name (`__typename`)
+    model: Any  # the table's mapped class
+    fields: Mapping[str, Field]  # by GraphQL field name
+
+
+# A selection: (response key, field name, sub-selection or None), in response order.
+Selection = tuple[tuple[str, str, "Selection | None"], ...]
+
+MAX_KEYS = 50  # json_build_object takes at most 100 arguments on PostgreSQL
+
+
+def _text(value: str) -> sa.ColumnElement[str]:
+    """A constant SQL string literal (GraphQL names and formats only: never user input)."""
+    return sa.literal_column("'" + value.replace("'", "''") + "'", sa.Text)
+
+
+class _Builder:
+    def __init__(self, shapes: Mapping[str, Shape], dialect: str) -> None:
+        if dialect not in ("postgresql", "sqlite"):
+            raise NotCompiled(dialect)
+        self.shapes = shapes
+        self.pg = dialect == "postgresql"
+
+    def shape(self, name: str) -> Shape:
+        shape = self.shapes.get(name)
+        if shape is None:
+            raise NotCompiled(name)
+        return shape
+
+    def obj(self, shape: Shape, table: Any, selection: Selection) -> sa.ColumnElement[Any]:
+        keys: dict[str, sa.ColumnElement[Any]] = {}
+        for key, name, sub in selection:
+            if key in keys:
+                raise NotCompiled(key)  # the caller merges fields; a repeat is not ours
+            keys[key] = self.value(shape, table, name, sub)
+        if not keys or len(keys) > MAX_KEYS:
+            raise NotCompiled(shape.name)
+        args = [part for key, value in keys.items() for part in (_text(key), value)]
+        return sa.func.json_build_object(*args) if self.pg else sa.func.json_object(*args)
+
+    def nested(self, value: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+        # SQLite passes JSON as text between queries: `json()` marks it JSON again.
+        return value if self.pg else sa.func.json(value)
+
+    def value(
+        self, shape: Shape, table: Any, name: str, sub: Selection | None
+    ) -> sa.ColumnElement[Any]:
+        if name == "__typename":
+            return _text(shape.name)
+        field = shape.fields.get(name)
+        if field is None:
+            raise NotCompiled(f"{shape.name}.{name}")
+        if isinstance(field, (Column, GlobalId)) != (sub is None):
+            raise NotCompiled(f"{shape.name}.{name}")
+        if isinstance(field, Column):
+            return self.scalar(getattr(table, field.attr))
+        if isinstance(field, GlobalId):
+            return self.global_id(field.type_name, getattr(table, field.attr))
+        assert sub is not None
+        if isinstance(field, SameRow):
+            inner = self.obj(self.shape(field.shape), table, sub)
+            return self.nested(sa.case((field.when(table), inner), else_=sa.null()))
+        target = self.shape(field.shape)
+        other = aliased(target.model)
+        inner = self.obj(target, other, sub)
+        if isinstance(field, ToOne):
+            one = sa.select(inner).where(other.id == getattr(table, field.key))
+            return self.nested(one.scalar_subquery())
+        # the domain's order, over this alias of its table
+        adapt = ClauseAdapter(sa.inspect(other).selectable).traverse
+        order = [adapt(getattr(c, "__clause_element__", lambda c=c: c)()) for c in field.order_by]
+        mine = getattr(other, field.key) == table.id
+        if isinstance(field, Latest):
+            latest = sa.select(inner).where(mine).order_by(*order).limit(1)
+            return self.nested(latest.scalar_subquery())
+        if self.pg:
+            many = sa.select(
+                sa.func.coalesce(
+                    sa.func.json_agg(aggregate_order_by(inner, *order)),
+                    sa.literal_column("'[]'::json"),
+                )
+            ).where(mine)
+            return many.scalar_subquery()
+        # SQLite 3.40 has no ORDER BY inside an aggregate; its window function has one
+        rows = sa.func.json_group_array(inner).over(order_by=order, rows=(None, None))
+        found = sa.select(rows).where(mine).limit(1).scalar_subquery()
+        return sa.func.json(sa.func.coalesce(found, _text("[]")))
+
+    def global_id(self, type_name: str, column: Any) -> sa.ColumnElement[Any]:
+        if not self.pg:
+            return getattr(sa.func, GLOBAL_ID_FUNCTION)(_text(type_name), column)
+        raw = _text(f"{type_name}:").concat(sa.cast(column, sa.Text))
+        encoded = sa.func.encode(sa.func.convert_to(raw, _text("UTF8")), _text("base64"))
+        return sa.func.replace(encoded, sa.literal_column("E'\\n'", sa.Text), _text(""))
+
+    def scalar(self, column: Any) -> sa.ColumnElement[Any]:
+        kind = column.type
+        if isinstance(kind, UTCDateTime):
+            return self.timestamp(column)
+        if isinstance(kind, Money):
+            return sa.cast(column, sa.Text) if self.pg else column
+        if isinstance(kind, sa.Enum):
+            members = kind.enum_class
+            # GraphQL shows enum names; the column holds values: only where they agree
+            if members is None or any(m.name != m.value for m in members):  # type: ignore[attr-defined]
+                raise NotCompiled(str(column))
+            return column
+        if isinstance(kind, sa.types.TypeDecorator):  # e.g. SQLModel's AutoString
+            kind = kind.impl_instance
+        if isinstance(kind, sa.Boolean):
+            if self.pg:
+                return column
+            return sa.func.json(sa.case((column, _text("true")), (sa.not_(column), _text("false"))))
+        if isinstance(kind, (sa.Integer, sa.String)) and not isinstance(kind, sa.Enum):
+            return column
+        raise NotCompiled(str(column))
+
+    def timestamp(self, column: Any) -> sa.ColumnElement[Any]:
+        """`datetime.isoformat()` of an aware UTC datetime: microseconds only when not 0."""
+        suffix = _text("+00:00")
+        if not self.pg:
+            # SQLAlchemy stores 'YYYY-MM-DD HH:MM:SS.ffffff' on SQLite
+            bare = sa.func.replace(
+                sa.func.replace(column, _text(" "), _text("T")), _text(".000000"), _text("")
+            )
+            return bare.concat(suffix)
+        utc = sa.func.timezone(_text("UTC"), column)
+        micro = sa.func.to_char(utc, _text("US"))
+        seconds = sa.func.to_char(utc, _text('YYYY-MM-DD"T"HH24:MI:SS'))
+        fraction = sa.case((micro == _text("000000"), _text("")), else_=_text(".").concat(micro))
+        return seconds.concat(fraction).concat(suffix)
+
+
+def node_json(
+    shapes: Mapping[str, Shape], shape: str, selection: Selection, dialect: str
+) -> sa.ColumnElement[Any]:
+    """The JSON text of `selection` over one row of `shape`'s table (the mapped class itself,
+    as the domain's listing selects it). Raises `NotCompiled`."""
+    builder = _Builder(shapes, dialect)
+    root = builder.shape(shape)
+    value = builder.obj(root, root.model, selection)
+    return sa.cast(value, sa.Text) if builder.pg else value
+
+
+async def page_rows(
+    session: Any,
+    listing: Listing,
+    nodes: Sequence[sa.ColumnElement[Any]],
+    *,
+    first: int,
+    after: str | None,
+) -> Page[tuple[str, ...]]:
+    """One statement: the page of `listing` (its visibility and filters, its keyset order),
+    each row as the JSON texts of `nodes`, with the page's cursors."""
+    keys = [listing.sort] if listing.id_column is None else [listing.sort, listing.id_column]
+    statement = page_statement(listing, first=first, after=after).with_only_columns(
+        *keys, *nodes, maintain_column_froms=True
+    )
+    rows = (await session.execute(statement)).all()
+    has_next = len(rows) > first
+    rows = rows[:first]
+    width = len(keys)
+    cursors = [listing.cursor(row[0], row[1] if width == 2 else None) for row in rows]
+    items = [tuple(row[width:]) for row in rows]
+    return Page(items, cursors, has_next_page=has_next, has_previous_page=after is not None)

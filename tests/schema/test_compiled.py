@@ -1,0 +1,391 @@
+"""Compiled reads (schema.compiled, core.jsonread): a covered query answered in one statement
+per root field says exactly what the resolvers say — data, errors and nulls — for random
+selections, for every role, on both engines; anything not covered falls back."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import registry
+from core.identity import Principal, Role
+from core.models import Organization, OrganizationKind
+from schema import build_schema
+from schema.context import Context
+from schema.relay import to_global_id
+from tests.conftest import _new_uscc
+
+ROLE_KIND = {
+    Role.AUTHORITY: OrganizationKind.AUTHORITY,
+    Role.AGENCY: OrganizationKind.AGENCY,
+    Role.BROKER: OrganizationKind.BROKER,
+    Role.MARKET_ENTITY: OrganizationKind.MARKET_ENTITY,
+    Role.AUDITOR: OrganizationKind.AUDITOR,
+    Role.DATA_SUBJECT: None,
+    Role.OVERSIGHT: OrganizationKind.AGENCY,
+}
+
+# The covered fields of each type, and the type a relation leads to.
+FIELDS: dict[str, dict[str, str | None]] = {
+    "Organization": dict.fromkeys(("id", "kind", "name", "uscc", "createdAt", "__typename"))
+    | {"registeredBy": "Organization"},
+    "Asset": dict.fromkeys(
+        (
+            "id",
+            "kind",
+            "name",
+            "description",
+            "scenario",
+            "deliveryMode",
+            "updateFrequency",
+            "timeSpan",
+            "scale",
+            "status",
+            "noticeEndsAt",
+            "noticeEndsProvisional",
+            "decisionReason",
+            "version",
+            "createdAt",
+            "__typename",
+        )
+    )  # fmt: skip
+    | {
+        "holder": "Organization",
+        "sources": "AssetSource",
+        "currentValuation": "AssetValuation",
+        "certificate": "RegistrationCertificate",
+    },
+    "AssetSource": dict.fromkeys(("datasetName", "datasetHolder", "legalBasis", "__typename")),
+    "AssetValuation": dict.fromkeys(("method", "value", "valuedAt", "ledgerSeq", "__typename")),
+    "RegistrationCertificate": dict.fromkeys(("number", "registeredAt", "ledgerSeq", "__typename"))
+    | {"holder": "Organization"},
+}
+ROOTS = {"organizations": "Organization", "assets": "Asset"}
+
+
+@st.composite
+def _selection(draw: Any, type_name: str, depth: int = 0) -> str:
+    names = [n for n, target in FIELDS[type_name].items() if target is None or depth < 2]
+    chosen = draw(st.lists(st.sampled_from(names), min_size=1, max_size=7, unique=True))
+    parts = []
+    for i, name in enumerate(chosen):
+        alias = f"a{i}{name}: " if draw(st.integers(0, 3)) == 0 else ""
+        target = FIELDS[type_name][name]
+        sub = f" {{ {draw(_selection(target, depth + 1))} }}" if target else ""
+        parts.append(f"{alias}{name}{sub}")
+        if draw(st.integers(0, 9)) == 0:
+            parts.append(f"{name}{sub}" if not alias else f"{alias}{name}{sub}")  # merged repeat
+    body = " ".join(parts)
+    if draw(st.integers(0, 5)) == 0:
+        body = f"... on {type_name} {{ {body} }}"
+    return body
+
+
+@st.composite
+def _query(draw: Any) -> dict[str, Any]:
+    root = draw(st.sampled_from(sorted(ROOTS)))
+    node = ROOTS[root]
+    parts = []
+    if draw(st.booleans()):
+        edge = []
+        if draw(st.booleans()):
+            edge.append("cursor")
+        edge.append(f"node {{ {draw(_selection(node))} }}")
+        if draw(st.integers(0, 3)) == 0:
+            edge.append("__typename")
+        parts.append(
+            ("e: " if draw(st.integers(0, 3)) == 0 else "") + f"edges {{ {' '.join(edge)} }}"
+        )
+    if draw(st.integers(0, 3)) == 0:
+        parts.append(f"nodes {{ {draw(_selection(node))} }}")
+    if draw(st.booleans()):
+        info = draw(
+            st.lists(
+                st.sampled_from(
+                    ["hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"]
+                ),
+                min_size=1,
+                unique=True,
+            )
+        )
+        parts.append(f"pageInfo {{ {' '.join(info)} }}")
+    if draw(st.integers(0, 3)) == 0 or not parts:
+        parts.append("__typename")
+    if root == "organizations":
+        where = draw(st.sampled_from([None, "AGENCY", "MARKET_ENTITY", "AUDITOR"]))
+        argument = f"kind: {where}" if where else ""
+    else:
+        where = draw(
+            st.sampled_from(
+                [None, "{holder: $holder}", "{holder: $other}", "{status: DRAFT}",
+                 "{holder: $holder, status: REGISTERED}", "{kind: DATA_PRODUCT}"]
+            )
+        )  # fmt: skip
+        argument = f"filter: {where}" if where else ""
+    return {
+        "root": root,
+        "alias": draw(st.sampled_from(["", "", "r: "])),
+        "argument": argument,
+        "first": draw(st.sampled_from([1, 2, 3, 7, 20])),
+        "after": draw(st.sampled_from([None, None, 0, 1, 4])),
+        "selection": " ".join(parts),
+        "typename": draw(st.integers(0, 4)) == 0,
+    }
+
+
+def _samples() -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+
+    @settings(
+        max_examples=30,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(_query())
+    def collect(query: dict[str, Any]) -> None:
+        found.append(query)
+
+    collect()
+    return found
+
+
+def _document(q: dict[str, Any], after: str | None) -> str:
+    arguments = [a for a in (q["argument"], "first: $first", "after: $after" if after else "") if a]
+    uses = "$first: Int!" + "".join(
+        f", ${name}: ID" for name in ("holder", "other") if f"${name}" in q["argument"]
+    )
+    uses += ", $after: String" if after else ""
+    head = "__typename " if q["typename"] else ""
+    root = f"{q['alias']}{q['root']}({', '.join(arguments)}) {{ {q['selection']} }}"
+    return f"query Q({uses}) {{ {head}{root} }}"
+
+
+@pytest.fixture(scope="module")
+async def engines(app: Any) -> dict[str, Any]:
+    """The app's schema (compiled reads on) and the same schema with them off."""
+    settings_off = dataclasses.replace(app.state.settings, compiled_reads=False)
+    return {"compiled": app.state.schema, "fallback": build_schema(settings_off)}
+
+
+async def _run(
+    app: Any, schema: Any, query: str, variables: dict[str, Any], actor: Principal | None
+) -> dict[str, Any]:
+    context = Context(
+        db=app.state.db,
+        settings=app.state.settings,
+        actor=actor,
+        signer=app.state.signer,
+        request_id="compiled-test",
+    )
+    result = await schema.execute(query, variable_values=variables, context_value=context)
+    return {"data": result.data, "errors": [e.formatted for e in result.errors or []]}
+
+
+@pytest.fixture(scope="module")
+async def world(app: Any, db: Any, make_caller: Any) -> dict[str, Any]:
+    """Two holders with assets in every state that shows differently: drafts (the holder's),
+    registered with and without a certificate, several sources and valuations, null and
+    whole-second timestamps, names that need escaping."""
+    holder = await make_caller(Role.MARKET_ENTITY, OrganizationKind.MARKET_ENTITY)
+    other = await make_caller(Role.AGENCY, OrganizationKind.AGENCY)
+    base = datetime(2026, 3, 1, 8, 0, 0, tzinfo=UTC)
+    async with db.transaction() as session:
+        parent = Organization(
+            kind=OrganizationKind.AUTHORITY, name='0 授权机构 "q"', uscc=_new_uscc()
+        )
+        session.add(parent)
+        await session.flush()
+        for i, name in enumerate(("0 甲 registrant's child", "0 B\\slash\n")):
+            session.add(
+                Organization(
+                    kind=OrganizationKind.AGENCY,
+                    name=name,
+                    uscc=_new_uscc(),
+                    registered_by_id=parent.id,
+                    created_at=base + timedelta(microseconds=i * 7),
+                )
+            )
+        statuses = [
+            registry.AssetStatus.DRAFT,
+            registry.AssetStatus.REGISTERED,
+            registry.AssetStatus.REGISTERED,
+            registry.AssetStatus.PUBLIC_NOTICE,
+            registry.AssetStatus.SUBMITTED,
+        ]
+        assets = []
+        for n, (owner, status) in enumerate(
+            [(holder.org_id, s) for s in statuses] + [(other.org_id, s) for s in statuses[:3]]
+        ):
+            asset = registry.Asset(
+                kind=registry.AssetKind.DATA_PRODUCT if n % 2 else registry.AssetKind.DATA_SERVICE,
+                name=f'资产 {n} "引号" \\ {uuid.uuid4().hex[:6]}',
+                description="line\nbreak\ttab é" if n % 3 == 0 else "",
+                scenario="场景",
+                rights="HOLDING,OPERATION",
+                update_frequency=registry.UpdateFrequency.DAILY,
+                holder_id=owner,
+                status=status,
+                notice_ends_at=base + timedelta(days=5) if status.name == "PUBLIC_NOTICE" else None,
+                notice_ends_provisional=n == 3,
+                registration_number=f"JMDR-T-{uuid.uuid4().hex[:12]}" if n in (1, 6) else None,
+                registration_seq=1000 + n if n in (1, 6) else None,
+                registered_at=base + timedelta(seconds=n, microseconds=n * 1000 % 7)
+                if status is registry.AssetStatus.REGISTERED
+                else None,
+                version=n + 1,
+                created_at=base + timedelta(seconds=n) + timedelta(microseconds=(n % 2) * 123456),
+            )
+            session.add(asset)
+            assets.append(asset)
+        await session.flush()
+        for n, asset in enumerate(assets):
+            for k in range(n % 4):
+                session.add(
+                    registry.AssetSource(
+                        asset_id=asset.id,
+                        dataset_name=f"数据集 {k}",
+                        dataset_holder=f"holder {k}",
+                        legal_basis="Art. 24",
+                    )
+                )
+            for k in range(n % 3):
+                session.add(
+                    registry.AssetValuation(
+                        asset_id=asset.id,
+                        method="cost" if k else "income",
+                        inputs="{}",
+                        breakdown="{}",
+                        value=Decimal(f"{1000 * (n + 1) + k}.{k}5"),
+                        valued_at=base + timedelta(days=k),
+                        ledger_seq=2000 + 10 * n + k,
+                    )
+                )
+    callers: dict[str, Principal | None] = {"anonymous": None}
+    for role, kind in ROLE_KIND.items():
+        callers[role.value] = (await make_caller(role, kind)).principal
+    callers["holder"] = holder.principal
+    callers["other holder"] = other.principal
+    ids = {
+        "holder": to_global_id("Organization", holder.org_id),
+        "other": to_global_id("Organization", other.org_id),
+    }
+    drafts = {
+        to_global_id("Asset", a.id)
+        for a in assets
+        if a.status is registry.AssetStatus.DRAFT and a.holder_id == holder.org_id
+    }
+    return {"callers": callers, "ids": ids, "drafts": drafts}
+
+
+async def test_random_selections_answer_as_the_resolvers_do(app, engines, world, count_statements):
+    checked = compiled_runs = 0
+    for q in _samples():
+        for who, actor in world["callers"].items():
+            variables = {"first": q["first"]}
+            for name in ("holder", "other"):
+                if f"${name}" in q["argument"]:
+                    variables[name] = world["ids"][name]
+            after = None
+            if q["after"] is not None:  # a real cursor from the page before
+                probe = _document({**q, "selection": "edges { cursor }", "alias": ""}, None)
+                page = await _run(
+                    app, engines["fallback"], probe, {**variables, "first": 10}, actor
+                )
+                edges = (page["data"] or {}).get(q["root"], {}).get("edges") or []
+                if edges:
+                    after = edges[q["after"] % len(edges)]["cursor"]
+                    variables["after"] = after
+            document = _document(q, after)
+            expected = await _run(app, engines["fallback"], document, variables, actor)
+            with count_statements() as counter:
+                got = await _run(app, engines["compiled"], document, variables, actor)
+            assert got == expected, (who, document, variables)
+            checked += 1
+            if not expected["errors"]:
+                assert len(counter.statements) == 1, (who, document, counter.statements)
+                compiled_runs += 1
+    assert checked >= 200 and compiled_runs >= 150, (checked, compiled_runs)
+
+
+ASSETS = """{ assets(first: %d, filter: {holder: "%s"}) { edges { cursor node { id name status
+  holder { name } sources { datasetName datasetHolder } currentValuation { method value }
+  certificate { number registeredAt holder { id } } } } pageInfo { hasNextPage endCursor } } }"""
+
+
+async def test_one_statement_per_root_field_whatever_the_page_size(
+    app, engines, world, count_statements
+):
+    holder = world["callers"]["holder"]
+    for first in (1, 3, 20):
+        query = ASSETS % (first, world["ids"]["holder"])
+        with count_statements() as counter:
+            got = await _run(app, engines["compiled"], query, {}, holder)
+        assert not got["errors"] and len(got["data"]["assets"]["edges"]) == min(first, 5)
+        assert len(counter.statements) == 1
+        assert got == await _run(app, engines["fallback"], query, {}, holder)
+    both = """{ __typename o: organizations(first: 20) { edges { node { id registeredBy { name } } } }
+      assets(first: 20) { nodes { id holder { registeredBy { id } } } } }"""
+    with count_statements() as counter:
+        got = await _run(app, engines["compiled"], both, {}, holder)
+    assert len(counter.statements) == 2 and got["data"]["__typename"] == "Query"
+    assert got == await _run(app, engines["fallback"], both, {}, holder)
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        "id rights",  # a field no shape describes
+        "id objections { id }",
+        "id name @include(if: true)",  # directives are left to graphql-core
+        "id certificate { rights number }",
+        "id currentValuation { inputs }",
+    ],
+)
+async def test_uncovered_selections_fall_back_and_answer_correctly(
+    app, engines, world, count_statements, selection
+):
+    query = "query Q($h: ID) { assets(first: 5, filter: {holder: $h}) { edges { node { %s } } } }"
+    query, variables = query.replace("%s", selection), {"h": world["ids"]["holder"]}
+    holder = world["callers"]["holder"]
+    with count_statements() as counter:
+        got = await _run(app, engines["compiled"], query, variables, holder)
+    assert got == await _run(app, engines["fallback"], query, variables, holder)
+    assert not got["errors"] and len(got["data"]["assets"]["edges"]) == 5
+    # the resolvers' page (and loaders) ran, not a compiled statement
+    assert counter.statements and not any("json_" in sql for sql in counter.statements)
+
+
+async def test_errors_and_mutations_fall_back(app, engines, world):
+    holder = world["callers"]["holder"]
+    for query, code in [
+        ("{ organizations(first: 2) { edges { cursor } } }", "UNAUTHENTICATED"),
+        ('{ assets(after: "nope") { edges { cursor } } }', "BAD_USER_INPUT"),
+        ("{ assets(first: 101) { edges { cursor } } }", "BAD_USER_INPUT"),
+        ('{ assets(filter: {holder: "bad"}) { edges { cursor } } }', "BAD_USER_INPUT"),
+    ]:
+        actor = None if code == "UNAUTHENTICATED" else holder
+        got = await _run(app, engines["compiled"], query, {}, actor)
+        assert got == await _run(app, engines["fallback"], query, {}, actor)
+        assert got["errors"][0]["extensions"]["code"] == code, got
+
+
+async def test_visibility_is_the_resolvers(app, engines, world):
+    """One holder's drafts: its own and the authority's to see, nobody else's."""
+    query = "query Q($h: ID) { assets(filter: {status: DRAFT, holder: $h}) { nodes { id } } }"
+    callers, variables = world["callers"], {"h": world["ids"]["holder"]}
+    for who in ("holder", "other holder", "anonymous", "authority", "agency", "data_subject"):
+        got = await _run(app, engines["compiled"], query, variables, callers[who])
+        assert got == await _run(app, engines["fallback"], query, variables, callers[who])
+        seen = {n["id"] for n in got["data"]["assets"]["nodes"]}
+        assert (world["drafts"] <= seen) == (who in ("holder", "authority")), who
+        if who not in ("holder", "authority", "auditor"):
+            assert not seen & world["drafts"], who
