@@ -26,7 +26,12 @@ from typing import Any
 import aiosqlite
 from sqlalchemy import event, make_url, text
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.settings import Settings
@@ -213,6 +218,17 @@ class Database:
         """A short read-only session; its connection returns to the pool on exit."""
         async with self._read_sessions() as session:
             yield session
+
+    @asynccontextmanager
+    async def read_statements(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection for reads that are one statement each (compiled reads): no
+        transaction around them, so a statement is one round trip on PostgreSQL instead of
+        BEGIN, statement, ROLLBACK (under READ COMMITTED a transaction gives a lone statement
+        nothing). SQLite's readers send no BEGIN anyway."""
+        async with self.reader.connect() as connection:
+            if not self.is_sqlite:
+                connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            yield connection
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -379,14 +379,14 @@ async def _run(plan: Plan, schema: GraphQLSchema, context: Any, raw: Any) -> dic
         args = get_argument_values(root.field_def, root.field_node, variables)
         calls.append((key, root, (root.spec.listing(actor, args), args)))
     data: dict[str, Any] = {}
-    async with context.db.read() as session:
+    async with context.db.read_statements() as connection:
         for key, root, call in calls:
             if root is None or call is None:
                 data[key] = "Query"
                 continue
             listing, args = call
             page = await page_rows(
-                session, listing, root.nodes(dialect), first=args["first"], after=args["after"]
+                connection, listing, root.nodes(dialect), first=args["first"], after=args["after"]
             )
             data[key] = _connection(page, root.envelope)
     return data

@@ -125,7 +125,8 @@ def _query(draw: Any) -> dict[str, Any]:
         where = draw(
             st.sampled_from(
                 [None, "{holder: $holder}", "{holder: $other}", "{status: DRAFT}",
-                 "{holder: $holder, status: REGISTERED}", "{kind: DATA_PRODUCT}"]
+                 "{holder: $holder, status: REGISTERED}", "{kind: DATA_PRODUCT}",
+                 '{text: "资产"}', '{text: "引号", holder: $holder}']
             )
         )  # fmt: skip
         argument = f"filter: {where}" if where else ""
