@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.clock import now
-from core.db import AsyncSession
+from core.db import AsyncSession, dialect_insert
 from core.identity import Principal, Role, require
 from ledger.canonical import canonical_json, entry_document, format_time, subject_commitment
 from ledger.merkle import append_leaf, leaf_hash
@@ -47,9 +46,8 @@ async def subject_salt(session: AsyncSession, subject_id: str) -> bytes:
     if salt is None:
         # Two transactions may make a subject's first facts at once: the second insert does
         # nothing and both read the one salt that won (a plain insert failed the loser).
-        insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
         await session.execute(
-            insert(SubjectSalt)
+            dialect_insert(session, SubjectSalt)
             .values(subject_id=subject_id, salt=secrets.token_bytes(32), created_at=now())
             .on_conflict_do_nothing(index_elements=["subject_id"])
         )

@@ -18,11 +18,10 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 import ledger
 from core.clock import now
-from core.db import AsyncSession, Database
+from core.db import AsyncSession, Database, dialect_insert
 from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
 from registry import DataItem, Resource, ResourceItem, ShareType
@@ -120,12 +119,11 @@ async def upload_verification_batch(
     if not all(HEX64.fullmatch(d) and HEX64.fullmatch(s) for d, s in rows):
         raise UserError(Code.DIGEST_INVALID, "Every hash is 64 hex characters.", "entries")
     owned = await _owned_set(session, actor, resource_id)
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     before = await session.scalar(
         sa.select(sa.func.count()).where(VerificationEntry.resource_id == resource_id)
     )
     await session.execute(
-        insert(VerificationEntry)
+        dialect_insert(session, VerificationEntry)
         .values([{"resource_id": resource_id, "digest": d, "subject_item": s} for d, s in rows])
         .on_conflict_do_nothing()
     )
