@@ -191,7 +191,7 @@ _GRANT_STATUS_REFUSALS = {
 
 _GRANT_CONTEXT = (
     sa.select(
-        ShareGrant,
+        *ShareGrant.__table__.c,
         Resource.code.label("resource_code"),
         Resource.contains_personal_info,
         DataItem.code.label("item"),
@@ -220,8 +220,9 @@ async def issue_access_ticket(
         raise UserError(Code.ITEMS_REQUIRED, "Name at least one data item.", "items")
     # One round trip: the grant, its resource's code and personal-information flag, and
     # the items it covers (a row each).
-    rows = (await session.execute(_GRANT_CONTEXT, {"grant_id": asked.grant_id})).all()
-    grant = rows[0].ShareGrant if rows else None
+    connection = await session.connection()  # Core statements, built once: the hot path
+    rows = (await connection.execute(_GRANT_CONTEXT, {"grant_id": asked.grant_id})).all()
+    grant = ShareGrant.model_construct(**rows[0]._mapping) if rows else None
     if grant is None or grant.grantee_id != actor.organization_id:
         # Art. 17: no grant of yours — a stranger learns nothing, but the attempt counts
         raise _refuse(
@@ -322,7 +323,7 @@ async def issue_access_ticket(
         parties=[grant.grantee_id, grant.source_department_id],
     )
     ticket.ledger_seq = entry.seq
-    await session.execute(_RECORD_TICKET, ticket.model_dump())
+    await connection.execute(_RECORD_TICKET, ticket.model_dump())
     return IssuedTicket(ticket, token)
 
 
