@@ -147,25 +147,31 @@ class Plan:
 
 
 class PlanCache:
-    """Plans by parsed document (strawberry's parser cache hands back the same document for
-    the same text) and operation name; `None` where the operation is not covered."""
+    """Plans by query text and operation name, as the parser and validation caches key
+    theirs (a plan is made from the parsed, validated document on a miss); `None` where the
+    operation is not covered."""
 
     def __init__(self, maxsize: int = 512) -> None:
         self.maxsize = maxsize
-        self._plans: OrderedDict[tuple[int, str | None], tuple[Any, Plan | None]] = OrderedDict()
+        self._plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
 
-    def get(self, schema: GraphQLSchema, document: Any, operation_name: str | None) -> Plan | None:
-        key = (id(document), operation_name)
-        hit = self._plans.get(key)
-        if hit is not None and hit[0] is document:
+    def get(
+        self, schema: GraphQLSchema, query: str, document: Any, operation_name: str | None
+    ) -> Plan | None:
+        key = (query, operation_name)
+        try:
+            plan = self._plans[key]
+        except KeyError:
+            pass
+        else:
             self._plans.move_to_end(key)
-            return hit[1]
+            return plan
         try:
             plan = _plan(schema, document, operation_name)
         except NotCompiled as reason:
             log.debug("not compiled: %s", reason)
             plan = None
-        self._plans[key] = (document, plan)
+        self._plans[key] = plan
         if len(self._plans) > self.maxsize:
             self._plans.popitem(last=False)
         return plan
@@ -414,7 +420,9 @@ class CompiledReads(SchemaExtension):
 
     async def _answer(self, context: Any, document: Any) -> dict[str, Any] | None:
         schema = context.schema._schema
-        plan = self.plans.get(schema, document, context.operation_name)
+        if not isinstance(context.query, str):
+            return None
+        plan = self.plans.get(schema, context.query, document, context.operation_name)
         if plan is None:
             return None
         try:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from graphql import parse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,7 @@ import registry
 from core.identity import Principal, Role
 from core.models import Organization, OrganizationKind
 from schema import build_schema
+from schema.compiled import PlanCache
 from schema.context import Context
 from schema.relay import to_global_id
 from tests.conftest import _new_uscc
@@ -365,7 +367,7 @@ async def test_uncovered_selections_fall_back_and_answer_correctly(
     assert counter.statements and not any("json_" in sql for sql in counter.statements)
 
 
-async def test_errors_and_mutations_fall_back(app, engines, world):
+async def test_errors_fall_back(app, engines, world):
     holder = world["callers"]["holder"]
     for query, code in [
         ("{ organizations(first: 2) { edges { cursor } } }", "UNAUTHENTICATED"),
@@ -390,3 +392,20 @@ async def test_visibility_is_the_resolvers(app, engines, world):
         assert (world["drafts"] <= seen) == (who in ("holder", "authority")), who
         if who not in ("holder", "authority", "auditor"):
             assert not seen & world["drafts"], who
+
+
+def test_mutations_subscriptions_and_uncovered_roots_are_not_planned(engines):
+    schema = engines["compiled"]._schema
+    plans = PlanCache()
+    for text in (
+        'mutation { changeOrganizationKind(input: {organization: "x", kind: AGENCY, reason: "r"})'
+        " { userErrors { code } } }",
+        "subscription { __typename }",
+        "{ __typename }",
+        "{ viewer { roles } assets { edges { cursor } } }",  # one root is not covered
+        "query A { assets { nodes { id } } } query B { assets { nodes { name } } }",
+    ):
+        assert plans.get(schema, text, parse(text), None) is None, text
+    text = "query A { assets { nodes { id } } } query B { viewer { roles } }"
+    assert plans.get(schema, text, parse(text), "A") is not None
+    assert plans.get(schema, text, parse(text), "B") is None

@@ -159,7 +159,8 @@ def test_websocket_message_over_the_limit_closes_1009(settings):
 
 
 async def test_execution_timeout_is_coded_with_retry_after(bounded, authority, monkeypatch):
-    app = bounded(execution_timeout=0.2)
+    # compiled reads off: this is the resolver's path (a compiled page never calls it)
+    app = bounded(execution_timeout=0.2, compiled_reads=False)
 
     async def slow(*args: Any, **kwargs: Any) -> Any:
         await asyncio.sleep(5)
