@@ -388,7 +388,7 @@ async def _run(plan: Plan, schema: GraphQLSchema, context: Any, raw: Any) -> dic
     async with context.db.read_statements() as connection:
         for key, root, call in calls:
             if root is None or call is None:
-                data[key] = "Query"
+                data[key] = schema.query_type.name  # type: ignore[union-attr]
                 continue
             listing, args = call
             page = await page_rows(

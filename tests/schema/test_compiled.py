@@ -22,17 +22,11 @@ from schema import build_schema
 from schema.compiled import PlanCache
 from schema.context import Context
 from schema.relay import to_global_id
+from tests import conftest
 from tests.conftest import _new_uscc
 
-ROLE_KIND = {
-    Role.AUTHORITY: OrganizationKind.AUTHORITY,
-    Role.AGENCY: OrganizationKind.AGENCY,
-    Role.BROKER: OrganizationKind.BROKER,
-    Role.MARKET_ENTITY: OrganizationKind.MARKET_ENTITY,
-    Role.AUDITOR: OrganizationKind.AUDITOR,
-    Role.DATA_SUBJECT: None,
-    Role.OVERSIGHT: OrganizationKind.AGENCY,
-}
+# every role: the suite's organisation kind for each, and oversight (held for an agency)
+ROLE_KIND = {**conftest.ROLE_KIND, Role.OVERSIGHT: OrganizationKind.AGENCY}
 
 # The covered fields of each type, and the type a relation leads to.
 FIELDS: dict[str, dict[str, str | None]] = {
@@ -290,6 +284,7 @@ async def world(app: Any, db: Any, make_caller: Any) -> dict[str, Any]:
 
 
 async def test_random_selections_answer_as_the_resolvers_do(app, engines, world, count_statements):
+    assert set(ROLE_KIND) == set(Role)  # every role, and anonymous, and two holders
     checked = compiled_runs = 0
     for q in _samples():
         for who, actor in world["callers"].items():
