@@ -75,6 +75,7 @@ QUERIES = {
         "{ allOrganizations(first: 20) { nodes { id name uscc kind createdAt "
         "organizationByRegisteredById { name } } } }",
     ),
+    "typename": ("`{ __typename }`", "{ __typename }", "{ __typename }"),
     # (c) of bench/api.py; PostGraphile's nearest: the latest valuation as a one-row
     # connection, and the certificate's columns without pdex's "only while REGISTERED" rule.
     "assets": (
