@@ -2,17 +2,19 @@
 
 A `Shape` says how a GraphQL object type reads off one table: which fields are columns, which
 one is the row's global ID, which follow a foreign key to one row (`ToOne`), collect the rows
-that point back (`ToMany`), or show the same row as another type when a condition holds
-(`SameRow`). `node_json` turns a selection of such fields into one SQL expression —
-`json_build_object`/`json_agg` on PostgreSQL, `json_object`/`json_group_array` on SQLite —
-with the relations as correlated subqueries, and values exactly as the GraphQL resolvers
-serialise them: global IDs (base64 of `Type:uuid`, as `schema.relay.to_global_id`), aware UTC
-timestamps as `datetime.isoformat()`, enum names, money as its two-decimal text.
+that point back (`ToMany`) or take the first of them (`Latest`), or show the same row as
+another type when a condition holds (`SameRow`). `node_json` turns a selection of such
+fields into one SQL expression (`json_build_object`/`json_agg` on PostgreSQL,
+`json_object`/`json_group_array` on SQLite) with the relations as correlated subqueries, and
+values exactly as the GraphQL resolvers serialise them: global IDs (base64 of `Type:uuid`, as
+`schema.relay.to_global_id`), aware UTC timestamps as `datetime.isoformat()`, enum names,
+money as its two-decimal text.
 
 What a shape does not describe raises `NotCompiled`, and the caller answers through the
 resolvers instead. Nothing here knows GraphQL documents or who is asking: the caller's
 visibility predicates come in the domain's `Listing` statement the node expression is
-selected from (`page_rows`).
+selected from (`page_rows`). Relations carry no predicate of their own, so describe only
+those whose resolver reads them unfiltered (as the `organization` loader reads holders).
 """
 
 from __future__ import annotations
