@@ -25,7 +25,7 @@ from ledger import ranges
 from ledger.canonical import GENESIS_PREV
 from ledger.merkle import EMPTY_ROOT, append_leaf, root_from_frontier
 from ledger.models import Checkpoint, Cosignature, LedgerEntry, LedgerHead, LedgerNode, WitnessKey
-from ledger.ranges import RangeResult, Row
+from ledger.ranges import Field, RangeResult
 from ledger.verify import BUNDLE_FORMAT, verify_checkpoint
 
 BATCH = 5000
@@ -144,7 +144,7 @@ class SessionReader:
             found = (await session.execute(statement)).scalar_one_or_none()
         return None if found is None else found.encode()
 
-    async def rows(self, start: int, end: int) -> list[Row]:
+    async def fields(self, start: int, end: int) -> list[Field]:
         statement = (
             sa.select(*ENTRY_COLUMNS)
             .where(LedgerEntry.seq >= start, LedgerEntry.seq < end)
@@ -152,7 +152,7 @@ class SessionReader:
         )
         async with self.db.read() as session:
             rows = (await session.execute(statement)).tuples().all()
-        return [[None if value is None else str(value).encode() for value in row] for row in rows]
+        return [None if value is None else str(value).encode() for row in rows for value in row]
 
     async def nodes(self, level: int, lo: int, hi: int) -> dict[int, bytes]:
         statement = sa.select(LedgerNode.idx, LedgerNode.hash).where(

@@ -18,7 +18,6 @@ value per entry.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -99,10 +98,15 @@ def entry_bytes(
     return canonical_json(entry_document(seq, kind, actor, at, prev, body, subjects))
 
 
-_PLAIN = re.compile(r"[ !#-\[\]-~]*")  # printable ASCII but `"` and `\\`: no escaping
-is_plain = re.compile(rb"[ !#-\[\]-~]*").fullmatch
-"""Whether stored text (UTF-8 bytes) is its own RFC 8785 string body: printable ASCII but
-`"` and `\\`. Then `b'"' + text + b'"'` is its canonical JSON string."""
+PLAIN_CHARS = bytes(c for c in range(0x20, 0x7F) if c not in b'"\\')
+"""Printable ASCII but `"` and `\\`: text made of these (UTF-8 bytes) is its own RFC 8785
+string body, so `b'"' + text + b'"'` is its canonical JSON string."""
+
+
+def is_plain(text: bytes) -> bool:
+    """Whether `text` is made of `PLAIN_CHARS` only (`translate` deletes them in C)."""
+    return not text.translate(None, PLAIN_CHARS)
+
 
 STORED_DOCUMENT = b'{"actor":%b,"at":"%b","body":%b,"kind":"%b","prev":"%b","seq":%b,"subjects":%b}'
 """The entry document with the stored texts in place, in RFC 8785 key order, for `%`:
@@ -112,8 +116,10 @@ and `prev` are plain (`is_plain`); `stored_document` handles any text."""
 
 def _canonical_string(text: str) -> bytes:
     """RFC 8785 form of a JSON string; the common plain-ASCII case without the library."""
-    if _PLAIN.fullmatch(text):
-        return b'"' + text.encode() + b'"'
+    if text.isascii():
+        encoded = text.encode()
+        if is_plain(encoded):
+            return b'"' + encoded + b'"'
     return canonical_json(text)
 
 
