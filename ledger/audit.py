@@ -3,7 +3,9 @@
 `verify_database` reads the log once, re-deriving every entry hash, the chain, every stored
 tree node and the root at every checkpoint, then checks every checkpoint signature. It
 reports the first bad seq, so tampering with any stored row is located. Ranges of the log are
-checked in parallel processes (issue 14 §6), their results combined in seq order.
+checked in parallel processes (issue 14 §6; what a range checks, and how it reads the rows,
+is in `ledger/ranges.py`), their results combined here in seq order with the few stored
+nodes above the ranges.
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ a worker process starts in a fraction of a second.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import binascii
 import hashlib
 import re
@@ -331,25 +332,15 @@ def postgres_dsn(database_url: str) -> str:
     return database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-async def check_range_postgres(
-    dsn: str, start: int, end: int, wanted: frozenset[int]
-) -> RangeResult:
-    import asyncpg
-
-    connection = await asyncpg.connect(dsn)
-    try:
-        return await check_range(PgReader(connection), start, end, wanted)
-    finally:
-        await connection.close()
-
-
 # --- worker processes ---------------------------------------------------------------------------
 
 _worker: tuple[asyncio.AbstractEventLoop, Any] | None = None
+"""This worker's event loop and its reader: a `PgReader` over one connection, opened on
+its first range and closed when the process exits, or `audit.SessionReader` (SQLite)."""
 
 
 def start_worker(settings: Settings) -> None:
-    """A verify worker's initializer: its event loop, and what it reads ranges with."""
+    """A verify worker's initializer (the worker imports no SQLAlchemy for PostgreSQL)."""
     global _worker
     loop = asyncio.new_event_loop()
     if settings.is_sqlite:
@@ -357,13 +348,15 @@ def start_worker(settings: Settings) -> None:
         from ledger.audit import SessionReader
 
         _worker = (loop, SessionReader(Database(settings)))
-    else:
-        _worker = (loop, postgres_dsn(settings.database_url))
+        return
+    import asyncpg
+
+    connection = loop.run_until_complete(asyncpg.connect(postgres_dsn(settings.database_url)))
+    atexit.register(lambda: loop.run_until_complete(connection.close()))
+    _worker = (loop, PgReader(connection))
 
 
 def check_in_worker(start: int, end: int, wanted: frozenset[int]) -> RangeResult:
     assert _worker is not None
-    loop, source = _worker
-    if isinstance(source, str):
-        return loop.run_until_complete(check_range_postgres(source, start, end, wanted))
-    return loop.run_until_complete(check_range(source, start, end, wanted))
+    loop, reader = _worker
+    return loop.run_until_complete(check_range(reader, start, end, wanted))
