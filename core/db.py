@@ -23,16 +23,23 @@ from typing import Any
 
 import aiosqlite
 from sqlalchemy import event, make_url, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.settings import Settings
 
-__all__ = ["AsyncSession", "Database", "DatabaseUnavailable"]
+__all__ = ["AsyncSession", "Database", "DatabaseUnavailable", "dialect_insert"]
 
 DRIVERS = {"postgresql+asyncpg": "postgresql://…", "sqlite+aiosqlite": "sqlite:///…"}
 CONNECT_TIMEOUT = 10.0
+
+
+def dialect_insert(session: AsyncSession, table: Any) -> Any:
+    """`INSERT` with the engine's `ON CONFLICT` clauses (both engines spell them alike)."""
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    return insert(table)
 
 
 class DatabaseUnavailable(Exception):

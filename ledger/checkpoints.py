@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from core.clock import now
-from core.db import AsyncSession, Database
+from core.db import AsyncSession, Database, dialect_insert
 from core.settings import Settings
 from ledger import signing
 from ledger.canonical import format_time
@@ -91,8 +90,8 @@ async def publish_checkpoint(db: Database, signer: Signer) -> Checkpoint | None:
         "signature": signature.hex(),
     }
     async with db.transaction() as session:
-        insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-        await session.execute(insert(Checkpoint).values(**values).on_conflict_do_nothing())
+        insert = dialect_insert(session, Checkpoint)
+        await session.execute(insert.values(**values).on_conflict_do_nothing())
     async with db.read() as session:
         return await get_checkpoint(session, size)
 

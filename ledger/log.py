@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.clock import now
-from core.db import AsyncSession
+from core.db import AsyncSession, dialect_insert
 from core.identity import Principal, Role, require
 from ledger.canonical import canonical_json, entry_document, format_time, subject_commitment
 from ledger.merkle import append_leaf, leaf_hash
@@ -39,23 +38,24 @@ SYSTEM_ACTOR: dict[str, Any] = {"org": None, "roles": [], "sub": "pdex"}
 # PIPL Art. 47: a subject's entries hold only salted commitments, unlinked when erased
 async def subject_salt(session: AsyncSession, subject_id: str) -> bytes:
     """The subject's salt, made on first use. Kept outside the ledger (DESIGN.md)."""
-    known = session.sync_session.info.get(_SALTS)
-    if known and subject_id in known:
-        return known[subject_id]  # type: ignore[no-any-return]
+    known = session.sync_session.info.setdefault(_SALTS, {})
     select = sa.select(SubjectSalt.salt).where(SubjectSalt.subject_id == subject_id)
-    salt = await session.scalar(select)
+    # The caller's own statement may have read it already (`salt_column`), or found none.
+    salt = known[subject_id] if subject_id in known else await session.scalar(select)
     if salt is None:
         # Two transactions may make a subject's first facts at once: the second insert does
-        # nothing and both read the one salt that won (a plain insert failed the loser).
-        insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-        await session.execute(
-            insert(SubjectSalt)
+        # nothing and reads the one salt that won (a plain insert failed the loser).
+        salt = await session.scalar(
+            dialect_insert(session, SubjectSalt)
             .values(subject_id=subject_id, salt=secrets.token_bytes(32), created_at=now())
             .on_conflict_do_nothing(index_elements=["subject_id"])
+            .returning(SubjectSalt.salt)
         )
-        salt = await session.scalar(select)
+        if salt is None:
+            salt = await session.scalar(select)
     assert salt is not None
-    return salt
+    known[subject_id] = bytes(salt)
+    return known[subject_id]  # type: ignore[no-any-return]
 
 
 _SALTS = "pdex.ledger.salts"  # session.info key: salts the caller read in this transaction
@@ -68,10 +68,9 @@ def salt_column(subject: sa.ColumnElement[str]) -> sa.ScalarSelect[bytes | None]
 
 
 def remember_salt(session: AsyncSession, subject_id: str, salt: bytes | None) -> None:
-    """A salt read by `salt_column` in this transaction (salts never change; an erasure
-    deletes the row in a transaction of its own)."""
-    if salt is not None:
-        session.sync_session.info.setdefault(_SALTS, {})[subject_id] = bytes(salt)
+    """A salt read by `salt_column` in this transaction, or None: the subject had none then
+    (salts never change; an erasure deletes the row in a transaction of its own)."""
+    session.sync_session.info.setdefault(_SALTS, {})[subject_id] = salt and bytes(salt)
 
 
 async def commitment_for(session: AsyncSession, subject_id: str) -> str:
@@ -122,6 +121,7 @@ _TURN = "pdex.ledger.appender"  # session.info key: the appender whose turn this
 
 @sa.event.listens_for(Session, "after_commit")
 def _end_turn_on_commit(session: Session) -> None:
+    session.info.pop(_SALTS, None)  # known for one transaction: an erasure may follow
     appender = session.info.pop(_TURN, None)
     if appender is not None:
         appender.turn.release()
@@ -130,6 +130,7 @@ def _end_turn_on_commit(session: Session) -> None:
 @sa.event.listens_for(Session, "after_rollback")
 @sa.event.listens_for(Session, "after_soft_rollback")
 def _end_turn_on_rollback(session: Session, *_: Any) -> None:
+    session.info.pop(_SALTS, None)
     appender = session.info.pop(_TURN, None)
     if appender is not None:
         appender.tip = None  # what this transaction wrote is gone: re-read next time

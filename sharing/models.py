@@ -122,8 +122,19 @@ class ShareRequest(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_share_request_requester_received", "requester_id", "received_at", "id"),
         sa.Index("ix_share_request_source_received", "source_department_id", "received_at", "id"),
-        sa.Index("ix_share_request_status_answer_due", "status", "answer_due_at"),
-        sa.Index("ix_share_request_status_delivery_due", "status", "delivery_due_at"),
+        # The overdue board counts from these alone (index-only on PostgreSQL).
+        sa.Index(
+            "ix_share_request_status_answer_due",
+            "status",
+            "answer_due_at",
+            "source_department_id",
+        ),
+        sa.Index(
+            "ix_share_request_status_delivery_due",
+            "status",
+            "delivery_due_at",
+            "source_department_id",
+        ),
         sa.Index("ix_share_request_received", "received_at", "id"),
         sa.Index("ix_share_request_resource_scenario", "resource_id", "requester_id", "status"),
     )
@@ -158,6 +169,18 @@ class ShareRequest(SQLModel, table=True):
     grant_id: uuid.UUID | None = Field(default=None)  # set when approved (no FK: cycle)
     withdrawn_at: datetime | None = Field(default=None, sa_column=_at(True))
     ledger_seq: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+
+
+class ShareLateness(SQLModel, table=True):
+    """Art. 15: how many answers and deliveries a source department made after their due date,
+    counted as each late one is made (the board reads 50 rows, not every request ever made).
+    Only the department's own acts count: an authority overturning a refusal is not late."""
+
+    __tablename__ = "share_lateness"
+
+    source_department_id: uuid.UUID = Field(foreign_key="organization.id", primary_key=True)
+    late_answers: int = Field(default=0)
+    late_deliveries: int = Field(default=0)
 
 
 class ShareRequestItem(SQLModel, table=True):

@@ -27,7 +27,7 @@ from core import deadlines, workdays
 from core.batching import fetch_by_ids, many_each, one_each
 from core.calendar import WorkingCalendar
 from core.clock import now
-from core.db import AsyncSession
+from core.db import AsyncSession, dialect_insert
 from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
 from core.pagination import Page, paginate
@@ -39,6 +39,7 @@ from sharing.models import (
     SHARE_REQUEST_TRANSITIONS,
     DisputeOutcome,
     ShareDispute,
+    ShareLateness,
     ShareMode,
     ShareRequest,
     ShareRequestItem,
@@ -331,10 +332,11 @@ async def answer_share_request(
         request.refusal_reason = reason[:2000]
         request.answered_at = at
         await session.flush()
+        late = answered_late(request)
+        await _count_late(session, request, answers=late)
         await _fact(
             session, actor, request, ledger.Kind.SHARE_REQUEST_REFUSED, law=law, article=article,
-            reason=reason,
-            late=request.answer_due_at is not None and at > request.answer_due_at,
+            reason=reason, late=late,
         )  # fmt: skip
         return request
     asked = await items_of_requests(session, [request.id])
@@ -355,11 +357,13 @@ async def answer_share_request(
     kept = [i for i in asked[0] if i.code in kept_codes]
     await _approve(session, actor, request, kept, at, calendar)
     await session.flush()
+    late = answered_late(request)
+    await _count_late(session, request, answers=late)
     await _fact(
         session, actor, request, ledger.Kind.SHARE_REQUEST_APPROVED, items=sorted(kept_codes),
         grant=str(request.grant_id),
         narrowed=kept_codes != asked_codes,
-        late=request.answer_due_at is not None and at > request.answer_due_at,
+        late=late,
         deliveryDueAt=request.delivery_due_at.isoformat() if request.delivery_due_at else None,
     )  # fmt: skip
     return request
@@ -410,11 +414,11 @@ async def record_share_delivery(
     request.delivered_at, request.delivery_channel = delivered_at, channel
     request.delivery_reference = reference
     await session.flush()
+    late = delivered_late(request)
+    await _count_late(session, request, deliveries=late)
     await _fact(
         session, actor, request, ledger.Kind.SHARE_REQUEST_DELIVERED, channel=channel.value,
-        reference=reference,
-        deliveredAt=delivered_at.isoformat(),
-        late=request.delivery_due_at is not None and delivered_at > request.delivery_due_at,
+        reference=reference, deliveredAt=delivered_at.isoformat(), late=late,
     )  # fmt: skip
     return request
 
@@ -579,6 +583,30 @@ def delivered_late(request: ShareRequest) -> bool:
     )
 
 
+async def _count_late(
+    session: AsyncSession, request: ShareRequest, *, answers: bool = False, deliveries: bool = False
+) -> None:
+    """Art. 15: one more late answer or delivery on the source department's tally."""
+    if not (answers or deliveries):
+        return
+    tally = ShareLateness
+    await session.execute(
+        dialect_insert(session, tally)
+        .values(
+            source_department_id=request.source_department_id,
+            late_answers=int(answers),
+            late_deliveries=int(deliveries),
+        )
+        .on_conflict_do_update(
+            index_elements=[tally.source_department_id],
+            set_={
+                "late_answers": tally.late_answers + int(answers),
+                "late_deliveries": tally.late_deliveries + int(deliveries),
+            },
+        )
+    )
+
+
 def visible_to(actor: Principal | None) -> sa.ColumnElement[bool]:
     """The authority and auditors see every request; an agency those it made or must answer."""
     if actor is None:
@@ -643,34 +671,36 @@ class OverdueCount:
 
 # Art. 15: overdue and late answers and deliveries, counted per source department
 async def overdue_board(session: AsyncSession, actor: Principal | None) -> list[OverdueCount]:
+    """Overdue ones are counted now from the open requests alone (each count reads one index,
+    `ix_share_request_status_*_due`); late ones come from the tallies kept as they happen."""
     require(actor, Role.AUTHORITY, Role.AUDITOR)
     at = now()
-    r = ShareRequest
-    pending, approved = ShareRequestStatus.PENDING, ShareRequestStatus.APPROVED
+    r, tally = ShareRequest, ShareLateness
+    names = ("overdue_answers", "overdue_deliveries", "late_answers", "late_deliveries")
 
-    def count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-        return sa.func.count().filter(condition)
+    def row(department: sa.ColumnElement[uuid.UUID], **counts: sa.ColumnElement[int]) -> sa.Select:
+        zero = sa.literal(0)
+        return sa.select(
+            department.label("department"), *(counts.get(n, zero).label(n) for n in names)
+        )
 
+    overdue = sa.func.count()
+    parts = sa.union_all(
+        row(r.source_department_id, overdue_answers=overdue)
+        .where(r.status == ShareRequestStatus.PENDING, r.answer_due_at < at)
+        .group_by(r.source_department_id),
+        row(r.source_department_id, overdue_deliveries=overdue)
+        .where(r.status == ShareRequestStatus.APPROVED, r.delivery_due_at < at)
+        .group_by(r.source_department_id),
+        row(tally.source_department_id, late_answers=tally.late_answers,
+            late_deliveries=tally.late_deliveries),
+    ).subquery()  # fmt: skip
     rows = await session.execute(
-        sa.select(
-            r.source_department_id,
-            count(sa.and_(r.status == pending, r.answer_due_at < at)),
-            count(sa.and_(r.status == approved, r.delivery_due_at < at)),
-            count(r.answered_at > r.answer_due_at),
-            count(r.delivered_at > r.delivery_due_at),
-        )
-        .where(
-            sa.or_(
-                sa.and_(r.status == pending, r.answer_due_at < at),
-                sa.and_(r.status == approved, r.delivery_due_at < at),
-                r.answered_at > r.answer_due_at,
-                r.delivered_at > r.delivery_due_at,
-            )
-        )
-        .group_by(r.source_department_id)
-        .order_by(r.source_department_id)
+        sa.select(parts.c.department, *(sa.func.sum(parts.c[n]) for n in names))
+        .group_by(parts.c.department)
+        .order_by(parts.c.department)
     )
-    return [OverdueCount(*row) for row in rows]
+    return [OverdueCount(d, *(int(n) for n in ns)) for d, *ns in rows]
 
 
 async def get_share_requests(

@@ -18,11 +18,10 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 import ledger
 from core.clock import now
-from core.db import AsyncSession, Database
+from core.db import AsyncSession, Database, dialect_insert
 from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
 from registry import DataItem, Resource, ResourceItem, ShareType
@@ -120,12 +119,11 @@ async def upload_verification_batch(
     if not all(HEX64.fullmatch(d) and HEX64.fullmatch(s) for d, s in rows):
         raise UserError(Code.DIGEST_INVALID, "Every hash is 64 hex characters.", "entries")
     owned = await _owned_set(session, actor, resource_id)
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     before = await session.scalar(
         sa.select(sa.func.count()).where(VerificationEntry.resource_id == resource_id)
     )
     await session.execute(
-        insert(VerificationEntry)
+        dialect_insert(session, VerificationEntry)
         .values([{"resource_id": resource_id, "digest": d, "subject_item": s} for d, s in rows])
         .on_conflict_do_nothing()
     )
@@ -170,6 +168,39 @@ class RateExceeded(UserError):
             )  # fmt: skip
 
 
+_Q = VerificationQuery.__table__.c
+# One round trip: the set's key, whether the resource carries the item, its owner, the
+# asker's answers in the rate window, and the subject's ledger salt (so the append reads
+# nothing of its own).
+_CLAIM_CONTEXT = (
+    sa.select(
+        VerificationSet.key,
+        Resource.owner_id,
+        sa.select(DataItem.id)
+        .join(ResourceItem, ResourceItem.data_item_id == DataItem.id)
+        .where(
+            ResourceItem.resource_id == sa.bindparam("resource_id"),
+            DataItem.code == sa.bindparam("item"),
+        )
+        .scalar_subquery()
+        .label("item_id"),
+        sa.select(sa.func.count())
+        .where(_Q.asker_id == sa.bindparam("asker_id"), _Q.at > sa.bindparam("since"))
+        .scalar_subquery()
+        .label("recent"),
+        ledger.salt_column(sa.bindparam("subject")).label("salt"),
+    )
+    .join(Resource, Resource.id == VerificationSet.resource_id)
+    .where(VerificationSet.resource_id == sa.bindparam("resource_id"))
+)
+_E = VerificationEntry.__table__.c
+_HITS = sa.select(_E.digest, _E.subject_item).where(
+    _E.resource_id == sa.bindparam("resource_id"),
+    sa.or_(_E.digest == sa.bindparam("digest"), _E.subject_item == sa.bindparam("known")),
+)
+_RECORD_QUERY = sa.insert(VerificationQuery.__table__)
+
+
 # Art. 15: a verification answers match or no match and never releases the data
 async def verify_data_claim(
     session: AsyncSession,
@@ -193,37 +224,38 @@ async def verify_data_claim(
         problems.append(Problem(Code.VALUE_TOO_LONG, "Keep the value to 2000.", "claimed_value"))
     if problems:
         raise UserError.of(problems)
-    owned = await session.get(VerificationSet, resource_id)
+    at = now()
+    subject = f"verification:{subject_key}"
+    connection = await session.connection()  # Core statements, built once: the hot path
+    owned = (
+        await connection.execute(
+            _CLAIM_CONTEXT,
+            {
+                "resource_id": resource_id,
+                "item": item,
+                "asker_id": actor.organization_id,
+                "since": at - RATE_WINDOW,
+                "subject": subject,
+            },
+        )  # fmt: skip
+    ).one_or_none()
     if owned is None:
         raise UserError(
             Code.VERIFICATION_SET_NOT_FOUND, "This resource publishes no verification set.",
             "resource_id",
         )  # fmt: skip
-    carried = await session.scalar(
-        sa.select(DataItem.id)
-        .join(ResourceItem, ResourceItem.data_item_id == DataItem.id)
-        .where(ResourceItem.resource_id == resource_id, DataItem.code == item)
-    )
-    if carried is None:
+    if owned.item_id is None:
         raise UserError(Code.ITEM_NOT_IN_RESOURCE, "The resource carries no such item.", "item")
-    at = now()
-    recent = await session.scalar(
-        sa.select(sa.func.count()).where(
-            VerificationQuery.asker_id == actor.organization_id,
-            VerificationQuery.at > at - RATE_WINDOW,
-        )
-    )
-    if (recent or 0) >= RATE_LIMIT:
+    if owned.recent >= RATE_LIMIT:
         raise RateExceeded(actor.organization_id, resource_id)
+    ledger.remember_salt(session, subject, owned.salt)
     digest = oprf.prf(owned.key, oprf.claim_input(subject_key, item, claimed_value))
     known = oprf.prf(owned.key, oprf.subject_item_input(subject_key, item))
-    hits = await session.execute(
-        sa.select(VerificationEntry.digest, VerificationEntry.subject_item).where(
-            VerificationEntry.resource_id == resource_id,
-            sa.or_(VerificationEntry.digest == digest, VerificationEntry.subject_item == known),
+    found = list(
+        await connection.execute(
+            _HITS, {"resource_id": resource_id, "digest": digest, "known": known}
         )
     )
-    found = list(hits)
     if any(d == digest for d, _ in found):
         answer = VerificationAnswer.MATCH
     elif found:
@@ -234,7 +266,6 @@ async def verify_data_claim(
         resource_id=resource_id, asker_id=actor.organization_id, item=item, answer=answer,
         at=at, ledger_seq=-1,
     )  # fmt: skip
-    owner = await session.scalar(sa.select(Resource.owner_id).where(Resource.id == resource_id))
     entry = await ledger.append(
         session,
         ledger.Kind.VERIFICATION_ANSWERED,
@@ -245,10 +276,9 @@ async def verify_data_claim(
             "item": item,
             "answer": answer.value,
         },
-        subjects=[f"verification:{subject_key}"],
-        parties=[actor.organization_id, owner] if owner else [actor.organization_id],
+        subjects=[subject],
+        parties=[actor.organization_id, owned.owner_id],
     )
     query.ledger_seq = entry.seq
-    session.add(query)
-    await session.flush()
+    await connection.execute(_RECORD_QUERY, query.model_dump())
     return query

@@ -267,3 +267,37 @@ async def test_overdue_on_the_board_and_isolation(db, world, ask, act, authority
     assert board[world.source.org_id].overdue_answers == 0
     assert board[world.source.org_id].late_answers == 1
     assert board[world.source.org_id].overdue_deliveries == 0
+
+
+@pytest.mark.article(15)
+async def test_the_board_tallies_the_departments_own_late_acts(
+    db, world, ask, act, authority, monkeypatch
+):
+    async def late_counts() -> tuple[int, int]:
+        async with db.read() as session:
+            rows = await sharing.overdue_board(session, authority.principal)
+        mine = [(b.late_answers, b.late_deliveries) for b in rows]
+        ids = [b.source_department_id for b in rows]
+        return mine[ids.index(world.source.org_id)] if world.source.org_id in ids else (0, 0)
+
+    monkeypatch.setattr("sharing.requests.now", lambda: now() - timedelta(days=30))
+    request = await ask(world.requester, world.conditional, (world.items["status"],))
+    monkeypatch.undo()
+    await act(
+        sharing.answer_share_request, world.source.principal, request.id,
+        decision=sharing.Decision.REFUSE, law="Company Law", article="Art. 32",
+    )  # fmt: skip
+    assert await late_counts() == (1, 0)
+    await act(sharing.dispute_share_refusal, world.requester.principal, request.id, reason="Why")
+    await act(
+        sharing.rule_on_share_dispute, authority.principal, request.id,
+        outcome=sharing.DisputeOutcome.OVERTURNED, ruling="A statutory duty",
+    )  # fmt: skip
+    assert await late_counts() == (1, 0)  # the authority's ruling is not the department's lateness
+    monkeypatch.setattr("sharing.requests.now", lambda: now() + timedelta(days=30))
+    await act(
+        sharing.record_share_delivery, world.source.principal, request.id,
+        channel=sharing.ShareMode.API,
+    )  # fmt: skip
+    monkeypatch.undo()
+    assert await late_counts() == (1, 1)
