@@ -10,13 +10,16 @@ What a range checks, and why that is all of it:
 - its stored hash is the lowercase hex of SHA-256(0x00 || document), the document assembled
   from the stored texts (`canonical.STORED_DOCUMENT`): nothing is parsed or re-canonicalised,
   the bytes append hashed are the bytes stored;
-- `actor`, `body` and `subjects` are each one well-formed JSON value (orjson parses them).
-  Why: the hash pins the concatenation, not where one field ends and the next begins. A
-  forger could end the `actor` text inside what was the `body` and start the `body` later,
-  keeping every byte and the hash; then the stored columns say something append never
-  wrote. A complete JSON value cannot end early or run on, so with each text one value the
-  boundaries are those append wrote, and the texts are exactly its canonical ones (`at`
-  and `kind` need no check: quoted plain text, or escaped by `canonical_json`);
+- `actor` and `subjects` are each one well-formed JSON value (orjson parses them), and so
+  is `body` when `at` or `kind` needs escaping. Why: the hash pins the concatenation, not
+  where one field ends and the next begins. A forger could end the `actor` text inside what
+  was the `body` and start the `body` later, keeping every byte and the hash; then the
+  columns say what append never wrote. A complete JSON value cannot end early or run on, so
+  `actor` is the text append wrote (read from the left) and so is `subjects` (an array,
+  read from the right); `seq` and `prev` are texts checked exactly, and plain `at` and
+  `kind` hold no quote, so their ends are fixed too. What lies between is the `body`
+  append wrote: it needs no parse (the longest text: parsing it cost 0.8 µs an entry). When
+  `at` or `kind` needs escaping (a quote in it), `body` is parsed as well;
 - every tree node the range's leaves complete (level 0, the leaf itself, up to the range's
   root). The tree is recomputed from the leaf hashes a level at a time, not read: the stored
   nodes are the cache inclusion and consistency proofs are served from, so a wrong or
@@ -125,11 +128,11 @@ def entry_leaves(
                 data = document % (actor, at, body, kind, p, s, subjects)
             else:  # text that JSON escapes (or a NULL: TypeError)
                 data = b"\x00" + stored_document(s, kind, actor, at, p, body, subjects)  # type: ignore[arg-type]
+                loads(body)  # type: ignore[arg-type]  # its ends are not fixed by plain text
             digest = sha256(data).digest()
             if hexlify(digest) != stored_hash:
                 break
             loads(actor)  # type: ignore[arg-type]
-            loads(body)  # type: ignore[arg-type]
             loads(subjects)  # type: ignore[arg-type]
         except (TypeError, ValueError):  # a NULL, or a text that is not JSON
             break
