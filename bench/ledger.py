@@ -475,7 +475,7 @@ class Results:
     nodes: int = 0
     proofs: list[ProofRun] = field(default_factory=list)
     verifies: list[VerifyRun] = field(default_factory=list)
-    parts: list[tuple[str, float]] = field(default_factory=list)
+    parts: list[tuple[str, float, float]] = field(default_factory=list)
     cli: tuple[float, int, str] | None = None  # wall, exit status, output
 
 
