@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import itertools
 import json
 import os
 import platform
@@ -44,6 +45,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -210,9 +212,15 @@ class RawConnection:
         self.reader = self.writer = None
 
 
-def http_request(url: str, query: str, token: str | None) -> tuple[str, int, bytes]:
+def http_request(
+    url: str, query: str, token: str | None, variables: dict[str, object] | None = None
+) -> tuple[str, int, bytes]:
+    """The host, the port and a prepared HTTP/1.1 POST of the query (and its variables)."""
     parsed = httpx.URL(url)
-    body = json.dumps({"query": query}).encode()
+    document: dict[str, object] = {"query": query}
+    if variables:
+        document["variables"] = variables
+    body = json.dumps(document).encode()
     lines = [
         f"POST {parsed.raw_path.decode()} HTTP/1.1",
         f"host: {parsed.host}:{parsed.port}",
@@ -223,6 +231,28 @@ def http_request(url: str, query: str, token: str | None) -> tuple[str, int, byt
     if token:
         lines.append(f"authorization: Bearer {token}")
     return parsed.host, parsed.port or 80, ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def raw_request(
+    url: str, token: str | None, query: str, variables: dict[str, object] | None = None
+) -> bytes:
+    """A prepared request for `load_requests`."""
+    return http_request(url, query, token, variables)[2]
+
+
+Check = Callable[[int, bytes], "str | None"]
+
+
+def expecting(marker: bytes) -> Check:
+    """A check: HTTP 200, no GraphQL errors, and `marker` in the body."""
+
+    def check(status: int, body: bytes) -> str | None:
+        problem = body_problem(status, body)
+        if problem is None and marker not in body:
+            return f"unexpected: {body[:300].decode(errors='replace')}"
+        return problem
+
+    return check
 
 
 async def load(
@@ -238,8 +268,28 @@ async def load(
 ) -> None:
     """`clients` closed-loop keep-alive clients posting `query`: `warmup` seconds unrecorded,
     then `duration` seconds added to `result`."""
-    host, port, request = http_request(url, query, token)
-    connections = [RawConnection(host, port, request) for _ in range(clients)]
+    await load_requests(
+        result, url, [http_request(url, query, token)[2]], body_problem,
+        server_pid=server_pid, clients=clients, duration=duration, warmup=warmup,
+    )  # fmt: skip
+
+
+async def load_requests(
+    result: Result,
+    url: str,
+    requests: list[bytes],
+    check: Check,
+    *,
+    server_pid: int,
+    clients: int,
+    duration: float,
+    warmup: float,
+) -> None:
+    """Like `load`, but each request is the next of `requests` (distinct consents, say, so
+    clients do not queue on one row's lock), and each answer passes `check`."""
+    parsed = httpx.URL(url)
+    connections = [RawConnection(parsed.host, parsed.port or 80, b"") for _ in range(clients)]
+    counter = itertools.count()
     latencies = result.latencies
 
     async def worker(conn: RawConnection, stop_at: float, record: bool) -> None:
@@ -247,9 +297,10 @@ async def load(
             started = time.perf_counter()
             if started >= stop_at:
                 return
+            conn.request = requests[next(counter) % len(requests)]
             try:
                 status, body = await conn.send()
-                problem = body_problem(status, body)
+                problem = check(status, body)
             except (
                 OSError,
                 asyncio.IncompleteReadError,

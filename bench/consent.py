@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import importlib.util
-import json
 import os
 import random
 import re
@@ -145,22 +144,9 @@ def use_requests(url: str, token: str, ids: list[uuid.UUID], count: int) -> list
     rng = random.Random(5)
     requests = []
     for cid in rng.sample(ids, min(count, len(ids))):
-        body = json.dumps(
-            {
-                "query": USE_QUERY,
-                "variables": {
-                    "input": {"consentId": to_global_id("Consent", cid), "item": ITEM,
-                              "purpose": PURPOSE}
-                },
-            }
-        ).encode()  # fmt: skip
-        parsed = api.httpx.URL(url)
-        head = (
-            f"POST {parsed.raw_path.decode()} HTTP/1.1\r\nhost: {parsed.host}:{parsed.port}\r\n"
-            "content-type: application/json\r\naccept: application/json\r\n"
-            f"content-length: {len(body)}\r\nauthorization: Bearer {token}\r\n\r\n"
-        )
-        requests.append(head.encode() + body)
+        variables = {"input": {"consentId": to_global_id("Consent", cid), "item": ITEM,
+                               "purpose": PURPOSE}}  # fmt: skip
+        requests.append(api.raw_request(url, token, USE_QUERY, variables))
     return requests
 
 
@@ -169,60 +155,6 @@ def use_problem(status: int, body: bytes) -> str | None:
     if problem is None and b'"allowed":true' not in body:
         return f"not ALLOWED: {body[:300].decode(errors='replace')}"
     return problem
-
-
-async def load_uses(
-    result, url: str, requests: list[bytes], *, server_pid: int, clients: int,
-    duration: float, warmup: float,
-) -> None:  # fmt: skip
-    """Like `bench/api.py`'s `load`, but each request is the next of `requests` (distinct
-    consents), so clients do not queue on one consent's row lock."""
-    parsed = api.httpx.URL(url)
-    connections = [api.RawConnection(parsed.host, parsed.port, b"") for _ in range(clients)]
-    counter = iter(range(10**12))
-
-    async def worker(conn, stop_at: float, record: bool) -> None:  # type: ignore[no-untyped-def]
-        while True:
-            started = time.perf_counter()
-            if started >= stop_at:
-                return
-            conn.request = requests[next(counter) % len(requests)]
-            try:
-                status, body = await conn.send()
-                problem = use_problem(status, body)
-            except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
-                conn.close()
-                problem = f"{type(exc).__name__}: {exc}"
-                await asyncio.sleep(0.01)
-            elapsed = time.perf_counter() - started
-            if not record:
-                continue
-            if problem is None:
-                result.requests += 1
-                result.latencies.append(elapsed)
-            else:
-                result.failures += 1
-                result.first_failure = result.first_failure or problem
-
-    try:
-        if warmup > 0:
-            stop = time.perf_counter() + warmup
-            await asyncio.gather(*(worker(c, stop, False) for c in connections))
-        server0 = api.process_cpu_seconds(server_pid)
-        own0, busy0 = time.process_time(), api.system_busy_seconds()
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker(c, t0 + duration, True) for c in connections))
-        seconds = time.perf_counter() - t0
-        server = api.process_cpu_seconds(server_pid) - server0
-        own = time.process_time() - own0
-        busy = api.system_busy_seconds() - busy0
-    finally:
-        for conn in connections:
-            conn.close()
-    result.seconds += seconds
-    result.server_cpu += server
-    result.client_cpu += own
-    result.other_cpu += max(0.0, busy - server - own)
 
 
 async def run_engine(
@@ -267,8 +199,8 @@ async def run_engine(
                 viewer, url, token, api.VIEWER_QUERY, server_pid=server.pid,
                 clients=args.clients, duration=slice_seconds / 2, warmup=warm,
             )  # fmt: skip
-            await load_uses(
-                use, url, requests, server_pid=server.pid, clients=args.clients,
+            await api.load_requests(
+                use, url, requests, use_problem, server_pid=server.pid, clients=args.clients,
                 duration=slice_seconds, warmup=warm,
             )  # fmt: skip
         return [viewer, use], {"seed_seconds": seeded, "consents": float(len(ids))}

@@ -32,7 +32,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import importlib.util
-import json
 import os
 import random
 import re
@@ -278,80 +277,6 @@ def _history(k: int, n: int, at: dt.datetime):  # type: ignore[no-untyped-def]
     return chosen, received, answered, delivered
 
 
-def raw(url: str, token: str, query: str, variables: dict | None = None) -> bytes:  # type: ignore[type-arg]
-    body = json.dumps({"query": query, "variables": variables or {}}).encode()
-    parsed = api.httpx.URL(url)
-    head = (
-        f"POST {parsed.raw_path.decode()} HTTP/1.1\r\nhost: {parsed.host}:{parsed.port}\r\n"
-        "content-type: application/json\r\naccept: application/json\r\n"
-        f"content-length: {len(body)}\r\nauthorization: Bearer {token}\r\n\r\n"
-    )
-    return head.encode() + body
-
-
-def checker(marker: bytes):  # type: ignore[no-untyped-def]
-    def check(status: int, body: bytes) -> str | None:
-        problem = api.body_problem(status, body)
-        if problem is None and marker not in body:
-            return f"unexpected: {body[:300].decode(errors='replace')}"
-        return problem
-
-    return check
-
-
-async def load_requests(
-    result, url: str, requests: list[bytes], check, *, server_pid: int, clients: int,
-    duration: float, warmup: float,
-) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
-    """Closed-loop keep-alive clients, each request the next of `requests`."""
-    parsed = api.httpx.URL(url)
-    connections = [api.RawConnection(parsed.host, parsed.port, b"") for _ in range(clients)]
-    counter = iter(range(10**12))
-
-    async def worker(conn, stop_at: float, record: bool) -> None:  # type: ignore[no-untyped-def]
-        while True:
-            started = time.perf_counter()
-            if started >= stop_at:
-                return
-            conn.request = requests[next(counter) % len(requests)]
-            try:
-                status, body = await conn.send()
-                problem = check(status, body)
-            except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
-                conn.close()
-                problem = f"{type(exc).__name__}: {exc}"
-                await asyncio.sleep(0.01)
-            elapsed = time.perf_counter() - started
-            if not record:
-                continue
-            if problem is None:
-                result.requests += 1
-                result.latencies.append(elapsed)
-            else:
-                result.failures += 1
-                result.first_failure = result.first_failure or problem
-
-    try:
-        if warmup > 0:
-            stop = time.perf_counter() + warmup
-            await asyncio.gather(*(worker(c, stop, False) for c in connections))
-        server0 = api.process_cpu_seconds(server_pid)
-        own0, busy0 = time.process_time(), api.system_busy_seconds()
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker(c, t0 + duration, True) for c in connections))
-        seconds = time.perf_counter() - t0
-        server = api.process_cpu_seconds(server_pid) - server0
-        own = time.process_time() - own0
-        busy = api.system_busy_seconds() - busy0
-    finally:
-        for conn in connections:
-            conn.close()
-    result.seconds += seconds
-    result.server_cpu += server
-    result.client_cpu += own
-    result.other_cpu += max(0.0, busy - server - own)
-
-
 async def run_engine(
     engine: str, database_url: str, workdir: Path, args: argparse.Namespace
 ) -> tuple[list, Seeded]:  # type: ignore[type-arg]
@@ -384,22 +309,23 @@ async def run_engine(
         url = base + "/graphql"
         grant = to_global_id("ShareGrant", seeded.grant)
         tickets = [
-            raw(url, agency, TICKET, {"i": {"grantId": grant, "items": [ITEM], "purpose": PURPOSE,
-                                            "consentId": to_global_id("Consent", c)}})
+            api.raw_request(url, agency, TICKET, {"i": {
+                "grantId": grant, "items": [ITEM], "purpose": PURPOSE,
+                "consentId": to_global_id("Consent", c)}})
             for c in seeded.consents
         ]  # fmt: skip
         rid = to_global_id("Resource", seeded.verify_resource)
         verifies = [
-            raw(url, random.choice(askers), VERIFY, {"i": {
+            api.raw_request(url, random.choice(askers), VERIFY, {"i": {
                 "resourceId": rid, "subjectKey": f"S{random.randrange(VERIFY_SUBJECTS):05d}",
                 "item": VERIFY_ITEM, "claimedValue": "paid"}})
             for _ in range(20_000)
         ]  # fmt: skip
-        board = [raw(url, boss, BOARD)]
+        board = [api.raw_request(url, boss, BOARD)]
         kinds = {
-            "ticket": (tickets, checker(b'"token":"ey')),
-            "verify": (verifies, checker(b'"answer":"MATCH"')),
-            "board": (board, checker(b'"overdueAnswers"')),
+            "ticket": (tickets, api.expecting(b'"token":"ey')),
+            "verify": (verifies, api.expecting(b'"answer":"MATCH"')),
+            "board": (board, api.expecting(b'"overdueAnswers"')),
         }
         name = f"pdex/{engine}"
         viewer = api.Result(name, "a")
@@ -412,7 +338,7 @@ async def run_engine(
                 clients=args.clients, duration=slice_seconds / 2, warmup=warm,
             )  # fmt: skip
             for kind, (requests, check) in kinds.items():
-                await load_requests(
+                await api.load_requests(
                     results[kind], url, requests, check, server_pid=server.pid,
                     clients=args.clients, duration=slice_seconds, warmup=warm,
                 )  # fmt: skip

@@ -24,7 +24,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import event, make_url, text
+from sqlalchemy import event, func, make_url, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
@@ -37,10 +37,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.settings import Settings
 
-__all__ = ["AsyncSession", "Database", "DatabaseUnavailable", "dialect_insert"]
+__all__ = ["AsyncSession", "Database", "DatabaseUnavailable", "advisory_lock", "dialect_insert"]
 
 DRIVERS = {"postgresql+asyncpg": "postgresql://…", "sqlite+aiosqlite": "sqlite:///…"}
 CONNECT_TIMEOUT = 10.0
+
+
+async def advisory_lock(session: AsyncSession, key: int, *, shared: bool = False) -> None:
+    """Take PostgreSQL's advisory lock `key` (any 63-bit number no other lock uses) until
+    this transaction ends: for work that must not run twice at once but has no row to lock.
+    SQLite needs nothing: its writers already take turns whole (`BEGIN IMMEDIATE`)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    take = func.pg_advisory_xact_lock_shared if shared else func.pg_advisory_xact_lock
+    await session.execute(select(take(key)))
 
 
 def dialect_insert(session: AsyncSession, table: Any) -> Any:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from core.calendar import YEARS, CalendarNotCoveredError, Deadline, WorkingCalendar
-from core.db import AsyncSession
+from core.db import AsyncSession, advisory_lock
 from core.errors import Code, UserError
 from core.models import CalendarDay, CalendarYear
 
@@ -54,10 +54,7 @@ async def lock_calendar(session: AsyncSession, *, exclusive: bool = False) -> No
     would recompute again. Take it before any row lock, as entering the year updates the
     rows holding deadlines. SQLite needs nothing: its writers already take turns whole
     (`BEGIN IMMEDIATE`)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    lock = sa.func.pg_advisory_xact_lock if exclusive else sa.func.pg_advisory_xact_lock_shared
-    await session.execute(sa.select(lock(CALENDAR_LOCK)))
+    await advisory_lock(session, CALENDAR_LOCK, shared=not exclusive)
 
 
 async def load_working_calendar(session: AsyncSession) -> WorkingCalendar:

@@ -3,7 +3,9 @@
 `verify_database` reads the log once, re-deriving every entry hash, the chain, every stored
 tree node and the root at every checkpoint, then checks every checkpoint signature. It
 reports the first bad seq, so tampering with any stored row is located. Ranges of the log are
-checked in parallel processes (issue 14 §6), their results combined in seq order.
+checked in parallel processes (issue 14 §6; what a range checks, and how it reads the rows,
+is in `ledger/ranges.py`), their results combined here in seq order with the few stored
+nodes above the ranges.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.db import Database
-from core.settings import Settings
-from ledger.canonical import GENESIS_PREV, stored_entry_bytes
-from ledger.merkle import EMPTY_ROOT, append_leaf, leaf_hash, root_from_frontier
+from ledger import ranges
+from ledger.canonical import GENESIS_PREV
+from ledger.merkle import EMPTY_ROOT, append_leaf, root_from_frontier
 from ledger.models import Checkpoint, Cosignature, LedgerEntry, LedgerHead, LedgerNode, WitnessKey
+from ledger.ranges import Field, RangeResult
 from ledger.verify import BUNDLE_FORMAT, verify_checkpoint
 
 BATCH = 5000
@@ -84,35 +87,6 @@ async def _entry_batches(
         after = rows[-1].seq
 
 
-def _entry_problem(row: Any, seq: int, prev: str) -> str | None:
-    """Why stored `row` cannot be entry `seq` after hash `prev`; None if it can."""
-    if row.seq != seq:
-        return f"expected seq {seq}, found {row.seq}"
-    if row.prev != prev:
-        return "prev does not match the hash of the entry before"
-    document = stored_entry_bytes(
-        row.seq, row.kind, row.actor, row.at, row.prev, row.body, row.subjects
-    )
-    if leaf_hash(document).hex() != row.hash:
-        return "stored hash does not match the entry's content"
-    return None
-
-
-async def _nodes_for(db: Database, first_seq: int, last_seq: int) -> dict[tuple[int, int], bytes]:
-    """Every stored node that appending leaves first_seq..last_seq created."""
-    conditions = [
-        sa.and_(
-            LedgerNode.level == level, LedgerNode.idx.between(first_seq >> level, last_seq >> level)
-        )
-        for level in range(max(last_seq, 1).bit_length() + 1)
-    ]
-    async with db.read() as session:
-        rows = await session.execute(
-            sa.select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(sa.or_(*conditions))
-        )
-        return {(lv, ix): bytes(h) for lv, ix, h in rows}
-
-
 async def _checkpoints_wire(db: Database) -> tuple[list[dict[str, Any]], dict[str, bytes]]:
     async with db.read() as session:
         checkpoints = list(
@@ -151,85 +125,63 @@ async def _checkpoints_wire(db: Database) -> tuple[list[dict[str, Any]], dict[st
 Progress = Callable[[str, int, int | None], None]
 
 # `pdex ledger verify` splits the log into aligned ranges of CHUNK entries (a power of two, so
-# each range is one complete subtree) and checks them in parallel processes: every row
-# carries its `prev`, so a range needs only the stored hash of the row before it.
+# each range is one complete subtree) and checks them in parallel processes
+# (`ledger/ranges.py`): every row carries its `prev`, so a range needs only the stored hash
+# of the row before it.
 CHUNK = 1 << 15
 
 
-@dataclass
-class RangeResult:
-    """One range's verdict: `count` rows checked (all of them unless `problem`), the
-    range's own frontier after them, its frontier at each wanted size, its last hash."""
+class SessionReader:
+    """`ranges.RangeReader` through pdex's sessions (SQLite; PostgreSQL reads with the
+    driver directly, `ranges.PgReader`)."""
 
-    start: int
-    count: int
-    frontier: list[bytes]
-    snapshots: dict[int, list[bytes]]
-    last_hash: str
-    problem: tuple[int, str] | None = None
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
+    async def hash_before(self, start: int) -> bytes | None:
+        if start == 0:
+            return GENESIS_PREV.encode()
+        async with self.db.read() as session:
+            statement = sa.select(LedgerEntry.hash).where(LedgerEntry.seq == start - 1)
+            found = (await session.execute(statement)).scalar_one_or_none()
+        return None if found is None else found.encode()
 
-async def _hash_before(db: Database, start: int) -> str | None:
-    if start == 0:
-        return GENESIS_PREV
-    async with db.read() as session:
-        statement = sa.select(LedgerEntry.hash).where(LedgerEntry.seq == start - 1)
-        return (await session.execute(statement)).scalar_one_or_none()
+    async def fields(self, start: int, end: int) -> list[Field]:
+        statement = (
+            sa.select(*ENTRY_COLUMNS)
+            .where(LedgerEntry.seq >= start, LedgerEntry.seq < end)
+            .order_by(LedgerEntry.seq)
+        )
+        async with self.db.read() as session:
+            rows = (await session.execute(statement)).tuples().all()
+        return [None if value is None else str(value).encode() for row in rows for value in row]
 
+    async def nodes(self, level: int, lo: int, hi: int) -> dict[int, bytes]:
+        statement = sa.select(LedgerNode.idx, LedgerNode.hash).where(
+            LedgerNode.level == level, LedgerNode.idx.between(lo, hi)
+        )
+        async with self.db.read() as session:
+            return {idx: bytes(digest) for idx, digest in await session.execute(statement)}
 
-async def _next_seq(db: Database, seq: int) -> int | None:
-    async with db.read() as session:
-        statement = sa.select(sa.func.min(LedgerEntry.seq)).where(LedgerEntry.seq >= seq)
-        return (await session.execute(statement)).scalar_one_or_none()
+    async def level(self, level: int, lo: int, hi: int) -> tuple[int, bool, bytes]:
+        stored = await self.nodes(level, lo, hi)
+        hashes = [stored[idx] for idx in sorted(stored)]
+        return len(hashes), all(len(h) == 32 for h in hashes), b"".join(hashes)
+
+    async def next_seq(self, seq: int) -> int | None:
+        async with self.db.read() as session:
+            statement = sa.select(sa.func.min(LedgerEntry.seq)).where(LedgerEntry.seq >= seq)
+            return (await session.execute(statement)).scalar_one_or_none()
 
 
 async def _check_range(db: Database, start: int, end: int, wanted: frozenset[int]) -> RangeResult:
-    """Entries start..end-1 (start a multiple of end - start unless it is the log's tail):
-    seq, prev, hash and every tree node inside the range."""
-    prev = await _hash_before(db, start)
-    frontier: list[bytes] = []
-    snapshots: dict[int, list[bytes]] = {}
-    size = 0
-
-    def result(problem: tuple[int, str] | None = None) -> RangeResult:
-        return RangeResult(start, size, frontier, snapshots, prev or "", problem)
-
-    async for rows in _entry_batches(db, start, end):
-        stored_nodes = await _nodes_for(db, rows[0].seq, rows[-1].seq)
-        for row in rows:
-            seq = start + size
-            problem = _entry_problem(row, seq, prev or "")
-            if problem is not None:
-                return result((seq, problem))
-            frontier, created = append_leaf(frontier, size, bytes.fromhex(row.hash))
-            for level, idx, digest in created:
-                idx += start >> level  # the range is aligned: local index -> global index
-                if stored_nodes.get((level, idx)) != digest:
-                    message = f"stored tree node (level {level}, index {idx}) is wrong or missing"
-                    return result((seq, message))
-            size += 1
-            prev = row.hash
-            if size in wanted:
-                snapshots[size] = frontier
-    if start + size < end:  # rows missing at the range's end: the log goes on after a gap?
-        found = await _next_seq(db, start + size)
-        if found is not None:
-            return result((start + size, f"expected seq {start + size}, found {found}"))
-    return result()
-
-
-_worker: tuple[asyncio.AbstractEventLoop, Database] | None = None
-
-
-def _start_worker(settings: Settings) -> None:
-    global _worker
-    _worker = (asyncio.new_event_loop(), Database(settings))
-
-
-def _check_range_in_worker(start: int, end: int, wanted: frozenset[int]) -> RangeResult:
-    assert _worker is not None
-    loop, db = _worker
-    return loop.run_until_complete(_check_range(db, start, end, wanted))
+    """One range in this process: PostgreSQL through a pooled connection's driver."""
+    if db.is_sqlite:
+        return await ranges.check_range(SessionReader(db), start, end, wanted)
+    async with db.read() as session:
+        connection = await session.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        return await ranges.check_range(ranges.PgReader(driver), start, end, wanted)
 
 
 async def _range_results(
@@ -237,23 +189,23 @@ async def _range_results(
 ) -> AsyncIterator[RangeResult]:
     """Each range's result in seq order; ranges run in `workers` processes (in this one when
     the log fits in one range or `workers` is 1)."""
-    ranges = [(s, min(s + chunk, size)) for s in range(0, size, chunk)]
-    needs = [frozenset(w - s for w in wanted if s < w <= e) for s, e in ranges]
-    if workers <= 1 or len(ranges) <= 1:
-        for (start, end), need in zip(ranges, needs, strict=True):
+    spans = [(s, min(s + chunk, size)) for s in range(0, size, chunk)]
+    needs = [frozenset(w - s for w in wanted if s < w <= e) for s, e in spans]
+    if workers <= 1 or len(spans) <= 1:
+        for (start, end), need in zip(spans, needs, strict=True):
             yield await _check_range(db, start, end, need)
         return
     loop = asyncio.get_running_loop()
     pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(ranges)),
+        max_workers=min(workers, len(spans)),
         mp_context=multiprocessing.get_context("spawn"),  # no inherited pools or threads
-        initializer=_start_worker,
+        initializer=ranges.start_worker,
         initargs=(db.settings,),
     )
     try:
         futures = [
-            loop.run_in_executor(pool, _check_range_in_worker, s, e, need)
-            for (s, e), need in zip(ranges, needs, strict=True)
+            loop.run_in_executor(pool, ranges.check_in_worker, s, e, need)
+            for (s, e), need in zip(spans, needs, strict=True)
         ]
         for future in futures:
             yield await future

@@ -18,7 +18,6 @@ value per entry.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -99,14 +98,57 @@ def entry_bytes(
     return canonical_json(entry_document(seq, kind, actor, at, prev, body, subjects))
 
 
-_PLAIN = re.compile(r"[ !#-\[\]-~]*")  # printable ASCII but `"` and `\\`: no escaping
+PLAIN_CHARS = bytes(c for c in range(0x20, 0x7F) if c not in b'"\\')
+"""Printable ASCII but `"` and `\\`: text made of these (UTF-8 bytes) is its own RFC 8785
+string body, so `b'"' + text + b'"'` is its canonical JSON string."""
+
+
+def is_plain(text: bytes) -> bool:
+    """Whether `text` is made of `PLAIN_CHARS` only (`translate` deletes them in C)."""
+    return not text.translate(None, PLAIN_CHARS)
+
+
+STORED_DOCUMENT = b'{"actor":%b,"at":"%b","body":%b,"kind":"%b","prev":"%b","seq":%b,"subjects":%b}'
+"""The entry document with the stored texts in place, in RFC 8785 key order, for `%`:
+(actor, at, body, kind, prev, seq, subjects), each UTF-8 bytes. Only when `at`, `kind`
+and `prev` are plain (`is_plain`); `stored_document` handles any text."""
 
 
 def _canonical_string(text: str) -> bytes:
     """RFC 8785 form of a JSON string; the common plain-ASCII case without the library."""
-    if _PLAIN.fullmatch(text):
-        return b'"' + text.encode() + b'"'
+    if text.isascii():
+        encoded = text.encode()
+        if is_plain(encoded):
+            return b'"' + encoded + b'"'
     return canonical_json(text)
+
+
+def stored_document(
+    seq: bytes, kind: bytes, actor: bytes, at: bytes, prev: bytes, body: bytes, subjects: bytes
+) -> bytes:
+    """`entry_bytes` assembled from the stored texts as UTF-8 bytes (seq as its decimal
+    digits): what `pdex ledger verify` hashes (see `stored_entry_bytes`)."""
+    if is_plain(at) and is_plain(kind) and is_plain(prev):
+        return STORED_DOCUMENT % (actor, at, body, kind, prev, seq, subjects)
+    return b"".join(
+        (
+            b'{"actor":',
+            actor,
+            b',"at":',
+            _canonical_string(at.decode()),
+            b',"body":',
+            body,
+            b',"kind":',
+            _canonical_string(kind.decode()),
+            b',"prev":',
+            _canonical_string(prev.decode()),
+            b',"seq":',
+            seq,
+            b',"subjects":',
+            subjects,
+            b"}",
+        )
+    )
 
 
 def stored_entry_bytes(
@@ -115,28 +157,20 @@ def stored_entry_bytes(
     """`entry_bytes` assembled from the canonical JSON texts the database stores.
 
     RFC 8785 is compositional: the canonical form of the document is its keys, in order,
-    each followed by the canonical form of its value. So verification needs no parsing: the
-    texts append wrote reproduce the hash, and any other text, even equivalent JSON, does
-    not.
+    each followed by the canonical form of its value. So verification needs no
+    canonicalisation: the texts append wrote reproduce the hash, and any other text, even
+    equivalent JSON, does not. (What the concatenation alone does not pin is where one
+    field ends and the next begins: `pdex ledger verify` also checks that each JSON text
+    is one JSON value, see `ledger/ranges.py`.)
     """
-    return b"".join(
-        (
-            b'{"actor":',
-            actor_json.encode(),
-            b',"at":',
-            _canonical_string(at),
-            b',"body":',
-            body_json.encode(),
-            b',"kind":',
-            _canonical_string(kind),
-            b',"prev":',
-            _canonical_string(prev),
-            b',"seq":',
-            str(seq).encode(),
-            b',"subjects":',
-            subjects_json.encode(),
-            b"}",
-        )
+    return stored_document(
+        str(seq).encode(),
+        kind.encode(),
+        actor_json.encode(),
+        at.encode(),
+        prev.encode(),
+        body_json.encode(),
+        subjects_json.encode(),
     )
 
 

@@ -22,18 +22,31 @@ import base64
 import os
 import secrets
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
-
-from py_ecc.bls import G2ProofOfPossession as _Scheme
-from py_ecc.optimized_bls12_381 import curve_order
 
 try:  # the fast binding where its wheel installs; py_ecc otherwise
     import blspy as _blspy
 except ImportError:  # pragma: no cover - exercised on machines without the wheel
     _blspy = None
 
-CIPHERSUITE = _Scheme.DST.decode("ascii")
+# py_ecc is imported on first use, not here: it takes ~0.5 s to import (its pairing tables),
+# a tenth of `pdex ledger verify` on a million entries, which with blspy never calls it.
+# Its values of these two constants are checked by tests/ledger/test_signing.py.
+CIPHERSUITE = "BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_"
+curve_order = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
+"""r, the order of BLS12-381's G1 and G2: secret keys are 0 < sk < r."""
+
+
+@cache
+def _py_ecc() -> Any:
+    """py_ecc's ``G2ProofOfPossession`` scheme."""
+    from py_ecc.bls import G2ProofOfPossession
+
+    return G2ProofOfPossession
+
+
 # The compressed point at infinity: KeyValidate refuses it as a public key.
 _INFINITY_G1 = b"\xc0" + bytes(47)
 
@@ -45,31 +58,31 @@ class PyEcc:
 
     @staticmethod
     def public_key(sk: int) -> bytes:
-        return bytes(_Scheme.SkToPk(sk))
+        return bytes(_py_ecc().SkToPk(sk))
 
     @staticmethod
     def sign(sk: int, msg: bytes) -> bytes:
-        return bytes(_Scheme.Sign(sk, msg))
+        return bytes(_py_ecc().Sign(sk, msg))
 
     @staticmethod
     def verify(pk: bytes, msg: bytes, sig: bytes) -> bool:
-        return bool(_Scheme.Verify(pk, msg, sig))
+        return bool(_py_ecc().Verify(pk, msg, sig))
 
     @staticmethod
     def prove_possession(sk: int) -> bytes:
-        return bytes(_Scheme.PopProve(sk))
+        return bytes(_py_ecc().PopProve(sk))
 
     @staticmethod
     def verify_possession(pk: bytes, proof: bytes) -> bool:
-        return bool(_Scheme.PopVerify(pk, proof))
+        return bool(_py_ecc().PopVerify(pk, proof))
 
     @staticmethod
     def aggregate(sigs: Sequence[bytes]) -> bytes:
-        return bytes(_Scheme.Aggregate(list(sigs)))
+        return bytes(_py_ecc().Aggregate(list(sigs)))
 
     @staticmethod
     def fast_aggregate_verify(pks: Sequence[bytes], msg: bytes, sig: bytes) -> bool:
-        return bool(_Scheme.FastAggregateVerify(list(pks), msg, sig))
+        return bool(_py_ecc().FastAggregateVerify(list(pks), msg, sig))
 
 
 class Blspy:
@@ -137,7 +150,7 @@ BACKEND = _impl.name
 
 def generate_secret_key() -> int:
     """A fresh secret key: KeyGen (RFC draft-irtf-cfrg-bls-signature) on 32 random bytes."""
-    return _Scheme.KeyGen(secrets.token_bytes(32))
+    return _py_ecc().KeyGen(secrets.token_bytes(32))
 
 
 def public_key(sk: int) -> bytes:

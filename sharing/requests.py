@@ -669,17 +669,14 @@ class OverdueCount:
     late_deliveries: int
 
 
-# Art. 15: overdue and late answers and deliveries, counted per source department
-async def overdue_board(session: AsyncSession, actor: Principal | None) -> list[OverdueCount]:
-    """Overdue ones are counted now from the open requests alone (each count reads one index,
-    `ix_share_request_status_*_due`); late ones come from the tallies kept as they happen."""
-    require(actor, Role.AUTHORITY, Role.AUDITOR)
-    at = now()
-    r, tally = ShareRequest, ShareLateness
+def _board_statement() -> sa.Select:
+    """Overdue ones counted from the open requests alone (each count reads one index,
+    `ix_share_request_status_*_due`); late ones from the tallies kept as they happen."""
+    r, tally, at = ShareRequest, ShareLateness, sa.bindparam("at")
     names = ("overdue_answers", "overdue_deliveries", "late_answers", "late_deliveries")
 
     def row(department: sa.ColumnElement[uuid.UUID], **counts: sa.ColumnElement[int]) -> sa.Select:
-        zero = sa.literal(0)
+        zero = sa.literal_column("0")
         return sa.select(
             department.label("department"), *(counts.get(n, zero).label(n) for n in names)
         )
@@ -695,12 +692,23 @@ async def overdue_board(session: AsyncSession, actor: Principal | None) -> list[
         row(tally.source_department_id, late_answers=tally.late_answers,
             late_deliveries=tally.late_deliveries),
     ).subquery()  # fmt: skip
-    rows = await session.execute(
-        sa.select(parts.c.department, *(sa.func.sum(parts.c[n]) for n in names))
+    return (
+        sa.select(
+            parts.c.department, *(sa.cast(sa.func.sum(parts.c[n]), sa.BigInteger) for n in names)
+        )
         .group_by(parts.c.department)
         .order_by(parts.c.department)
     )
-    return [OverdueCount(d, *(int(n) for n in ns)) for d, *ns in rows]
+
+
+_BOARD = _board_statement()  # built once: the board is read often
+
+
+# Art. 15: overdue and late answers and deliveries, counted per source department
+async def overdue_board(session: AsyncSession, actor: Principal | None) -> list[OverdueCount]:
+    require(actor, Role.AUTHORITY, Role.AUDITOR)
+    rows = await session.execute(_BOARD, {"at": now()})
+    return [OverdueCount(*row) for row in rows]
 
 
 async def get_share_requests(

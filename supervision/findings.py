@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 import ledger
 from core.batching import fetch_by_ids
 from core.clock import now
-from core.db import AsyncSession
+from core.db import AsyncSession, advisory_lock
 from core.identity import Principal, Role, require
 from core.models import Organization, OrganizationKind
 from core.pagination import Page, paginate
@@ -285,11 +285,17 @@ class Sweep:
     ledger_seq: int | None = None
 
 
+SWEEP_LOCK = int.from_bytes(b"pdexswp", "big")  # no other lock uses it
+
+
 # Art. 35: what the records show is found, with its evidence
 async def detect_findings(session: AsyncSession, actor: Principal | None) -> Sweep:
     """Run every detector; record the new findings (one ledger fact for the sweep) and
     escalate the rectifications whose deadline passed."""
     actor = require(actor, Role.AUTHORITY)
+    # One sweep at a time: a second one waits, then sees the first's findings and skips them
+    # (two at once both inserted the same keys, and the loser failed on the unique key).
+    await advisory_lock(session, SWEEP_LOCK)
     at = now()
     candidates = [
         *await _stale(session, at),

@@ -239,7 +239,10 @@ class ShareViolationCandidate(Node):
 class ShareOverdueCount:
     overdue_answers: int = strawberry.field(description="PENDING past the answer due date.")
     overdue_deliveries: int = strawberry.field(description="APPROVED past the delivery date.")
-    late_answers: int = strawberry.field(description="Answered after the due date.")
+    late_answers: int = strawberry.field(
+        description="Answered after the due date, by the department itself (an authority's "
+        "ruling that overturns a refusal is not the department's lateness)."
+    )
     late_deliveries: int = strawberry.field(description="Delivered after the due date.")
     row: strawberry.Private[sharing.OverdueCount]
 

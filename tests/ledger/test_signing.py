@@ -50,6 +50,15 @@ def test_ciphersuite_is_the_proof_of_possession_one() -> None:
     assert CIPHERSUITE == "BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_"
 
 
+def test_the_constants_written_out_are_py_ecc_s() -> None:
+    """`ledger.signing` imports py_ecc only when it is used; its constants are py_ecc's."""
+    from py_ecc.bls import G2ProofOfPossession
+    from py_ecc.optimized_bls12_381 import curve_order
+
+    assert CIPHERSUITE.encode() == G2ProofOfPossession.DST
+    assert signing.curve_order == curve_order
+
+
 def test_sign_and_verify(keys: list[tuple[int, bytes]]) -> None:
     (sk, pk), (_, other_pk) = keys[0], keys[1]
     sig = sign(sk, MSG)

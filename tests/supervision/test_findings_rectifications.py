@@ -4,6 +4,7 @@ superior government (Art. 33), every step a ledger fact; an agency sees only its
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from datetime import UTC, date, datetime, timedelta
@@ -44,6 +45,16 @@ async def findings_of(db, caller, agency_id):
             first=100, after=None,
         )  # fmt: skip
     return page.items
+
+
+async def test_sweeps_at_once_find_each_record_once(db, agency, authority, claim, catalogue):
+    stale = await catalogue(agency, (await claim(agency),))
+    async with db.transaction() as session:
+        (await session.get(Resource, stale.id)).stale_after = now() - timedelta(days=61)
+    # Before the sweep lock, the second of two sweeps at once failed on the findings' key.
+    await asyncio.gather(*(sweep(db, authority) for _ in range(3)))
+    found = await findings_of(db, authority, agency.org_id)
+    assert [f.kind for f in found] == [supervision.FindingKind.STALE_CATALOGUE]
 
 
 async def test_detectors_find_each_violation_once_with_evidence(
