@@ -89,11 +89,16 @@ def _query(draw: Any) -> dict[str, Any]:
     root = draw(st.sampled_from(sorted(ROOTS)))
     node = ROOTS[root]
     parts = []
+    fragment = ""
     if draw(st.booleans()):
         edge = []
         if draw(st.booleans()):
             edge.append("cursor")
-        edge.append(f"node {{ {draw(_selection(node))} }}")
+        fields = draw(_selection(node))
+        if draw(st.integers(0, 3)) == 0:  # a named fragment, spread with a field beside it
+            fragment = f"fragment N on {node} {{ {fields} }}"
+            fields = "... N __typename"
+        edge.append(f"node {{ {fields} }}")
         if draw(st.integers(0, 3)) == 0:
             edge.append("__typename")
         parts.append(
@@ -134,6 +139,7 @@ def _query(draw: Any) -> dict[str, Any]:
         "after": draw(st.sampled_from([None, None, 0, 1, 4])),
         "selection": " ".join(parts),
         "typename": draw(st.integers(0, 4)) == 0,
+        "fragment": fragment,
     }
 
 
@@ -163,7 +169,7 @@ def _document(q: dict[str, Any], after: str | None) -> str:
     uses += ", $after: String" if after else ""
     head = "__typename " if q["typename"] else ""
     root = f"{q['alias']}{q['root']}({', '.join(arguments)}) {{ {q['selection']} }}"
-    return f"query Q({uses}) {{ {head}{root} }}"
+    return f"query Q({uses}) {{ {head}{root} }} {q['fragment']}"
 
 
 @pytest.fixture(scope="module")
@@ -294,7 +300,8 @@ async def test_random_selections_answer_as_the_resolvers_do(app, engines, world,
                     variables[name] = world["ids"][name]
             after = None
             if q["after"] is not None:  # a real cursor from the page before
-                probe = _document({**q, "selection": "edges { cursor }", "alias": ""}, None)
+                probe = {**q, "selection": "edges { cursor }", "alias": "", "fragment": ""}
+                probe = _document(probe, None)
                 page = await _run(
                     app, engines["fallback"], probe, {**variables, "first": 10}, actor
                 )
