@@ -34,6 +34,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
@@ -427,6 +428,6 @@ class CompiledReads(SchemaExtension):
             return None
         try:
             return await _run(plan, schema, context.context, context.variables)
-        except (UserError, NotCompiled) as reason:
+        except (UserError, GraphQLError, NotCompiled) as reason:
             log.debug("compiled read left to the resolvers: %r", reason)
             return None  # the resolvers raise it again, as the API's error

@@ -369,18 +369,24 @@ async def test_uncovered_selections_fall_back_and_answer_correctly(
     assert counter.statements and not any("json_" in sql for sql in counter.statements)
 
 
-async def test_errors_fall_back(app, engines, world):
+async def test_errors_fall_back(app, engines, world, caplog):
     holder = world["callers"]["holder"]
-    for query, code in [
-        ("{ organizations(first: 2) { edges { cursor } } }", "UNAUTHENTICATED"),
-        ('{ assets(after: "nope") { edges { cursor } } }', "BAD_USER_INPUT"),
-        ("{ assets(first: 101) { edges { cursor } } }", "BAD_USER_INPUT"),
-        ('{ assets(filter: {holder: "bad"}) { edges { cursor } } }', "BAD_USER_INPUT"),
-    ]:
+    null_first = "query Q($f: Int) { organizations(first: $f) { edges { cursor } } }"
+    for query, variables, code in [
+        ("{ organizations(first: 2) { edges { cursor } } }", {}, "UNAUTHENTICATED"),
+        ('{ assets(after: "nope") { edges { cursor } } }', {}, "BAD_USER_INPUT"),
+        ("{ assets(first: 101) { edges { cursor } } }", {}, "BAD_USER_INPUT"),
+        ('{ assets(filter: {holder: "bad"}) { edges { cursor } } }', {}, "BAD_USER_INPUT"),
+        (null_first, {"f": None}, "BAD_USER_INPUT"),
+        ("query Q($k: OrganizationKind) { organizations(kind: $k) { __typename } }", {"k": "X"},
+         "BAD_USER_INPUT"),
+    ]:  # fmt: skip
         actor = None if code == "UNAUTHENTICATED" else holder
-        got = await _run(app, engines["compiled"], query, {}, actor)
-        assert got == await _run(app, engines["fallback"], query, {}, actor)
+        got = await _run(app, engines["compiled"], query, variables, actor)
+        assert got == await _run(app, engines["fallback"], query, variables, actor)
         assert got["errors"][0]["extensions"]["code"] == code, got
+    # the caller's mistakes are the resolvers' to answer, not failures of a compiled read
+    assert not [r for r in caplog.records if r.name == "schema.compiled" and r.levelno >= 30]
 
 
 async def test_visibility_is_the_resolvers(app, engines, world):
