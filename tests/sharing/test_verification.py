@@ -3,6 +3,8 @@ UNKNOWN and never a value, pdex never sees plaintext nor exports the key, the ra
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 import sqlalchemy as sa
 
@@ -61,6 +63,27 @@ async def test_match_no_match_unknown(db, act, world):
             sa.select(LedgerEntry.body).where(LedgerEntry.kind == "sharing.verification.answered")
         ))  # fmt: skip
     assert bodies and not any("91440700MA5X" in b or "paid" in b for b in bodies)
+
+
+async def test_statements_of_a_verification_are_pinned(
+    db, act, world, count_statements, is_postgres
+):
+    tax, subject = world.items["tax"], f"9144{uuid.uuid4().hex[:10].upper()}"  # never seen
+    await publish(db, act, world, [(subject, tax, "paid")])
+
+    async def verify(subject):
+        with count_statements(db.writer) as counted:
+            await act(sharing.verify_data_claim, world.requester.principal, world.not_shared.id,
+                      subject_key=subject, item=tax, claimed_value="paid")  # fmt: skip
+        return counted.statements
+
+    # PostgreSQL: the set, item, owner, rate window and the subject's salt in one statement;
+    # the hashes; the answer's row; the ledger entry goes to the driver directly (not seen
+    # here). A subject never seen before adds its salt (INSERT … RETURNING). SQLite appends a
+    # ledger entry in four statements.
+    first, again = await verify(subject), await verify(subject)
+    assert len(again) == (3 if is_postgres else 7), "\n".join(again)
+    assert len(first) == len(again) + 1, "\n".join(first)
 
 
 async def test_only_the_source_department_publishes(act, world):
