@@ -48,6 +48,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -866,15 +867,51 @@ def markdown(
     return "\n".join(out) + "\n"
 
 
-def write_benchmarks(section: str, path: Path) -> None:
-    """Replace (or append) this script's section of BENCHMARKS.md, keeping every other one."""
+def write_section(title: str, section: str, path: Path, *, kept: str | None = None) -> None:
+    """Replace (or append) the section headed `title` in BENCHMARKS.md with `section`, keeping
+    every other one; a `kept` subsection at its end (hand-written) survives the rewrite."""
     text = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
+    pattern = re.compile(rf"^{re.escape(title)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+    found = pattern.search(text)
+    if found:
+        old = found.group(0)
+        mark = f"\n{kept}" if kept else None
+        tail = old[old.index(mark) + 1 :].rstrip("\n") if mark and mark in old else ""
+        new = section.rstrip("\n") + ("\n\n" + tail if tail else "") + "\n\n"
+        text = text[: found.start()] + new + text[found.end() :]
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text.rstrip("\n") + "\n")
+
+
+async def each_engine(
+    args: argparse.Namespace,
+    prefix: str,
+    run: Callable[[str, str, Path, argparse.Namespace], Any],
+) -> tuple[list[Result], dict[str, Any]]:
+    """`run(engine, database_url, workdir, args)` for each of `args.engines` (a fresh
+    PostgreSQL database each, dropped after; SQLite in a temporary folder; an unreachable
+    PostgreSQL skipped): the results of all, and what each run said of its seeding."""
+    results: list[Result] = []
+    seeds: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        workdir = Path(tmp)
+        for engine in args.engines:
+            if engine == "sqlite":
+                url = f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
+                found, seeds[engine] = await run(engine, url, workdir, args)
+                results += found
+                continue
+            name = await pg_create(args.pg_admin_url)
+            if name is None:
+                continue
+            try:
+                url = normalize_pg_url(pg_url(args.pg_admin_url, name))
+                found, seeds[engine] = await run(engine, url, workdir, args)
+                results += found
+            finally:
+                await pg_drop(args.pg_admin_url, name)
+    return results, seeds
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -958,7 +995,7 @@ async def main_async(args: argparse.Namespace, command: str) -> int:
     for note in notes:
         print(note)
     if str(args.output) != "-":
-        write_benchmarks(markdown(results, info, args, command, notes), args.output)
+        write_section(SECTION, markdown(results, info, args, command, notes), args.output)
         print(f"\nwrote the {SECTION!r} section of {args.output}")
     return 1 if fails else 0
 

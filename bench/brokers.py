@@ -430,8 +430,7 @@ async def main_async(args: argparse.Namespace, command: str) -> int:
     print()
     print(section)
     if str(args.output) != "-":
-        api.SECTION = SECTION  # reuse its section writer for ours
-        api.write_benchmarks(section, args.output)
+        api.write_section(SECTION, section, args.output)
         print(f"wrote the {SECTION!r} section of {args.output}")
     return 0 if reproducible else 1
 

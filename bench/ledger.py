@@ -26,11 +26,11 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
+import importlib.util
 import json
 import os
 import platform
 import random
-import re
 import secrets
 import shlex
 import sqlite3
@@ -54,6 +54,13 @@ sys.path.insert(0, str(ROOT))
 
 import asyncpg
 import orjson
+
+if "bench_api" not in sys.modules:  # bench/api.py: the section writer the benches share
+    _spec = importlib.util.spec_from_file_location("bench_api", ROOT / "bench" / "api.py")
+    assert _spec and _spec.loader
+    sys.modules["bench_api"] = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(sys.modules["bench_api"])
+api = sys.modules["bench_api"]
 
 import ledger
 from core.db import Database
@@ -648,22 +655,6 @@ def parts_table(parts: list[tuple[str, float, float]], entries: int) -> list[str
     ]
 
 
-def write_benchmarks(section: str, path: Path) -> None:
-    """Replace (or append) this script's section, keeping every other section and our
-    hand-written KEPT subsection."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    found = pattern.search(text)
-    if found:
-        old = found.group(0)
-        kept = old[old.index(f"\n{KEPT}") + 1 :].rstrip("\n") if f"\n{KEPT}" in old else ""
-        new = section.rstrip("\n") + ("\n\n" + kept if kept else "") + "\n\n"
-        text = text[: found.start()] + new + text[found.end() :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n")
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="sizes 10k/100k: a smoke check")
@@ -694,7 +685,7 @@ def main(argv: list[str] | None = None) -> int:
     text = markdown(res, env, args, (time.perf_counter() - started) / 60)
     print("\n" + text)
     if str(args.output) != "-":
-        write_benchmarks(text, args.output)
+        api.write_section(SECTION, text, args.output, kept=KEPT)
         print(f"wrote the {SECTION!r} section of {args.output}")
     return 0
 

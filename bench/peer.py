@@ -246,18 +246,6 @@ def report(rows: dict[tuple[str, int, str], Row], args, versions: dict[str, str]
     return "\n".join(lines) + "\n"
 
 
-def write_section(section: str, path: Path) -> None:
-    import re
-
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n")
-
-
 def load_average() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -310,7 +298,7 @@ async def run(args: argparse.Namespace) -> int:
     text = report(rows, args, versions)
     print("\n" + text)
     if str(args.output) != "-":
-        write_section(text, args.output)
+        api.write_section(SECTION, text, args.output)
         print(f"wrote the {SECTION!r} section of {args.output}")
     bad = sum(r.non2xx + r.errors for r in rows.values())
     return 1 if bad else 0

@@ -34,11 +34,9 @@ import datetime as dt
 import importlib.util
 import os
 import random
-import re
 import secrets
 import shlex
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, replace
@@ -401,42 +399,14 @@ def section(results: list, seeds: dict[str, Seeded], args, command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str, path: Path) -> None:
-    body = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(body):
-        body = pattern.sub(lambda _: text + "\n", body, count=1)
-    else:
-        body = body.rstrip("\n") + "\n\n" + text
-    path.write_text(body.rstrip("\n") + "\n")
-
-
 async def main_async(args: argparse.Namespace, command: str) -> int:
-    results: list = []  # type: ignore[type-arg]
-    seeds: dict[str, Seeded] = {}
-    with tempfile.TemporaryDirectory(prefix="pdex-bench-sharing-") as tmp:
-        workdir = Path(tmp)
-        for engine in args.engines:
-            if engine == "sqlite":
-                url = f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
-                found, seeds[engine] = await run_engine(engine, url, workdir, args)
-                results += found
-                continue
-            name = await api.pg_create(args.pg_admin_url)
-            if name is None:
-                continue
-            try:
-                url = api.normalize_pg_url(api.pg_url(args.pg_admin_url, name))
-                found, seeds[engine] = await run_engine(engine, url, workdir, args)
-                results += found
-            finally:
-                await api.pg_drop(args.pg_admin_url, name)
+    results, seeds = await api.each_engine(args, "pdex-bench-sharing-", run_engine)
     print()
     print("\n".join(api.table(results)))
     text = section(results, seeds, args, command)
     print("\n".join(line for line in text.splitlines() if line.startswith("- ") and "ms" in line))
     if str(args.output) != "-":
-        write_section(text, args.output)
+        api.write_section(SECTION, text, args.output)
         print(f"\nwrote the {SECTION!r} section of {args.output}")
     return 1 if api.failures(results) else 0
 

@@ -232,21 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     text = markdown(rows, parts, args)
     print("\n" + text)
     if str(args.output) != "-":
-        write_section(text, args.output)
+        bl.api.write_section(SECTION, text, args.output)
         print(f"wrote the {SECTION!r} section of {args.output}")
     return 0
-
-
-def write_section(section: str, path: Path) -> None:
-    import re
-
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n")
 
 
 if __name__ == "__main__":
