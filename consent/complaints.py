@@ -129,30 +129,12 @@ async def recompute_due_dates(
 ) -> list[deadlines.Recomputed]:
     """Every unresolved complaint whose due date was provisional, counted again on `calendar`
     from its receipt (Art. 27: 15 working days)."""
-    open_provisional = await session.scalars(
-        sa.select(Complaint)
-        .where(Complaint.status != ComplaintStatus.RESOLVED, Complaint.due_provisional)
-        .order_by(Complaint.due_at, Complaint.id)
-        .with_for_update()
-    )
-    done = []
-    for complaint in open_provisional:
-        due = workdays.deadline_on(calendar, complaint.received_at, DUE_WORKING_DAYS)
-        done.append(
-            deadlines.Recomputed(
-                holder="consent.complaint",
-                id=complaint.id,
-                field="dueAt",
-                before=complaint.due_at,
-                after=due.at,
-                provisional=due.provisional,
-                subjects=(complaint.subject,),
-                parties=(complaint.against_id,),
-            )
-        )
-        complaint.due_at, complaint.due_provisional = due.at, due.provisional
-    await session.flush()
-    return done
+    return await deadlines.recount_due_dates(
+        session, calendar, kind="consent.complaint", model=Complaint,
+        still_open=Complaint.status != ComplaintStatus.RESOLVED,
+        counted_from=lambda c: c.received_at, working_days=lambda c: DUE_WORKING_DAYS,
+        subjects=lambda c: (c.subject,), parties=lambda c: (c.against_id,),
+    )  # fmt: skip
 
 
 async def _locked(session: AsyncSession, complaint_id: uuid.UUID) -> Complaint:

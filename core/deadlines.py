@@ -23,7 +23,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
+from typing import Any
 
+import sqlalchemy as sa
+
+from core import workdays
 from core.calendar import WorkingCalendar
 from core.db import AsyncSession
 
@@ -66,3 +70,38 @@ def holder(kind: str) -> Callable[[Hook], Hook]:
 def holders() -> Mapping[str, Hook]:
     """Every registered holder, read-only, by kind."""
     return MappingProxyType(_HOLDERS)
+
+
+async def recount_due_dates(
+    session: AsyncSession,
+    calendar: WorkingCalendar,
+    *,
+    kind: str,
+    model: Any,
+    still_open: sa.ColumnElement[bool],
+    counted_from: Callable[[Any], datetime],
+    working_days: Callable[[Any], int],
+    parties: Callable[[Any], tuple[uuid.UUID, ...]],
+    subjects: Callable[[Any], tuple[str, ...]] = lambda row: (),
+) -> list[Recomputed]:
+    """The usual hook's work, for a `model` whose deadline is `due_at` / `due_provisional`:
+    every row `still_open` with a provisional due date, locked, counted again on `calendar`
+    from `counted_from(row)` over `working_days(row)`, updated, and reported."""
+    rows = await session.scalars(
+        sa.select(model)
+        .where(still_open, model.due_provisional)
+        .order_by(model.due_at, model.id)
+        .with_for_update()
+    )
+    done = []
+    for row in rows:
+        due = workdays.deadline_on(calendar, counted_from(row), working_days(row))
+        done.append(
+            Recomputed(
+                holder=kind, id=row.id, field="dueAt", before=row.due_at, after=due.at,
+                provisional=due.provisional, subjects=subjects(row), parties=parties(row),
+            )
+        )  # fmt: skip
+        row.due_at, row.due_provisional = due.at, due.provisional
+    await session.flush()
+    return done

@@ -141,29 +141,12 @@ async def answer_data_anomaly(
 async def recompute_due_dates(
     session: AsyncSession, calendar: WorkingCalendar
 ) -> list[deadlines.Recomputed]:
-    rows = await session.scalars(
-        sa.select(DataAnomaly)
-        .where(DataAnomaly.status == AnomalyStatus.RECEIVED, DataAnomaly.due_provisional)
-        .order_by(DataAnomaly.due_at, DataAnomaly.id)
-        .with_for_update()
-    )
-    done = []
-    for anomaly in rows:
-        due = workdays.deadline_on(calendar, anomaly.received_at, ANSWER_WORKING_DAYS)
-        done.append(
-            deadlines.Recomputed(
-                holder="sharing.data_anomaly",
-                id=anomaly.id,
-                field="dueAt",
-                before=anomaly.due_at,
-                after=due.at,
-                provisional=due.provisional,
-                parties=(anomaly.owner_id,),
-            )  # fmt: skip
-        )
-        anomaly.due_at, anomaly.due_provisional = due.at, due.provisional
-    await session.flush()
-    return done
+    return await deadlines.recount_due_dates(
+        session, calendar, kind="sharing.data_anomaly", model=DataAnomaly,
+        still_open=DataAnomaly.status == AnomalyStatus.RECEIVED,
+        counted_from=lambda a: a.received_at, working_days=lambda a: ANSWER_WORKING_DAYS,
+        parties=lambda a: (a.owner_id,),
+    )  # fmt: skip
 
 
 def anomaly_overdue(anomaly: DataAnomaly, at: datetime) -> bool:

@@ -201,33 +201,17 @@ async def accept_usage_agreement(
     return app
 
 
+# Art. 18: an open application's answer is recounted once its year's holidays are entered
 @deadlines.holder("sharing.open_application")
 async def recompute_due_dates(
     session: AsyncSession, calendar: WorkingCalendar
 ) -> list[deadlines.Recomputed]:
-    rows = await session.scalars(
-        sa.select(OpenApplication)
-        .where(OpenApplication.status == S.PENDING, OpenApplication.due_provisional)
-        .order_by(OpenApplication.due_at, OpenApplication.id)
-        .with_for_update()
-    )
-    done = []
-    for app in rows:
-        due = workdays.deadline_on(calendar, app.received_at, ANSWER_WORKING_DAYS)
-        done.append(
-            deadlines.Recomputed(
-                holder="sharing.open_application",
-                id=app.id,
-                field="dueAt",
-                before=app.due_at,
-                after=due.at,
-                provisional=due.provisional,
-                parties=(app.owner_id,),
-            )  # fmt: skip
-        )
-        app.due_at, app.due_provisional = due.at, due.provisional
-    await session.flush()
-    return done
+    return await deadlines.recount_due_dates(
+        session, calendar, kind="sharing.open_application", model=OpenApplication,
+        still_open=OpenApplication.status == S.PENDING,
+        counted_from=lambda a: a.received_at, working_days=lambda a: ANSWER_WORKING_DAYS,
+        parties=lambda a: (a.owner_id,),
+    )  # fmt: skip
 
 
 def application_overdue(app: OpenApplication, at: datetime) -> bool:

@@ -150,25 +150,12 @@ async def order_rectification(
 async def recompute_due_dates(
     session: AsyncSession, calendar: WorkingCalendar
 ) -> list[deadlines.Recomputed]:
-    open_provisional = await session.scalars(
-        sa.select(Rectification)
-        .where(Rectification.status.in_(DUE_STATUSES), Rectification.due_provisional)
-        .order_by(Rectification.due_at, Rectification.id)
-        .with_for_update()
-    )
-    done = []
-    for row in open_provisional:
-        due = workdays.deadline_on(calendar, row.ordered_at, row.working_days)
-        done.append(
-            deadlines.Recomputed(
-                holder="supervision.rectification", id=row.id, field="dueAt",
-                before=row.due_at, after=due.at, provisional=due.provisional,
-                parties=(row.agency_id,),
-            )
-        )  # fmt: skip
-        row.due_at, row.due_provisional = due.at, due.provisional
-    await session.flush()
-    return done
+    return await deadlines.recount_due_dates(
+        session, calendar, kind="supervision.rectification", model=Rectification,
+        still_open=Rectification.status.in_(DUE_STATUSES),
+        counted_from=lambda r: r.ordered_at, working_days=lambda r: r.working_days,
+        parties=lambda r: (r.agency_id,),
+    )  # fmt: skip
 
 
 async def _locked(session: AsyncSession, rectification_id: uuid.UUID) -> Rectification:

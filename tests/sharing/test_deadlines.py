@@ -55,3 +55,40 @@ async def test_entering_2027_recounts_the_answer_due_date(fresh_db, new_uscc, mo
         moved = await session.get(sharing.ShareRequest, request.id)
     # the make-up Sunday 31 Jan counts: due a day earlier, confirmed
     assert moved.answer_due_at == end_of("2027-02-03") and not moved.answer_due_provisional
+
+
+@pytest.mark.article(19)
+async def test_entering_2027_recounts_an_anomaly_answer(fresh_db, new_uscc, monkeypatch):
+    db = fresh_db
+    boss = Principal("officer", await org(db, OrganizationKind.AUTHORITY, new_uscc),
+                     frozenset({Role.AUTHORITY}))  # fmt: skip
+    owner = Principal(
+        "own", await org(db, OrganizationKind.AGENCY, new_uscc), frozenset({Role.AGENCY})
+    )
+    code = f"t{uuid.uuid4().hex[:6]}.status"
+    async with db.transaction() as session:
+        await registry.claim_data_item(session, owner, code=code, name="s", legal_basis="law")
+        resource = await registry.create_resource(session, owner, registry.ResourceFields(
+            code=f"r.{code}", name="r", description="", share_type=registry.ShareType.CONDITIONAL,
+            open_type=registry.OpenType.NOT_OPEN, delivery=registry.Delivery.API,
+            update_frequency=registry.UpdateFrequency.DAILY,
+            sensitivity=registry.Sensitivity.GENERAL, contains_personal_info=False,
+            data_items=(code,), share_conditions="conditions",
+        ))  # fmt: skip
+    monkeypatch.setattr("sharing.feedback.now", lambda: at("2027-01-28"))
+    async with db.transaction() as session:
+        anomaly = await sharing.report_data_anomaly(
+            session, owner, resource.id, text="The status column is empty since Monday"
+        )
+    monkeypatch.undo()
+    # Art. 19: answered within 5 working days; provisionally 29 Jan, 1-4 Feb
+    assert anomaly.due_provisional and anomaly.due_at == end_of("2027-02-04")
+    async with db.transaction() as session:
+        entered = await authority.set_calendar_year(
+            session, boss, arrangement(2027, PLAUSIBLE_2027)
+        )
+    assert ("sharing.data_anomaly", anomaly.id) in {(r.holder, r.id) for r in entered.recomputed}
+    async with db.read() as session:
+        moved = await session.get(sharing.DataAnomaly, anomaly.id)
+    # the make-up Sunday 31 Jan counts: due a day earlier, confirmed
+    assert moved.due_at == end_of("2027-02-03") and not moved.due_provisional
