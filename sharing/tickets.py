@@ -189,6 +189,7 @@ _GRANT_STATUS_REFUSALS = {
 }
 
 
+_GRANT_FIELDS = tuple(ShareGrant.__table__.c.keys())  # the grant's own columns of the row
 _GRANT_CONTEXT = (
     sa.select(
         *ShareGrant.__table__.c,
@@ -222,7 +223,11 @@ async def issue_access_ticket(
     # the items it covers (a row each).
     connection = await session.connection()  # Core statements, built once: the hot path
     rows = (await connection.execute(_GRANT_CONTEXT, {"grant_id": asked.grant_id})).all()
-    grant = ShareGrant.model_construct(**rows[0]._mapping) if rows else None
+    grant = (
+        ShareGrant.model_construct(**{k: rows[0]._mapping[k] for k in _GRANT_FIELDS})
+        if rows
+        else None
+    )
     if grant is None or grant.grantee_id != actor.organization_id:
         # Art. 17: no grant of yours — a stranger learns nothing, but the attempt counts
         raise _refuse(
