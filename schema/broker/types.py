@@ -369,8 +369,11 @@ class IndicatorScore:
         ]  # fmt: skip
 
 
-@strawberry.type(description="One broker's evaluation for one period, from recorded facts.")
-class BrokerEvaluation(Node):
+@strawberry.type
+class PeriodScores(Node):
+    """The fields of one indicator-engine run for one subject and period (`authority.scoring`):
+    a broker's evaluation and an agency's scorecard alike."""
+
     period_start: datetime
     period_end: datetime
     facts: JSON
@@ -379,6 +382,18 @@ class BrokerEvaluation(Node):
     grade: str
     evaluated_at: datetime
     ledger_seq: int
+
+    @staticmethod
+    def fields_of(row: Any) -> dict[str, Any]:
+        return dict(
+            period_start=row.period_start, period_end=row.period_end, facts=json.loads(row.facts),
+            indicators=IndicatorScore.from_json(row.indicators), score=Decimal(row.score),
+            grade=row.grade, evaluated_at=row.evaluated_at, ledger_seq=row.ledger_seq,
+        )  # fmt: skip
+
+
+@strawberry.type(description="One broker's evaluation for one period, from recorded facts.")
+class BrokerEvaluation(PeriodScores):
     row: strawberry.Private[domain.BrokerEvaluation]
 
     @strawberry.field
@@ -388,12 +403,8 @@ class BrokerEvaluation(Node):
     @classmethod
     def from_row(cls, row: domain.BrokerEvaluation) -> BrokerEvaluation:
         return cls(
-            id=to_global_id("BrokerEvaluation", row.id), period_start=row.period_start,
-            period_end=row.period_end, facts=json.loads(row.facts),
-            indicators=IndicatorScore.from_json(row.indicators),
-            score=Decimal(row.score), grade=row.grade, evaluated_at=row.evaluated_at,
-            ledger_seq=row.ledger_seq, row=row,
-        )  # fmt: skip
+            id=to_global_id("BrokerEvaluation", row.id), row=row, **PeriodScores.fields_of(row)
+        )
 
 
 @strawberry.type(description="A risk rule that fired for a broker over a period.")

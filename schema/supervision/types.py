@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 
 import supervision
 from core.clock import now
-from schema.broker import IndicatorScore
+from schema.broker import PeriodScores
 from schema.context import Info
 from schema.dataloaders import load_then
 from schema.organizations import Organization, from_row
@@ -141,15 +141,7 @@ class ItProject(Node):
 @strawberry.type(
     description="One agency's scorecard for one period, from recorded facts (Art. 30)."
 )
-class AgencyScorecard(Node):
-    period_start: datetime
-    period_end: datetime
-    facts: JSON
-    indicators: list[IndicatorScore]
-    score: Decimal = strawberry.field(description="Σ weight × score ÷ Σ weight, 0-100.")
-    grade: str
-    evaluated_at: datetime
-    ledger_seq: int
+class AgencyScorecard(PeriodScores):
     row: strawberry.Private[supervision.AgencyScorecard]
 
     @strawberry.field
@@ -159,12 +151,8 @@ class AgencyScorecard(Node):
     @classmethod
     def from_row(cls, row: supervision.AgencyScorecard) -> AgencyScorecard:
         return cls(
-            id=to_global_id("AgencyScorecard", row.id), period_start=row.period_start,
-            period_end=row.period_end, facts=json.loads(row.facts),
-            indicators=IndicatorScore.from_json(row.indicators),
-            score=Decimal(row.score), grade=row.grade, evaluated_at=row.evaluated_at,
-            ledger_seq=row.ledger_seq, row=row,
-        )  # fmt: skip
+            id=to_global_id("AgencyScorecard", row.id), row=row, **PeriodScores.fields_of(row)
+        )
 
 
 @strawberry.type(description="A violation the records show (Art. 35), with its evidence.")
