@@ -324,7 +324,7 @@ async def update_risk_rule(
 check_period = indicators.check_period
 
 
-@dataclass(frozen=True)
+@dataclass
 class EvaluationRun:
     period_start: datetime
     period_end: datetime
@@ -403,7 +403,7 @@ async def evaluate_brokers(
             score=str(results[b].score),
             grade=results[b].grade,
             evaluated_at=at,
-            ledger_seq=entry.seq,
+            ledger_seq=ledger.UNSEQUENCED,
         )
         for b in order
     ]
@@ -418,7 +418,7 @@ async def evaluate_brokers(
             message=f.message,
             status=AlertStatus.OPEN,
             raised_at=at,
-            ledger_seq=entry.seq,
+            ledger_seq=ledger.UNSEQUENCED,
         )
         for b in order
         for f in fired[b]
@@ -442,7 +442,9 @@ async def evaluate_brokers(
         )
         .execution_options(synchronize_session=False)
     )
-    return EvaluationRun(start, end, evaluations, alerts, entry.seq, regraded)
+    run = EvaluationRun(start, end, evaluations, alerts, ledger.UNSEQUENCED, regraded)
+    entry.stamp(*evaluations, *alerts, (run, "ledger_seq"))
+    return run
 
 
 @dataclass(frozen=True)

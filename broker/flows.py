@@ -369,7 +369,7 @@ async def _record_flow(
         scenario=spec.scenario.strip(),
         recipients=json.dumps([str(r) for r in recipients]),
         recorded_at=now(),
-        ledger_seq=-1,
+        ledger_seq=ledger.UNSEQUENCED,
     )
     for row in checked.rows:
         row.flow_id = flow.id
@@ -390,7 +390,7 @@ async def _record_flow(
         subjects=subjects,
         parties=[broker_id, output.holder_id, *recipients],
     )
-    flow.ledger_seq = entry.seq
+    entry.stamp(flow)
     session.add(flow)
     await session.flush()
     session.add_all(checked.rows)

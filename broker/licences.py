@@ -197,7 +197,7 @@ async def apply_broker_licence(
         minors_data_handling=application.minors_data_handling.strip(),
         sensitive_data_handling=application.sensitive_data_handling.strip(),
         status=LicenceStatus.APPLIED,
-        ledger_seq=-1,
+        ledger_seq=ledger.UNSEQUENCED,
     )
     entry = await ledger.append(
         session,
@@ -213,7 +213,7 @@ async def apply_broker_licence(
         },
         parties=[actor.organization_id],
     )
-    licence.ledger_seq = entry.seq
+    entry.stamp(licence)
     session.add(licence)
     await session.flush()
     return licence
@@ -285,19 +285,19 @@ async def decide_broker_licence(
         },
         parties=[licence.broker_id],
     )
-    session.add(
-        LicenceDecision(
-            licence_id=licence.id,
-            broker_id=licence.broker_id,
-            decision=decision,
-            from_status=before,
-            to_status=target,
-            reason=reason,
-            decided_by_id=actor.organization_id,
-            decided_at=at,
-            ledger_seq=entry.seq,
-        )
+    decision_row = LicenceDecision(
+        licence_id=licence.id,
+        broker_id=licence.broker_id,
+        decision=decision,
+        from_status=before,
+        to_status=target,
+        reason=reason,
+        decided_by_id=actor.organization_id,
+        decided_at=at,
+        ledger_seq=ledger.UNSEQUENCED,
     )
+    entry.stamp(decision_row)
+    session.add(decision_row)
     await session.flush()
     return licence
 

@@ -83,8 +83,9 @@ async def entrust_asset(
         asset_id=asset.id,
         broker_id=broker_id,
         entrusted_by_id=asset.holder_id,
-        ledger_seq=entry.seq,
+        ledger_seq=ledger.UNSEQUENCED,
     )
+    entry.stamp(row)
     session.add(row)
     await session.flush()
     return row
@@ -172,7 +173,7 @@ async def list_product(
         territory=terms.territory.strip(),
         resale=terms.resale,
         status=ListingStatus.LISTED,
-        ledger_seq=-1,
+        ledger_seq=ledger.UNSEQUENCED,
     )
     entry = await ledger.append(
         session,
@@ -191,7 +192,7 @@ async def list_product(
         },
         parties=[broker_id, asset.holder_id],
     )
-    listing.ledger_seq = entry.seq
+    entry.stamp(listing)
     session.add(listing)
     await session.flush()
     return listing

@@ -95,8 +95,9 @@ async def record_refusal(
         licence_status=refused.licence_status,
         codes=codes[:2000],
         at=at,
-        ledger_seq=entry.seq,
+        ledger_seq=ledger.UNSEQUENCED,
     )
+    entry.stamp(row)
     session.add(row)
     await session.flush()
     return row

@@ -16,7 +16,7 @@ from typing import Any
 
 from consent.models import Consent, ConsentStatus
 from core import events as core_events
-from core.db import AsyncSession
+from core.db import AsyncSession, after_commit
 
 TOPIC = "consent"
 
@@ -75,9 +75,16 @@ def consent_event(kind: str, consent: Consent) -> ConsentEvent:
     )
 
 
-async def publish(session: AsyncSession, event: ConsentEvent) -> None:
-    """Tell the grantee and the subject, once this transaction commits (`core.events`)."""
-    await core_events.publish(session, event.audiences, event.to_payload())
+def publish(session: AsyncSession, kind: str, consent: Consent) -> None:
+    """Tell the grantee and the subject once this transaction has committed and its ledger
+    fact is sequenced: the event carries the seq (`core.db.after_commit`, `core.events`)."""
+    engine = session.bind
+
+    async def send() -> None:
+        event = consent_event(kind, consent)
+        await core_events.send(engine, event.audiences, event.to_payload())
+
+    after_commit(session, send)
 
 
 async def listen(audiences: list[str]) -> AsyncIterator[ConsentEvent]:

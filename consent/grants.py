@@ -277,7 +277,7 @@ async def grant_consent(
         data_life=fields.data_life.strip() if fields.data_life else None,
         separate=fields.separate,
         status=ConsentStatus.ACTIVE,
-        ledger_seq=-1,
+        ledger_seq=ledger.UNSEQUENCED,
         created_at=at,
     )
     session.add(consent)
@@ -308,9 +308,9 @@ async def grant_consent(
         subjects=[consent.subject],
         parties=[grantee.id],
     )
-    consent.ledger_seq = entry.seq
+    entry.stamp(consent)
     await session.flush()
-    await events.publish(session, events.consent_event("GRANTED", consent))
+    events.publish(session, "GRANTED", consent)
     return consent
 
 
@@ -339,9 +339,9 @@ async def revoke_consent(
         subjects=[consent.subject],
         parties=[consent.grantee_id],
     )
-    consent.revoke_seq = entry.seq
+    entry.stamp((consent, "revoke_seq"))
     await session.flush()
-    await events.publish(session, events.consent_event("REVOKED", consent))
+    events.publish(session, "REVOKED", consent)
     return consent
 
 

@@ -172,10 +172,8 @@ async def authorize_data_use(
         outcome=outcome,
         reason=reason,
         at=at,
-        ledger_seq=-1,
+        ledger_seq=ledger.UNSEQUENCED,
     )
-    # The ledger append serialises writers (its head row): keep it last, so the head is held
-    # only for the append, the one insert after it and the commit.
     # Art. 27: every use, allowed or denied, is recorded and shown to the subject
     entry = await ledger.append(
         session,
@@ -192,7 +190,7 @@ async def authorize_data_use(
         subjects=[terms.subject],
         parties=[terms.grantee_id, actor.organization_id],
     )
-    use.ledger_seq = entry.seq
+    entry.stamp(use)
     if reason is None and postgres:
         await connection.execute(
             _RECORD_ALLOWED_USE,

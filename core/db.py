@@ -19,7 +19,7 @@ import re
 import sqlite3
 import uuid
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
@@ -37,7 +37,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.settings import Settings
 
-__all__ = ["AsyncSession", "Database", "DatabaseUnavailable", "advisory_lock", "dialect_insert"]
+__all__ = [
+    "AsyncSession",
+    "Database",
+    "DatabaseUnavailable",
+    "advisory_lock",
+    "after_commit",
+    "before_commit",
+    "dialect_insert",
+]
 
 DRIVERS = {"postgresql+asyncpg": "postgresql://…", "sqlite+aiosqlite": "sqlite:///…"}
 CONNECT_TIMEOUT = 10.0
@@ -57,6 +65,27 @@ def dialect_insert(session: AsyncSession, table: Any) -> Any:
     """`INSERT` with the engine's `ON CONFLICT` clauses (both engines spell them alike)."""
     insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     return insert(table)
+
+
+_BEFORE_COMMIT = "pdex.db.before_commit"  # session.info keys: the hooks below
+_AFTER_COMMIT = "pdex.db.after_commit"
+
+
+def before_commit(session: AsyncSession, hook: Callable[[], Awaitable[None]]) -> None:
+    """Run `hook` in the transaction `Database.transaction` opened, as its last statements
+    before the commit. (The ledger queues the transaction's facts there, in one statement.)"""
+    session.sync_session.info.setdefault(_BEFORE_COMMIT, []).append(hook)
+
+
+def after_commit(
+    session: AsyncSession, hook: Callable[[], Awaitable[None]], *, first: bool = False
+) -> None:
+    """Run `hook` once the transaction `Database.transaction` opened has committed and its
+    connection has gone back to the pool, before `transaction` returns; not after a rollback.
+    Hooks run in the order added; `first` puts this one before those (the ledger's wait for
+    the transaction's facts to be sequenced, so that later hooks see their seqs)."""
+    hooks = session.sync_session.info.setdefault(_AFTER_COMMIT, [])
+    hooks.insert(0, hook) if first else hooks.append(hook)
 
 
 class DatabaseUnavailable(Exception):
@@ -249,9 +278,16 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commits on success, rolls back everything on any exception."""
-        async with self._writer_turn(), self._write_sessions() as session, session.begin():
-            yield session
+        """One unit of work: commits on success, rolls back everything on any exception.
+        `before_commit` hooks run last in it, and `after_commit` hooks after it committed."""
+        async with self._writer_turn(), self._write_sessions() as session:
+            async with session.begin():
+                yield session
+                for hook in session.sync_session.info.pop(_BEFORE_COMMIT, ()):
+                    await hook()
+            hooks = session.sync_session.info.pop(_AFTER_COMMIT, ())
+        for hook in hooks:
+            await hook()
 
     def _writer_turn(self) -> AbstractAsyncContextManager[object]:
         """SQLite: in-process writers take turns first come, first served. With the

@@ -27,6 +27,7 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session, SessionTransaction
 
 from core.db import AsyncSession
@@ -59,16 +60,33 @@ async def publish(session: AsyncSession, audiences: Sequence[str], payload: dict
 
     Both engines encode it once, the same way: subscribers get the JSON-decoded payload, and
     one too large for a PostgreSQL notification is refused on SQLite too."""
-    text = json.dumps(
-        {"audiences": list(audiences), "payload": payload}, separators=(",", ":"), default=str
-    )
-    if len(text.encode()) > MAX_PAYLOAD:
-        raise ValueError("event payload too large for a notification")
+    text = _encode(audiences, payload)
     if session.bind.dialect.name == "postgresql":
         await session.execute(sa.select(sa.func.pg_notify(CHANNEL, text)))
     else:
         pending = session.sync_session.info.setdefault(_PENDING, [])
         pending.append((session.sync_session.get_nested_transaction(), json.loads(text)))
+
+
+async def send(engine: AsyncEngine, audiences: Sequence[str], payload: dict[str, Any]) -> None:
+    """Send `payload` now, outside any transaction: for an event that can only be made after
+    its transaction committed (`core.db.after_commit`), e.g. one that carries a ledger seq."""
+    text = _encode(audiences, payload)
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as connection:
+            await connection.execute(sa.select(sa.func.pg_notify(CHANNEL, text)))
+            await connection.commit()
+    else:
+        deliver(json.loads(text))
+
+
+def _encode(audiences: Sequence[str], payload: dict[str, Any]) -> str:
+    text = json.dumps(
+        {"audiences": list(audiences), "payload": payload}, separators=(",", ":"), default=str
+    )
+    if len(text.encode()) > MAX_PAYLOAD:
+        raise ValueError("event payload too large for a notification")
+    return text
 
 
 def _within(transaction: SessionTransaction | None, savepoint: SessionTransaction) -> bool:

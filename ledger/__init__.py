@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         inclusion_proof,
         inclusion_proofs,
     )
+    from ledger.sequencer import UNSEQUENCED, Fact, sequence_pending
     from ledger.verify import BundleReport, verify_bundle
     from ledger.witnesses import (
         cosign_checkpoint,
@@ -59,6 +60,8 @@ _EXPORTS = {
     "AuditReport": "ledger.audit",
     "BundleReport": "ledger.verify",
     "Checkpoint": "ledger.models",
+    "Fact": "ledger.sequencer",
+    "UNSEQUENCED": "ledger.sequencer",
     "Code": "ledger.errors",
     "ConsistencyProof": "ledger.proofs",
     "InclusionProof": "ledger.proofs",
@@ -89,6 +92,7 @@ _EXPORTS = {
     "register_witness_key": "ledger.witnesses",
     "remember_salt": "ledger.log",
     "salt_column": "ledger.log",
+    "sequence_pending": "ledger.sequencer",
     "signed_checkpoint": "ledger.checkpoints",
     "stored_entry_bytes": "ledger.canonical",
     "subject_commitment": "ledger.canonical",
@@ -103,6 +107,7 @@ __all__ = [
     "BundleReport",
     "Checkpoint",
     "Code",
+    "Fact",
     "ConsistencyProof",
     "InclusionProof",
     "Kind",
@@ -111,6 +116,7 @@ __all__ = [
     "SignedCheckpoint",
     "Signer",
     "SubjectSalt",
+    "UNSEQUENCED",
     "WitnessKey",
     "append",
     "commitment_for",
@@ -132,6 +138,7 @@ __all__ = [
     "register_witness_key",
     "remember_salt",
     "salt_column",
+    "sequence_pending",
     "signed_checkpoint",
     "stored_entry_bytes",
     "subject_commitment",

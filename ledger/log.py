@@ -1,36 +1,28 @@
 """`append`: the one way any domain records a fact, inside the caller's transaction.
 
-Appends are serialised by the ledger head row: an append writes the entry, its tree nodes
-and the new head in one statement that only succeeds if the head is still the one the entry
-was chained to, and the row lock it takes is held until the caller commits. So concurrent
-transactions take seq numbers one at a time, each linked to the one before: no gaps, no
-forks, no duplicates; a rollback takes the entry, its nodes and the head change with it.
-
-Within one process, appenders also queue on an asyncio lock and remember the head they
-wrote last (`_Appender`), which saves reading it again: the database still checks it, and a
-stale guess (another process appended, or a transaction rolled back) is re-read and redone.
+An append queues the fact (`ledger_fact`) in the caller's transaction and takes no lock: the
+fact exists exactly when the change it records has committed. The sequencer
+(`ledger.sequencer`) then gives it its seq, chains it and adds it to the tree, in a batch
+with the other facts committed by then; `Database.transaction` waits for that batch, so a
+mutation still answers with its fact's seq. The subject salts live here too.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import secrets
 import uuid
-import weakref
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from core.clock import now
-from core.db import AsyncSession, dialect_insert
+from core.db import AsyncSession, after_commit, before_commit, dialect_insert
 from core.identity import Principal, Role, require
-from ledger.canonical import canonical_json, entry_document, format_time, subject_commitment
-from ledger.merkle import append_leaf, leaf_hash
-from ledger.models import LedgerEntry, LedgerHead, LedgerNode, LedgerParty, SubjectSalt
+from ledger.canonical import canonical_json, format_time, subject_commitment
+from ledger.models import LedgerFact, SubjectSalt
+from ledger.sequencer import Fact, settle
 
 SYSTEM_ACTOR: dict[str, Any] = {"org": None, "roles": [], "sub": "pdex"}
 
@@ -98,179 +90,58 @@ async def actor_document(session: AsyncSession, actor: Principal | None) -> dict
     }
 
 
-@dataclass(frozen=True)
-class _Tip:
-    """The head of the log: its size, last entry hash and frontier (Merkle subtree roots)."""
-
-    size: int
-    last_hash: str
-    frontier: tuple[bytes, ...]
-
-
-class _Appender:
-    """Per engine: the queue appenders take turns in, and the tip this process last wrote."""
-
-    def __init__(self) -> None:
-        self.turn = asyncio.Lock()
-        self.tip: _Tip | None = None
-
-
-_appenders: weakref.WeakKeyDictionary[Any, _Appender] = weakref.WeakKeyDictionary()
-_TURN = "pdex.ledger.appender"  # session.info key: the appender whose turn this session holds
+_FACTS = "pdex.ledger.facts"  # session.info key: (savepoint, fact) appended in this transaction
 
 
 @sa.event.listens_for(Session, "after_commit")
-def _end_turn_on_commit(session: Session) -> None:
-    session.info.pop(_SALTS, None)  # known for one transaction: an erasure may follow
-    appender = session.info.pop(_TURN, None)
-    if appender is not None:
-        appender.turn.release()
+def _forget_salts_on_commit(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_SALTS, None)  # known for one transaction: an erasure may follow
 
 
 @sa.event.listens_for(Session, "after_rollback")
-@sa.event.listens_for(Session, "after_soft_rollback")
-def _end_turn_on_rollback(session: Session, *_: Any) -> None:
-    session.info.pop(_SALTS, None)
-    appender = session.info.pop(_TURN, None)
-    if appender is not None:
-        appender.tip = None  # what this transaction wrote is gone: re-read next time
-        appender.turn.release()
+def _forget_on_rollback(session: Session) -> None:
+    savepoint = session.get_nested_transaction()
+    if savepoint is None:  # the whole transaction: nothing was recorded
+        session.info.pop(_SALTS, None)
+        session.info.pop(_FACTS, None)
+        return
+    facts = session.info.get(_FACTS)  # a savepoint: only the facts appended inside it
+    if facts:
+        facts[:] = [(t, f) for t, f in facts if not _within(t, savepoint)]
 
 
-async def _take_turn(session: AsyncSession) -> _Appender:
-    """Queue behind this process's other appenders until this transaction ends."""
-    engine = session.bind
-    appender = _appenders.get(engine)
-    if appender is None:
-        appender = _appenders[engine] = _Appender()
-    if _TURN not in session.sync_session.info:
-        await _begin(session)  # before queueing, not while others wait
-        await appender.turn.acquire()
-        session.sync_session.info[_TURN] = appender
-    return appender
+def _within(transaction: SessionTransaction | None, savepoint: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is savepoint:
+            return True
+        transaction = transaction.parent
+    return False
 
 
-async def _driver_connection(session: AsyncSession) -> Any:
-    connection = await session.connection()
-    return (await connection.get_raw_connection()).driver_connection
+@sa.event.listens_for(Session, "before_commit")
+def _refuse_unwritten_facts(session: Session) -> None:
+    if not session.in_nested_transaction() and session.info.get(_FACTS):
+        raise RuntimeError("ledger facts left unwritten: commit through Database.transaction")
 
 
-async def _begin(session: AsyncSession) -> None:
-    """Make sure the transaction has begun on the database, not just in SQLAlchemy.
-
-    (SQLAlchemy's asyncpg adapter sends BEGIN with the first statement; the fast write goes
-    to the driver directly, so if it were first it would run outside the transaction.)
-    """
-    connection = await session.connection()
-    if session.bind.dialect.name == "postgresql":
-        raw = await _driver_connection(session)
-        if not raw.is_in_transaction():
-            await connection.exec_driver_sql("SELECT 1")
-            assert raw.is_in_transaction()
-
-
-async def _read_tip(session: AsyncSession) -> _Tip:
-    statement = sa.select(LedgerHead.size, LedgerHead.last_hash, LedgerHead.frontier).where(
-        LedgerHead.id == 1
-    )
-    if session.bind.dialect.name == "postgresql":
-        statement = statement.with_for_update()
-    row = (await session.execute(statement)).one()
-    return _Tip(row.size, row.last_hash, tuple(bytes.fromhex(h) for h in json.loads(row.frontier)))
-
-
-# PostgreSQL: one round trip. The head update is conditional on the tip the entry was chained
-# to; the inserts only happen if it matched. Foreign keys are checked at the statement's end.
-_PG_WRITE_SQL = """
-WITH head AS (
-  UPDATE ledger_head SET size = $9, last_hash = $8, frontier = $10
-  WHERE id = 1 AND size = $1 AND last_hash = $5
-  RETURNING id
-), entry AS (
-  INSERT INTO ledger_entry (seq, kind, actor, at, prev, body, subjects, hash)
-  SELECT $1, $2, $3, $4, $5, $6, $7, $8 FROM head
-), node AS (
-  INSERT INTO ledger_node (level, idx, hash)
-  SELECT n.* FROM unnest($11::smallint[], $12::bigint[], $13::bytea[]) AS n, head
-), party AS (
-  INSERT INTO ledger_party (party, seq) SELECT p, $1 FROM unnest($14::text[]) AS p, head
+_QUEUE = sa.insert(LedgerFact.__table__).returning(
+    LedgerFact.__table__.c.id, sort_by_parameter_order=True
 )
-SELECT count(*) FROM head
-"""
 
 
-async def _write(
-    session: AsyncSession,
-    entry: dict[str, Any],
-    nodes: list[tuple[int, int, bytes]],
-    parties: list[str],
-    tip: _Tip,
-    new_tip: _Tip,
-) -> bool:
-    """Move the head from `tip` to `new_tip` and write the entry; False if `tip` is stale."""
-    frontier = json.dumps([h.hex() for h in new_tip.frontier])
-    if session.bind.dialect.name == "postgresql":
-        # The driver directly: SQLAlchemy's execution path costs more than the round trip
-        # here. Same connection, same transaction (`_take_turn` made sure it has begun).
-        raw = await _driver_connection(session)
-        written = await raw.fetchval(
-            _PG_WRITE_SQL,
-            entry["seq"],
-            entry["kind"],
-            entry["actor"],
-            entry["at"],
-            entry["prev"],
-            entry["body"],
-            entry["subjects"],
-            entry["hash"],
-            new_tip.size,
-            frontier,
-            [n[0] for n in nodes],
-            [n[1] for n in nodes],
-            [n[2] for n in nodes],
-            parties,
-        )
-        return written == 1
-    # SQLite: in-process, so separate statements cost little; its one writer connection
-    # (BEGIN IMMEDIATE) already holds the database's write lock.
-    moved = await session.execute(
-        sa.update(LedgerHead)
-        .where(
-            LedgerHead.id == 1, LedgerHead.size == tip.size, LedgerHead.last_hash == tip.last_hash
-        )
-        .values(size=new_tip.size, last_hash=new_tip.last_hash, frontier=frontier)
-    )
-    if moved.rowcount != 1:
-        return False
-    await session.execute(sa.insert(LedgerEntry), [entry])
-    await session.execute(
-        sa.insert(LedgerNode), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes]
-    )
-    if parties:
-        await session.execute(
-            sa.insert(LedgerParty), [{"party": p, "seq": entry["seq"]} for p in parties]
-        )
-    return True
-
-
-def _chain(
-    tip: _Tip, kind: str, actor: dict[str, Any], at: str, body: dict[str, Any], subjects: list[str]
-) -> tuple[dict[str, Any], list[tuple[int, int, bytes]], _Tip]:
-    """The entry row chained to `tip`, the tree nodes it completes, and the new tip."""
-    document = entry_document(tip.size, kind, actor, at, tip.last_hash, body, subjects)
-    digest = leaf_hash(canonical_json(document))
-    frontier, nodes = append_leaf(list(tip.frontier), tip.size, digest)
-    row = {
-        "seq": tip.size,
-        "kind": kind,
-        "actor": canonical_json(actor).decode(),
-        "at": at,
-        "prev": tip.last_hash,
-        "body": canonical_json(body).decode(),
-        "subjects": canonical_json(subjects).decode(),
-        "hash": digest.hex(),
-    }
-    return row, nodes, _Tip(tip.size + 1, digest.hex(), tuple(frontier))
+async def _queue(session: AsyncSession) -> None:
+    """Before the commit: the transaction's facts into the queue, one statement for all;
+    after it, wait for their batch."""
+    facts = [fact for _, fact in session.sync_session.info.pop(_FACTS, ())]
+    if not facts:
+        return
+    rows = [fact.queue_row() for fact in facts]
+    ids = (await session.execute(_QUEUE, rows)).scalars().all()
+    for fact, fact_id in zip(facts, ids, strict=True):
+        fact.id = fact_id
+    engine = session.bind
+    after_commit(session, lambda: settle(engine, facts), first=True)
 
 
 # Art. 24: every recorded fact joins one hash-chained, append-only log (the trusted chain)
@@ -282,33 +153,40 @@ async def append(
     *,
     subjects: Iterable[str] = (),
     parties: Iterable[uuid.UUID] = (),
-) -> LedgerEntry:
+    stamp: Iterable[Any] = (),
+) -> Fact:
     """Record one fact: `kind` a `ledger.Kind` (`registry.asset.registered`; its body's meaning
     is in `ledger.kinds.MEANINGS`), a JSON `body` (no floats: money and large numbers as
     strings), the data `subjects` it concerns (stored only as salted commitments) and the
-    organisations that are party to it (who may read it)."""
+    organisations that are party to it (who may read it).
+
+    The fact joins the ledger's queue as the caller's transaction commits, and the ledger
+    only then: its seq, hash and prev are set once the sequencer has taken it, which
+    `Database.transaction` waits for. Rows that record the seq (`ledger_seq`) are inserted
+    with `UNSEQUENCED` and named in `stamp` (or `fact.stamp(row)` later in the transaction).
+    """
     kind = str(kind)  # a Kind member is stored as its plain value
     subject_ids = list(dict.fromkeys(subjects))
     actor_doc = await actor_document(session, actor)
     commitments = [await commitment_for(session, s) for s in subject_ids]
-    body_doc = dict(body)
-    canonical_json(body_doc)  # fail early, before taking a turn, on a float or a bad key
     party_keys = {f"org:{org}" for org in parties}
     if actor is not None and actor.organization_id is not None:
         party_keys.add(f"org:{actor.organization_id}")
     party_keys.update(f"subject:{s}" for s in subject_ids)
     if actor is not None and Role.DATA_SUBJECT in actor.roles:
         party_keys.add(f"subject:{actor.subject}")
-    party_list = sorted(party_keys)
-
-    appender = await _take_turn(session)
-    at = format_time(now())
-    tip = appender.tip or await _read_tip(session)
-    row, nodes, new_tip = _chain(tip, kind, actor_doc, at, body_doc, commitments)
-    if not await _write(session, row, nodes, party_list, tip, new_tip):
-        tip = await _read_tip(session)  # another process appended: chain to the real head
-        row, nodes, new_tip = _chain(tip, kind, actor_doc, at, body_doc, commitments)
-        if not await _write(session, row, nodes, party_list, tip, new_tip):
-            raise RuntimeError("ledger head moved while locked: the store is inconsistent")
-    appender.tip = new_tip
-    return LedgerEntry.model_construct(**row)
+    fact = Fact(
+        kind=kind,
+        actor=canonical_json(actor_doc).decode(),
+        at=format_time(now()),
+        body=canonical_json(dict(body)).decode(),  # refuses a float or a bad key, here
+        subjects=canonical_json(commitments).decode(),
+        parties=sorted(party_keys),
+    )
+    fact.stamp(*stamp)
+    info = session.sync_session.info
+    if _FACTS not in info:
+        info[_FACTS] = []
+        before_commit(session, lambda: _queue(session))
+    info[_FACTS].append((session.sync_session.get_nested_transaction(), fact))
+    return fact

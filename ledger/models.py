@@ -120,3 +120,37 @@ class SubjectSalt(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=now, sa_column=sa.Column(UTCDateTime(), nullable=False)
     )
+
+
+class LedgerFact(SQLModel, table=True):
+    """A fact a domain transaction recorded, waiting for the sequencer (`ledger.sequencer`)
+    to give it its seq, chain it and add it to the tree. Written in the domain's own
+    transaction, so a fact exists exactly when the change it records committed. Kept a while
+    after it is sequenced (`seq` set) so a waiter in another process can read its seq."""
+
+    __tablename__ = "ledger_fact"
+    __table_args__ = (
+        # The queue: facts not sequenced yet, in id order (both engines index part of a table).
+        sa.Index(
+            "ix_ledger_fact_pending",
+            "id",
+            postgresql_where=sa.text("seq IS NULL"),
+            sqlite_where=sa.text("seq IS NULL"),
+        ),
+        sa.Index("ix_ledger_fact_seq", "seq"),  # pruning sequenced facts
+    )
+
+    # Autoincrement on both engines (SQLite: an INTEGER PRIMARY KEY is the rowid): ids are
+    # taken in time order, which is the order the sequencer takes committed facts in.
+    id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    )
+    kind: str = Field(max_length=100)
+    actor: str  # canonical JSON object, as it will be hashed
+    at: str = Field(max_length=32)  # RFC 3339 UTC: when the fact was made
+    body: str  # canonical JSON object
+    subjects: str  # canonical JSON list of subject commitments
+    parties: str  # JSON list of `org:<uuid>` / `subject:<id>` (ledger_party rows)
+    stamps: str  # JSON list of [table, column, key column, key value]: rows to give the seq
+    seq: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))

@@ -121,8 +121,9 @@ async def appraise_asset(
         value=result.value,
         breakdown=json.dumps(result.breakdown, sort_keys=True),
         valuer_id=actor.organization_id,
-        ledger_seq=entry.seq,
+        ledger_seq=ledger.UNSEQUENCED,
     )
+    entry.stamp(valuation)
     session.add(valuation)
     await session.flush()
     return valuation

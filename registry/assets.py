@@ -173,8 +173,8 @@ async def _sources(
 
 async def _fact(
     session: AsyncSession, actor: Principal | None, asset: Asset, kind: ledger.Kind, **body: object
-) -> int:
-    entry = await ledger.append(
+) -> ledger.Fact:
+    return await ledger.append(
         session,
         kind,
         actor,
@@ -188,7 +188,6 @@ async def _fact(
         },
         parties=[asset.holder_id],
     )
-    return entry.seq
 
 
 def _move(asset: Asset, to: AssetStatus) -> None:
@@ -477,7 +476,7 @@ async def _register(session: AsyncSession, actor: Principal | None, asset: Asset
     if asset.registration_number is None:
         # Art. 25: a changed asset registered again keeps the number it was first given.
         asset.registration_number = f"JMDR-{asset.registered_at:%Y%m%d}-{asset.id.hex[:10].upper()}"
-    asset.registration_seq = await _fact(
+    fact = await _fact(
         session,
         actor,
         asset,
@@ -485,6 +484,7 @@ async def _register(session: AsyncSession, actor: Principal | None, asset: Asset
         registrationNumber=asset.registration_number,
         rights=asset.rights,
     )
+    fact.stamp((asset, "registration_seq"))
     return asset
 
 

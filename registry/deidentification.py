@@ -55,7 +55,7 @@ async def record_deidentification(
         raise Forbidden("Only the agency that owns a resource records its de-identification.")
     record = Deidentification(
         resource_id=resource.id, method=method, performed_on=performed_on,
-        checked_by=checked_by, recorded_by_id=actor.organization_id, ledger_seq=-1,
+        checked_by=checked_by, recorded_by_id=actor.organization_id, ledger_seq=ledger.UNSEQUENCED,
     )  # fmt: skip
     entry = await ledger.append(
         session,
@@ -69,7 +69,7 @@ async def record_deidentification(
             "checkedBy": checked_by,
         },
     )
-    record.ledger_seq = entry.seq
+    entry.stamp(record)
     session.add(record)
     await session.flush()
     return record

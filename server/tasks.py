@@ -1,4 +1,5 @@
-"""Background jobs the server runs while it is up: sign checkpoints, finish registrations.
+"""Background jobs the server runs while it is up: sequence stray ledger facts and sign
+checkpoints, finish registrations.
 
 Each job is idempotent and safe to run in several processes at once, so scaling out needs no
 leader election: at worst two processes do the same small check.
@@ -51,6 +52,13 @@ async def every(
             trouble = None
 
 
+async def checkpoint(db: Database, signer: ledger.Signer) -> None:
+    """Sign the log as it stands, after sequencing any fact that waits: one whose process
+    died between its commit and its batch (`ledger.sequencer`) joins within one interval."""
+    await ledger.sequence_pending(db.writer)
+    await ledger.publish_checkpoint(db, signer)
+
+
 async def complete_due_registrations(db: Database) -> None:
     """Art. 25: a notice that ended with no open objection ends in registration."""
     async with db.transaction() as session:
@@ -66,7 +74,7 @@ async def background_jobs(
         jobs.append(
             every(
                 settings.ledger_checkpoint_interval,
-                lambda: ledger.publish_checkpoint(db, signer),
+                lambda: checkpoint(db, signer),
                 "checkpoint",
                 db,
             )

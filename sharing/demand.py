@@ -32,20 +32,19 @@ class DemandFields:
 
 async def _fact(
     session: AsyncSession, actor: Principal, demand: ShareDemand, kind: ledger.Kind, **body: object
-) -> int:
+) -> ledger.Fact:
     sources = await session.scalars(
         sa.select(ShareDemandItem.source_department_id)
         .where(ShareDemandItem.demand_id == demand.id)
         .distinct()
     )
-    entry = await ledger.append(
+    return await ledger.append(
         session,
         kind,
         actor,
         {"demand": str(demand.id), "status": demand.status.value, **body},
         parties=[demand.requester_id, *sorted(set(sources))],
     )
-    return entry.seq
 
 
 # Art. 9: an agency keeps a demand list of the data it needs from others
@@ -97,7 +96,7 @@ async def declare_data_demand(
         scenario=scenario,
         legal_duty=duty,
         status=DemandStatus.OPEN,
-        ledger_seq=-1,
+        ledger_seq=ledger.UNSEQUENCED,
     )
     session.add(demand)
     await session.flush()
@@ -108,10 +107,11 @@ async def declare_data_demand(
         for i in items
     )
     await session.flush()
-    demand.ledger_seq = await _fact(
+    fact = await _fact(
         session, actor, demand, ledger.Kind.DEMAND_DECLARED, items=sorted(codes), scenario=scenario,
         legalDuty=duty,
     )  # fmt: skip
+    fact.stamp(demand)
     return demand
 
 

@@ -36,8 +36,8 @@ QUARTER = re.compile(r"(\d{4})Q([1-4])")
 
 async def _anomaly_fact(
     session: AsyncSession, actor: Principal, anomaly: DataAnomaly, kind: ledger.Kind, **body: object
-) -> int:
-    entry = await ledger.append(
+) -> ledger.Fact:
+    return await ledger.append(
         session,
         kind,
         actor,
@@ -50,7 +50,6 @@ async def _anomaly_fact(
         },
         parties=[anomaly.owner_id] + ([anomaly.reporter_org_id] if anomaly.reporter_org_id else []),
     )
-    return entry.seq
 
 
 # Art. 19: users report doubts or anomalies to the provider and the data authority
@@ -79,15 +78,16 @@ async def report_data_anomaly(
         received_at=at,
         due_at=due.at,
         due_provisional=due.provisional,
-        ledger_seq=-1,
+        ledger_seq=ledger.UNSEQUENCED,
     )
     session.add(anomaly)
     await session.flush()
     # the text stays in the table (it may name people); the ledger records the fact
-    anomaly.ledger_seq = await _anomaly_fact(
+    fact = await _anomaly_fact(
         session, actor, anomaly, ledger.Kind.ANOMALY_REPORTED, dueAt=due.at.isoformat(),
         dueProvisional=due.provisional, resourceVersion=resource.version,
     )  # fmt: skip
+    fact.stamp(anomaly)
     return anomaly
 
 
@@ -242,7 +242,7 @@ async def submit_usage_report(
         raise UserError(Code.USAGE_REPORT_EXISTS, "This quarter is reported already.", "quarter")
     report = UsageReport(
         grant_id=grant.id, grantee_id=grant.grantee_id, quarter=label, quarter_start=start,
-        uses=uses, effect=effect, ledger_seq=-1,
+        uses=uses, effect=effect, ledger_seq=ledger.UNSEQUENCED,
     )  # fmt: skip
     entry = await ledger.append(
         session,
@@ -251,7 +251,7 @@ async def submit_usage_report(
         {"report": str(report.id), "grant": str(grant.id), "quarter": label, "uses": uses},
         parties=[grant.grantee_id, grant.source_department_id],
     )
-    report.ledger_seq = entry.seq
+    entry.stamp(report)
     session.add(report)
     await session.flush()
     return report

@@ -36,8 +36,8 @@ async def _fact(
     grant: ShareGrant,
     kind: ledger.Kind,
     **body: object,
-) -> int:
-    entry = await ledger.append(
+) -> ledger.Fact:
+    return await ledger.append(
         session,
         kind,
         actor,
@@ -51,7 +51,6 @@ async def _fact(
         },
         parties=[grant.grantee_id, grant.source_department_id],
     )
-    return entry.seq
 
 
 # Art. 16: least privilege — exactly the items approved, one scenario, a mode, an end date
@@ -72,7 +71,7 @@ async def create_grant(
         mode=request.mode,
         valid_until=request.until,
         status=GrantStatus.ACTIVE,
-        ledger_seq=-1,
+        ledger_seq=ledger.UNSEQUENCED,
     )
     session.add(grant)
     await session.flush()
@@ -80,12 +79,13 @@ async def create_grant(
     await session.flush()
     # Art. 9: the grantee's open demands this grant covers are met
     met = await meet_demands(session, grant.grantee_id, [i.id for i in items])
-    grant.ledger_seq = await _fact(
+    fact = await _fact(
         session, actor, grant, ledger.Kind.SHARE_GRANTED,
         request=str(request.id), items=sorted(i.code for i in items), scenario=grant.scenario,
         purpose=grant.purpose, mode=grant.mode.value, validUntil=grant.valid_until.isoformat(),
         demandsMet=sorted(str(d) for d in met),
     )  # fmt: skip
+    fact.stamp(grant)
     return grant
 
 

@@ -45,8 +45,8 @@ def terms_hash(terms: str) -> str:
 
 async def _fact(
     session: AsyncSession, actor: Principal, app: OpenApplication, kind: ledger.Kind, **body: object
-) -> int:
-    entry = await ledger.append(
+) -> ledger.Fact:
+    return await ledger.append(
         session,
         kind,
         actor,
@@ -60,7 +60,6 @@ async def _fact(
         subjects=[app.applicant] if app.applicant_org_id is None else [],
         parties=[app.owner_id] + ([app.applicant_org_id] if app.applicant_org_id else []),
     )
-    return entry.seq
 
 
 # Art. 18: conditionally open data is used by application
@@ -101,14 +100,15 @@ async def apply_for_open_data(
         resource_id=resource.id, owner_id=resource.owner_id, applicant=actor.subject,
         applicant_org_id=actor.organization_id, purpose=purpose, scenario=scenario,
         security_measures=measures, status=S.PENDING, received_at=at, due_at=due.at,
-        due_provisional=due.provisional, ledger_seq=-1,
+        due_provisional=due.provisional, ledger_seq=ledger.UNSEQUENCED,
     )  # fmt: skip
     session.add(app)
     await session.flush()
-    app.ledger_seq = await _fact(
+    fact = await _fact(
         session, actor, app, ledger.Kind.OPEN_APPLICATION_RECEIVED, purpose=purpose,
         dueAt=due.at.isoformat(), dueProvisional=due.provisional,
     )  # fmt: skip
+    fact.stamp(app)
     return app
 
 

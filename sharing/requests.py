@@ -77,8 +77,8 @@ async def _fact(
     request: ShareRequest,
     kind: ledger.Kind,
     **body: object,
-) -> int:
-    entry = await ledger.append(
+) -> ledger.Fact:
+    return await ledger.append(
         session,
         kind,
         actor,
@@ -92,7 +92,6 @@ async def _fact(
         },
         parties=[request.requester_id, request.source_department_id],
     )
-    return entry.seq
 
 
 def _clean(text: str) -> str:
@@ -229,7 +228,7 @@ async def request_share(
         share_type=resource.share_type.value,
         status=ShareRequestStatus.PENDING,
         received_at=at,
-        ledger_seq=-1,
+        ledger_seq=ledger.UNSEQUENCED,
     )
     session.add(request)
     await session.flush()
@@ -268,9 +267,8 @@ async def request_share(
         body["answerDueAt"] = request.answer_due_at.isoformat()
         body["answerDueProvisional"] = request.answer_due_provisional
     await session.flush()
-    request.ledger_seq = await _fact(
-        session, actor, request, ledger.Kind.SHARE_REQUEST_RECEIVED, **body
-    )
+    fact = await _fact(session, actor, request, ledger.Kind.SHARE_REQUEST_RECEIVED, **body)
+    fact.stamp(request)
     return request
 
 

@@ -294,7 +294,7 @@ async def issue_access_ticket(
         issued_at=at,
         expires_at=at + TICKET_TTL,
         key_id=signer.kid,
-        ledger_seq=-1,
+        ledger_seq=ledger.UNSEQUENCED,
     )
     claims = {
         "iss": ISSUER,
@@ -327,7 +327,7 @@ async def issue_access_ticket(
         subjects=[subject] if subject else [],
         parties=[grant.grantee_id, grant.source_department_id],
     )
-    ticket.ledger_seq = entry.seq
+    entry.stamp(ticket)
     await connection.execute(_RECORD_TICKET, ticket.model_dump())
     return IssuedTicket(ticket, token)
 
@@ -374,7 +374,7 @@ async def report_ticket_use(
         parties=[ticket.grantee_id, ticket.source_department_id],
     )
     ticket.used_at, ticket.rows_released, ticket.content_hash = at, rows, content_hash
-    ticket.use_seq = entry.seq
+    entry.stamp((ticket, "use_seq"))
     await session.flush()
     return ticket
 

@@ -264,7 +264,7 @@ async def verify_data_claim(
         answer = VerificationAnswer.UNKNOWN
     query = VerificationQuery(
         resource_id=resource_id, asker_id=actor.organization_id, item=item, answer=answer,
-        at=at, ledger_seq=-1,
+        at=at, ledger_seq=ledger.UNSEQUENCED,
     )  # fmt: skip
     entry = await ledger.append(
         session,
@@ -279,6 +279,6 @@ async def verify_data_claim(
         subjects=[subject],
         parties=[actor.organization_id, owned.owner_id],
     )
-    query.ledger_seq = entry.seq
+    entry.stamp(query)
     await connection.execute(_RECORD_QUERY, query.model_dump())
     return query

@@ -44,7 +44,7 @@ async def record_violation(
         resource_id=resource_id,
         kind=kind,
         detail=detail[:2000],
-        ledger_seq=-1,
+        ledger_seq=ledger.UNSEQUENCED,
     )
     entry = await ledger.append(
         session,
@@ -58,7 +58,7 @@ async def record_violation(
         },
         parties=[grantee_id],
     )
-    candidate.ledger_seq = entry.seq
+    entry.stamp(candidate)
     session.add(candidate)
     await session.flush()
     return candidate

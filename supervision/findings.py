@@ -313,21 +313,21 @@ async def detect_findings(session: AsyncSession, actor: Principal | None) -> Swe
                 id=uuid.uuid4(), key=c.key, kind=c.kind, article_item=ARTICLE_ITEM[c.kind],
                 agency_id=c.agency_id, subject_id=c.subject_id, subject_at=c.subject_at,
                 summary=c.summary[:2000],
-                evidence=json.dumps(c.evidence, sort_keys=True), detected_at=at, ledger_seq=0,
+                evidence=json.dumps(c.evidence, sort_keys=True), detected_at=at,
+                ledger_seq=ledger.UNSEQUENCED,
             )
             for c in fresh
         ]  # fmt: skip
-        entry = await ledger.append(
+        await ledger.append(
             session, ledger.Kind.FINDINGS_DETECTED, actor, sweep_fact(rows),
             parties=sorted({f.agency_id for f in rows}, key=str),
+            stamp=[*rows, (sweep, "ledger_seq")],
         )  # fmt: skip
-        for f in rows:
-            f.ledger_seq = entry.seq
         # One multi-row INSERT however many were found (a first sweep may find thousands).
         await session.execute(
             sa.insert(Finding), [{c.name: getattr(f, c.name) for c in COLUMNS} for f in rows]
         )
-        sweep.findings, sweep.ledger_seq = rows, entry.seq
+        sweep.findings = rows
     sweep.escalated = await escalate_overdue(session, actor, at=at)
     return sweep
 

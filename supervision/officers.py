@@ -64,7 +64,7 @@ async def appoint_cdo(
         title=title.strip(),
         appointed_at=now(),
         appointed_by_id=actor.organization_id or organization_id,
-        ledger_seq=0,
+        ledger_seq=ledger.UNSEQUENCED,
     )
     session.add(officer)
     await session.flush()
@@ -76,7 +76,7 @@ async def appoint_cdo(
          "title": officer.title},
         parties=[organization_id],
     )  # fmt: skip
-    officer.ledger_seq = entry.seq
+    entry.stamp(officer)
     return officer
 
 

@@ -96,7 +96,7 @@ async def file_project(
         budget=fields.budget,
         status=ProjectStatus.FILED,
         filed_at=now(),
-        ledger_seq=0,
+        ledger_seq=ledger.UNSEQUENCED,
     )
     session.add(project)
     await session.flush()
@@ -112,7 +112,7 @@ async def file_project(
          "budget": str(project.budget), "dataItems": list(items), "resourceCodes": list(codes)},
         parties=[agency],
     )  # fmt: skip
-    project.ledger_seq = entry.seq
+    entry.stamp(project)
     return project
 
 

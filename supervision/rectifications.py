@@ -61,8 +61,8 @@ class RectificationOrder:
 
 async def _fact(
     session: AsyncSession, actor: Principal | None, row: Rectification, verb: str, **body: object
-) -> int:
-    entry = await ledger.append(
+) -> ledger.Fact:
+    return await ledger.append(
         session,
         RECTIFICATION_KINDS[verb],
         actor,
@@ -70,7 +70,6 @@ async def _fact(
          **body},
         parties=[row.agency_id],
     )  # fmt: skip
-    return entry.seq
 
 
 # Art. 35: the data authority orders rectification within a time limit
@@ -128,20 +127,20 @@ async def order_rectification(
         ordered_at=ordered,
         due_at=due.at,
         due_provisional=due.provisional,
-        ledger_seq=0,
+        ledger_seq=ledger.UNSEQUENCED,
     )
     session.add(row)
     await session.flush()
     for finding in findings:
         finding.rectification_id = row.id
-    row.ledger_seq = await _fact(
+    fact = await _fact(
         session, actor, row, "ordered",
         findings=sorted(str(f.id) for f in findings),
         articleItems=sorted({f.article_item for f in findings}),
         instructions=instructions, workingDays=order.working_days,
         dueAt=due.at.isoformat(), dueProvisional=due.provisional,
     )  # fmt: skip
-    await session.flush()
+    fact.stamp(row)
     return row
 
 

@@ -21,6 +21,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+import ledger
 from authority import SubjectKind, SupervisionIndicator, indicators
 from core.batching import fetch_by_ids
 from core.db import AsyncSession
@@ -311,7 +312,7 @@ async def gather_facts(
 # --- the run --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class ScorecardRun:
     period_start: datetime
     period_end: datetime
@@ -351,13 +352,15 @@ async def evaluate_agencies(
             score=str(results[a].score),
             grade=results[a].grade,
             evaluated_at=at,
-            ledger_seq=entry.seq,
+            ledger_seq=ledger.UNSEQUENCED,
         )
         for a in order
     ]
     session.add_all(scorecards)
     await session.flush()
-    return ScorecardRun(start, end, scorecards, entry.seq)
+    run = ScorecardRun(start, end, scorecards, ledger.UNSEQUENCED)
+    entry.stamp(*scorecards, (run, "ledger_seq"))
+    return run
 
 
 async def list_scorecards(

@@ -101,7 +101,7 @@ async def register_system(
         design_doc_sha256=design,
         data_structure_doc_sha256=structure,
         registered_at=now(),
-        ledger_seq=0,
+        ledger_seq=ledger.UNSEQUENCED,
     )
     session.add(system)
     await session.flush()
@@ -115,7 +115,7 @@ async def register_system(
          "resources": sorted(str(r) for r in ids)},
         parties=[owner],
     )  # fmt: skip
-    system.ledger_seq = entry.seq
+    entry.stamp(system)
     return system
 
 

@@ -277,6 +277,19 @@ class StatementCounter:
     def __exit__(self, *exc: object) -> None:
         sa.event.remove(self.engine, "before_cursor_execute", self._record)
 
+    @property
+    def mutation(self) -> list[str]:
+        """The statements before the ledger sequencer's batch: the mutation's own."""
+        for i, statement in enumerate(self.statements):
+            if "FROM ledger_head" in statement:  # a batch begins by locking the head
+                return self.statements[:i]
+        return self.statements
+
+    @property
+    def batch(self) -> list[str]:
+        """The sequencer's batch after the mutation (`ledger.sequencer.sequence_batch`)."""
+        return self.statements[len(self.mutation) :]
+
 
 @pytest.fixture
 def count_statements(db: Database) -> Iterator[Any]:

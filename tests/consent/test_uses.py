@@ -173,28 +173,29 @@ async def test_rate_and_data_life_are_validated(subject, grantee, grant):
 
 async def test_the_gate_is_three_round_trips(db, subject, grantee, grant, use, count_statements):
     """Issue 14 §5: the locked read (terms, scope and the subject's ledger salt in one
-    statement), the ledger's append (one statement on PostgreSQL, through the driver, so not
-    counted here), and the use row (with the consent's count, on PostgreSQL in the same
-    statement). A denial writes no count."""
+    statement), the use row (with the consent's count, on PostgreSQL in the same statement)
+    and the ledger fact queued; the sequencer's batch after the commit. A denial writes no
+    count."""
     granted = await grant(subject, grantee)
     await use(grantee, granted.id)  # the subject's salt exists from the grant; warm caches
     with count_statements(db.writer) as counter:
         allowed = await use(grantee, granted.id)
     assert allowed.outcome is consent.UseOutcome.ALLOWED
     sqlite = db.is_sqlite
-    kinds = [s.lstrip().split()[0].upper() for s in counter.statements]
-    if (
-        sqlite
-    ):  # SQLite runs the append's statements through SQLAlchemy: head, entry, nodes, parties
-        assert kinds == ["SELECT", "UPDATE", "UPDATE", "INSERT", "INSERT", "INSERT", "INSERT"]
+    kinds = [s.lstrip().split()[0].upper() for s in counter.mutation]
+    if sqlite:  # no DML in a CTE: the count apart
+        assert kinds == ["SELECT", "UPDATE", "INSERT", "INSERT"], counter.mutation
     else:
-        assert kinds == ["SELECT", "WITH"], counter.statements
-        assert "FOR UPDATE" in counter.statements[0] and "subject_salt" in counter.statements[0]
+        assert kinds == ["SELECT", "WITH", "INSERT"], counter.mutation
+        assert "FOR UPDATE" in counter.mutation[0] and "subject_salt" in counter.mutation[0]
+    assert "INTO ledger_fact" in counter.mutation[-1]
+    # the batch: head, queue, (SQLite: entry, node, party, head, fact), the DataUse's seq
+    assert len(counter.batch) == (8 if sqlite else 3), counter.batch
+    assert "UPDATE data_use" in counter.batch[-1]
     with count_statements(db.writer) as counter:
         denied = await use(grantee, granted.id, "BUSINESS_LICENCE", "Marketing")
     assert denied.reason is consent.DenialReason.PURPOSE_MISMATCH
-    kinds = [s.lstrip().split()[0].upper() for s in counter.statements]
-    assert kinds[0] == "SELECT" and kinds[-1] == "INSERT" and "WITH" not in kinds, kinds
-    assert ("UPDATE" in kinds) is sqlite  # SQLite: only the ledger head
+    kinds = [s.lstrip().split()[0].upper() for s in counter.mutation]
+    assert kinds == ["SELECT", "INSERT", "INSERT"], counter.mutation  # no count
     async with db.read() as session:
         assert (await session.get(consent.Consent, granted.id)).uses == 2

@@ -75,15 +75,15 @@ async def test_statements_of_a_verification_are_pinned(
         with count_statements(db.writer) as counted:
             await act(sharing.verify_data_claim, world.requester.principal, world.not_shared.id,
                       subject_key=subject, item=tax, claimed_value="paid")  # fmt: skip
-        return counted.statements
+        return counted
 
-    # PostgreSQL: the set, item, owner, rate window and the subject's salt in one statement;
-    # the hashes; the answer's row; the ledger entry goes to the driver directly (not seen
-    # here). A subject never seen before adds its salt (INSERT … RETURNING). SQLite appends a
-    # ledger entry in four statements.
+    # The set, item, owner, rate window and the subject's salt in one statement; the hashes;
+    # the answer's row; the fact queued. A subject never seen before adds its salt (INSERT …
+    # RETURNING). Then the sequencer's batch.
     first, again = await verify(subject), await verify(subject)
-    assert len(again) == (3 if is_postgres else 7), "\n".join(again)
-    assert len(first) == len(again) + 1, "\n".join(first)
+    assert len(again.mutation) == 4, "\n".join(again.mutation)
+    assert len(first.mutation) == len(again.mutation) + 1, "\n".join(first.mutation)
+    assert len(again.batch) == (3 if is_postgres else 8), "\n".join(again.batch)
 
 
 async def test_only_the_source_department_publishes(act, world):

@@ -1,0 +1,412 @@
+"""The sequencer: gives the facts domain transactions queued their seq, chains them and adds
+them to the tree, many in one transaction.
+
+Why: an append used to take the ledger head inside the domain's transaction and hold it until
+that transaction committed, so appends across the whole system took turns one commit at a
+time. Now a domain transaction only inserts its fact into `ledger_fact` (`ledger.append`,
+no lock); once it has committed, the mutation waits for its fact's batch (`settle`), and
+one batch sequences every fact committed by then: many commits' facts for one head update.
+
+The model:
+- Order. Committed facts are taken in `ledger_fact.id` order. A transaction that began after
+  another committed drew a higher id, so its fact gets a later seq: either both wait in the
+  queue together, or the earlier one was sequenced already (causality).
+- One batch at a time. A batch locks the head row (PostgreSQL `FOR UPDATE`; SQLite holds the
+  write lock), so batches of several processes take turns and each takes whatever is pending:
+  the lock is the election, and any process takes over from one that died.
+- Crash. A batch is one transaction (entries, nodes, parties, head, the facts' seqs, stamps):
+  it commits whole or not at all. A committed fact whose batch never ran waits in the queue
+  until the next batch in any process (`pdex serve` runs one at start and every few seconds).
+- Stamps. Domain rows that carry their fact's seq (`ledger_seq`) were inserted with a
+  placeholder; the batch writes the seq into them, and `settle` into the caller's objects.
+  Between the domain's commit and its batch (milliseconds, or until the next batch after a
+  crash) such a row shows the placeholder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+import weakref
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import attributes
+from sqlmodel import SQLModel
+
+from core.db import AsyncSession
+from ledger.canonical import stored_document
+from ledger.merkle import append_leaf, leaf_hash
+from ledger.models import LedgerEntry, LedgerFact, LedgerHead, LedgerNode, LedgerParty
+
+BATCH = 2000  # facts per batch transaction: bounds its size after a backlog
+KEEP_SECONDS = 600  # sequenced facts are kept this long for waiters in other processes
+_F = LedgerFact.__table__.c
+
+
+UNSEQUENCED = -1
+"""The `ledger_seq` a row is inserted with when its fact's seq is not known yet (`stamp`)."""
+
+
+@dataclass(eq=False)
+class Fact:
+    """A fact appended in a transaction. `id` is its place in the queue, set as the
+    transaction commits; `seq`, `hash` and `prev` are set once its batch has committed
+    (`Database.transaction` waits for that before it returns)."""
+
+    kind: str
+    actor: str
+    at: str
+    body: str
+    subjects: str
+    parties: list[str]
+    targets: list[tuple[Any, str]] = field(default_factory=list)  # objects to give the seq
+    id: int | None = None
+    seq: int | None = None
+    hash: str | None = None
+    prev: str | None = None
+
+    def stamp(self, *targets: Any) -> None:
+        """Give the seq to these too: rows (their `ledger_seq`, inserted as `UNSEQUENCED`)
+        or `(object, attribute)` pairs; an object that is not a row gets it in memory only."""
+        self.targets.extend(t if isinstance(t, tuple) else (t, "ledger_seq") for t in targets)
+
+    def queue_row(self) -> dict[str, Any]:
+        """The `ledger_fact` row: the rows to stamp are named by their keys now, at commit."""
+        return {
+            "kind": self.kind,
+            "actor": self.actor,
+            "at": self.at,
+            "body": self.body,
+            "subjects": self.subjects,
+            "parties": json.dumps(self.parties),
+            "stamps": json.dumps(_stamps(self.targets)),
+        }
+
+    def _sequenced(self, seq: int, digest: str, prev: str) -> None:
+        self.seq, self.hash, self.prev = seq, digest, prev
+        for target, name in self.targets:
+            if sa.inspect(target, raiseerr=False) is not None:  # a row: not a change to flush
+                attributes.set_committed_value(target, name, seq)
+            else:
+                setattr(target, name, seq)
+
+
+def _stamps(targets: Iterable[tuple[Any, str]]) -> list[list[Any]]:
+    """What a batch updates: `[table, column, [key columns], [[key values], ...]]` per table
+    and column."""
+    grouped: dict[tuple[str, str, tuple[str, ...]], list[list[Any]]] = {}
+    for obj, name in targets:
+        state = sa.inspect(obj, raiseerr=False)
+        if state is None:
+            continue
+        mapper = state.mapper
+        keys = tuple(mapper.primary_key)
+        column = mapper.get_property(name).columns[0]
+        values = [getattr(obj, mapper.get_property_by_column(k).key) for k in keys]
+        grouped.setdefault((mapper.local_table.name, column.name, tuple(k.name for k in keys)), [])
+        grouped[mapper.local_table.name, column.name, tuple(k.name for k in keys)].append(
+            [str(v) if isinstance(v, uuid.UUID) else v for v in values]
+        )
+    return [[t, c, list(k), rows] for (t, c, k), rows in grouped.items()]
+
+
+@dataclass(frozen=True)
+class Tip:
+    """The head of the log: its size, last entry hash and frontier (Merkle subtree roots)."""
+
+    size: int
+    last_hash: str
+    frontier: tuple[bytes, ...]
+
+
+async def read_tip(session: AsyncSession) -> Tip:
+    """The head, locked until the transaction ends (PostgreSQL; SQLite's writer holds the
+    whole database)."""
+    statement = sa.select(LedgerHead.size, LedgerHead.last_hash, LedgerHead.frontier).where(
+        LedgerHead.id == 1
+    )
+    if session.bind.dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    row = (await session.execute(statement)).one()
+    return Tip(row.size, row.last_hash, tuple(bytes.fromhex(h) for h in json.loads(row.frontier)))
+
+
+@dataclass(frozen=True)
+class Sequenced:
+    seq: int
+    hash: str
+    prev: str
+
+
+_PENDING = (
+    sa.select(_F.id, _F.kind, _F.actor, _F.at, _F.body, _F.subjects, _F.parties, _F.stamps)
+    .where(_F.seq.is_(None))
+    .order_by(_F.id)
+    .limit(sa.bindparam("limit"))
+)
+_SET_SEQ = (
+    sa.update(LedgerFact.__table__)
+    .where(_F.id == sa.bindparam("fact_id"))
+    .values(seq=sa.bindparam("fact_seq"))
+)
+
+
+@dataclass
+class _Batch:
+    """What one batch writes: entry rows, tree nodes, party rows, the new head, and what
+    each fact id became."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    nodes: list[tuple[int, int, bytes]] = field(default_factory=list)
+    parties: list[tuple[str, int]] = field(default_factory=list)
+    done: dict[int, Sequenced] = field(default_factory=dict)
+    tip: Tip | None = None
+
+
+def chain(tip: Tip, facts: Sequence[Any]) -> _Batch:
+    """Number the facts from `tip` on, chain each to the one before and hash it as
+    `pdex ledger verify` will (from the stored texts), and grow the tree: pure."""
+    batch = _Batch()
+    frontier, size, last = list(tip.frontier), tip.size, tip.last_hash
+    for fact in facts:
+        document = stored_document(
+            str(size).encode(),
+            fact.kind.encode(),
+            fact.actor.encode(),
+            fact.at.encode(),
+            last.encode(),
+            fact.body.encode(),
+            fact.subjects.encode(),
+        )
+        digest = leaf_hash(document)
+        frontier, made = append_leaf(frontier, size, digest)
+        batch.entries.append(
+            {
+                "seq": size,
+                "kind": fact.kind,
+                "actor": fact.actor,
+                "at": fact.at,
+                "prev": last,
+                "body": fact.body,
+                "subjects": fact.subjects,
+                "hash": digest.hex(),
+            }
+        )
+        batch.nodes.extend(made)
+        batch.parties.extend((p, size) for p in json.loads(fact.parties))
+        batch.done[fact.id] = Sequenced(size, digest.hex(), last)
+        size, last = size + 1, digest.hex()
+    batch.tip = Tip(size, last, tuple(frontier))
+    return batch
+
+
+async def sequence_batch(engine: AsyncEngine, *, limit: int = BATCH) -> dict[int, Sequenced]:
+    """Sequence the pending facts (up to `limit`, oldest first) in one transaction; returns
+    what each fact id became. Empty when nothing was pending."""
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        tip = await read_tip(session)  # first: batches take turns on this lock
+        # Then the queue, in a statement of its own: under READ COMMITTED it sees what the
+        # batch we may have waited for committed (one statement that locked the head and
+        # read the queue would read it as it was before the wait: facts sequenced twice).
+        facts = (await session.execute(_PENDING, {"limit": limit})).all()
+        if not facts:
+            return {}
+        batch = chain(tip, facts)
+        await _write(session, batch)
+        await _stamp(session, facts, batch.done)
+        await _prune(session, engine, tip.size)
+        _before_commit()
+    return batch.done
+
+
+def _before_commit() -> None:
+    """Nothing; the crash tests replace it to kill the process mid-batch."""
+
+
+# PostgreSQL: the whole batch in one round trip (foreign keys are checked at the statement's
+# end, so the parties may name entries the same statement inserts). The head is locked.
+_PG_WRITE_SQL = """
+WITH head AS (
+  UPDATE ledger_head SET size = $1, last_hash = $2, frontier = $3 WHERE id = 1
+), entry AS (
+  INSERT INTO ledger_entry (seq, kind, actor, at, prev, body, subjects, hash)
+  SELECT * FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[],
+                       $9::text[], $10::text[], $11::text[])
+), node AS (
+  INSERT INTO ledger_node (level, idx, hash)
+  SELECT * FROM unnest($12::smallint[], $13::bigint[], $14::bytea[])
+), party AS (
+  INSERT INTO ledger_party (party, seq) SELECT * FROM unnest($15::text[], $16::bigint[])
+)
+UPDATE ledger_fact SET seq = v.seq
+FROM unnest($17::bigint[], $18::bigint[]) AS v(id, seq) WHERE ledger_fact.id = v.id
+"""
+
+
+_ENTRY_COLUMNS = ("seq", "kind", "actor", "at", "prev", "body", "subjects", "hash")  # as in the SQL
+
+
+async def _write(session: AsyncSession, batch: _Batch) -> None:
+    assert batch.tip is not None
+    frontier = json.dumps([h.hex() for h in batch.tip.frontier])
+    if session.bind.dialect.name == "postgresql":
+        # The driver directly: SQLAlchemy's executemany path costs more than the round trip.
+        # Same connection, same transaction (`read_tip` began it).
+        connection = await session.connection()
+        raw = (await connection.get_raw_connection()).driver_connection
+        columns = [[e[k] for e in batch.entries] for k in _ENTRY_COLUMNS]
+        await raw.execute(
+            _PG_WRITE_SQL,
+            batch.tip.size,
+            batch.tip.last_hash,
+            frontier,
+            *columns,
+            *([n[i] for n in batch.nodes] for i in range(3)),
+            [p for p, _ in batch.parties],
+            [s for _, s in batch.parties],
+            list(batch.done),
+            [s.seq for s in batch.done.values()],
+        )
+        return
+    # SQLite: in-process, so separate statements cost little.
+    await session.execute(sa.insert(LedgerEntry), batch.entries)
+    await session.execute(
+        sa.insert(LedgerNode), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in batch.nodes]
+    )
+    if batch.parties:
+        await session.execute(
+            sa.insert(LedgerParty), [{"party": p, "seq": s} for p, s in batch.parties]
+        )
+    await session.execute(
+        sa.update(LedgerHead)
+        .where(LedgerHead.id == 1)
+        .values(size=batch.tip.size, last_hash=batch.tip.last_hash, frontier=frontier)
+    )
+    await session.execute(
+        _SET_SEQ, [{"fact_id": i, "fact_seq": s.seq} for i, s in batch.done.items()]
+    )
+
+
+async def _stamp(session: AsyncSession, facts: Sequence[Any], done: dict[int, Sequenced]) -> None:
+    """Give the stamped rows their facts' seqs: one executemany per table and column."""
+    grouped: dict[tuple[str, str, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for fact in facts:
+        seq = done[fact.id].seq
+        for table_name, column, key_names, rows in json.loads(fact.stamps):
+            grouped.setdefault((table_name, column, tuple(key_names)), []).extend(
+                {"stamp_seq": seq, **{f"stamp_{k}": v for k, v in zip(key_names, row, strict=True)}}
+                for row in rows
+            )
+    for (table_name, column, key_names), params in grouped.items():
+        table = SQLModel.metadata.tables[table_name]  # names written by `_stamps`
+        for k in key_names:
+            if isinstance(table.c[k].type, sa.Uuid):
+                for p in params:
+                    p[f"stamp_{k}"] = uuid.UUID(p[f"stamp_{k}"])
+        update = (
+            sa.update(table)
+            .where(*(table.c[k] == sa.bindparam(f"stamp_{k}") for k in key_names))
+            .values({column: sa.bindparam("stamp_seq")})
+        )
+        await session.execute(update, params)
+
+
+# Sequenced facts are deleted once no waiter can still want them: each process remembers the
+# log's size every minute and, ten minutes on, deletes the facts sequenced before it.
+_marks: weakref.WeakKeyDictionary[Any, deque[tuple[float, int]]] = weakref.WeakKeyDictionary()
+
+
+async def _prune(session: AsyncSession, engine: AsyncEngine, size: int) -> None:
+    marks = _marks.setdefault(engine.sync_engine, deque())
+    clock = time.monotonic()
+    if not marks or clock - marks[-1][0] >= 60:
+        marks.append((clock, size))
+    if clock - marks[0][0] >= KEEP_SECONDS:
+        _, before = marks.popleft()
+        await session.execute(sa.delete(LedgerFact).where(_F.seq < before))
+
+
+class _Waiters:
+    """Per engine, in this process: one batch at a time, and what batches found for the facts
+    this process's transactions wait for."""
+
+    def __init__(self) -> None:
+        self.turn = asyncio.Lock()
+        self.waiting: set[int] = set()
+        self.done: dict[int, Sequenced | None] = {}
+
+
+_waiters: weakref.WeakKeyDictionary[Any, _Waiters] = weakref.WeakKeyDictionary()
+
+
+def _for(engine: AsyncEngine) -> _Waiters:
+    waiters = _waiters.get(engine.sync_engine)
+    if waiters is None:
+        waiters = _waiters[engine.sync_engine] = _Waiters()
+    return waiters
+
+
+async def settle(engine: AsyncEngine, facts: Sequence[Fact]) -> None:
+    """Wait until each of `facts` (committed) is sequenced, running batches as needed, then
+    give each its seq, hash and prev and the objects it stamps their seq.
+
+    The first waiter to take this process's turn runs a batch for every fact pending, so the
+    waiters queued behind it usually find theirs done. A fact another process sequenced is
+    read back from `ledger_fact`; one that is not there was rolled back with a savepoint."""
+    waiters = _for(engine)
+    ids = [f.id for f in facts]
+    waiters.waiting.update(ids)
+    try:
+        while any(i not in waiters.done for i in ids):
+            async with waiters.turn:
+                if all(i in waiters.done for i in ids):
+                    break
+                for fact_id, sequenced in (await sequence_batch(engine)).items():
+                    if fact_id in waiters.waiting:
+                        waiters.done[fact_id] = sequenced
+                missing = [i for i in ids if i not in waiters.done]
+                if missing:
+                    waiters.done.update(await _look_up(engine, missing))
+        for fact in facts:
+            sequenced = waiters.done.get(fact.id)
+            if sequenced is not None:
+                fact._sequenced(sequenced.seq, sequenced.hash, sequenced.prev)
+    finally:
+        for i in ids:
+            waiters.waiting.discard(i)
+            waiters.done.pop(i, None)
+
+
+async def _look_up(engine: AsyncEngine, ids: list[int]) -> dict[int, Sequenced | None]:
+    """Facts sequenced elsewhere (their seq and entry), and facts that do not exist (None);
+    facts still pending are left out, for the next batch."""
+    statement = (
+        sa.select(_F.id, _F.seq, LedgerEntry.hash, LedgerEntry.prev)
+        .select_from(LedgerFact.__table__)
+        .outerjoin(LedgerEntry, LedgerEntry.seq == _F.seq)
+        .where(_F.id.in_(ids))
+    )
+    async with engine.connect() as connection:
+        rows = (await connection.execute(statement)).all()
+    found: dict[int, Sequenced | None] = {
+        r.id: Sequenced(r.seq, r.hash, r.prev) for r in rows if r.seq is not None
+    }
+    present = {r.id for r in rows}
+    found.update((i, None) for i in ids if i not in present)
+    return found
+
+
+async def sequence_pending(engine: AsyncEngine) -> int:
+    """Sequence everything pending (after a crash, facts whose batch never ran); how many."""
+    total = 0
+    async with _for(engine).turn:
+        while done := await sequence_batch(engine):
+            total += len(done)
+    return total
