@@ -33,7 +33,7 @@ import weakref
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -158,6 +158,19 @@ _SET_SEQ = (
 )
 
 
+class Queued(NamedTuple):
+    """A `ledger_fact` row waiting in the queue, as a batch reads it."""
+
+    id: int
+    kind: str
+    actor: str
+    at: str
+    body: str
+    subjects: str
+    parties: str
+    stamps: str
+
+
 @dataclass
 class _Batch:
     """What one batch writes: entry rows, tree nodes, party rows, the new head, and what
@@ -170,7 +183,7 @@ class _Batch:
     tip: Tip | None = None
 
 
-def chain(tip: Tip, facts: Sequence[Any]) -> _Batch:
+def chain(tip: Tip, facts: Sequence[Queued]) -> _Batch:
     """Number the facts from `tip` on, chain each to the one before and hash it as
     `pdex ledger verify` will (from the stored texts), and grow the tree: pure."""
     batch = _Batch()
@@ -210,29 +223,28 @@ def chain(tip: Tip, facts: Sequence[Any]) -> _Batch:
 async def sequence_batch(engine: AsyncEngine, *, limit: int = BATCH) -> dict[int, Sequenced]:
     """Sequence the pending facts (up to `limit`, oldest first) in one transaction; returns
     what each fact id became. Empty when nothing was pending."""
-    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
-        tip = await read_tip(session)  # first: batches take turns on this lock
-        # Then the queue, in a statement of its own: under READ COMMITTED it sees what the
-        # batch we may have waited for committed (one statement that locked the head and
-        # read the queue would read it as it was before the wait: facts sequenced twice).
-        facts = (await session.execute(_PENDING, {"limit": limit})).all()
-        if not facts:
-            return {}
-        batch = chain(tip, facts)
-        await _write(session, batch)
-        await _stamp(session, facts, batch.done)
-        await _prune(session, engine, tip.size)
-        _before_commit()
-    return batch.done
+    if engine.dialect.name == "postgresql":
+        return await _postgres_batch(engine, limit)
+    return await _sqlite_batch(engine, limit)
 
 
 def _before_commit() -> None:
     """Nothing; the crash tests replace it to kill the process mid-batch."""
 
 
-# PostgreSQL: the whole batch in one round trip (foreign keys are checked at the statement's
-# end, so the parties may name entries the same statement inserts). The head is locked.
-_PG_WRITE_SQL = """
+# PostgreSQL: the driver directly, five round trips a batch (SQLAlchemy's execution path
+# cost more CPU than the batch's own work). Lock the head first, then read the queue in a
+# statement of its own: under READ COMMITTED that one sees what the batch we may have waited
+# for committed (one statement that locked the head and read the queue would read the queue
+# as it was before the wait: facts sequenced twice).
+_PG_TIP = "SELECT size, last_hash, frontier FROM ledger_head WHERE id = 1 FOR UPDATE"
+_PG_PENDING = (
+    "SELECT id, kind, actor, at, body, subjects, parties, stamps FROM ledger_fact"
+    " WHERE seq IS NULL ORDER BY id LIMIT $1"
+)
+# The whole batch's writes in one statement (foreign keys are checked at its end, so the
+# parties may name entries it inserts).
+_PG_WRITE = """
 WITH head AS (
   UPDATE ledger_head SET size = $1, last_hash = $2, frontier = $3 WHERE id = 1
 ), entry AS (
@@ -248,74 +260,115 @@ WITH head AS (
 UPDATE ledger_fact SET seq = v.seq
 FROM unnest($17::bigint[], $18::bigint[]) AS v(id, seq) WHERE ledger_fact.id = v.id
 """
+_ENTRY_COLUMNS = ("seq", "kind", "actor", "at", "prev", "body", "subjects", "hash")  # as above
 
 
-_ENTRY_COLUMNS = ("seq", "kind", "actor", "at", "prev", "body", "subjects", "hash")  # as in the SQL
-
-
-async def _write(session: AsyncSession, batch: _Batch) -> None:
-    assert batch.tip is not None
-    frontier = json.dumps([h.hex() for h in batch.tip.frontier])
-    if session.bind.dialect.name == "postgresql":
-        # The driver directly: SQLAlchemy's executemany path costs more than the round trip.
-        # Same connection, same transaction (`read_tip` began it).
-        connection = await session.connection()
+async def _postgres_batch(engine: AsyncEngine, limit: int) -> dict[int, Sequenced]:
+    async with engine.connect() as connection:
         raw = (await connection.get_raw_connection()).driver_connection
-        columns = [[e[k] for e in batch.entries] for k in _ENTRY_COLUMNS]
-        await raw.execute(
-            _PG_WRITE_SQL,
-            batch.tip.size,
-            batch.tip.last_hash,
-            frontier,
-            *columns,
-            *([n[i] for n in batch.nodes] for i in range(3)),
-            [p for p, _ in batch.parties],
-            [s for _, s in batch.parties],
-            list(batch.done),
-            [s.seq for s in batch.done.values()],
-        )
-        return
-    # SQLite: in-process, so separate statements cost little.
-    await session.execute(sa.insert(LedgerEntry), batch.entries)
-    await session.execute(
-        sa.insert(LedgerNode), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in batch.nodes]
-    )
-    if batch.parties:
+        async with raw.transaction():
+            head = await raw.fetchrow(_PG_TIP)
+            tip = Tip(head[0], head[1], tuple(bytes.fromhex(h) for h in json.loads(head[2])))
+            facts = [Queued(*row) for row in await raw.fetch(_PG_PENDING, limit)]
+            if not facts:
+                return {}
+            batch = chain(tip, facts)
+            assert batch.tip is not None
+            await raw.execute(
+                _PG_WRITE,
+                batch.tip.size,
+                batch.tip.last_hash,
+                json.dumps([h.hex() for h in batch.tip.frontier]),
+                *([e[k] for e in batch.entries] for k in _ENTRY_COLUMNS),
+                *([n[i] for n in batch.nodes] for i in range(3)),
+                [p for p, _ in batch.parties],
+                [s for _, s in batch.parties],
+                list(batch.done),
+                [s.seq for s in batch.done.values()],
+            )
+            for table, column, keys, rows in _stamp_groups(facts, batch.done):
+                quote = engine.dialect.identifier_preparer.quote
+                where = " AND ".join(f"{quote(k)} = ${i + 2}" for i, k in enumerate(keys))
+                await raw.executemany(
+                    f"UPDATE {quote(table)} SET {quote(column)} = $1 WHERE {where}", rows
+                )
+            before = _prune_before(engine, tip.size)
+            if before is not None:
+                await raw.execute("DELETE FROM ledger_fact WHERE seq < $1", before)
+            _before_commit()
+    return batch.done
+
+
+async def _sqlite_batch(engine: AsyncEngine, limit: int) -> dict[int, Sequenced]:
+    """SQLite: in-process, so SQLAlchemy's statements cost little; the writer connection's
+    `BEGIN IMMEDIATE` holds the database's write lock for the batch."""
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        tip = await read_tip(session)
+        facts = (await session.execute(_PENDING, {"limit": limit})).all()
+        if not facts:
+            return {}
+        batch = chain(tip, facts)
+        assert batch.tip is not None
+        await session.execute(sa.insert(LedgerEntry), batch.entries)
         await session.execute(
-            sa.insert(LedgerParty), [{"party": p, "seq": s} for p, s in batch.parties]
+            sa.insert(LedgerNode),
+            [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in batch.nodes],
         )
-    await session.execute(
-        sa.update(LedgerHead)
-        .where(LedgerHead.id == 1)
-        .values(size=batch.tip.size, last_hash=batch.tip.last_hash, frontier=frontier)
-    )
-    await session.execute(
-        _SET_SEQ, [{"fact_id": i, "fact_seq": s.seq} for i, s in batch.done.items()]
-    )
+        if batch.parties:
+            await session.execute(
+                sa.insert(LedgerParty), [{"party": p, "seq": s} for p, s in batch.parties]
+            )
+        await session.execute(
+            sa.update(LedgerHead)
+            .where(LedgerHead.id == 1)
+            .values(
+                size=batch.tip.size,
+                last_hash=batch.tip.last_hash,
+                frontier=json.dumps([h.hex() for h in batch.tip.frontier]),
+            )
+        )
+        await session.execute(
+            _SET_SEQ, [{"fact_id": i, "fact_seq": s.seq} for i, s in batch.done.items()]
+        )
+        for table_name, column, keys, rows in _stamp_groups(facts, batch.done):
+            table = SQLModel.metadata.tables[table_name]
+            update = (
+                sa.update(table)
+                .where(*(table.c[k] == sa.bindparam(f"stamp_{k}") for k in keys))
+                .values({column: sa.bindparam("stamp_seq")})
+            )
+            params = [
+                {
+                    "stamp_seq": row[0],
+                    **{f"stamp_{k}": v for k, v in zip(keys, row[1:], strict=True)},
+                }
+                for row in rows
+            ]
+            await session.execute(update, params)
+        before = _prune_before(engine, tip.size)
+        if before is not None:
+            await session.execute(sa.delete(LedgerFact).where(_F.seq < before))
+        _before_commit()
+    return batch.done
 
 
-async def _stamp(session: AsyncSession, facts: Sequence[Any], done: dict[int, Sequenced]) -> None:
-    """Give the stamped rows their facts' seqs: one executemany per table and column."""
-    grouped: dict[tuple[str, str, tuple[str, ...]], list[dict[str, Any]]] = {}
+def _stamp_groups(
+    facts: Sequence[Any], done: dict[int, Sequenced]
+) -> list[tuple[str, str, list[str], list[tuple[Any, ...]]]]:
+    """The stamps of a batch's facts, one group per table and column: `(table, column, key
+    columns, [(seq, *key values), ...])`, key values as the column's Python type."""
+    grouped: dict[tuple[str, str, tuple[str, ...]], list[tuple[Any, ...]]] = {}
     for fact in facts:
         seq = done[fact.id].seq
         for table_name, column, key_names, rows in json.loads(fact.stamps):
+            table = SQLModel.metadata.tables[table_name]  # names written by `_stamps` only
+            assert column in table.c and all(k in table.c for k in key_names)
+            uuids = [isinstance(table.c[k].type, sa.Uuid) for k in key_names]
             grouped.setdefault((table_name, column, tuple(key_names)), []).extend(
-                {"stamp_seq": seq, **{f"stamp_{k}": v for k, v in zip(key_names, row, strict=True)}}
+                (seq, *(uuid.UUID(v) if u else v for v, u in zip(row, uuids, strict=True)))
                 for row in rows
             )
-    for (table_name, column, key_names), params in grouped.items():
-        table = SQLModel.metadata.tables[table_name]  # names written by `_stamps`
-        for k in key_names:
-            if isinstance(table.c[k].type, sa.Uuid):
-                for p in params:
-                    p[f"stamp_{k}"] = uuid.UUID(p[f"stamp_{k}"])
-        update = (
-            sa.update(table)
-            .where(*(table.c[k] == sa.bindparam(f"stamp_{k}") for k in key_names))
-            .values({column: sa.bindparam("stamp_seq")})
-        )
-        await session.execute(update, params)
+    return [(t, c, list(k), rows) for (t, c, k), rows in grouped.items()]
 
 
 # Sequenced facts are deleted once no waiter can still want them: each process remembers the
@@ -323,14 +376,15 @@ async def _stamp(session: AsyncSession, facts: Sequence[Any], done: dict[int, Se
 _marks: weakref.WeakKeyDictionary[Any, deque[tuple[float, int]]] = weakref.WeakKeyDictionary()
 
 
-async def _prune(session: AsyncSession, engine: AsyncEngine, size: int) -> None:
+def _prune_before(engine: AsyncEngine, size: int) -> int | None:
+    """The seq before which sequenced facts may be deleted now, if it is time to."""
     marks = _marks.setdefault(engine.sync_engine, deque())
     clock = time.monotonic()
     if not marks or clock - marks[-1][0] >= 60:
         marks.append((clock, size))
     if clock - marks[0][0] >= KEEP_SECONDS:
-        _, before = marks.popleft()
-        await session.execute(sa.delete(LedgerFact).where(_F.seq < before))
+        return marks.popleft()[1]
+    return None
 
 
 class _Waiters:

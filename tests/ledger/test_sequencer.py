@@ -159,7 +159,9 @@ async def recovered(db) -> dict[str, int]:
     assert report.ok, report.problems[:3]
     async with db.read() as session:
         entries = (await session.execute(sa.select(LedgerEntry.seq, LedgerEntry.body))).all()
-        stamped = dict((await session.execute(sa.select(WitnessKey.id, WitnessKey.last_signed_size))).all())
+        stamped = dict(
+            (await session.execute(sa.select(WitnessKey.id, WitnessKey.last_signed_size))).all()
+        )
     for seq, body in entries:  # each fact's row carries its seq: no stamp lost or misplaced
         assert stamped[uuid.UUID(json.loads(body)["witness"])] == seq
     assert len(stamped) == len(entries)  # every committed row has its fact
