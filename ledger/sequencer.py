@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import uuid
 import weakref
@@ -38,7 +39,6 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import attributes
-from sqlmodel import SQLModel
 
 from core.db import AsyncSession
 from ledger.canonical import stored_document
@@ -99,9 +99,10 @@ class Fact:
 
 
 def _stamps(targets: Iterable[tuple[Any, str]]) -> list[list[Any]]:
-    """What a batch updates: `[table, column, [key columns], [[key values], ...]]` per table
-    and column."""
-    grouped: dict[tuple[str, str, tuple[str, ...]], list[list[Any]]] = {}
+    """What a batch updates, per table and column: `[table, column, [key columns], [key
+    kinds], [[key values], ...]]`, a key kind "uuid" or "plain". Self-describing, so any
+    process can apply it, whichever domains it imported."""
+    grouped: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], list[list[Any]]] = {}
     for obj, name in targets:
         state = sa.inspect(obj, raiseerr=False)
         if state is None:
@@ -109,12 +110,13 @@ def _stamps(targets: Iterable[tuple[Any, str]]) -> list[list[Any]]:
         mapper = state.mapper
         keys = tuple(mapper.primary_key)
         column = mapper.get_property(name).columns[0]
+        kinds = tuple("uuid" if isinstance(k.type, sa.Uuid) else "plain" for k in keys)
         values = [getattr(obj, mapper.get_property_by_column(k).key) for k in keys]
-        grouped.setdefault((mapper.local_table.name, column.name, tuple(k.name for k in keys)), [])
-        grouped[mapper.local_table.name, column.name, tuple(k.name for k in keys)].append(
-            [str(v) if isinstance(v, uuid.UUID) else v for v in values]
+        group = (mapper.local_table.name, column.name, tuple(k.name for k in keys), kinds)
+        grouped.setdefault(group, []).append(
+            [str(v) if kind == "uuid" else v for v, kind in zip(values, kinds, strict=True)]
         )
-    return [[t, c, list(k), rows] for (t, c, k), rows in grouped.items()]
+    return [[t, c, list(k), list(u), rows] for (t, c, k, u), rows in grouped.items()]
 
 
 @dataclass(frozen=True)
@@ -286,12 +288,8 @@ async def _postgres_batch(engine: AsyncEngine, limit: int) -> dict[int, Sequence
                 list(batch.done),
                 [s.seq for s in batch.done.values()],
             )
-            for table, column, keys, rows in _stamp_groups(facts, batch.done):
-                quote = engine.dialect.identifier_preparer.quote
-                where = " AND ".join(f"{quote(k)} = ${i + 2}" for i, k in enumerate(keys))
-                await raw.executemany(
-                    f"UPDATE {quote(table)} SET {quote(column)} = $1 WHERE {where}", rows
-                )
+            for sql, rows in _stamp_updates(facts, batch.done, "postgresql"):
+                await raw.executemany(sql, rows)
             before = _prune_before(engine, tip.size)
             if before is not None:
                 await raw.execute("DELETE FROM ledger_fact WHERE seq < $1", before)
@@ -330,21 +328,9 @@ async def _sqlite_batch(engine: AsyncEngine, limit: int) -> dict[int, Sequenced]
         await session.execute(
             _SET_SEQ, [{"fact_id": i, "fact_seq": s.seq} for i, s in batch.done.items()]
         )
-        for table_name, column, keys, rows in _stamp_groups(facts, batch.done):
-            table = SQLModel.metadata.tables[table_name]
-            update = (
-                sa.update(table)
-                .where(*(table.c[k] == sa.bindparam(f"stamp_{k}") for k in keys))
-                .values({column: sa.bindparam("stamp_seq")})
-            )
-            params = [
-                {
-                    "stamp_seq": row[0],
-                    **{f"stamp_{k}": v for k, v in zip(keys, row[1:], strict=True)},
-                }
-                for row in rows
-            ]
-            await session.execute(update, params)
+        connection = await session.connection()
+        for sql, rows in _stamp_updates(facts, batch.done, "sqlite"):
+            await connection.exec_driver_sql(sql, rows)
         before = _prune_before(engine, tip.size)
         if before is not None:
             await session.execute(sa.delete(LedgerFact).where(_F.seq < before))
@@ -352,23 +338,37 @@ async def _sqlite_batch(engine: AsyncEngine, limit: int) -> dict[int, Sequenced]
     return batch.done
 
 
-def _stamp_groups(
-    facts: Sequence[Any], done: dict[int, Sequenced]
-) -> list[tuple[str, str, list[str], list[tuple[Any, ...]]]]:
-    """The stamps of a batch's facts, one group per table and column: `(table, column, key
-    columns, [(seq, *key values), ...])`, key values as the column's Python type."""
+_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def _stamp_updates(
+    facts: Sequence[Any], done: dict[int, Sequenced], dialect: str
+) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """The batch's stamps as `UPDATE` statements with their rows, one per table and column:
+    `(sql, [(seq, *key values), ...])`, PostgreSQL's `$n` or SQLite's `?` parameters, uuids
+    as each engine stores them."""
     grouped: dict[tuple[str, str, tuple[str, ...]], list[tuple[Any, ...]]] = {}
     for fact in facts:
         seq = done[fact.id].seq
-        for table_name, column, key_names, rows in json.loads(fact.stamps):
-            table = SQLModel.metadata.tables[table_name]  # names written by `_stamps` only
-            assert column in table.c and all(k in table.c for k in key_names)
-            uuids = [isinstance(table.c[k].type, sa.Uuid) for k in key_names]
-            grouped.setdefault((table_name, column, tuple(key_names)), []).extend(
-                (seq, *(uuid.UUID(v) if u else v for v, u in zip(row, uuids, strict=True)))
+        for table, column, keys, kinds, rows in json.loads(fact.stamps):
+            assert all(_NAME.fullmatch(n) for n in (table, column, *keys))  # names from mappers
+            grouped.setdefault((table, column, tuple(keys)), []).extend(
+                (seq, *(_key(v, kind, dialect) for v, kind in zip(row, kinds, strict=True)))
                 for row in rows
             )
-    return [(t, c, list(k), rows) for (t, c, k), rows in grouped.items()]
+    updates = []
+    for (table, column, keys), rows in grouped.items():
+        mark = (lambda i: f"${i}") if dialect == "postgresql" else (lambda i: "?")
+        where = " AND ".join(f'"{k}" = {mark(i + 2)}' for i, k in enumerate(keys))
+        updates.append((f'UPDATE "{table}" SET "{column}" = {mark(1)} WHERE {where}', rows))
+    return updates
+
+
+def _key(value: Any, kind: str, dialect: str) -> Any:
+    if kind != "uuid":
+        return value
+    # SQLAlchemy's Uuid: PostgreSQL's uuid type; SQLite stores the 32 hex digits.
+    return uuid.UUID(value) if dialect == "postgresql" else uuid.UUID(value).hex
 
 
 # Sequenced facts are deleted once no waiter can still want them: each process remembers the

@@ -192,7 +192,7 @@ async def test_the_gate_is_three_round_trips(db, subject, grantee, grant, use, c
     # The batch: head, queue, entry, node, party, head, fact, the DataUse's seq (PostgreSQL:
     # five round trips to the driver directly, not seen here).
     assert len(counter.batch) == (8 if sqlite else 0), counter.batch
-    assert not sqlite or "UPDATE data_use" in counter.batch[-1]
+    assert not sqlite or 'UPDATE "data_use"' in counter.batch[-1]
     with count_statements(db.writer) as counter:
         denied = await use(grantee, granted.id, "BUSINESS_LICENCE", "Marketing")
     assert denied.reason is consent.DenialReason.PURPOSE_MISMATCH
