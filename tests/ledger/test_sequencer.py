@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 import ledger
+from core.db import Database
 from core.identity import Principal, Role
 from ledger import sequencer
 from ledger.audit import verify_database
@@ -204,3 +205,25 @@ async def test_kill_9_at_a_random_moment_under_load(fresh_db, round_):
     assert await finished(process) == -9
     after = await recovered(fresh_db)
     assert after["entries"] > 0
+
+
+async def test_a_fact_another_process_sequenced_is_read_back(fresh_db, fresh_settings, monkeypatch):
+    """Another process's batch may take this one's fact first: the waiter reads its seq."""
+    other = Database(fresh_settings)  # another process's engines on the same database
+    taken: list[dict] = []
+    real = sequencer.sequence_batch
+
+    async def other_process_first(engine, **kwargs):
+        if not taken:
+            taken.append(await real(other.writer))
+        return await real(engine, **kwargs)
+
+    monkeypatch.setattr(sequencer, "sequence_batch", other_process_first)
+    try:
+        async with fresh_db.transaction() as session:
+            fact = await ledger.append(session, "test.thing.happened", AGENCY, {"n": 1})
+    finally:
+        await other.dispose()
+    assert list(taken[0]) == [fact.id] and taken[0][fact.id].seq == fact.seq == 0
+    async with fresh_db.read() as session:
+        assert (await session.get(LedgerEntry, 0)).hash == fact.hash
