@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.settings import Settings
@@ -45,6 +46,7 @@ __all__ = [
     "after_commit",
     "before_commit",
     "dialect_insert",
+    "within",
 ]
 
 DRIVERS = {"postgresql+asyncpg": "postgresql://…", "sqlite+aiosqlite": "sqlite:///…"}
@@ -86,6 +88,16 @@ def after_commit(
     the transaction's facts to be sequenced, so that later hooks see their seqs)."""
     hooks = session.sync_session.info.setdefault(_AFTER_COMMIT, [])
     hooks.insert(0, hook) if first else hooks.append(hook)
+
+
+def within(transaction: SessionTransaction | None, savepoint: SessionTransaction) -> bool:
+    """Whether `transaction` (a session's nested transaction when something was recorded in
+    it, or None) is `savepoint` or inside it: what a savepoint's rollback takes back."""
+    while transaction is not None:
+        if transaction is savepoint:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 class DatabaseUnavailable(Exception):

@@ -28,9 +28,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
-from core.db import AsyncSession
+from core.db import AsyncSession, within
 from core.settings import Settings
 
 CHANNEL = "pdex_events"
@@ -89,14 +89,6 @@ def _encode(audiences: Sequence[str], payload: dict[str, Any]) -> str:
     return text
 
 
-def _within(transaction: SessionTransaction | None, savepoint: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is savepoint:
-            return True
-        transaction = transaction.parent
-    return False
-
-
 # SQLite's pending events follow PostgreSQL's notifications: sent when the outermost
 # transaction commits, dropped when it rolls back; a savepoint (`begin_nested`) that rolls
 # back drops only the events published inside it. SQLAlchemy fires `after_commit` and
@@ -119,7 +111,7 @@ def _forget_pending(session: Session) -> None:
         return
     pending = session.info.get(_PENDING)
     if pending:
-        pending[:] = [(t, m) for t, m in pending if not _within(t, savepoint)]
+        pending[:] = [(t, m) for t, m in pending if not within(t, savepoint)]
 
 
 @contextmanager

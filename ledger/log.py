@@ -15,10 +15,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from core.clock import now
-from core.db import AsyncSession, after_commit, before_commit, dialect_insert
+from core.db import AsyncSession, after_commit, before_commit, dialect_insert, within
 from core.identity import Principal, Role, require
 from ledger.canonical import canonical_json, format_time, subject_commitment
 from ledger.models import LedgerFact, SubjectSalt
@@ -108,15 +108,7 @@ def _forget_on_rollback(session: Session) -> None:
         return
     facts = session.info.get(_FACTS)  # a savepoint: only the facts appended inside it
     if facts:
-        facts[:] = [(t, f) for t, f in facts if not _within(t, savepoint)]
-
-
-def _within(transaction: SessionTransaction | None, savepoint: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is savepoint:
-            return True
-        transaction = transaction.parent
-    return False
+        facts[:] = [(t, f) for t, f in facts if not within(t, savepoint)]
 
 
 @sa.event.listens_for(Session, "before_commit")
