@@ -22,7 +22,7 @@ from core.db import AsyncSession, after_commit, before_commit, dialect_insert, w
 from core.identity import Principal, Role, require
 from ledger.canonical import canonical_json, format_time, subject_commitment
 from ledger.models import LedgerFact, SubjectSalt
-from ledger.sequencer import Fact, settle
+from ledger.sequencer import Fact, sequence_in, settle
 
 SYSTEM_ACTOR: dict[str, Any] = {"org": None, "roles": [], "sub": "pdex"}
 
@@ -132,8 +132,14 @@ async def _queue(session: AsyncSession) -> None:
     ids = (await session.execute(_QUEUE, rows)).scalars().all()
     for fact, fact_id in zip(facts, ids, strict=True):
         fact.id = fact_id
-    engine = session.bind
-    after_commit(session, lambda: settle(engine, facts), first=True)
+    engine, known = session.bind, None
+    if engine.dialect.name == "sqlite":
+        # SQLite's one writer: this transaction holds the write lock already, so it sequences
+        # its facts itself (and any left queued): a batch of its own after the commit would
+        # cost a second transaction and batch nothing. The stamped rows are flushed first.
+        await session.flush()
+        known = await sequence_in(session)
+    after_commit(session, lambda: settle(engine, facts, known), first=True)
 
 
 # Art. 24: every recorded fact joins one hash-chained, append-only log (the trusted chain)

@@ -298,43 +298,47 @@ async def _postgres_batch(engine: AsyncEngine, limit: int) -> dict[int, Sequence
 
 
 async def _sqlite_batch(engine: AsyncEngine, limit: int) -> dict[int, Sequenced]:
-    """SQLite: in-process, so SQLAlchemy's statements cost little; the writer connection's
-    `BEGIN IMMEDIATE` holds the database's write lock for the batch."""
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
-        tip = await read_tip(session)
-        facts = (await session.execute(_PENDING, {"limit": limit})).all()
-        if not facts:
-            return {}
-        batch = chain(tip, facts)
-        assert batch.tip is not None
-        await session.execute(sa.insert(LedgerEntry), batch.entries)
+        return await sequence_in(session, limit=limit)
+
+
+async def sequence_in(session: AsyncSession, *, limit: int = BATCH) -> dict[int, Sequenced]:
+    """SQLite: a batch in the caller's transaction, whose `BEGIN IMMEDIATE` holds the
+    database's one write lock (SQLAlchemy's statements cost little in-process)."""
+    tip = await read_tip(session)
+    facts = (await session.execute(_PENDING, {"limit": limit})).all()
+    if not facts:
+        return {}
+    batch = chain(tip, facts)
+    assert batch.tip is not None
+    await session.execute(sa.insert(LedgerEntry), batch.entries)
+    await session.execute(
+        sa.insert(LedgerNode),
+        [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in batch.nodes],
+    )
+    if batch.parties:
         await session.execute(
-            sa.insert(LedgerNode),
-            [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in batch.nodes],
+            sa.insert(LedgerParty), [{"party": p, "seq": s} for p, s in batch.parties]
         )
-        if batch.parties:
-            await session.execute(
-                sa.insert(LedgerParty), [{"party": p, "seq": s} for p, s in batch.parties]
-            )
-        await session.execute(
-            sa.update(LedgerHead)
-            .where(LedgerHead.id == 1)
-            .values(
-                size=batch.tip.size,
-                last_hash=batch.tip.last_hash,
-                frontier=json.dumps([h.hex() for h in batch.tip.frontier]),
-            )
+    await session.execute(
+        sa.update(LedgerHead)
+        .where(LedgerHead.id == 1)
+        .values(
+            size=batch.tip.size,
+            last_hash=batch.tip.last_hash,
+            frontier=json.dumps([h.hex() for h in batch.tip.frontier]),
         )
-        await session.execute(
-            _SET_SEQ, [{"fact_id": i, "fact_seq": s.seq} for i, s in batch.done.items()]
-        )
-        connection = await session.connection()
-        for sql, rows in _stamp_updates(facts, batch.done, "sqlite"):
-            await connection.exec_driver_sql(sql, rows)
-        before = _prune_before(engine, tip.size)
-        if before is not None:
-            await session.execute(sa.delete(LedgerFact).where(_F.seq < before))
-        _before_commit()
+    )
+    await session.execute(
+        _SET_SEQ, [{"fact_id": i, "fact_seq": s.seq} for i, s in batch.done.items()]
+    )
+    connection = await session.connection()
+    for sql, rows in _stamp_updates(facts, batch.done, "sqlite"):
+        await connection.exec_driver_sql(sql, rows)
+    before = _prune_before(session.bind, tip.size)
+    if before is not None:
+        await session.execute(sa.delete(LedgerFact).where(_F.seq < before))
+    _before_commit()
     return batch.done
 
 
@@ -407,16 +411,20 @@ def _for(engine: AsyncEngine) -> _Waiters:
     return waiters
 
 
-async def settle(engine: AsyncEngine, facts: Sequence[Fact]) -> None:
+async def settle(
+    engine: AsyncEngine, facts: Sequence[Fact], known: dict[int, Sequenced] | None = None
+) -> None:
     """Wait until each of `facts` (committed) is sequenced, running batches as needed, then
     give each its seq, hash and prev and the objects it stamps their seq.
 
     The first waiter to take this process's turn runs a batch for every fact pending, so the
     waiters queued behind it usually find theirs done. A fact another process sequenced is
-    read back from `ledger_fact`; one that is not there was rolled back with a savepoint."""
+    read back from `ledger_fact`; one that is not there was rolled back with a savepoint.
+    `known`: what a batch in the facts' own transaction made of them (SQLite)."""
     waiters = _for(engine)
     ids = [f.id for f in facts]
     waiters.waiting.update(ids)
+    waiters.done.update((i, s) for i, s in (known or {}).items() if i in waiters.waiting)
     try:
         while any(i not in waiters.done for i in ids):
             async with waiters.turn:

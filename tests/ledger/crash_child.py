@@ -4,8 +4,10 @@
 
 Each fact is appended in its own transaction, as a mutation does, with a row that records its
 seq (a new witness key whose `last_signed_size` is stamped: any stamped column will do). `mode`:
-- `after-commit`: SIGKILL itself right after the first transaction commits, before its batch;
-- `mid-batch`: SIGKILL itself inside the first batch, after its writes, before its commit;
+- `after-commit`: SIGKILL itself right after the first transaction commits, before its batch
+  (PostgreSQL; SQLite's transaction sequenced its own facts before its commit);
+- `mid-batch`: SIGKILL itself inside the first batch, after its writes, before its commit
+  (SQLite: the batch is in the domain's transaction, which dies with it);
 - `run`: keep appending with `writers` concurrent writers until killed from outside.
 It prints `ready` once it is about to append (the parent may time its kill from then).
 """
@@ -43,9 +45,9 @@ async def main(url: str, mode: str, writers: int) -> None:
     if mode == "after-commit":
         real_settle = sequencer.settle
 
-        async def settle_then_die(engine, facts):  # the commit happened; the batch never runs
+        async def settle_then_die(engine, facts, known=None):  # after the commit
             die()
-            await real_settle(engine, facts)
+            await real_settle(engine, facts, known)
 
         sequencer.settle = settle_then_die
         log.settle = settle_then_die
