@@ -30,6 +30,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.util import ClauseAdapter
 
+from core import clock
 from core.db import GLOBAL_ID_FUNCTION
 from core.pagination import Listing, Page, page_statement
 from core.sqltypes import Money, UTCDateTime
@@ -63,13 +64,25 @@ class ToOne:
 
 
 @dataclass(frozen=True)
+class Via:
+    """A link table between two rows: its column `near` holds this row's id, `far` the
+    other row's."""
+
+    model: Any
+    near: str
+    far: str
+
+
+@dataclass(frozen=True)
 class ToMany:
     """The rows of shape `shape` whose column `key` holds this row's id, in `order_by`
-    order (the domain's column tuple, the one order its batch getter uses too)."""
+    order (the domain's column tuple, the one order its batch getter uses too); with `via`,
+    the rows a link table pairs with this one (`key` is then ignored: `via.near` says it)."""
 
     shape: str
     key: str
     order_by: Sequence[Any]
+    via: Via | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +104,26 @@ class SameRow:
     when: Callable[[Any], sa.ColumnElement[bool]]
 
 
-Field = Column | GlobalId | ToOne | ToMany | Latest | SameRow
+@dataclass(frozen=True)
+class Holds:
+    """`true` when `when(table)` holds for the row, else `false` (a domain predicate over the
+    table or an alias of it, such as "stale": one rule for the resolver and the SQL)."""
+
+    when: Callable[[Any], sa.ColumnElement[bool]]
+
+
+Field = Column | GlobalId | ToOne | ToMany | Latest | SameRow | Holds
+
+
+def now_parameter() -> sa.BindParameter[Any]:
+    """The time of each execution as a bound value (`core.clock.now()` when the statement
+    runs, not when the plan was made): for predicates such as "stale" that the resolvers
+    evaluate against the clock."""
+    return sa.bindparam(None, callable_=_clock_now, type_=UTCDateTime(), unique=True)
+
+
+def _clock_now() -> Any:
+    return clock.now()
 
 
 @dataclass(frozen=True)
@@ -148,10 +180,14 @@ class _Builder:
         field = shape.fields.get(name)
         if field is None:
             raise NotCompiled(f"{shape.name}.{name}")
-        if isinstance(field, (Column, GlobalId)) != (sub is None):
+        if isinstance(field, (Column, GlobalId, Holds)) != (sub is None):
             raise NotCompiled(f"{shape.name}.{name}")
         if isinstance(field, Column):
             return self.scalar(getattr(table, field.attr))
+        if isinstance(field, Holds):
+            if self.pg:
+                return sa.case((field.when(table), sa.true()), else_=sa.false())
+            return sa.func.json(sa.case((field.when(table), _text("true")), else_=_text("false")))
         if isinstance(field, GlobalId):
             return self.global_id(field.type_name, getattr(table, field.attr))
         assert sub is not None
@@ -167,21 +203,29 @@ class _Builder:
         # the domain's order, over this alias of its table
         adapt = ClauseAdapter(sa.inspect(other).selectable).traverse
         order = [adapt(getattr(c, "__clause_element__", lambda c=c: c)()) for c in field.order_by]
-        mine = getattr(other, field.key) == table.id
         if isinstance(field, Latest):
+            mine = getattr(other, field.key) == table.id
             latest = sa.select(inner).where(mine).order_by(*order).limit(1)
             return self.nested(latest.scalar_subquery())
+        assert isinstance(field, ToMany)
+        if field.via is None:
+            source: Any = other
+            mine = getattr(other, field.key) == table.id
+        else:
+            link = aliased(field.via.model)
+            source = sa.join(other, link, getattr(link, field.via.far) == other.id)
+            mine = getattr(link, field.via.near) == table.id
         if self.pg:
             many = sa.select(
                 sa.func.coalesce(
                     sa.func.json_agg(aggregate_order_by(inner, *order)),
                     sa.literal_column("'[]'::json"),
                 )
-            ).where(mine)
-            return many.scalar_subquery()
+            )
+            return many.select_from(source).where(mine).scalar_subquery()
         # SQLite 3.40 has no ORDER BY inside an aggregate; its window function has one
         rows = sa.func.json_group_array(inner).over(order_by=order, rows=(None, None))
-        found = sa.select(rows).where(mine).limit(1).scalar_subquery()
+        found = sa.select(rows).select_from(source).where(mine).limit(1).scalar_subquery()
         return sa.func.json(sa.func.coalesce(found, _text("[]")))
 
     def global_id(self, type_name: str, column: Any) -> sa.ColumnElement[Any]:

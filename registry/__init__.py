@@ -36,6 +36,7 @@ from registry.assets import (
     submit_asset_registration,
 )
 from registry.catalogue import (
+    ITEM_ORDER,
     ResourceFields,
     ResourceFilter,
     create_resource,
@@ -46,12 +47,21 @@ from registry.catalogue import (
     list_resources,
     open_catalogue,
     record_resource_update,
+    resource_listing,
+    stale,
     update_resource,
 )
 from registry.deidentification import deidentifications_of, record_deidentification
 from registry.errors import Code
 from registry.freshness import ALLOWANCE, is_stale
-from registry.items import claim_data_item, find_item, get_items, list_items, transfer_data_item
+from registry.items import (
+    claim_data_item,
+    find_item,
+    get_items,
+    item_listing,
+    list_items,
+    transfer_data_item,
+)
 from registry.models import (
     ASSET_TRANSITIONS,
     Asset,
@@ -171,7 +181,11 @@ __all__ = [
     "is_stale",
     "items_of",
     "list_items",
+    "item_listing",
     "list_resources",
+    "resource_listing",
+    "stale",
+    "ITEM_ORDER",
     "open_catalogue",
     "record_resource_update",
     "transfer_data_item",

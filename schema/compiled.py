@@ -4,7 +4,7 @@ per-field completion or ORM objects.
 
 Each domain's schema package describes, beside its types and resolvers:
 - `shape(name, model, fields)`: how an object type reads off its table (`core.jsonread`'s
-  `Column`, `GlobalId`, `ToOne`, `ToMany`, `Latest`, `SameRow`);
+  `Column`, `GlobalId`, `Holds`, `ToOne`, `ToMany` (`Via` a link table), `Latest`, `SameRow`);
 - `connection(field, node=..., listing=...)`: which root connection field pages which domain
   `Listing` (the same statement, visibility and keyset order its resolver pages).
 
@@ -52,6 +52,7 @@ from core.identity import Principal
 from core.jsonread import (
     Column,
     GlobalId,
+    Holds,
     Latest,
     NotCompiled,
     SameRow,
@@ -59,7 +60,9 @@ from core.jsonread import (
     Shape,
     ToMany,
     ToOne,
+    Via,
     node_json,
+    now_parameter,
     page_rows,
 )
 from core.pagination import Listing
@@ -68,12 +71,15 @@ __all__ = [
     "Column",
     "CompiledReads",
     "GlobalId",
+    "Holds",
     "Latest",
     "PlanCache",
     "SameRow",
     "ToMany",
     "ToOne",
+    "Via",
     "connection",
+    "now_parameter",
     "shape",
 ]
 
@@ -250,7 +256,7 @@ def _node_selection(
         field_def = type_.fields.get(name)
         if spec is None or field_def is None or any(n.arguments for n in nodes):
             raise NotCompiled(f"{shape_name}.{name}")
-        if isinstance(spec, (Column, GlobalId)):
+        if isinstance(spec, (Column, GlobalId, Holds)):
             out.append((key, name, None))
             continue
         target = _object(field_def.type)
