@@ -466,6 +466,22 @@ async def test_the_catalogue_in_one_statement_per_root_field(app, engines, world
             assert len(got["data"]["dataItems"]["edges"]) == 3
 
 
+async def test_stale_is_read_against_the_clock_each_time(app, engines, world, monkeypatch):
+    """The plan is made once; the time `isStale` compares with is each execution's."""
+    query = "query Q($o: ID) { resources(filter: {owner: $o}) { nodes { code isStale } } }"
+    variables, actor = {"o": world["ids"]["other"]}, world["callers"]["agency"]
+    for days in (0, 10, 0):
+        later = datetime.now(UTC) + timedelta(days=days)
+        monkeypatch.setattr("core.clock.now", lambda later=later: later)
+        monkeypatch.setattr("schema.registry.types.now", lambda later=later: later)
+        got = await _run(app, engines["compiled"], query, variables, actor)
+        assert got == await _run(app, engines["fallback"], query, variables, actor)
+        stale = [n["isStale"] for n in got["data"]["resources"]["nodes"]]
+        assert stale == (
+            [True, False, False, True, False] if days == 0 else [True] * 2 + [False] + [True] * 2
+        )
+
+
 @pytest.mark.parametrize(
     "selection",
     [
