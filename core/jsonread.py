@@ -333,3 +333,19 @@ async def page_rows(
     cursors = [listing.cursor(row[0], row[1] if width == 2 else None) for row in rows]
     items = [tuple(row[width:]) for row in rows]
     return Page(items, cursors, has_next_page=has_next, has_previous_page=after is not None)
+
+
+async def row_by_id(
+    connection: Any,
+    model: Any,
+    node: sa.ColumnElement[Any],
+    row_id: Any,
+    visible: sa.ColumnElement[bool] | None,
+) -> str | None:
+    """One statement on `connection`: the JSON text of `node` over the row of `model` whose
+    id is `row_id`, if `visible` (the caller's visibility, as the domain's batch getter
+    applies it) lets it be seen; None otherwise."""
+    statement = sa.select(node).where(model.id == row_id)
+    if visible is not None:
+        statement = statement.where(visible)
+    return (await connection.execute(statement)).scalar()  # type: ignore[no-any-return]

@@ -35,6 +35,7 @@ from registry.assets import (
     sources_of,
     submit_asset_registration,
 )
+from registry.assets import visible_to as asset_visible_to
 from registry.catalogue import (
     ITEM_ORDER,
     ResourceFields,
@@ -51,6 +52,7 @@ from registry.catalogue import (
     stale,
     update_resource,
 )
+from registry.catalogue import visible_to as resource_visible_to
 from registry.deidentification import deidentifications_of, record_deidentification
 from registry.errors import Code
 from registry.freshness import ALLOWANCE, is_stale
@@ -123,6 +125,8 @@ __all__ = [
     "list_assets",
     "LATEST_VALUATION_FIRST",
     "asset_listing",
+    "asset_visible_to",
+    "resource_visible_to",
     "certified",
     "is_certified",
     "SOURCE_ORDER",

@@ -28,6 +28,9 @@ node_type("Asset", "asset", Asset.from_row, public=True)  # registrations are pu
 # Compiled reads (schema.compiled): how these types read off their tables. What is not here
 # (rights, objections, quality, valuations, an asset source's resource, a resource's history
 # and de-identifications, JSON fields, the inclusion proof) goes through the resolvers above.
+compiled.node("Asset", visible=registry.asset_visible_to)  # as `get_assets`
+compiled.node("Resource", visible=registry.resource_visible_to)  # as `get_resources`
+compiled.node("DataItem")  # as `get_items`: every row
 compiled.shape(
     "DataItem",
     registry.DataItem,

@@ -99,6 +99,9 @@ class ResourceQuery:
         )
 
 
+compiled.by_id("resource", type_name="Resource")  # compiled as `node(id)`
+
+
 def _resource_filter(
     *,
     owner: str | None = None,
@@ -170,6 +173,9 @@ class AssetQuery:
                 "currentValuation": ("asset_current_valuation", lambda r: r.id),
             },
         )
+
+
+compiled.by_id("asset", type_name="Asset")  # compiled as `node(id)`
 
 
 def _asset_filter(

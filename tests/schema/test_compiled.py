@@ -326,6 +326,7 @@ async def world(app: Any, db: Any, make_caller: Any) -> dict[str, Any]:
         await session.flush()
         past, future = datetime.now(UTC) - timedelta(days=3), datetime.now(UTC) + timedelta(days=3)
         open_types = list(registry.OpenType)
+        resources = []
         for n in range(7):
             resource = registry.Resource(
                 code=f"000-{tag}-{n}",
@@ -346,6 +347,7 @@ async def world(app: Any, db: Any, make_caller: Any) -> dict[str, Any]:
                 created_at=base + timedelta(seconds=n, microseconds=n % 2 * 250000),
             )
             session.add(resource)
+            resources.append(resource)
             await session.flush()
             for item in items[n % 4 : n % 4 + n % 4]:
                 session.add(registry.ResourceItem(resource_id=resource.id, data_item_id=item.id))
@@ -363,7 +365,12 @@ async def world(app: Any, db: Any, make_caller: Any) -> dict[str, Any]:
         for a in assets
         if a.status is registry.AssetStatus.DRAFT and a.holder_id == holder.org_id
     }
-    return {"callers": callers, "ids": ids, "drafts": drafts}
+    rows = [("Organization", o) for o in (holder.org_id, other.org_id, parent.id)]
+    rows += [("Asset", a.id) for a in assets] + [("DataItem", i.id) for i in items]
+    rows += [("Resource", r.id) for r in resources]
+    nodes = [to_global_id(type_name, row_id) for type_name, row_id in rows]
+    nodes += [to_global_id("Asset", uuid.uuid4()), to_global_id("Resource", parent.id)]
+    return {"callers": callers, "ids": ids, "drafts": drafts, "nodes": nodes}
 
 
 def test_the_samples_select_every_covered_field():
@@ -442,6 +449,78 @@ async def test_one_statement_per_root_field_whatever_the_page_size(
         got = await _run(app, engines["compiled"], both, {}, holder)
     assert len(counter.statements) == 2 and got["data"]["__typename"] == "Query"
     assert got == await _run(app, engines["fallback"], both, {}, holder)
+
+
+# by-id roots: (field, the type its ID must be of); `node` takes any
+BY_ID_ROOTS = [("node", None), ("asset", "Asset"), ("resource", "Resource"),
+               ("organization", "Organization")]  # fmt: skip
+
+
+@st.composite
+def _by_id_query(draw: Any) -> tuple[str, list[int]]:
+    field, type_name = draw(st.sampled_from(BY_ID_ROOTS))
+    types = [type_name] if type_name else ["Asset", "Resource", "Organization", "DataItem"]
+    parts = []
+    for t in types:
+        if draw(st.integers(0, 4)):
+            fields = draw(_selection(t))
+            parts.append(fields if type_name else f"... on {t} {{ {fields} }}")
+    if draw(st.booleans()) or not parts:
+        parts.append(draw(st.sampled_from(["id", "__typename", "a: id"])))
+    alias = draw(st.sampled_from(["", "x: "]))
+    query = f"query Q($id: ID!) {{ {alias}{field}(id: $id) {{ {' '.join(parts)} }} }}"
+    return query, draw(st.lists(st.integers(0, 99), min_size=4, max_size=4, unique=True))
+
+
+def _by_id_samples() -> list[tuple[str, list[int]]]:
+    found: list[tuple[str, list[int]]] = []
+
+    @settings(
+        max_examples=40,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(_by_id_query())
+    def collect(sample: tuple[str, list[int]]) -> None:
+        found.append(sample)
+
+    collect()
+    return found
+
+
+async def test_nodes_by_id_answer_as_the_resolvers_do(
+    app, engines, world, count_statements, monkeypatch
+):
+    """`node(id)`, `asset(id)`, `resource(id)`, `organization(id)`: every role, IDs of every
+    covered type (drafts, entries not open, a missing row, an ID of another type) and bad
+    IDs; a covered answer is one statement (none for a type anonymous callers never get)."""
+    answered: list[str] = []
+    original = compiled.row_by_id
+
+    async def row_by_id(connection: Any, model: Any, *args: Any) -> Any:
+        answered.append(model.__name__)
+        return await original(connection, model, *args)
+
+    monkeypatch.setattr(compiled, "row_by_id", row_by_id)
+    ids = [*world["nodes"], "bad", to_global_id("Consent", uuid.uuid4())]
+    checked, compiled_types = 0, set()
+    for query, picks in _by_id_samples():
+        for who, actor in world["callers"].items():
+            for pick in picks:
+                variables = {"id": ids[pick % len(ids)]}
+                expected = await _run(app, engines["fallback"], query, variables, actor)
+                answered.clear()
+                with count_statements() as counter:
+                    got = await _run(app, engines["compiled"], query, variables, actor)
+                assert got == expected, (who, query, variables)
+                checked += 1
+                if answered:
+                    assert not expected["errors"] and len(counter.statements) == 1
+                    compiled_types.update(answered)
+    assert checked >= 1500, checked
+    assert compiled_types == {"Asset", "Resource", "Organization", "DataItem"}, compiled_types
 
 
 CATALOGUE = """query Q($o: ID) { resources(first: 20, filter: {owner: $o}) { nodes { code isStale
