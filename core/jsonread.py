@@ -20,12 +20,14 @@ those whose resolver reads them unfiltered (as the `organization` loader reads h
 from __future__ import annotations
 
 import itertools
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.util import ClauseAdapter
@@ -326,7 +328,7 @@ async def page_rows(
     statement = page_statement(listing, first=first, after=after).with_only_columns(
         *keys, *nodes, maintain_column_froms=True
     )
-    rows = (await connection.execute(statement)).all()
+    rows = await _rows(connection, statement)
     has_next = len(rows) > first
     rows = rows[:first]
     width = len(keys)
@@ -348,4 +350,50 @@ async def row_by_id(
     statement = sa.select(node).where(model.id == row_id)
     if visible is not None:
         statement = statement.where(visible)
-    return (await connection.execute(statement)).scalar()  # type: ignore[no-any-return]
+    rows = await _rows(connection, statement)
+    return rows[0][0] if rows else None
+
+
+class _Driven:
+    """A statement as SQLAlchemy compiled it for asyncpg, to run on asyncpg itself."""
+
+    def __init__(self, compiled: Any) -> None:
+        self.compiled = compiled
+        self.sql = str(compiled)
+        self.names = compiled.positiontup
+        self.processors = compiled._bind_processors
+
+
+_DRIVEN: OrderedDict[Any, _Driven] = OrderedDict()
+DRIVEN_MAX = 512
+
+
+async def _rows(connection: Any, statement: sa.Select[Any]) -> Sequence[Sequence[Any]]:
+    """The rows of `statement`. On PostgreSQL through asyncpg, on the driver's own connection:
+    SQLAlchemy compiles it (once per cache key, as its own statement cache does) and binds
+    its parameters, asyncpg runs it. SQLAlchemy's execution and result layers cost ~150 µs of
+    a 20-row asset page's ~520 here (issue 14), and these rows need none of them: a compiled
+    read's columns are the sort key, the id and JSON texts, which asyncpg returns as the
+    resolvers' path would (aware UTC datetimes, UUIDs, str). Listeners of SQLAlchemy's
+    `before_cursor_execute` (the suite's statement counter) still hear of each statement, with
+    no cursor and no execution context. Elsewhere: SQLAlchemy."""
+    dialect = connection.dialect
+    key = statement._generate_cache_key()
+    if dialect.driver != "asyncpg" or not isinstance(connection, AsyncConnection) or key is None:
+        return (await connection.execute(statement)).all()
+    by = (dialect.server_version_info, key.key)  # what the compiled text depends on
+    driven = _DRIVEN.get(by)
+    if driven is None:
+        driven = _Driven(statement.compile(dialect=dialect, cache_key=key))
+        _DRIVEN[by] = driven
+        if len(_DRIVEN) > DRIVEN_MAX:
+            _DRIVEN.popitem(last=False)
+    params = driven.compiled.construct_params(extracted_parameters=key.bindparams)
+    processors = driven.processors
+    args = [processors[n](params[n]) if n in processors else params[n] for n in driven.names]
+    sync = connection.sync_connection
+    if sync is not None and sync.dispatch.before_cursor_execute:
+        for listener in sync.dispatch.before_cursor_execute:
+            listener(sync, None, driven.sql, tuple(args), None, False)
+    raw = await connection.get_raw_connection()
+    return await raw.driver_connection.fetch(driven.sql, *args)  # type: ignore[no-any-return]
