@@ -58,7 +58,13 @@ def _decode_value(value: Any) -> Any:
 
 
 def encode_cursor(sort_value: Any, row_id: Any) -> str:
-    raw = json.dumps([_encode_value(sort_value), _encode_value(row_id)], separators=(",", ":"))
+    if isinstance(sort_value, datetime) and isinstance(row_id, uuid.UUID):
+        # the commonest cursor, as `json.dumps` writes it (both texts are plain ASCII): a page
+        # makes one a row, and `json.dumps` was most of a 20-row page's cursor cost (issue 14)
+        raw = f'[{{"t":"{sort_value.isoformat()}"}},{{"u":"{row_id}"}}]'
+    else:
+        values = [_encode_value(sort_value), _encode_value(row_id)]
+        raw = json.dumps(values, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 

@@ -35,7 +35,9 @@ from registry.assets import (
     sources_of,
     submit_asset_registration,
 )
+from registry.assets import visible_to as asset_visible_to
 from registry.catalogue import (
+    ITEM_ORDER,
     ResourceFields,
     ResourceFilter,
     create_resource,
@@ -46,12 +48,22 @@ from registry.catalogue import (
     list_resources,
     open_catalogue,
     record_resource_update,
+    resource_listing,
+    stale,
     update_resource,
 )
+from registry.catalogue import visible_to as resource_visible_to
 from registry.deidentification import deidentifications_of, record_deidentification
 from registry.errors import Code
 from registry.freshness import ALLOWANCE, is_stale
-from registry.items import claim_data_item, find_item, get_items, list_items, transfer_data_item
+from registry.items import (
+    claim_data_item,
+    find_item,
+    get_items,
+    item_listing,
+    list_items,
+    transfer_data_item,
+)
 from registry.models import (
     ASSET_TRANSITIONS,
     Asset,
@@ -113,6 +125,8 @@ __all__ = [
     "list_assets",
     "LATEST_VALUATION_FIRST",
     "asset_listing",
+    "asset_visible_to",
+    "resource_visible_to",
     "certified",
     "is_certified",
     "SOURCE_ORDER",
@@ -171,7 +185,11 @@ __all__ = [
     "is_stale",
     "items_of",
     "list_items",
+    "item_listing",
     "list_resources",
+    "resource_listing",
+    "stale",
+    "ITEM_ORDER",
     "open_catalogue",
     "record_resource_update",
     "transfer_data_item",

@@ -24,7 +24,7 @@ from core.db import AsyncSession
 from core.errors import Forbidden, Problem, UserError
 from core.identity import Principal, Role, require
 from core.models import Organization
-from core.pagination import Page, paginate
+from core.pagination import Listing, Page, paginate_listing
 from core.search import contains_text
 from registry.deidentification import check_opening
 from registry.errors import Code
@@ -376,14 +376,15 @@ class ResourceFilter:
     text: str | None = None
 
 
-async def list_resources(
-    session: AsyncSession,
-    actor: Principal | None,
-    where: ResourceFilter,
-    *,
-    first: int,
-    after: str | None,
-) -> Page[Resource]:
+def stale(resource: Any, at: Any) -> sa.ColumnElement[bool]:
+    """`is_stale` as SQL over `resource` (the Resource table or an alias of it) at `at` (a
+    time or a bound parameter)."""
+    return sa.and_(resource.stale_after.is_not(None), resource.stale_after < at)
+
+
+def resource_listing(actor: Principal | None, where: ResourceFilter) -> Listing:
+    """The catalogue entries `actor` may see that match `where`, by code: what
+    `list_resources` pages, and what a compiled read (core.jsonread) selects from."""
     statement = sa.select(Resource).where(visible_to(actor))
     if where.owner_id is not None:
         statement = statement.where(Resource.owner_id == where.owner_id)
@@ -393,19 +394,34 @@ async def list_resources(
         statement = statement.where(Resource.open_type == where.open_type)
     if where.stale is not None:
         # Art. 11: stale resources, not refreshed at their frequency, are flagged
-        stale = sa.and_(Resource.stale_after.is_not(None), Resource.stale_after < now())
-        statement = statement.where(stale if where.stale else sa.not_(stale))
+        overdue = stale(Resource, now())
+        statement = statement.where(overdue if where.stale else sa.not_(overdue))
     if where.text:
         statement = statement.where(
             contains_text(where.text, Resource.name, Resource.description, Resource.code)
         )
-    return await paginate(session, statement, sort=Resource.code, first=first, after=after)
+    return Listing(statement, sort=Resource.code)
+
+
+async def list_resources(
+    session: AsyncSession,
+    actor: Principal | None,
+    where: ResourceFilter,
+    *,
+    first: int,
+    after: str | None,
+) -> Page[Resource]:
+    listing = resource_listing(actor, where)
+    return await paginate_listing(session, listing, first=first, after=after)
 
 
 async def get_resources(
     session: AsyncSession, actor: Principal | None, ids: Sequence[uuid.UUID]
 ) -> list[Resource | None]:
     return await fetch_by_ids(session, Resource, ids, visible_to(actor))
+
+
+ITEM_ORDER = (DataItem.code,)  # a resource's data items, whoever reads them
 
 
 async def items_of(
@@ -416,7 +432,7 @@ async def items_of(
         sa.select(ResourceItem.resource_id, DataItem)
         .join(DataItem, DataItem.id == ResourceItem.data_item_id)
         .where(ResourceItem.resource_id.in_(set(resource_ids)))
-        .order_by(DataItem.code)
+        .order_by(*ITEM_ORDER)
     )
     pairs = list(result)
     return [[item for _, item in group] for group in many_each(resource_ids, pairs, lambda p: p[0])]

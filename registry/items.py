@@ -19,7 +19,7 @@ from core.db import AsyncSession
 from core.errors import Problem, UserError
 from core.identity import Principal, Role, require
 from core.models import Organization, OrganizationKind
-from core.pagination import Page, paginate
+from core.pagination import Listing, Page, paginate_listing
 from registry.errors import Code
 from registry.models import DataItem
 
@@ -172,11 +172,17 @@ async def get_items(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Dat
 
 
 # Art. 8: the collection list, each agency's claimed data items
-async def list_items(
-    session: AsyncSession, *, source_department_id: uuid.UUID | None, first: int, after: str | None
-) -> Page[DataItem]:
-    """The collection list (Art. 8-9) by code; one agency's when `source_department_id`."""
+def item_listing(source_department_id: uuid.UUID | None) -> Listing:
+    """The collection list (Art. 8-9) by code; one agency's when `source_department_id`:
+    what `list_items` pages, and what a compiled read (core.jsonread) selects from."""
     statement = sa.select(DataItem)
     if source_department_id is not None:
         statement = statement.where(DataItem.source_department_id == source_department_id)
-    return await paginate(session, statement, sort=DataItem.code, first=first, after=after)
+    return Listing(statement, sort=DataItem.code)
+
+
+async def list_items(
+    session: AsyncSession, *, source_department_id: uuid.UUID | None, first: int, after: str | None
+) -> Page[DataItem]:
+    listing = item_listing(source_department_id)
+    return await paginate_listing(session, listing, first=first, after=after)

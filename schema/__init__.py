@@ -53,7 +53,7 @@ from schema import (
     sharing,
     supervision,
 )
-from schema.compiled import CompiledReads, PlanCache
+from schema.compiled import CompiledReads, PlanCache, by_id
 from schema.context import Info
 from schema.errors import CodedParserCache, ErrorPolicy, PdexSchema
 from schema.limits import QueryLimits, validation_rules
@@ -76,6 +76,9 @@ class NodeQuery:
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         type_name, row_id = from_global_id(id)
         return await resolve_node(info, type_name, row_id)  # type: ignore[no-any-return]
+
+
+by_id("node")  # compiled (schema.compiled) for the node types that describe themselves
 
 
 Query = merge_types("Query", (NodeQuery, *chain.from_iterable(d.QUERIES for d in DOMAINS)))

@@ -4,9 +4,12 @@ per-field completion or ORM objects.
 
 Each domain's schema package describes, beside its types and resolvers:
 - `shape(name, model, fields)`: how an object type reads off its table (`core.jsonread`'s
-  `Column`, `GlobalId`, `ToOne`, `ToMany`, `Latest`, `SameRow`);
+  `Column`, `GlobalId`, `Holds`, `ToOne`, `ToMany` (`Via` a link table), `Latest`, `SameRow`);
 - `connection(field, node=..., listing=...)`: which root connection field pages which domain
-  `Listing` (the same statement, visibility and keyset order its resolver pages).
+  `Listing` (the same statement, visibility and keyset order its resolver pages);
+- `node(type, visible=...)`: that `node(id)` may read the type by ID, under the predicate its
+  loader's batch getter applies; `by_id(field)`: which root fields answer `resolve_node` of
+  their `id` (`node`, `asset`, …), each an ID's one row or null.
 
 `CompiledReads`, a schema extension that runs after the input sanitizer, plans each
 (document, operation) once — cached beside the parse and validation caches, a refusal
@@ -15,8 +18,10 @@ covered. Anything else — an uncovered field or argument, a directive, a mutati
 subscription, a caller the resolver would refuse, a bad cursor or page size, variables that
 do not coerce — runs through the resolvers unchanged, so errors come from one place.
 Connections: `edges { cursor node }`, `nodes`, `pageInfo`, `__typename` at every level,
-aliases and fragments. Cursors are made in Python by the one cursor encoder (from the sort
-key and id the statement returns); everything under `node` comes from the database as JSON.
+aliases and fragments; by ID, inline fragments on the node types (an ID of a type the
+selection does not cover goes to the resolvers). Cursors are made in Python by the one
+cursor encoder (from the sort key and id the statement returns); everything under `node`
+comes from the database as JSON.
 `PDEX_COMPILED_READS=0` turns it off.
 """
 
@@ -24,9 +29,9 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from graphql import (
@@ -52,6 +57,7 @@ from core.identity import Principal
 from core.jsonread import (
     Column,
     GlobalId,
+    Holds,
     Latest,
     NotCompiled,
     SameRow,
@@ -59,21 +65,30 @@ from core.jsonread import (
     Shape,
     ToMany,
     ToOne,
+    Via,
     node_json,
+    now_parameter,
     page_rows,
+    row_by_id,
 )
 from core.pagination import Listing
+from schema.relay import NODE_TYPES, from_global_id
 
 __all__ = [
     "Column",
     "CompiledReads",
     "GlobalId",
+    "Holds",
     "Latest",
     "PlanCache",
     "SameRow",
     "ToMany",
     "ToOne",
+    "Via",
+    "by_id",
     "connection",
+    "node",
+    "now_parameter",
     "shape",
 ]
 
@@ -91,6 +106,26 @@ class RootConnection:
 
 
 ROOTS: dict[str, RootConnection] = {}
+
+
+@dataclass(frozen=True)
+class NodeKind:
+    """How `node(id)` (and `thing(id)`) reads one node type by id: the rows of its table
+    `visible(actor)` lets the caller see, the same predicate as its loader's batch getter."""
+
+    visible: Callable[[Principal | None], Any] | None
+
+
+NODES: dict[str, NodeKind] = {}
+
+
+@dataclass(frozen=True)
+class RootById:
+    type_name: str | None  # the one type its `id` must be of; None: any node (`node`)
+    signed_in: bool  # the resolver refuses anonymous callers (`require(actor)`)
+
+
+BY_ID: dict[str, RootById] = {}
 
 
 def shape(name: str, model: Any, fields: Mapping[str, Any]) -> None:
@@ -114,6 +149,23 @@ def connection(
     if field_name in ROOTS:
         raise ValueError(f"root connection {field_name!r} described twice")
     ROOTS[field_name] = RootConnection(node, listing, signed_in, frozenset(arguments))
+
+
+def node(type_name: str, *, visible: Callable[[Principal | None], Any] | None = None) -> None:
+    """Compile `node(id)` for the node type `type_name` (described by `shape`): `visible(actor)`
+    is the predicate its loader's batch getter applies (None: every row, as an unfiltered
+    loader). Anonymous callers get null unless the type is `public` (`schema.relay`)."""
+    if type_name in NODES:
+        raise ValueError(f"node {type_name!r} described twice")
+    NODES[type_name] = NodeKind(visible)
+
+
+def by_id(field_name: str, *, type_name: str | None = None, signed_in: bool = False) -> None:
+    """Compile the root field `field_name(id: ID!)` that answers `resolve_node` of the ID:
+    of any node type (`node`) or of `type_name` only (`asset(id)`)."""
+    if field_name in BY_ID:
+        raise ValueError(f"root field {field_name!r} described twice")
+    BY_ID[field_name] = RootById(type_name, signed_in)
 
 
 # The connection part of a response, built in Python around the JSON nodes:
@@ -142,9 +194,28 @@ class RootPlan:
 
 
 @dataclass
+class NodePlan:
+    key: str
+    spec: RootById
+    field_def: Any
+    field_node: FieldNode
+    selections: dict[str, Selection | None]  # by node type; None: that type is not covered
+    columns: dict[tuple[str, str], Any] = field(default_factory=dict)  # by (type, dialect)
+
+    def node(self, type_name: str, dialect: str) -> Any:
+        built = self.columns.get((type_name, dialect))
+        if built is None:
+            selection = self.selections[type_name]
+            assert selection is not None
+            built = node_json(SHAPES, type_name, selection, dialect)
+            self.columns[(type_name, dialect)] = built
+        return built
+
+
+@dataclass
 class Plan:
     operation: OperationDefinitionNode
-    roots: list[tuple[str, RootPlan | None]]  # (key, plan), None: `__typename`
+    roots: list[tuple[str, RootPlan | NodePlan | None]]  # (key, plan), None: `__typename`
 
 
 class PlanCache:
@@ -250,7 +321,7 @@ def _node_selection(
         field_def = type_.fields.get(name)
         if spec is None or field_def is None or any(n.arguments for n in nodes):
             raise NotCompiled(f"{shape_name}.{name}")
-        if isinstance(spec, (Column, GlobalId)):
+        if isinstance(spec, (Column, GlobalId, Holds)):
             out.append((key, name, None))
             continue
         target = _object(field_def.type)
@@ -312,6 +383,31 @@ def _root_plan(
     return RootPlan(key, spec, field_def, node, envelope, selections)
 
 
+def _node_plan(
+    collect: _Collector, query: GraphQLObjectType, key: str, name: str, nodes: list[FieldNode]
+) -> NodePlan:
+    spec = BY_ID[name]
+    field_def = query.fields.get(name)
+    if field_def is None or len(nodes) != 1:
+        raise NotCompiled(name)
+    node_ = nodes[0]
+    if [a.name.value for a in node_.arguments or ()] != ["id"]:
+        raise NotCompiled(f"{name} arguments")
+    sets = collect.sub(nodes)
+    selections: dict[str, Selection | None] = {}
+    for type_name in [spec.type_name] if spec.type_name else NODES:
+        type_ = collect.schema.get_type(type_name)
+        if type_name not in NODES or not isinstance(type_, GraphQLObjectType):
+            raise NotCompiled(type_name)
+        try:
+            selections[type_name] = _node_selection(collect, type_name, type_, sets)
+        except NotCompiled:
+            selections[type_name] = None  # an ID of this type goes to the resolvers
+    if not any(selections.values()):
+        raise NotCompiled(name)
+    return NodePlan(key, spec, field_def, node_, selections)
+
+
 def _plan(schema: GraphQLSchema, document: Any, operation_name: str | None) -> Plan:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is None:
@@ -326,10 +422,12 @@ def _plan(schema: GraphQLSchema, document: Any, operation_name: str | None) -> P
     collect = _Collector(schema, fragments)
     query = schema.query_type
     assert query is not None
-    roots: list[tuple[str, RootPlan | None]] = []
+    roots: list[tuple[str, RootPlan | NodePlan | None]] = []
     for key, (name, nodes) in collect.fields(query, [operation.selection_set]).items():
         if name == "__typename":
             roots.append((key, None))
+        elif name in BY_ID:
+            roots.append((key, _node_plan(collect, query, key, name, nodes)))
         else:
             roots.append((key, _root_plan(collect, query, key, name, nodes)))
     if all(plan is None for _, plan in roots):
@@ -376,27 +474,60 @@ async def _run(plan: Plan, schema: GraphQLSchema, context: Any, raw: Any) -> dic
         return None  # the variables' errors come from graphql-core
     actor = context.actor
     dialect = "sqlite" if context.db.is_sqlite else "postgresql"
-    calls = []
+    calls: list[tuple[str, Callable[[Any], Awaitable[Any]] | None]] = []
     for key, root in plan.roots:
-        if root is None:
-            calls.append((key, None, None))
-            continue
-        if root.spec.signed_in and actor is None:
+        if root is not None and root.spec.signed_in and actor is None:
             return None  # the resolver's refusal, with its error
-        args = get_argument_values(root.field_def, root.field_node, variables)
-        calls.append((key, root, (root.spec.listing(actor, args), args)))
+        if root is None:
+            calls.append((key, None))
+        elif isinstance(root, NodePlan):
+            args = get_argument_values(root.field_def, root.field_node, variables)
+            call = _by_id(root, actor, args, dialect)
+            if call is False:
+                return None  # an ID the plan does not cover: the resolvers answer
+            calls.append((key, call))
+        else:
+            args = get_argument_values(root.field_def, root.field_node, variables)
+            calls.append((key, _page(root, root.spec.listing(actor, args), args, dialect)))
     data: dict[str, Any] = {}
     async with context.db.read_statements() as connection:
-        for key, root, call in calls:
-            if root is None or call is None:
-                data[key] = schema.query_type.name  # type: ignore[union-attr]
-                continue
-            listing, args = call
-            page = await page_rows(
-                connection, listing, root.nodes(dialect), first=args["first"], after=args["after"]
-            )
-            data[key] = _connection(page, root.envelope)
+        for key, call in calls:
+            data[key] = schema.query_type.name if call is None else await call(connection)  # type: ignore[union-attr]
     return data
+
+
+def _page(
+    root: RootPlan, listing: Listing, args: dict[str, Any], dialect: str
+) -> Callable[[Any], Awaitable[Any]]:
+    async def call(connection: Any) -> Any:
+        page = await page_rows(
+            connection, listing, root.nodes(dialect), first=args["first"], after=args["after"]
+        )
+        return _connection(page, root.envelope)
+
+    return call
+
+
+def _by_id(
+    root: NodePlan, actor: Principal | None, args: dict[str, Any], dialect: str
+) -> Callable[[Any], Awaitable[Any]] | Literal[False]:
+    """One node as `resolve_node` shows it: null for a type anonymous callers may not fetch
+    and for a row the caller may not see (or that does not exist)."""
+    type_name, row_id = from_global_id(args["id"], root.spec.type_name)
+    kind = NODES.get(type_name)
+    if root.selections.get(type_name) is None or kind is None:
+        return False
+    spec = NODE_TYPES[type_name]
+    model = SHAPES[type_name].model
+
+    async def call(connection: Any) -> Any:
+        if actor is None and not spec.public:
+            return None
+        visible = None if kind.visible is None else kind.visible(actor)
+        text = await row_by_id(connection, model, root.node(type_name, dialect), row_id, visible)
+        return None if text is None else orjson.loads(text)
+
+    return call
 
 
 class CompiledReads(SchemaExtension):

@@ -13,7 +13,9 @@ loader("organization", organizations.get_organizations)
 
 node_type("Organization", "organization", Organization.from_row)
 
-# Compiled reads (schema.compiled): how an organisation reads off its table.
+# Compiled reads (schema.compiled): how an organisation reads off its table; `node(id)` reads
+# every row, as `get_organizations` does.
+compiled.node("Organization")
 compiled.shape(
     "Organization",
     OrganizationRow,

@@ -54,6 +54,8 @@ class Query:
         return connection(page, lambda row: Organization.from_row(row[0]))
 
 
+compiled.by_id("organization", type_name="Organization", signed_in=True)  # as `node(id)`
+
 # `organizations` compiled (schema.compiled): the listing `authority.list_organizations` pages.
 compiled.connection(
     "organizations",

@@ -26,8 +26,59 @@ node_type("Resource", "resource", Resource.from_row, public=True)  # Art. 18: th
 node_type("Asset", "asset", Asset.from_row, public=True)  # registrations are public facts
 
 # Compiled reads (schema.compiled): how these types read off their tables. What is not here
-# (rights, objections, quality, valuations, resources, JSON fields, the inclusion proof)
-# goes through the resolvers above.
+# (rights, objections, quality, valuations, an asset source's resource, a resource's history
+# and de-identifications, JSON fields, the inclusion proof) goes through the resolvers above.
+compiled.node("Asset", visible=registry.asset_visible_to)  # as `get_assets`
+compiled.node("Resource", visible=registry.resource_visible_to)  # as `get_resources`
+compiled.node("DataItem")  # as `get_items`: every row
+compiled.shape(
+    "DataItem",
+    registry.DataItem,
+    {
+        "id": compiled.GlobalId("DataItem"),
+        "code": compiled.Column("code"),
+        "name": compiled.Column("name"),
+        "legalBasis": compiled.Column("legal_basis"),
+        "sensitivePersonal": compiled.Column("sensitive_personal"),
+        "claimedAt": compiled.Column("claimed_at"),
+        "sourceDepartment": compiled.ToOne("source_department_id", "Organization"),
+    },
+)
+compiled.shape(
+    "Resource",
+    registry.Resource,
+    {
+        "id": compiled.GlobalId("Resource"),
+        **{
+            name: compiled.Column(column)
+            for name, column in {
+                "code": "code",
+                "name": "name",
+                "description": "description",
+                "shareType": "share_type",
+                "shareConditions": "share_conditions",
+                "shareLegalBasis": "share_legal_basis",
+                "openType": "open_type",
+                "delivery": "delivery",
+                "updateFrequency": "update_frequency",
+                "sensitivity": "sensitivity",
+                "containsPersonalInfo": "contains_personal_info",
+                "lastUpdatedAt": "last_updated_at",
+                "version": "version",
+                "createdAt": "created_at",
+            }.items()
+        },
+        # stale (Art. 11) when the statement runs, as the resolver's `now()` when it resolves
+        "isStale": compiled.Holds(lambda table: registry.stale(table, compiled.now_parameter())),
+        "owner": compiled.ToOne("owner_id", "Organization"),
+        "dataItems": compiled.ToMany(
+            "DataItem",
+            "resource_id",
+            registry.ITEM_ORDER,
+            via=compiled.Via(registry.ResourceItem, near="resource_id", far="data_item_id"),
+        ),
+    },
+)
 compiled.shape(
     "Asset",
     registry.Asset,

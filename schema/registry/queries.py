@@ -51,6 +51,18 @@ class DataItemQuery:
         )
 
 
+# `dataItems` compiled (schema.compiled): the listing `registry.list_items` pages.
+compiled.connection(
+    "dataItems",
+    node="DataItem",
+    signed_in=True,  # as `require(info.context.actor)` above
+    arguments=("sourceDepartment", "first", "after"),
+    listing=lambda _actor, args: registry.item_listing(
+        uuid_of(args["sourceDepartment"], "Organization") if args.get("sourceDepartment") else None
+    ),
+)
+
+
 @strawberry.type
 class ResourceQuery:
     @strawberry.field(
@@ -71,8 +83,8 @@ class ResourceQuery:
         after: str | None = None,
     ) -> Connection[Resource]:
         f = filter or ResourceFilterInput()
-        where = registry.ResourceFilter(
-            owner_id=uuid_of(f.owner, "Organization") if f.owner else None,
+        where = _resource_filter(
+            owner=f.owner,
             share_type=f.share_type,
             open_type=f.open_type,
             stale=f.stale,
@@ -85,6 +97,49 @@ class ResourceQuery:
             ),
             Resource.from_row,
         )
+
+
+compiled.by_id("resource", type_name="Resource")  # compiled as `node(id)`
+
+
+def _resource_filter(
+    *,
+    owner: str | None = None,
+    share_type: Any = None,
+    open_type: Any = None,
+    stale: bool | None = None,
+    text: str | None = None,
+) -> registry.ResourceFilter:
+    return registry.ResourceFilter(
+        owner_id=uuid_of(owner, "Organization") if owner else None,
+        share_type=share_type,
+        open_type=open_type,
+        stale=stale,
+        text=text,
+    )
+
+
+def _coerced_resource_filter(values: dict[str, Any]) -> registry.ResourceFilter:
+    """`_resource_filter` of a coerced `ResourceFilterInput` (GraphQL's names)."""
+    return _resource_filter(
+        owner=values.get("owner"),
+        share_type=values.get("shareType"),
+        open_type=values.get("openType"),
+        stale=values.get("stale"),
+        text=values.get("text"),
+    )
+
+
+# `resources` compiled (schema.compiled): the listing `registry.list_resources` pages.
+compiled.connection(
+    "resources",
+    node="Resource",
+    signed_in=False,  # the open catalogue is public (Art. 18)
+    arguments=("filter", "first", "after"),
+    listing=lambda actor, args: registry.resource_listing(
+        actor, _coerced_resource_filter(args.get("filter") or {})
+    ),
+)
 
 
 @strawberry.type
@@ -118,6 +173,9 @@ class AssetQuery:
                 "currentValuation": ("asset_current_valuation", lambda r: r.id),
             },
         )
+
+
+compiled.by_id("asset", type_name="Asset")  # compiled as `node(id)`
 
 
 def _asset_filter(

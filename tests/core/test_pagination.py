@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +13,7 @@ import sqlalchemy as sa
 from core.clock import now
 from core.errors import UserError
 from core.models import Organization, OrganizationKind
-from core.pagination import paginate
+from core.pagination import _encode_value, decode_cursor, encode_cursor, paginate
 from core.validators import make_org_code, make_uscc
 
 
@@ -74,3 +76,24 @@ async def test_page_size_and_cursor_are_checked(fresh_db):
                     after=after,
                 )
             assert error.value.code == code
+
+
+@pytest.mark.parametrize(
+    "sort_value",
+    [
+        datetime(2026, 3, 1, 8, 0, tzinfo=UTC),
+        datetime(2026, 3, 1, 8, 0, 0, 7, tzinfo=UTC),
+        now(),
+        '名称 "q" \\',
+        42,
+    ],
+)
+def test_a_cursor_is_the_json_of_its_values(sort_value):
+    """Whatever path makes it, a cursor is base64url of the compact JSON of (sort, id)."""
+    for row_id in (uuid.uuid4(), None):
+        values = [_encode_value(sort_value), _encode_value(row_id)]
+        raw = json.dumps(values, separators=(",", ":")).encode()
+        assert encode_cursor(sort_value, row_id) == base64.urlsafe_b64encode(raw).decode().rstrip(
+            "="
+        )
+        assert decode_cursor(encode_cursor(sort_value, row_id)) == (sort_value, row_id)
