@@ -50,7 +50,7 @@ class Settings:
     max_tokens: int = 2000
     max_nodes: int = 50_000
     page_size_cap: int = 100
-    db_pool_size: int = 10
+    db_pool_size: int = 20
     ledger_origin: str = "pdex.jiangmen/ledger"
     ledger_key_file: Path | None = None
     ledger_checkpoint_interval: float = 5.0
@@ -110,7 +110,7 @@ def load_settings() -> Settings:
         max_aliases=_int("PDEX_MAX_ALIASES", 30),
         max_tokens=_int("PDEX_MAX_TOKENS", 2000),
         max_nodes=_int("PDEX_MAX_NODES", 50_000),
-        db_pool_size=_int("PDEX_DB_POOL_SIZE", 10),
+        db_pool_size=_int("PDEX_DB_POOL_SIZE", 20),
         ledger_key_file=Path(key_file) if key_file else None,
         ledger_checkpoint_interval=float(os.environ.get("PDEX_CHECKPOINT_INTERVAL", "5")),
         registration_sweep_interval=float(os.environ.get("PDEX_REGISTRATION_SWEEP", "60")),
