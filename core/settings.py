@@ -73,6 +73,9 @@ class Settings:
     rate_burst: int = 100
     max_concurrent: int = 8  # one caller's HTTP requests running at once, per process
     compiled_reads: bool = True  # answer covered queries in one statement (schema.compiled)
+    lean_requests: bool = (
+        True  # plain POST/GET GraphQL requests skip strawberry's view (server.lean)
+    )
     redis_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -126,6 +129,7 @@ def load_settings() -> Settings:
         max_concurrent=_int("PDEX_MAX_CONCURRENT", 8),
         compiled_reads=os.environ.get("PDEX_COMPILED_READS", "1").lower()
         not in ("0", "false", "no"),
+        lean_requests=os.environ.get("PDEX_LEAN_REQUESTS", "1").lower() not in ("0", "false", "no"),
         redis_url=os.environ.get("PDEX_REDIS_URL") or None,
     )
 

@@ -105,11 +105,11 @@ class CachedNameConverter(NameConverter):
         return converted
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings) -> PdexSchema:
     rules = validation_rules(settings)
     plans = PlanCache()  # compiled reads, planned once per document (schema.compiled)
     max_tokens = settings.max_tokens
-    return PdexSchema(
+    schema = PdexSchema(
         config=StrawberryConfig(name_converter=CachedNameConverter()),
         query=Query,
         mutation=Mutation,
@@ -124,3 +124,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             *([lambda: CompiledReads(plans)] if settings.compiled_reads else []),
         ],
     )
+    # What the lean HTTP path (server.lean) runs these extensions' steps with.
+    schema.limit_rules, schema.max_tokens = rules, max_tokens
+    schema.plans = plans if settings.compiled_reads else None
+    return schema

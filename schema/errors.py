@@ -21,10 +21,10 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from enum import StrEnum
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, ValidationRule
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.types import ExecutionContext
 
@@ -33,6 +33,9 @@ from core.errors import AuthError, UserError
 from core.identity import Principal
 from core.usecase import run
 from schema.context import Info
+
+if TYPE_CHECKING:
+    from schema.compiled import PlanCache
 
 log = logging.getLogger("pdex.graphql")
 T = TypeVar("T")
@@ -121,36 +124,39 @@ class ErrorPolicy(SchemaExtension):
             return
         context = self.execution_context.context
         request_id = getattr(context, "request_id", None)
-        result.errors = [self._coded(error, request_id) for error in result.errors]
+        result.errors = [coded(error, request_id) for error in result.errors]
 
-    @staticmethod
-    def _coded(error: GraphQLError, request_id: str | None) -> GraphQLError:
-        original = error.original_error
-        extensions = dict(error.extensions or {})
-        if original is None:
-            extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
-            return _with(error, error.message, extensions)
-        if isinstance(original, AuthError):
-            extensions["code"] = original.code
-            return _with(error, str(original), extensions)
-        if isinstance(original, UserError):
-            extensions.update(code="BAD_USER_INPUT", reason=original.code)
-            if original.field:
-                extensions["field"] = _camel(original.field)
-            return _with(error, str(original), extensions)
-        if isinstance(original, GraphQLError):  # e.g. a bad variable value
-            extensions.setdefault("code", "BAD_USER_INPUT")
-            return _with(error, error.message, extensions)
-        log.error(
-            "unexpected error in resolver",
-            exc_info=original,
-            extra={"request_id": request_id, "path": error.path},
-        )
-        return _with(
-            error,
-            f"Internal error. Quote request id {request_id} when reporting it.",
-            {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
-        )
+
+def coded(error: GraphQLError, request_id: str | None) -> GraphQLError:
+    """The error as the caller sees it: with its `extensions.code`; an unexpected exception
+    masked (logged here, with its traceback and the request id). `ErrorPolicy` and the lean
+    HTTP path (`server.lean`) both answer with this."""
+    original = error.original_error
+    extensions = dict(error.extensions or {})
+    if original is None:
+        extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
+        return _with(error, error.message, extensions)
+    if isinstance(original, AuthError):
+        extensions["code"] = original.code
+        return _with(error, str(original), extensions)
+    if isinstance(original, UserError):
+        extensions.update(code="BAD_USER_INPUT", reason=original.code)
+        if original.field:
+            extensions["field"] = _camel(original.field)
+        return _with(error, str(original), extensions)
+    if isinstance(original, GraphQLError):  # e.g. a bad variable value
+        extensions.setdefault("code", "BAD_USER_INPUT")
+        return _with(error, error.message, extensions)
+    log.error(
+        "unexpected error in resolver",
+        exc_info=original,
+        extra={"request_id": request_id, "path": error.path},
+    )
+    return _with(
+        error,
+        f"Internal error. Quote request id {request_id} when reporting it.",
+        {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+    )
 
 
 def _with(error: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:
@@ -187,7 +193,12 @@ def is_client_mistake(error: GraphQLError) -> bool:
 
 class PdexSchema(strawberry.Schema):
     """The schema with pdex's error logging (strawberry's logs each error with its query
-    excerpt at ERROR)."""
+    excerpt at ERROR). `build_schema` also keeps here the limit rules, the token limit and
+    the compiled-read plans its extensions use, for the lean HTTP path (`server.lean`)."""
+
+    limit_rules: tuple[type[ValidationRule], ...] = ()
+    max_tokens: int | None = None
+    plans: PlanCache | None = None  # None: compiled reads off
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

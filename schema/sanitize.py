@@ -201,7 +201,7 @@ class InputSanitizer(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None:
-            operation = _operation(document.definitions, context.operation_name)
+            operation = operation_named(document.definitions, context.operation_name)
             if operation is not None:
                 fragments = {
                     d.name.value: d
@@ -214,7 +214,8 @@ class InputSanitizer(SchemaExtension):
         yield
 
 
-def _operation(definitions: Any, name: str | None) -> OperationDefinitionNode | None:
+def operation_named(definitions: Any, name: str | None) -> OperationDefinitionNode | None:
+    """The operation a request runs: the named one, or the only one."""
     operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
     if name is None:
         return operations[0] if len(operations) == 1 else None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import time
@@ -12,9 +11,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import orjson
+from starlette._utils import get_route_path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute, request_response
@@ -38,6 +38,7 @@ from schema import build_schema
 from schema.context import Context
 from server import catalogue, console, metrics, pages, ratelimit, receipts, tasks
 from server.bounds import BoundedRequests, TimedExecution
+from server.lean import LeanGraphQL, json_body
 from server.logs import request_id_var
 
 log = logging.getLogger("pdex.http")
@@ -99,20 +100,18 @@ class GraphQLEndpoint(TimedExecution, GraphQL):
     graphql_transport_ws_handler_class = TokenBoundTransportWS
 
     def encode_json(self, data: object) -> str:
-        """orjson (a tenth of `json.dumps`' time on a 20-row page); text, because strawberry
-        sends bytes over a websocket as a binary frame. A string orjson refuses (a lone
-        surrogate) falls back to the standard encoder."""
-        try:
-            return orjson.dumps(data).decode()
-        except TypeError:
-            return json.dumps(data, separators=(",", ":"))
+        """`server.lean.json_body`, as text: strawberry sends bytes over a websocket as a
+        binary frame."""
+        return json_body(data).decode()
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL with its scripts from this package (server/static), not a CDN."""
         return HTMLResponse(pages.graphiql_html())
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        actor = getattr(request.state, "actor", None)
+        return self.context_for(getattr(request.state, "actor", None))
+
+    def context_for(self, actor: Principal | None) -> Context:
         return Context(
             db=self.state.db,
             settings=self.state.settings,
@@ -138,9 +137,8 @@ class Authenticate:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            request = Request(scope)
             try:
-                token = bearer_token(request.headers.get("authorization"))
+                token = bearer_token(_authorization(scope))
                 actor: Principal | None = await self.tokens.verify(token) if token else None
             except AuthError as exc:
                 status, headers = 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}
@@ -155,6 +153,14 @@ class Authenticate:
                 return
             scope.setdefault("state", {})["actor"] = actor
         await self.app(scope, receive, send)
+
+
+def _authorization(scope: Scope) -> str | None:
+    """The first `Authorization` header, as `Request(scope).headers.get` reads it."""
+    for name, value in scope.get("headers") or ():
+        if name == b"authorization":
+            return value.decode("latin-1")  # type: ignore[no-any-return]
+    return None
 
 
 SLOW_REQUEST_SECONDS = 1.0
@@ -279,25 +285,27 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await app.state.rate_store.close()
         await app.state.db.dispose()
 
-    app = Starlette(
-        lifespan=lifespan,
-        middleware=[
-            Middleware(RequestContext, access_log=settings.access_log),
-            Middleware(
-                BoundedRequests,
-                max_body_bytes=settings.max_body_bytes,
-                body_timeout=settings.body_timeout,
-            ),
-        ],
-    )
+    layers = [
+        Middleware(RequestContext, access_log=settings.access_log),
+        Middleware(
+            BoundedRequests,
+            max_body_bytes=settings.max_body_bytes,
+            body_timeout=settings.body_timeout,
+        ),
+    ]
+    app = PdexApp(lifespan=lifespan, middleware=layers)
     app.state.settings = settings
     app.state.db = Database(settings)
     app.state.tokens = Tokens(settings, app.state.db)
     app.state.signer = ledger.load_signer(settings)
     app.state.schema = build_schema(settings)
     app.state.rate_store = ratelimit.make_store(settings)
+    view = GraphQLEndpoint(app.state)
+    endpoint: ASGIApp = view
+    if settings.lean_requests:
+        endpoint = app.state.lean = LeanGraphQL(view, app.state.schema, view.context_for)
     limited = ratelimit.RateLimited(
-        GraphQLEndpoint(app.state),
+        endpoint,
         app.state.rate_store,
         settings.rate_limit,
         settings.rate_burst,
@@ -323,4 +331,34 @@ def create_app(settings: Settings | None = None) -> Starlette:
             ),
         ]
     )
+    if settings.lean_requests:
+        app.graphql_http = ServerErrorMiddleware(_stack(graphql, layers))
     return app
+
+
+def _stack(app: ASGIApp, layers: list[Middleware]) -> ASGIApp:
+    """`app` inside `layers`, the first outermost, as Starlette builds its middleware."""
+    for cls, args, kwargs in reversed(layers):
+        app = cls(app, *args, **kwargs)
+    return app
+
+
+class PdexApp(Starlette):
+    """Starlette, with plain GraphQL requests (POST or GET to /graphql) going straight to
+    the GraphQL app inside the same middleware (`graphql_http`): not through Starlette's
+    exception middleware and router, which only add cost to them (issue 14 item 3). Errors
+    that escape are answered 500 as Starlette's outermost layer answers them."""
+
+    graphql_http: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            self.graphql_http is not None
+            and scope["type"] == "http"
+            and scope["method"] in ("POST", "GET")
+            and get_route_path(scope) == "/graphql"
+        ):
+            scope["app"] = self
+            await self.graphql_http(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)

@@ -274,10 +274,17 @@ class TimedExecution:
         except TimeoutError:
             if not deadline.expired():
                 raise  # a timeout of the operation's own, not ours
-        retry_after = str(math.ceil(seconds))
-        kwargs["sub_response"].headers["Retry-After"] = retry_after
         log.info("operation timed out", extra={"seconds": seconds})
-        return ExecutionResult(
+        result, retry_after = timed_out(seconds)
+        kwargs["sub_response"].headers["Retry-After"] = retry_after
+        return result
+
+
+def timed_out(seconds: float) -> tuple[ExecutionResult, str]:
+    """The answer to an operation stopped after `seconds`, and its `Retry-After` value."""
+    retry_after = str(math.ceil(seconds))
+    return (
+        ExecutionResult(
             data=None,
             errors=[
                 GraphQLError(
@@ -286,4 +293,6 @@ class TimedExecution:
                     extensions={"code": EXECUTION_TIMEOUT, "retryAfter": int(retry_after)},
                 )
             ],
-        )
+        ),
+        retry_after,
+    )
