@@ -639,7 +639,7 @@ async def start_bare(stack: contextlib.ExitStack, workdir: Path) -> Target:
 
 
 async def start_pdex(
-    stack: contextlib.ExitStack, engine: str, database_url: str, workdir: Path
+    stack: contextlib.ExitStack, engine: str, database_url: str, workdir: Path, workers: int = 1
 ) -> Target:
     port = free_port()
     data_dir = workdir / f"data-{engine}"
@@ -654,7 +654,7 @@ async def start_pdex(
     # cost bench/bounds.py measures) would cap it at PDEX_RATE_LIMIT requests a second.
     env["PDEX_RATE_LIMIT"] = "0"
     env["PDEX_MAX_CONCURRENT"] = "0"  # and 16 clients with one token run at once
-    server = Server(f"pdex-{engine}", pdex_argv(port), env, workdir)
+    server = Server(f"pdex-{engine}", pdex_argv(port, workers), env, workdir)
     stack.callback(server.stop)
     base = f"http://127.0.0.1:{port}"
     name = f"pdex/{engine}"

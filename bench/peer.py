@@ -1,11 +1,14 @@
 """pdex side by side with PostGraphile v4 on the same PostgreSQL database (issue 14 §1).
 
     .venv/bin/python bench/peer.py [--duration 10] [--warmup 3] [--rounds 3]
-        [--connections 16,64] [--npm-dir DIR] [--output FILE]
+        [--connections 16,64] [--queries list,typename,assets] [--workers 1] [--npm-dir DIR]
+        [--output FILE]
 
 The queries: the 20-row organisation page with each registrant's name (`list`), `{ __typename }`,
 and the 20-row asset page of `bench/api.py` (c) (`assets`). `PDEX_COMPILED_READS=0` in the
-environment measures pdex without compiled reads (`schema/compiled.py`), for a before/after.
+environment measures pdex without compiled reads (`schema/compiled.py`), for a before/after;
+`PDEX_LEAN_REQUESTS=0` without the lean request path (`server/lean.py`). `--workers N` runs
+`pdex serve --workers N` (CPU per request counts every worker).
 
 In one run it:
 
@@ -198,6 +201,7 @@ def median(values: list[float]) -> float:
 
 def report(rows: dict[tuple[str, int, str], Row], args, versions: dict[str, str]) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    workers = "one process" if args.workers == 1 else f"`--workers {args.workers}`"
     lines = [
         SECTION,
         "",
@@ -208,7 +212,7 @@ def report(rows: dict[tuple[str, int, str], Row], args, versions: dict[str, str]
         f"- Machine: {os.cpu_count()} CPUs, {platform.platform()}, Python "
         f"{platform.python_version()}, Node {versions['node']}, {now}",
         f"- Peer: PostGraphile {versions['postgraphile']} (one Node process, pool {POOL}, no "
-        f"auth); pdex: `pdex serve` (one process, pool {POOL}, bearer token checked on every "
+        f"auth); pdex: `pdex serve` ({workers}, pool {POOL} each, bearer token checked on every "
         "request); the same PostgreSQL database, migrated and filled by pdex (1,000 + the demo's "
         "organisations, 10,000 assets).",
         f"- Load: autocannon {versions['autocannon']} (Node, one process, on the same 2 CPUs as "
@@ -225,6 +229,8 @@ def report(rows: dict[tuple[str, int, str], Row], args, versions: dict[str, str]
     ]
     ratios = []
     for key, (label, _, _) in QUERIES.items():
+        if key not in args.queries:
+            continue
         for conns in args.connections:
             ours, theirs = rows[key, conns, "pdex"], rows[key, conns, "postgraphile"]
             ratio = median(ours.rps) / median(theirs.rps)
@@ -274,7 +280,9 @@ async def run(args: argparse.Namespace) -> int:
         try:
             dsn = api.pg_url(args.pg_admin_url, name)
             with contextlib.ExitStack() as servers:
-                pdex = await api.start_pdex(servers, "postgres", api.normalize_pg_url(dsn), workdir)
+                pdex = await api.start_pdex(
+                    servers, "postgres", api.normalize_pg_url(dsn), workdir, args.workers
+                )
                 peer_url, peer = await start_postgraphile(servers, modules, dsn, workdir)
                 print(f"  PostGraphile {versions['postgraphile']}: pid {peer.pid}, {peer_url}")
                 await check_same_data(pdex.url, pdex.token, peer_url)
@@ -283,6 +291,8 @@ async def run(args: argparse.Namespace) -> int:
                 for round_no in range(args.rounds):
                     print(f"  round {round_no + 1}/{args.rounds} ...", flush=True)
                     for key, (_, ours, theirs) in QUERIES.items():
+                        if key not in args.queries:
+                            continue
                         for conns in args.connections:
                             sides = [
                                 ("pdex", pdex.url, ours, pdex.token, pdex.server.pid),
@@ -310,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds per cell")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
     parser.add_argument("--connections", default="16,64", help="comma-separated")
+    parser.add_argument("--queries", default=",".join(QUERIES), help="comma-separated")
+    parser.add_argument("--workers", type=int, default=1, help="pdex serve --workers")
     parser.add_argument("--npm-dir", type=Path, help="install into / reuse this folder")
     parser.add_argument(
         "--pg-admin-url",
@@ -320,6 +332,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args(argv)
     args.connections = [int(c) for c in args.connections.split(",") if c.strip()]
+    args.queries = [q.strip() for q in args.queries.split(",") if q.strip()]
+    unknown = set(args.queries) - set(QUERIES)
+    if unknown:
+        parser.error(f"unknown queries: {', '.join(sorted(unknown))}")
     shown = sys.argv[1:] if argv is None else argv
     args.command = " ".join([".venv/bin/python bench/peer.py", *map(shlex.quote, shown)])
     started = time.perf_counter()
