@@ -304,14 +304,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
     endpoint: ASGIApp = view
     if settings.lean_requests:
         endpoint = app.state.lean = LeanGraphQL(view, app.state.schema, view.context_for)
-    limited = ratelimit.RateLimited(
-        endpoint,
-        app.state.rate_store,
-        settings.rate_limit,
-        settings.rate_burst,
-        settings.max_concurrent,
-    )
-    graphql = Authenticate(limited, app.state.tokens)
+    if settings.rate_limit > 0 or settings.max_concurrent:  # else it would do nothing
+        endpoint = ratelimit.RateLimited(
+            endpoint,
+            app.state.rate_store,
+            settings.rate_limit,
+            settings.rate_burst,
+            settings.max_concurrent,
+        )
+    graphql = Authenticate(endpoint, app.state.tokens)
     app.router.routes.extend(
         [
             Route("/graphql", graphql, methods=["GET", "POST"]),
