@@ -201,7 +201,7 @@ def median(values: list[float]) -> float:
 
 def report(rows: dict[tuple[str, int, str], Row], args, versions: dict[str, str]) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    workers = "one process" if args.workers == 1 else f"`--workers {args.workers}`"
+    workers = "one process" if args.workers == 1 else f"`--workers {args.workers}`, each with"
     lines = [
         SECTION,
         "",
@@ -212,7 +212,7 @@ def report(rows: dict[tuple[str, int, str], Row], args, versions: dict[str, str]
         f"- Machine: {os.cpu_count()} CPUs, {platform.platform()}, Python "
         f"{platform.python_version()}, Node {versions['node']}, {now}",
         f"- Peer: PostGraphile {versions['postgraphile']} (one Node process, pool {POOL}, no "
-        f"auth); pdex: `pdex serve` ({workers}, pool {POOL} each, bearer token checked on every "
+        f"auth); pdex: `pdex serve` ({workers}, pool {POOL}, bearer token checked on every "
         "request); the same PostgreSQL database, migrated and filled by pdex (1,000 + the demo's "
         "organisations, 10,000 assets).",
         f"- Load: autocannon {versions['autocannon']} (Node, one process, on the same 2 CPUs as "
