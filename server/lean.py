@@ -50,6 +50,7 @@ from graphql import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.execution.is_awaitable import optimized_is_awaitable
+from strawberry.extensions import ValidationCache
 from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -57,8 +58,9 @@ from strawberry.utils.operation import get_first_operation, get_operation_type
 
 from schema.compiled import CompiledReads
 from schema.context import Context
-from schema.errors import PdexSchema, coded
-from schema.sanitize import input_problems, operation_named
+from schema.errors import CodedParserCache, ErrorPolicy, PdexSchema, coded
+from schema.limits import QueryLimits
+from schema.sanitize import InputSanitizer, input_problems, operation_named
 from server.bounds import timed_out
 
 log = logging.getLogger("pdex.http")
@@ -70,6 +72,12 @@ ALLOWED = {
     "GET": frozenset({OperationType.QUERY}),
 }
 JSON = b"application/json"
+# The extensions whose steps `LeanGraphQL` runs itself. A schema with any other extension is
+# refused when the app is built: its step must be added here first (and to the corpus of
+# tests/server/test_lean.py), or the two paths would answer differently.
+KNOWN_EXTENSIONS = frozenset(
+    {ErrorPolicy, QueryLimits, InputSanitizer, CodedParserCache, ValidationCache, CompiledReads}
+)
 
 
 def json_body(data: object) -> bytes:
@@ -115,6 +123,10 @@ class LeanGraphQL:
         make_context: Callable[[Any], Context],
         maxsize: int = 512,
     ) -> None:
+        unknown = {type(e) for e in schema.get_extensions()} - KNOWN_EXTENSIONS
+        if unknown:
+            names = ", ".join(sorted(cls.__name__ for cls in unknown))
+            raise TypeError(f"server.lean does not run the steps of {names}")
         self.view = view
         self.schema = schema
         self.make_context = make_context

@@ -17,11 +17,14 @@ from typing import Any
 
 import httpx
 import pytest
+from strawberry.extensions import MaskErrors
 
 import authority as authority_domain
 from core.identity import Role
 from core.models import OrganizationKind
+from schema import build_schema
 from server.app import create_app
+from server.lean import LeanGraphQL
 
 LEAN, VIEW, NEITHER = "lean", "view", "neither"  # who answers on the lean app
 REQUEST_ID = "lean-diff-1"  # both apps' masked errors quote the same request id
@@ -248,3 +251,11 @@ async def test_lean_path_masks_unexpected_errors_and_times_out_alike(pair, autho
     _, headers, answer = await compare(lean, plain, spy, query, authority.headers)
     assert json.loads(answer)["errors"][0]["extensions"]["code"] == "EXECUTION_TIMEOUT"
     assert (b"retry-after", b"1") in headers
+
+
+def test_lean_path_refuses_extensions_whose_steps_it_does_not_run(settings):
+    schema = build_schema(settings)
+    LeanGraphQL(ViewSpy(None), schema, lambda actor: None)  # the schema as built: accepted
+    schema.extensions = [*schema.extensions, MaskErrors]
+    with pytest.raises(TypeError, match="MaskErrors"):
+        LeanGraphQL(ViewSpy(None), schema, lambda actor: None)
