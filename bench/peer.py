@@ -280,6 +280,7 @@ async def run(args: argparse.Namespace) -> int:
         try:
             dsn = api.pg_url(args.pg_admin_url, name)
             with contextlib.ExitStack() as servers:
+                os.environ["PDEX_DB_POOL_SIZE"] = str(POOL)  # PostGraphile's pool size
                 pdex = await api.start_pdex(
                     servers, "postgres", api.normalize_pg_url(dsn), workdir, args.workers
                 )
