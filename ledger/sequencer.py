@@ -16,7 +16,10 @@ The model:
   the lock is the election, and any process takes over from one that died.
 - Crash. A batch is one transaction (entries, nodes, parties, head, the facts' seqs, stamps):
   it commits whole or not at all. A committed fact whose batch never ran waits in the queue
-  until the next batch in any process (`pdex serve` runs one at start and every few seconds).
+  until the next batch in any process (`pdex serve` runs one with every checkpoint, 5 s).
+- SQLite. Its one writer holds the database's lock for the whole transaction anyway, so the
+  committing transaction runs the batch itself (`sequence_in`), just before its commit: a
+  batch of its own would cost a second transaction and batch nothing.
 - Stamps. Domain rows that carry their fact's seq (`ledger_seq`) were inserted with a
   placeholder; the batch writes the seq into them, and `settle` into the caller's objects.
   Between the domain's commit and its batch (milliseconds, or until the next batch after a
