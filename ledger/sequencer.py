@@ -130,6 +130,14 @@ class Tip:
     last_hash: str
     frontier: tuple[bytes, ...]
 
+    @classmethod
+    def from_row(cls, size: int, last_hash: str, frontier: str) -> Tip:
+        """From `ledger_head`'s columns (the frontier stored as a JSON list of hex hashes)."""
+        return cls(size, last_hash, tuple(bytes.fromhex(h) for h in json.loads(frontier)))
+
+    def frontier_json(self) -> str:
+        return json.dumps([h.hex() for h in self.frontier])
+
 
 @dataclass(frozen=True)
 class Sequenced:
@@ -151,22 +159,28 @@ class Queued(NamedTuple):
     stamps: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Batch:
-    """What one batch writes: entry rows, tree nodes, party rows, the new head, and what
-    each fact id became."""
+    """What one batch writes: entry rows (in `_ENTRY_COLUMNS` order), tree nodes, party rows,
+    the new head, and what each fact id became."""
 
-    entries: list[dict[str, Any]] = field(default_factory=list)
-    nodes: list[tuple[int, int, bytes]] = field(default_factory=list)
-    parties: list[tuple[str, int]] = field(default_factory=list)
-    done: dict[int, Sequenced] = field(default_factory=dict)
-    tip: Tip | None = None
+    entries: list[tuple[Any, ...]]
+    nodes: list[tuple[int, int, bytes]]
+    parties: list[tuple[str, int]]
+    done: dict[int, Sequenced]
+    tip: Tip
+
+
+_ENTRY_COLUMNS = ("seq", "kind", "actor", "at", "prev", "body", "subjects", "hash")
 
 
 def chain(tip: Tip, facts: Sequence[Queued]) -> _Batch:
     """Number the facts from `tip` on, chain each to the one before and hash it as
     `pdex ledger verify` will (from the stored texts), and grow the tree: pure."""
-    batch = _Batch()
+    entries: list[tuple[Any, ...]] = []
+    nodes: list[tuple[int, int, bytes]] = []
+    parties: list[tuple[str, int]] = []
+    done: dict[int, Sequenced] = {}
     frontier, size, last = list(tip.frontier), tip.size, tip.last_hash
     for fact in facts:
         document = stored_document(
@@ -180,24 +194,14 @@ def chain(tip: Tip, facts: Sequence[Queued]) -> _Batch:
         )
         digest = leaf_hash(document)
         frontier, made = append_leaf(frontier, size, digest)
-        batch.entries.append(
-            {
-                "seq": size,
-                "kind": fact.kind,
-                "actor": fact.actor,
-                "at": fact.at,
-                "prev": last,
-                "body": fact.body,
-                "subjects": fact.subjects,
-                "hash": digest.hex(),
-            }
+        entries.append(
+            (size, fact.kind, fact.actor, fact.at, last, fact.body, fact.subjects, digest.hex())
         )
-        batch.nodes.extend(made)
-        batch.parties.extend((p, size) for p in json.loads(fact.parties))
-        batch.done[fact.id] = Sequenced(size, digest.hex(), last)
+        nodes.extend(made)
+        parties.extend((p, size) for p in json.loads(fact.parties))
+        done[fact.id] = Sequenced(size, digest.hex(), last)
         size, last = size + 1, digest.hex()
-    batch.tip = Tip(size, last, tuple(frontier))
-    return batch
+    return _Batch(entries, nodes, parties, done, Tip(size, last, tuple(frontier)))
 
 
 async def sequence_batch(engine: AsyncEngine, *, limit: int = BATCH) -> dict[int, Sequenced]:
@@ -240,7 +244,6 @@ WITH head AS (
 UPDATE ledger_fact SET seq = v.seq
 FROM unnest($17::bigint[], $18::bigint[]) AS v(id, seq) WHERE ledger_fact.id = v.id
 """
-_ENTRY_COLUMNS = ("seq", "kind", "actor", "at", "prev", "body", "subjects", "hash")  # as above
 
 
 async def _postgres_batch(engine: AsyncEngine, limit: int) -> dict[int, Sequenced]:
@@ -248,18 +251,17 @@ async def _postgres_batch(engine: AsyncEngine, limit: int) -> dict[int, Sequence
         raw = (await connection.get_raw_connection()).driver_connection
         async with raw.transaction():
             head = await raw.fetchrow(_PG_TIP)
-            tip = Tip(head[0], head[1], tuple(bytes.fromhex(h) for h in json.loads(head[2])))
+            tip = Tip.from_row(*head)
             facts = [Queued(*row) for row in await raw.fetch(_PG_PENDING, limit)]
             if not facts:
                 return {}
             batch = chain(tip, facts)
-            assert batch.tip is not None
             await raw.execute(
                 _PG_WRITE,
                 batch.tip.size,
                 batch.tip.last_hash,
-                json.dumps([h.hex() for h in batch.tip.frontier]),
-                *([e[k] for e in batch.entries] for k in _ENTRY_COLUMNS),
+                batch.tip.frontier_json(),
+                *(list(column) for column in zip(*batch.entries, strict=True)),
                 *([n[i] for n in batch.nodes] for i in range(3)),
                 [p for p, _ in batch.parties],
                 [s for _, s in batch.parties],
@@ -290,20 +292,18 @@ async def sequence_in(session: AsyncSession, *, limit: int = BATCH) -> dict[int,
         return await connection.exec_driver_sql(sql, params)
 
     head = (await run(_SQLITE_TIP)).one()
-    tip = Tip(head[0], head[1], tuple(bytes.fromhex(h) for h in json.loads(head[2])))
+    tip = Tip.from_row(*head)
     facts = [Queued(*row) for row in (await run(_SQLITE_PENDING, (limit,))).all()]
     if not facts:
         return {}
     batch = chain(tip, facts)
-    assert batch.tip is not None
-    await run(_SQLITE_ENTRY, [tuple(e[k] for k in _ENTRY_COLUMNS) for e in batch.entries])
+    await run(_SQLITE_ENTRY, batch.entries)
     await run("INSERT INTO ledger_node (level, idx, hash) VALUES (?, ?, ?)", batch.nodes)
     if batch.parties:
         await run("INSERT INTO ledger_party (party, seq) VALUES (?, ?)", batch.parties)
-    frontier = json.dumps([h.hex() for h in batch.tip.frontier])
     await run(
         "UPDATE ledger_head SET size = ?, last_hash = ?, frontier = ? WHERE id = 1",
-        (batch.tip.size, batch.tip.last_hash, frontier),
+        (batch.tip.size, batch.tip.last_hash, batch.tip.frontier_json()),
     )
     await run(
         "UPDATE ledger_fact SET seq = ? WHERE id = ?",
@@ -321,8 +321,7 @@ async def sequence_in(session: AsyncSession, *, limit: int = BATCH) -> dict[int,
 _SQLITE_TIP = "SELECT size, last_hash, frontier FROM ledger_head WHERE id = 1"
 _SQLITE_PENDING = _PG_PENDING.replace("$1", "?")
 _SQLITE_ENTRY = (
-    "INSERT INTO ledger_entry (seq, kind, actor, at, prev, body, subjects, hash)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT INTO ledger_entry ({', '.join(_ENTRY_COLUMNS)}) VALUES ({', '.join('?' * 8)})"
 )
 
 
