@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 import consent
+import ledger
 from consent import events
 from core import events as core_events
 from core.clock import now
@@ -116,6 +117,9 @@ async def test_events_are_delivered_after_commit_and_never_after_rollback(
         ("REVOKED", granted.id, consent.ConsentStatus.REVOKED),
     ]
     assert got[1].ledger_seq == (await _revoke_seq(db, granted.id))
+    # each event carries its fact's seq, never the placeholder the row had before its batch
+    assert got[0].ledger_seq == granted.ledger_seq != ledger.UNSEQUENCED
+    assert got[0].ledger_seq < got[1].ledger_seq
     assert core_events.subscriber_count(audience) == 0
 
 

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 import ledger
-from core.db import Database
+from core.db import AsyncSession, Database
 from core.identity import Principal, Role
 from ledger import sequencer
 from ledger.audit import verify_database
@@ -135,6 +135,17 @@ async def test_a_fact_appended_in_a_rolled_back_savepoint_is_not_recorded(fresh_
     async with fresh_db.read() as session:
         kinds = (await session.scalars(sa.select(LedgerEntry.kind))).all()
     assert sorted(kinds) == ["test.kept", "test.kept"]
+
+
+async def test_a_commit_outside_database_transaction_cannot_drop_facts(fresh_db):
+    """Facts join the queue in `Database.transaction`'s last step: a session committed any
+    other way is refused, rather than committing its change without its facts."""
+    async with AsyncSession(fresh_db.writer) as session:
+        await session.begin()
+        await ledger.append(session, "test.thing.happened", AGENCY, {"n": 1})
+        with pytest.raises(RuntimeError, match="ledger facts left unwritten"):
+            await session.commit()
+    assert await counts(fresh_db) == {"entries": 0, "nodes": 0, "head": 0, "facts": 0, "pending": 0}
 
 
 def child(db, mode: str, writers: int = 1) -> subprocess.Popen[str]:

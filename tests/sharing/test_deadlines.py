@@ -17,27 +17,33 @@ from core.models import OrganizationKind
 from tests.authority.test_calendar_year import PLAUSIBLE_2027, arrangement, at, end_of, org
 
 
-@pytest.mark.article(15)
-async def test_entering_2027_recounts_the_answer_due_date(fresh_db, new_uscc, monkeypatch):
-    db = fresh_db
-    boss = Principal("officer", await org(db, OrganizationKind.AUTHORITY, new_uscc),
-                     frozenset({Role.AUTHORITY}))  # fmt: skip
-    source = Principal(
-        "src", await org(db, OrganizationKind.AGENCY, new_uscc), frozenset({Role.AGENCY})
-    )
-    asker = Principal(
-        "ask", await org(db, OrganizationKind.AGENCY, new_uscc), frozenset({Role.AGENCY})
-    )
+async def principal(db, new_uscc, kind: OrganizationKind, role: Role) -> Principal:
+    """A person acting for a new organisation of `kind`."""
+    return Principal(f"{role.value}-1", await org(db, kind, new_uscc), frozenset({role}))
+
+
+async def resource_with_one_item(db, owner: Principal) -> tuple[str, registry.Resource]:
+    """A conditionally shared resource of one data item that `owner` claims."""
     code = f"t{uuid.uuid4().hex[:6]}.status"
     async with db.transaction() as session:
-        await registry.claim_data_item(session, source, code=code, name="s", legal_basis="law")
-        resource = await registry.create_resource(session, source, registry.ResourceFields(
+        await registry.claim_data_item(session, owner, code=code, name="s", legal_basis="law")
+        resource = await registry.create_resource(session, owner, registry.ResourceFields(
             code=f"r.{code}", name="r", description="", share_type=registry.ShareType.CONDITIONAL,
             open_type=registry.OpenType.NOT_OPEN, delivery=registry.Delivery.API,
             update_frequency=registry.UpdateFrequency.DAILY,
             sensitivity=registry.Sensitivity.GENERAL, contains_personal_info=False,
             data_items=(code,), share_conditions="conditions",
         ))  # fmt: skip
+    return code, resource
+
+
+@pytest.mark.article(15)
+async def test_entering_2027_recounts_the_answer_due_date(fresh_db, new_uscc, monkeypatch):
+    db = fresh_db
+    boss = await principal(db, new_uscc, OrganizationKind.AUTHORITY, Role.AUTHORITY)
+    source = await principal(db, new_uscc, OrganizationKind.AGENCY, Role.AGENCY)
+    asker = await principal(db, new_uscc, OrganizationKind.AGENCY, Role.AGENCY)
+    code, resource = await resource_with_one_item(db, source)
     monkeypatch.setattr("sharing.requests.now", lambda: at("2027-01-28"))
     async with db.transaction() as session:
         request = await sharing.request_share(session, asker, sharing.RequestFields(
@@ -60,21 +66,9 @@ async def test_entering_2027_recounts_the_answer_due_date(fresh_db, new_uscc, mo
 @pytest.mark.article(19)
 async def test_entering_2027_recounts_an_anomaly_answer(fresh_db, new_uscc, monkeypatch):
     db = fresh_db
-    boss = Principal("officer", await org(db, OrganizationKind.AUTHORITY, new_uscc),
-                     frozenset({Role.AUTHORITY}))  # fmt: skip
-    owner = Principal(
-        "own", await org(db, OrganizationKind.AGENCY, new_uscc), frozenset({Role.AGENCY})
-    )
-    code = f"t{uuid.uuid4().hex[:6]}.status"
-    async with db.transaction() as session:
-        await registry.claim_data_item(session, owner, code=code, name="s", legal_basis="law")
-        resource = await registry.create_resource(session, owner, registry.ResourceFields(
-            code=f"r.{code}", name="r", description="", share_type=registry.ShareType.CONDITIONAL,
-            open_type=registry.OpenType.NOT_OPEN, delivery=registry.Delivery.API,
-            update_frequency=registry.UpdateFrequency.DAILY,
-            sensitivity=registry.Sensitivity.GENERAL, contains_personal_info=False,
-            data_items=(code,), share_conditions="conditions",
-        ))  # fmt: skip
+    boss = await principal(db, new_uscc, OrganizationKind.AUTHORITY, Role.AUTHORITY)
+    owner = await principal(db, new_uscc, OrganizationKind.AGENCY, Role.AGENCY)
+    code, resource = await resource_with_one_item(db, owner)
     monkeypatch.setattr("sharing.feedback.now", lambda: at("2027-01-28"))
     async with db.transaction() as session:
         anomaly = await sharing.report_data_anomaly(
