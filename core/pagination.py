@@ -62,6 +62,9 @@ def encode_cursor(sort_value: Any, row_id: Any) -> str:
         # the commonest cursor, as `json.dumps` writes it (both texts are plain ASCII): a page
         # makes one a row, and `json.dumps` was most of a 20-row page's cursor cost (issue 14)
         raw = f'[{{"t":"{sort_value.isoformat()}"}},{{"u":"{row_id}"}}]'
+    elif isinstance(sort_value, str) and isinstance(row_id, uuid.UUID):
+        # a name and an id (the organisation page): only the name needs JSON's escapes
+        raw = f'[{json.dumps(sort_value)},{{"u":"{row_id}"}}]'
     else:
         values = [_encode_value(sort_value), _encode_value(row_id)]
         raw = json.dumps(values, separators=(",", ":"))
