@@ -447,7 +447,7 @@ async def _page_on_driver(
         driven = _reusable(statement, connection.dialect, listing_key, nodes, values)
         _remember(_PAGES, by, driven)
         if driven is None:
-            log.warning("a compiled page's SQL is built per request: %s", listing_key.key[:1])
+            log.warning("the compiled page of %s is built per request", listing.sort)
     if driven is None:
         return await _rows(connection, _page_statement(listing, keys, nodes, values))
     params = driven.compiled.construct_params(
