@@ -21,11 +21,13 @@ import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
 from sqlalchemy import event, func, make_url, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -34,6 +36,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import SessionTransaction
+from sqlalchemy.util.concurrency import greenlet_spawn
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.settings import Settings
@@ -42,6 +45,7 @@ __all__ = [
     "AsyncSession",
     "Database",
     "DatabaseUnavailable",
+    "DriverConnection",
     "advisory_lock",
     "after_commit",
     "before_commit",
@@ -98,6 +102,17 @@ def within(transaction: SessionTransaction | None, savepoint: SessionTransaction
             return True
         transaction = transaction.parent
     return False
+
+
+@dataclass(frozen=True)
+class DriverConnection:
+    """A pooled PostgreSQL connection as asyncpg's own (`Database.read_statements`): run a
+    statement with `driver.fetch`, after telling `engine`'s `before_cursor_execute` listeners
+    (the suite's statement counter) of it."""
+
+    driver: Any  # asyncpg.Connection
+    dialect: Dialect
+    engine: Engine
 
 
 class DatabaseUnavailable(Exception):
@@ -281,15 +296,31 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def read_statements(self) -> AsyncIterator[AsyncConnection]:
+    async def read_statements(self) -> AsyncIterator[AsyncConnection | DriverConnection]:
         """A pooled connection for reads that are one statement each (compiled reads): no
         transaction around them, so a statement is one round trip on PostgreSQL instead of
         BEGIN, statement, ROLLBACK (under READ COMMITTED a transaction gives a lone statement
-        nothing). SQLite's readers send no BEGIN anyway."""
-        async with self.reader.connect() as connection:
-            if not self.is_sqlite:
-                connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            yield connection
+        nothing). SQLite's readers send no BEGIN anyway.
+
+        On PostgreSQL, asyncpg's own connection out of the same pool (`DriverConnection`):
+        SQLAlchemy's `Connection` around it, its switch to autocommit and back, cost ~150 µs
+        of a ~950 µs organisation page (issue 14), and nothing here needs them. Its statements
+        never open a transaction, so handing it back (a rollback of none) sends nothing; one
+        left mid-statement (cancelled, or its socket gone) is closed, not reused."""
+        if self.is_sqlite:
+            async with self.reader.connect() as connection:
+                yield connection
+            return
+        pooled = await self.reader.raw_connection()
+        driver = pooled.driver_connection
+        try:
+            yield DriverConnection(driver, self.reader.dialect, self.reader.sync_engine)
+        except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError) or driver.is_closed():
+                await greenlet_spawn(pooled.invalidate)
+            raise
+        finally:
+            pooled.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -20,6 +20,7 @@ those whose resolver reads them unfiltered (as the `organization` loader reads h
 from __future__ import annotations
 
 import itertools
+import logging
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,15 +28,18 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.cache_key import CacheKey
 from sqlalchemy.sql.util import ClauseAdapter
 
 from core import clock
-from core.db import GLOBAL_ID_FUNCTION
-from core.pagination import Listing, Page, page_statement
+from core.db import GLOBAL_ID_FUNCTION, DriverConnection
+from core.pagination import AFTER_SORT, Listing, Page, keyset_statement, page_values
 from core.sqltypes import Money, UTCDateTime
+
+log = logging.getLogger(__name__)
 
 
 class NotCompiled(Exception):
@@ -321,20 +325,30 @@ async def page_rows(
     first: int,
     after: str | None,
 ) -> Page[tuple[str, ...]]:
-    """One statement on `connection` (or session): the page of `listing` (its visibility and
-    filters, its keyset order), each row as the JSON texts of `nodes`, with the page's
-    cursors (the one cursor encoder, from the sort key and id the statement returns)."""
+    """One statement on `connection` (`Database.read_statements`, or a session): the page of
+    `listing` (its visibility and filters, its keyset order), each row as the JSON texts of
+    `nodes`, with the page's cursors (the one cursor encoder, from the sort key and id the
+    statement returns)."""
     keys = [listing.sort] if listing.id_column is None else [listing.sort, listing.id_column]
-    statement = page_statement(listing, first=first, after=after).with_only_columns(
-        *keys, *nodes, maintain_column_froms=True
-    )
-    rows = await _rows(connection, statement)
+    values = page_values(listing, first=first, after=after)
+    if isinstance(connection, DriverConnection):
+        rows = await _page_on_driver(connection, listing, keys, nodes, values)
+    else:
+        rows = await _rows(connection, _page_statement(listing, keys, nodes, values))
     has_next = len(rows) > first
     rows = rows[:first]
     width = len(keys)
     cursors = [listing.cursor(row[0], row[1] if width == 2 else None) for row in rows]
     items = [tuple(row[width:]) for row in rows]
     return Page(items, cursors, has_next_page=has_next, has_previous_page=after is not None)
+
+
+def _page_statement(
+    listing: Listing, keys: list[Any], nodes: Sequence[Any], values: dict[str, Any]
+) -> sa.Select[Any]:
+    return keyset_statement(listing, values).with_only_columns(
+        *keys, *nodes, maintain_column_froms=True
+    )
 
 
 async def row_by_id(
@@ -365,35 +379,123 @@ class _Driven:
 
 
 _DRIVEN: OrderedDict[Any, _Driven] = OrderedDict()
+_PAGES: OrderedDict[Any, _Driven | None] = OrderedDict()  # None: not reusable, build each time
 DRIVEN_MAX = 512
 
 
+def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+    cache[key] = value
+    if len(cache) > DRIVEN_MAX:
+        cache.popitem(last=False)
+
+
 async def _rows(connection: Any, statement: sa.Select[Any]) -> Sequence[Sequence[Any]]:
-    """The rows of `statement`. On PostgreSQL through asyncpg, on the driver's own connection:
-    SQLAlchemy compiles it (once per cache key, as its own statement cache does) and binds
-    its parameters, asyncpg runs it. SQLAlchemy's execution and result layers cost ~150 µs of
-    a 20-row asset page's ~520 here (issue 14), and these rows need none of them: a compiled
-    read's columns are the sort key, the id and JSON texts, which asyncpg returns as the
-    resolvers' path would (aware UTC datetimes, UUIDs, str). Listeners of SQLAlchemy's
-    `before_cursor_execute` (the suite's statement counter) still hear of each statement, with
-    no cursor and no execution context. Elsewhere: SQLAlchemy."""
+    """The rows of `statement`. On PostgreSQL (a `DriverConnection`) SQLAlchemy compiles it
+    (once per cache key, as its own statement cache does) and binds its parameters, asyncpg
+    runs it: SQLAlchemy's execution and result layers cost ~150 µs of a 20-row asset page's
+    ~520 here (issue 14), and these rows need none of them: a compiled read's columns are the
+    sort key, the id and JSON texts, which asyncpg returns as the resolvers' path would
+    (aware UTC datetimes, UUIDs, str). Elsewhere: SQLAlchemy."""
+    if not isinstance(connection, DriverConnection):
+        return (await connection.execute(statement)).all()
     dialect = connection.dialect
     key = statement._generate_cache_key()
-    if dialect.driver != "asyncpg" or not isinstance(connection, AsyncConnection) or key is None:
-        return (await connection.execute(statement)).all()
+    if key is None:
+        driven = _Driven(statement.compile(dialect=dialect))
+        return await _fetch(connection, driven, driven.compiled.construct_params())
     by = (dialect.server_version_info, key.key)  # what the compiled text depends on
     driven = _DRIVEN.get(by)
     if driven is None:
         driven = _Driven(statement.compile(dialect=dialect, cache_key=key))
-        _DRIVEN[by] = driven
-        if len(_DRIVEN) > DRIVEN_MAX:
-            _DRIVEN.popitem(last=False)
-    params = driven.compiled.construct_params(extracted_parameters=key.bindparams)
+        _remember(_DRIVEN, by, driven)
+    return await _fetch(
+        connection,
+        driven,
+        driven.compiled.construct_params(key.params, extracted_parameters=key.bindparams),
+    )
+
+
+async def _page_on_driver(
+    connection: DriverConnection,
+    listing: Listing,
+    keys: list[Any],
+    nodes: Sequence[Any],
+    values: dict[str, Any],
+) -> Sequence[Sequence[Any]]:
+    """`_rows` of a page without building its statement each time: the SQL is made once per
+    listing statement's cache key (its structure: a caller's visibility predicate that
+    differs by role differs there), keyset order, cursor or none, and plan nodes; each
+    request binds its listing's own extracted values and its page's. Building the page
+    statement and generating its cache key cost ~80 µs of a ~950 µs organisation page
+    (issue 14); the listing's own key costs ~16."""
+    listing_key = listing.statement._generate_cache_key()
+    serials = tuple(node.serial if isinstance(node, _Planned) else None for node in nodes)
+    if listing_key is None or listing_key.params or None in serials:
+        return await _rows(connection, _page_statement(listing, keys, nodes, values))
+    by = (
+        connection.dialect.server_version_info,
+        listing_key.key,
+        tuple((getattr(c, "class_", None), c.key) for c in keys),
+        listing.newest_first,
+        AFTER_SORT in values,
+        serials,
+    )
+    try:
+        driven = _PAGES[by]
+    except KeyError:
+        statement = _page_statement(listing, keys, nodes, values)
+        driven = _reusable(statement, connection.dialect, listing_key, nodes, values)
+        _remember(_PAGES, by, driven)
+        if driven is None:
+            log.warning("the compiled page of %s is built per request", listing.sort)
+    if driven is None:
+        return await _rows(connection, _page_statement(listing, keys, nodes, values))
+    params = driven.compiled.construct_params(
+        params=values, extracted_parameters=listing_key.bindparams
+    )
+    return await _fetch(connection, driven, params)
+
+
+def _reusable(
+    statement: sa.Select[Any], dialect: Any, listing_key: Any, nodes: Sequence[Any], values: Any
+) -> _Driven | None:
+    """`statement` compiled so that another request's listing values bind into it by
+    position (as SQLAlchemy's own cache binds a new statement's), or None unless every bound
+    parameter it renders is one of: the listing's (matched to its cache key's), the page's
+    (`values`, by name), or a plan node's constant or clock."""
+    compiled = statement.compile(
+        dialect=dialect, cache_key=CacheKey(listing_key.key, listing_key.bindparams, None)
+    )
+    matches, _ = compiled._cache_key_bind_match
+    matched: set[Any] = set()
+    for bind in listing_key.bindparams:
+        found = matches[bind][1:]  # the first is the key's own
+        if not found:
+            return None
+        matched.update(found)
+    planned = {
+        element
+        for node in nodes
+        for element in visitors.iterate(node.inner)
+        if isinstance(element, sa.BindParameter)
+    }
+    for bind in compiled.bind_names:
+        if bind in matched or bind.key in values or not planned.isdisjoint(bind._cloned_set):
+            continue
+        return None
+    return _Driven(compiled)
+
+
+async def _fetch(
+    connection: DriverConnection, driven: _Driven, params: dict[str, Any]
+) -> Sequence[Sequence[Any]]:
+    """Run `driven` with `params` on asyncpg. Listeners of SQLAlchemy's
+    `before_cursor_execute` on the engine (the suite's statement counter) still hear of it,
+    with no connection, cursor or execution context."""
     processors = driven.processors
     args = [processors[n](params[n]) if n in processors else params[n] for n in driven.names]
-    sync = connection.sync_connection
-    if sync is not None and sync.dispatch.before_cursor_execute:
-        for listener in sync.dispatch.before_cursor_execute:
-            listener(sync, None, driven.sql, tuple(args), None, False)
-    raw = await connection.get_raw_connection()
-    return await raw.driver_connection.fetch(driven.sql, *args)  # type: ignore[no-any-return]
+    listeners = connection.engine.dispatch.before_cursor_execute
+    if listeners:
+        for listener in listeners:
+            listener(None, None, driven.sql, tuple(args), None, False)
+    return await connection.driver.fetch(driven.sql, *args)  # type: ignore[no-any-return]

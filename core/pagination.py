@@ -62,6 +62,9 @@ def encode_cursor(sort_value: Any, row_id: Any) -> str:
         # the commonest cursor, as `json.dumps` writes it (both texts are plain ASCII): a page
         # makes one a row, and `json.dumps` was most of a 20-row page's cursor cost (issue 14)
         raw = f'[{{"t":"{sort_value.isoformat()}"}},{{"u":"{row_id}"}}]'
+    elif isinstance(sort_value, str) and isinstance(row_id, uuid.UUID):
+        # a name and an id (the organisation page): only the name needs JSON's escapes
+        raw = f'[{json.dumps(sort_value)},{{"u":"{row_id}"}}]'
     else:
         values = [_encode_value(sort_value), _encode_value(row_id)]
         raw = json.dumps(values, separators=(",", ":"))
@@ -102,33 +105,60 @@ class Listing:
         return encode_cursor(sort_value, row_id if self.id_column is not None else None)
 
 
-def page_statement(listing: Listing, *, first: int, after: str | None) -> sa.Select[Any]:
+# The bound values of a page (`page_values`) by the names `keyset_statement` gives them.
+AFTER_SORT, AFTER_ID, PAGE_LIMIT = "pdex_after_sort", "pdex_after_id", "pdex_page_limit"
+
+
+def page_values(listing: Listing, *, first: int, after: str | None) -> dict[str, Any]:
+    """What a page of `listing` binds: `first + 1` rows (the extra one tells whether a next
+    page exists) and, after the cursor `after`, its sort key and id (checked against their
+    columns' types)."""
+    check_page_size(first)
+    values: dict[str, Any] = {PAGE_LIMIT: first + 1}
+    if after is not None:
+        sort_value, row_id = decode_cursor(after)
+        id_column = listing.id_column
+        if not _fits(listing.sort, sort_value) or (
+            id_column is not None and not _fits(id_column, row_id)
+        ):
+            raise _bad_cursor()
+        values[AFTER_SORT] = sort_value
+        if id_column is not None:
+            values[AFTER_ID] = row_id
+    return values
+
+
+def keyset_statement(listing: Listing, values: dict[str, Any]) -> sa.Select[Any]:
     """`listing.statement` ordered by (sort, id), ascending or (`newest_first`) descending,
-    after `after`, limited to `first + 1` rows (the extra one tells whether a next page exists).
+    after the cursor in `values` if any, limited: `values` as bound parameters named as
+    `page_values` names them, so that a reader may run the same SQL with another page's.
 
     `id_column` breaks ties; leave it out when `sort` is unique (a sequence number). A
     descending page walks the same (sort, id) index backwards.
     """
-    check_page_size(first)
     statement, sort, id_column = listing.statement, listing.sort, listing.id_column
-    if after is not None:
-        sort_value, row_id = decode_cursor(after)
-        if not _fits(sort, sort_value) or (id_column is not None and not _fits(id_column, row_id)):
-            raise _bad_cursor()
+    if AFTER_SORT in values:
         beyond = operator.lt if listing.newest_first else operator.gt
+        sort_value = sa.bindparam(AFTER_SORT, values[AFTER_SORT], type_=sort.type)
         if id_column is None:
             statement = statement.where(beyond(sort, sort_value))
         else:
+            row_id = sa.bindparam(AFTER_ID, values[AFTER_ID], type_=id_column.type)
             statement = statement.where(
                 sa.or_(
-                    beyond(sort, sort_value),
-                    sa.and_(sort == sort_value, beyond(id_column, row_id)),
+                    beyond(sort, sort_value), sa.and_(sort == sort_value, beyond(id_column, row_id))
                 )
             )
     order = [sort] if id_column is None else [sort, id_column]
     if listing.newest_first:
         order = [column.desc() for column in order]
-    return statement.order_by(*order).limit(first + 1)
+    limit = sa.bindparam(PAGE_LIMIT, values[PAGE_LIMIT], type_=sa.Integer)
+    return statement.order_by(*order).limit(limit)
+
+
+def page_statement(listing: Listing, *, first: int, after: str | None) -> sa.Select[Any]:
+    """One page of `listing` after `after` as a statement (`keyset_statement`)."""
+    return keyset_statement(listing, page_values(listing, first=first, after=after))
 
 
 async def paginate(

@@ -105,3 +105,39 @@ async def test_sqlite_writers_take_turns_in_arrival_order(fresh_db, is_postgres)
     release.set()
     await asyncio.wait_for(asyncio.gather(holder, waiter, late), 10)
     assert order == ["holder", "waiter", "barger"]
+
+
+async def test_read_statements_hands_its_connection_back_and_drops_a_cancelled_one(
+    fresh_db, is_postgres
+):
+    """PostgreSQL's compiled reads take asyncpg's own connection out of the pool: it goes
+    back after a read or an error, opens no transaction, and one cancelled mid-statement is
+    closed rather than handed to the next read."""
+    if not is_postgres:
+        pytest.skip("SQLite's compiled reads use SQLAlchemy's connection")
+    pool = fresh_db.reader.sync_engine.pool
+    async with fresh_db.read_statements() as connection:
+        assert await connection.driver.fetchval("SELECT 1") == 1
+        assert not connection.driver.is_in_transaction()
+    assert pool.checkedout() == 0
+    with pytest.raises(ZeroDivisionError):
+        async with fresh_db.read_statements() as connection:
+            1 / 0  # noqa: B018
+    assert pool.checkedout() == 0 and not connection.driver.is_closed()
+    started, drivers = asyncio.Event(), []
+
+    async def slow() -> None:
+        async with fresh_db.read_statements() as connection:
+            drivers.append(connection.driver)
+            started.set()
+            await connection.driver.fetchval("SELECT pg_sleep(30)")
+
+    task = asyncio.create_task(slow())
+    await started.wait()
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert pool.checkedout() == 0 and drivers[0].is_closed()
+    async with fresh_db.read_statements() as connection:
+        assert await connection.driver.fetchval("SELECT 2") == 2

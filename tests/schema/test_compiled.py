@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import uuid
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import registry
+from core import jsonread
 from core.identity import Principal, Role
 from core.models import Organization, OrganizationKind
 from schema import build_schema, compiled
@@ -548,6 +550,45 @@ async def test_on_postgresql_the_statement_runs_on_asyncpg_itself(
             assert not got["errors"] and len(counter.statements) == 1
             assert len(executed) == (0 if is_postgres else 1)
             assert got == await _run(app, engines["fallback"], text, variables, holder)
+
+
+async def test_a_page_statement_is_built_once_per_listing_shape(
+    app, engines, world, monkeypatch, is_postgres
+):
+    """On PostgreSQL a page's SQL is made once per listing shape, with a cursor or without,
+    and each request binds its own values: two holders' assets for two callers (visibility
+    and filter that differ by bound value only), page after page, each the resolvers'
+    answer. SQLite builds the statement each time (SQLAlchemy's cache keys it)."""
+    built: list[Any] = []
+    original = jsonread._page_statement
+
+    def counting(*args: Any) -> Any:
+        built.append(args[0])
+        return original(*args)
+
+    monkeypatch.setattr(jsonread, "_page_statement", counting)
+    monkeypatch.setattr(jsonread, "_PAGES", OrderedDict())
+    query = """query Q($h: ID, $a: String) { assets(first: 2, after: $a, filter: {holder: $h})
+      { edges { cursor node { id name status holder { name } } } } }"""
+    requests, seen = 0, set()
+    for who in ("holder", "other holder"):
+        for holder in ("holder", "other"):
+            after = None
+            while True:
+                variables = {"h": world["ids"][holder], "a": after}
+                got = await _run(app, engines["compiled"], query, variables, world["callers"][who])
+                requests += 1
+                assert got == await _run(
+                    app, engines["fallback"], query, variables, world["callers"][who]
+                )
+                edges = got["data"]["assets"]["edges"]
+                seen.update((who, holder, e["node"]["id"]) for e in edges)
+                if len(edges) < 2:
+                    break
+                after = edges[-1]["cursor"]
+    assert requests >= 8 and len({(w, h) for w, h, _ in seen}) == 4
+    assert len(built) == (2 if is_postgres else requests)
+    assert None not in jsonread._PAGES.values()
 
 
 CATALOGUE = """query Q($o: ID) { resources(first: 20, filter: {owner: $o}) { nodes { code isStale
