@@ -10,6 +10,8 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from core.db import Database
+
 
 async def thread_running_sql(session) -> int:
     """The id of the thread that runs SQLite's code for this session's statements."""
@@ -141,3 +143,41 @@ async def test_read_statements_hands_its_connection_back_and_drops_a_cancelled_o
     assert pool.checkedout() == 0 and drivers[0].is_closed()
     async with fresh_db.read_statements() as connection:
         assert await connection.driver.fetchval("SELECT 2") == 2
+
+
+async def test_postgres_compiled_reads_take_the_pool_in_arrival_order(settings, is_postgres):
+    """A compiled read that turns up just as a connection comes back must queue behind the
+    read already waiting for it. The pool's own queue let it barge in (it finds the
+    connection back before the woken waiter runs, and the waiter queues again): under 64
+    clients on a pool of 10, a 550 ms p99 against a 25 ms median."""
+    if not is_postgres:
+        pytest.skip("SQLite's writers take turns (the test above); its readers do not wait")
+    from dataclasses import replace
+
+    db = Database(replace(settings, db_pool_size=1))
+    order: list[str] = []
+    release, barge = asyncio.Event(), asyncio.Event()
+
+    async def read(name: str) -> None:
+        async with db.read_statements() as connection:
+            await connection.driver.fetchval("SELECT 1")  # holds the pool's one connection
+            order.append(name)
+            if name == "holder":
+                await release.wait()
+                barge.set()  # the barger is woken before the waiter, as under load
+
+    async def barger() -> None:
+        await barge.wait()
+        await read("barger")
+
+    try:
+        holder = asyncio.create_task(read("holder"))
+        await asyncio.sleep(0.05)
+        waiter = asyncio.create_task(read("waiter"))
+        late = asyncio.create_task(barger())
+        await asyncio.sleep(0.05)
+        release.set()
+        await asyncio.wait_for(asyncio.gather(holder, waiter, late), 10)
+    finally:
+        await db.dispose()
+    assert order == ["holder", "waiter", "barger"]
