@@ -285,12 +285,10 @@ class Database:
         self._write_sessions = async_sessionmaker(
             self.writer, class_=AsyncSession, expire_on_commit=False
         )
-        self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+        # asyncio's locks belong to one event loop: each loop gets its own (`_turn`)
+        self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Any]] = (
             weakref.WeakKeyDictionary()
         )
-        self._read_turns: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, asyncio.Semaphore
-        ] = weakref.WeakKeyDictionary()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -332,11 +330,7 @@ class Database:
         the waiter woken for it, and the waiter queues again at the back: with 64 clients on
         a pool of 10 a 20-row page had p50 25 ms and p99 550 ms (BENCHMARKS, issue 14).
         `asyncio.Semaphore` queues newcomers behind woken waiters (as `_writer_turn`)."""
-        loop = asyncio.get_running_loop()
-        turn = self._read_turns.get(loop)
-        if turn is None:
-            turn = self._read_turns[loop] = asyncio.Semaphore(self.settings.db_pool_size)
-        return turn
+        return self._turn("read", lambda: asyncio.Semaphore(self.settings.db_pool_size))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -359,11 +353,14 @@ class Database:
         newcomers behind woken waiters."""
         if not self.is_sqlite:
             return nullcontext()
-        loop = asyncio.get_running_loop()
-        turn = self._turns.get(loop)
-        if turn is None:
-            turn = self._turns[loop] = asyncio.Lock()
-        return turn
+        return self._turn("write", asyncio.Lock)
+
+    def _turn(self, kind: str, make: Callable[[], Any]) -> Any:
+        """The running event loop's queue of `kind`, made on first use."""
+        turns = self._turns.setdefault(asyncio.get_running_loop(), {})
+        if kind not in turns:
+            turns[kind] = make()
+        return turns[kind]
 
     async def dispose(self) -> None:
         await self.writer.dispose()

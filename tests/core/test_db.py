@@ -6,6 +6,10 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -77,6 +81,34 @@ async def test_a_reader_sees_each_commit_at_once(fresh_db):
     assert after == before + 1
 
 
+async def arrival_order(hold: Any) -> list[str]:
+    """Who got the connection in which order: a holder has it, a waiter queues for it, and a
+    late comer turns up just as the holder lets go (woken before the waiter, as under load).
+    `hold(name)`: an async context that holds the one connection while it is open."""
+    order: list[str] = []
+    release, barge = asyncio.Event(), asyncio.Event()
+
+    async def use(name: str) -> None:
+        async with hold(name):
+            order.append(name)
+            if name == "holder":
+                await release.wait()
+                barge.set()
+
+    async def late() -> None:
+        await barge.wait()
+        await use("barger")
+
+    holder = asyncio.create_task(use("holder"))
+    await asyncio.sleep(0.05)
+    waiter = asyncio.create_task(use("waiter"))
+    barger = asyncio.create_task(late())
+    await asyncio.sleep(0.05)
+    release.set()
+    await asyncio.wait_for(asyncio.gather(holder, waiter, barger), 10)
+    return order
+
+
 async def test_sqlite_writers_take_turns_in_arrival_order(fresh_db, is_postgres):
     """A writer that turns up just as the writer connection comes free must queue behind
     the writer already waiting for it. The one-connection pool alone let it barge in (its
@@ -84,29 +116,14 @@ async def test_sqlite_writers_take_turns_in_arrival_order(fresh_db, is_postgres)
     230 ms p99 against a 55 ms median."""
     if is_postgres:
         pytest.skip("PostgreSQL has a pool of writers")
-    order: list[str] = []
-    release, barge = asyncio.Event(), asyncio.Event()
 
-    async def write(name: str) -> None:
+    @asynccontextmanager
+    async def write(name: str) -> AsyncIterator[None]:
         async with fresh_db.transaction() as session:
             await session.execute(sa.text("SELECT 1"))  # holds the writer connection
-            order.append(name)
-            if name == "holder":
-                await release.wait()
-                barge.set()  # the barger is woken before the waiter, as under load
+            yield
 
-    async def barger() -> None:
-        await barge.wait()
-        await write("barger")
-
-    holder = asyncio.create_task(write("holder"))
-    await asyncio.sleep(0.05)
-    waiter = asyncio.create_task(write("waiter"))
-    late = asyncio.create_task(barger())
-    await asyncio.sleep(0.05)
-    release.set()
-    await asyncio.wait_for(asyncio.gather(holder, waiter, late), 10)
-    assert order == ["holder", "waiter", "barger"]
+    assert await arrival_order(write) == ["holder", "waiter", "barger"]
 
 
 async def test_read_statements_hands_its_connection_back_and_drops_a_cancelled_one(
@@ -152,32 +169,15 @@ async def test_postgres_compiled_reads_take_the_pool_in_arrival_order(settings, 
     clients on a pool of 10, a 550 ms p99 against a 25 ms median."""
     if not is_postgres:
         pytest.skip("SQLite's writers take turns (the test above); its readers do not wait")
-    from dataclasses import replace
-
     db = Database(replace(settings, db_pool_size=1))
-    order: list[str] = []
-    release, barge = asyncio.Event(), asyncio.Event()
 
-    async def read(name: str) -> None:
+    @asynccontextmanager
+    async def read(name: str) -> AsyncIterator[None]:
         async with db.read_statements() as connection:
             await connection.driver.fetchval("SELECT 1")  # holds the pool's one connection
-            order.append(name)
-            if name == "holder":
-                await release.wait()
-                barge.set()  # the barger is woken before the waiter, as under load
-
-    async def barger() -> None:
-        await barge.wait()
-        await read("barger")
+            yield
 
     try:
-        holder = asyncio.create_task(read("holder"))
-        await asyncio.sleep(0.05)
-        waiter = asyncio.create_task(read("waiter"))
-        late = asyncio.create_task(barger())
-        await asyncio.sleep(0.05)
-        release.set()
-        await asyncio.wait_for(asyncio.gather(holder, waiter, late), 10)
+        assert await arrival_order(read) == ["holder", "waiter", "barger"]
     finally:
         await db.dispose()
-    assert order == ["holder", "waiter", "barger"]
